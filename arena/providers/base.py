@@ -1,0 +1,71 @@
+"""The one small async streaming interface every model provider implements.
+
+A provider's ``stream(request)`` is an async generator that yields zero or more
+``Delta`` (text, in order) and then exactly one ``Finished``. It raises only the arena's
+own ``ProviderError`` subclasses (``arena.errors``); closing the generator (``aclose()``,
+or cancelling the task that iterates it) cancels the upstream call.
+
+Adapters are registered by name in ``arena.providers.registry`` — the built-in ones
+exactly as a third-party one would be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """What one side of a turn sends upstream: its own history, ending with the user."""
+
+    messages: tuple[Message, ...]
+    max_tokens: int
+    system_prompt: str | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    finish_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    # Seconds from the call to the first non-empty delta, and to the end of the stream.
+    ttft_s: float | None = None
+    total_s: float = 0.0
+
+
+StreamEvent = Delta | Finished
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderOptions:
+    """Knobs that come from settings, not from the roster: explicit, because the SDKs
+    silently retry twice and wait ten minutes by default."""
+
+    request_timeout_s: float = 60.0
+    connect_timeout_s: float = 10.0
+    max_retries: int = 0
+    default_max_tokens: int = 1024
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Provider(Protocol):
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,178 @@
+"""Settings (environment, prefix ``ARENA_``) and the TOML roster of models.
+
+One ``Settings`` object is built by the CLI or by a test and handed to ``create_app``;
+nothing here runs at import time. The roster is validated as a whole at start-up, and
+every problem is reported with the model it is about and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arena.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("data")
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+ -]{0,99}$")
+
+
+class ModelConfig(BaseModel):
+    """One ``[[models]]`` entry of the roster (DESIGN.md, public contract)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="unique public name, shown after the vote")
+    provider: str = Field(description='"openai" (and any OpenAI-compatible server), "anthropic" or "fake"')
+    model: str | None = Field(default=None, description="upstream model id; defaults to name")
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, description="NAME of the variable holding the key")
+    weight: float = Field(default=1.0, ge=0.0)
+    aliases: tuple[str, ...] = ()
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    system_prompt: str | None = None
+    categories: tuple[str, ...] = ()
+    options: dict[str, Any] = Field(default_factory=dict, description="provider-specific options")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME_RE.match(v):
+            raise ValueError("use 1-100 letters, digits, spaces or . _ : / @ + -")
+        return v
+
+    @property
+    def upstream_model(self) -> str:
+        return self.model or self.name
+
+
+class Roster(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    models: tuple[ModelConfig, ...]
+    demo: bool = False
+
+    def by_name(self, name: str) -> ModelConfig:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+
+def _format_validation(path: str, exc: ValidationError, data: dict[str, Any]) -> str:
+    lines = [f"{path}: the roster is not valid:"]
+    models = data.get("models") if isinstance(data.get("models"), list) else []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
+            entry = models[loc[1]] if loc[1] < len(models) else {}
+            label = entry.get("name") if isinstance(entry, dict) else None
+            field = ".".join(str(p) for p in loc[2:]) or "(entry)"
+            where = f"model #{loc[1] + 1}" + (f" ({label!r})" if label else "") + f", key {field!r}"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; allowed keys are " + ", ".join(sorted(ModelConfig.model_fields))
+        elif err["type"] == "missing":
+            msg = "this key is required"
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_roster(data: dict[str, Any], *, source: str = "roster",
+                 known_providers: frozenset[str] | None = None,
+                 environ: dict[str, str] | None = None) -> Roster:
+    """Validate a roster already read from TOML. Raises ConfigError with every problem."""
+    if "models" not in data or not isinstance(data["models"], list) or not data["models"]:
+        raise ConfigError(f"{source}: no models; add at least two [[models]] tables "
+                          "(see data/models.example.toml)")
+    try:
+        roster = Roster.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(source, exc, data)) from None
+    problems: list[str] = []
+    seen: set[str] = set()
+    for m in roster.models:
+        if m.name in seen:
+            problems.append(f"model {m.name!r} appears twice; names must be unique")
+        seen.add(m.name)
+        if known_providers is not None and m.provider not in known_providers:
+            problems.append(f"model {m.name!r}: unknown provider {m.provider!r}; "
+                            f"use one of {', '.join(sorted(known_providers))}")
+        env = os.environ if environ is None else environ
+        if m.api_key_env and not env.get(m.api_key_env):
+            problems.append(f"model {m.name!r} needs {m.api_key_env} — set it or remove the "
+                            f"model from {source}")
+    if sum(1 for m in roster.models if m.weight > 0) < 2:
+        problems.append("at least two models with weight > 0 are needed for a battle")
+    if problems:
+        raise ConfigError(f"{source}: " + "\n  - ".join(["the roster is not valid:", *problems]))
+    return roster
+
+
+def load_roster(path: str | Path, **kwargs: Any) -> Roster:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the roster {p}: {exc.strerror}; "
+                          "pass --models FILE or set ARENA_MODELS") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    return parse_roster(data, source=str(p), **kwargs)
+
+
+class Settings(BaseSettings):
+    """Every setting, read from ``ARENA_*`` environment variables. Units are in names."""
+
+    model_config = SettingsConfigDict(env_prefix="ARENA_", extra="ignore")
+
+    database_url: str = Field(default="", description="SQLAlchemy URL; default sqlite under data_dir")
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="where the default SQLite file lives")
+    models: Path | None = Field(default=None, description="path of the TOML roster; none = demo")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    request_timeout_s: float = Field(default=60.0, gt=0, description="upstream read timeout")
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before a stream starts")
+    max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
+    max_prompt_chars: int = Field(default=20_000, ge=1)
+    max_turns: int = Field(default=10, ge=1)
+    bootstrap_rounds: int = Field(default=200, ge=0)
+    min_votes: int = Field(default=0, ge=0, description="votes a model needs to be listed")
+    leaderboard_refresh_s: float = Field(default=2.0, ge=0)
+    secret_key: str = Field(default="", description="keys the IP hash; random per start if empty")
+    log_level: str = "info"
+    demo_delay_s: float = Field(default=0.02, ge=0, description="pace of the demo models' tokens")
+    cookie_secure: bool = False
+
+    def resolved_database_url(self) -> str:
+        return normalize_database_url(self.database_url or
+                                      f"sqlite:///{(self.data_dir / 'arena.db').as_posix()}")
+
+
+def normalize_database_url(url: str) -> str:
+    """Take the URLs people write and pick the async driver ourselves."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(f"ARENA_DATABASE_URL {url!r} is not a URL; "
+                          "write e.g. sqlite:///data/arena.db or postgresql://user@host/db")
+    base = scheme.split("+", 1)[0].lower()
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ConfigError(f"ARENA_DATABASE_URL: unsupported database {scheme!r}; "
+                      "use sqlite:///… or postgresql://…")
+
+
+Role = Literal["a", "b"]

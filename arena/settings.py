@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     connect_timeout_s: float = Field(default=10.0, gt=0)
     max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before a stream starts")
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
+    answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
+    stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn older than "
+                                "this was left by a dead worker and is marked incomplete")
     max_prompt_chars: int = Field(default=20_000, ge=1)
     max_turns: int = Field(default=10, ge=1)
     bootstrap_rounds: int = Field(default=200, ge=0)

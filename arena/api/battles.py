@@ -1,0 +1,83 @@
+"""Battle routes: create, view, stream (SSE), follow-up turn, regenerate, vote."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
+
+from arena.api.deps import Voter, ip_hash, require_voter, set_voter_cookie, voter_or_new
+from arena.battles import BattleService, Event
+from arena.schemas import (
+    BattleView,
+    PromptIn,
+    RevealedBattle,
+    VoteIn,
+    VoteResult,
+    battle_view,
+)
+
+router = APIRouter(prefix="/api/battles", tags=["battles"])
+
+
+def service(request: Request) -> BattleService:
+    return request.app.state.battles
+
+
+@router.post("", status_code=201, response_model=BattleView)
+async def create_battle(body: PromptIn, request: Request, response: Response,
+                        svc: BattleService = Depends(service)) -> BattleView:
+    voter = voter_or_new(request)
+    battle = await svc.start(body.prompt, voter_key=voter.key, ip_hash=ip_hash(request))
+    set_voter_cookie(request, response, voter)
+    return battle_view(battle)
+
+
+@router.get("/{battle_id}", response_model=BattleView | RevealedBattle)
+async def get_battle(battle_id: str, voter: Voter = Depends(require_voter),
+                     svc: BattleService = Depends(service)) -> BattleView:
+    return battle_view(await svc.view(battle_id, voter.key))
+
+
+def _sse(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
+    async def gen() -> AsyncIterator[bytes]:
+        yield b": stream open\n\n"  # flush headers at once, so the page knows it is live
+        async for name, data in events:
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            yield f"event: {name}\ndata: {payload}\n\n".encode()
+
+    return gen()
+
+
+@router.get("/{battle_id}/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def stream_battle(battle_id: str, voter: Voter = Depends(require_voter),
+                        svc: BattleService = Depends(service)) -> StreamingResponse:
+    events = await svc.stream(battle_id, voter_key=voter.key)
+    return StreamingResponse(_sse(events), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.post("/{battle_id}/turns", response_model=BattleView)
+async def add_turn(battle_id: str, body: PromptIn, voter: Voter = Depends(require_voter),
+                   svc: BattleService = Depends(service)) -> BattleView:
+    return battle_view(await svc.add_turn(battle_id, body.prompt, voter_key=voter.key))
+
+
+@router.post("/{battle_id}/regenerate", response_model=BattleView)
+async def regenerate(battle_id: str, voter: Voter = Depends(require_voter),
+                     svc: BattleService = Depends(service)) -> BattleView:
+    return battle_view(await svc.regenerate(battle_id, voter_key=voter.key))
+
+
+@router.post("/{battle_id}/vote", response_model=VoteResult)
+async def vote(battle_id: str, body: VoteIn, request: Request,
+               voter: Voter = Depends(require_voter),
+               svc: BattleService = Depends(service)) -> VoteResult:
+    out = await svc.vote(battle_id, body.winner, voter_key=voter.key, ip_hash=ip_hash(request))
+    request.app.state.leaderboard.invalidate()
+    return VoteResult(winner=body.winner, model_a=out.model_a, model_b=out.model_b,
+                      counted=out.counted, excluded_reason=out.excluded_reason,
+                      leak_side=out.leak_side, explanation=out.explanation)

@@ -1,0 +1,69 @@
+"""Request-scoped pieces: the app state, the voter cookie, the keyed IP hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+from arena.errors import Forbidden
+
+VOTER_COOKIE = "arena_voter"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass(slots=True)
+class Voter:
+    key: str  # sha256 of the cookie token: the database never holds the token itself
+    token: str
+    new: bool
+
+
+def voter_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current_voter(request: Request) -> Voter | None:
+    token = request.cookies.get(VOTER_COOKIE, "")
+    if not _TOKEN_RE.match(token):
+        return None
+    return Voter(key=voter_key(token), token=token, new=False)
+
+
+def require_voter(request: Request) -> Voter:
+    voter = current_voter(request)
+    if voter is None:
+        raise Forbidden("no voter cookie; allow cookies for this site and start a new battle",
+                        code="no_voter")
+    return voter
+
+
+def voter_or_new(request: Request) -> Voter:
+    voter = current_voter(request)
+    if voter is not None:
+        return voter
+    token = secrets.token_urlsafe(24)
+    return Voter(key=voter_key(token), token=token, new=True)
+
+
+def set_voter_cookie(request: Request, response: Response, voter: Voter) -> None:
+    if voter.new:
+        response.set_cookie(VOTER_COOKIE, voter.token, max_age=400 * 24 * 3600, httponly=True,
+                            samesite="lax", secure=request.app.state.settings.cookie_secure,
+                            path="/")
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def ip_hash(request: Request) -> str | None:
+    ip = client_ip(request)
+    if ip is None:
+        return None
+    secret: bytes = request.app.state.ip_secret
+    return hmac.new(secret, ip.encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,149 @@
+"""``create_app(settings)``: the FastAPI app, built from settings with no global state.
+
+The lifespan opens the database (and migrates it unless told not to), loads the roster
+(or the demo roster), builds one provider per model, and starts the leaderboard's
+background refresh. Every error leaves as the one JSON shape of ``arena.errors``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from arena import __version__
+from arena.api import battles as battle_routes
+from arena.api import leaderboard as leaderboard_routes
+from arena.battles import BattleService, Pairing
+from arena.db import make_engine, upgrade
+from arena.demo import demo_roster
+from arena.errors import ArenaError, error_body
+from arena.identity import IdentityChecker
+from arena.leaderboard import LeaderboardCache
+from arena.providers.base import Provider, ProviderOptions
+from arena.providers.registry import create_provider, known_providers
+from arena.settings import Roster, Settings, load_roster
+from arena.store import Store
+
+log = logging.getLogger("arena")
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 413: "too_large",
+                 415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited"}
+
+
+def load_configured_roster(settings: Settings) -> Roster:
+    if settings.models is None:
+        return demo_roster()
+    return load_roster(settings.models, known_providers=known_providers())
+
+
+def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
+    options = ProviderOptions(request_timeout_s=settings.request_timeout_s,
+                              connect_timeout_s=settings.connect_timeout_s,
+                              max_retries=settings.max_retries,
+                              default_max_tokens=settings.max_tokens,
+                              extra={"demo_delay_s": settings.demo_delay_s})
+    return {m.name: create_provider(m, options) for m in roster.models}
+
+
+def create_app(settings: Settings | None = None, *, roster: Roster | None = None,
+               providers: Mapping[str, Provider] | None = None,
+               pairing: Pairing | None = None, migrate: bool = True) -> FastAPI:
+    """Build the app. Tests may inject a roster, providers or a seeded pairing."""
+    settings = settings or Settings()
+    roster = roster or load_configured_roster(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url())
+        if migrate:
+            await upgrade(engine)
+        store = Store(engine)
+        swept = await store.sweep_stale_turns(settings.stale_turn_s)
+        if swept:
+            log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
+        provs = dict(providers) if providers is not None else build_providers(roster, settings)
+        app.state.battles = BattleService(
+            store=store, roster=roster, providers=provs, identity=IdentityChecker(roster.models),
+            settings=settings, pairing=pairing)
+        app.state.leaderboard = LeaderboardCache(store, settings, demo=roster.demo)
+        await app.state.leaderboard.start()
+        try:
+            yield
+        finally:
+            await app.state.leaderboard.stop()
+            await app.state.battles.shutdown()
+            if providers is None:
+                for p in provs.values():
+                    await p.aclose()
+            await engine.dispose()
+
+    app = FastAPI(title="arena", version=__version__, lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.roster = roster
+    app.state.ip_secret = (settings.secret_key.encode() if settings.secret_key
+                           else secrets.token_bytes(32))
+    install_error_handlers(app)
+    app.include_router(battle_routes.router)
+    app.include_router(leaderboard_routes.router)
+    mount_web(app)
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ArenaError)
+    async def _arena(_: Request, exc: ArenaError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            if err.get("type") == "json_invalid":
+                return JSONResponse(error_body("invalid_json", "the request body is not valid "
+                                               "JSON"), status_code=400)
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        return JSONResponse(error_body("invalid_request", "; ".join(problems) or "invalid "
+                                       "request", {"problems": problems}), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return JSONResponse(error_body(code, message), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "something went wrong on the server; "
+                                       "the error was logged"), status_code=500)
+
+
+def mount_web(app: FastAPI) -> None:
+    if not WEB_DIR.is_dir():
+        return
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html")
+
+    @app.get("/leaderboard", include_in_schema=False)
+    async def leaderboard_page() -> FileResponse:
+        page = WEB_DIR / "leaderboard.html"
+        return FileResponse(page if page.exists() else WEB_DIR / "index.html")
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -1,0 +1,81 @@
+"""``arena export``: this arena's votes as a Chatbot Arena battle file.
+
+The records carry the fields the public Chatbot Arena notebooks and arena-rank read
+(``model_a``, ``model_b``, ``winner`` with its Arena labels, ``tstamp``, ``anony``,
+``turn``, ``conv_metadata``, ``dedup_tag``, ``category_tag``) plus both conversations, so
+``arena leaderboard --battles`` reads the file back unchanged. Excluded votes are left
+out unless asked for, and then marked (``excluded_reason``) and not ``anony``-clean.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from arena.tables import answers, turns, votes
+
+ARENA_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
+
+
+async def _conversations(conn: Any, battle_id: str) -> dict[str, list[dict[str, str]]]:
+    rows = (await conn.execute(
+        select(turns.c.id, turns.c.idx, turns.c.attempt, turns.c.prompt)
+        .where(turns.c.battle_id == battle_id).order_by(turns.c.idx, turns.c.attempt))).all()
+    latest = {r.idx: r for r in rows}
+    ids = [r.id for r in latest.values()]
+    texts = {(a.turn_id, a.side): a.text for a in (await conn.execute(
+        select(answers.c.turn_id, answers.c.side, answers.c.text)
+        .where(answers.c.turn_id.in_(ids)))).all()}
+    conv: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
+    for idx in sorted(latest):
+        t = latest[idx]
+        for side in ("a", "b"):
+            conv[side].append({"role": "user", "content": t.prompt})
+            conv[side].append({"role": "assistant", "content": texts.get((t.id, side), "")})
+    return conv
+
+
+def _record(v: Any, conv: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    cats = list(v.categories or [])
+    rec: dict[str, Any] = {
+        "question_id": v.battle_id, "model_a": v.model_a, "model_b": v.model_b,
+        "winner": ARENA_WINNER[v.winner], "judge": "arena_user", "turn": v.turns,
+        "anony": True, "tstamp": v.created_at.timestamp(),
+        "language": next((c.split(":", 1)[1] for c in cats if c.startswith("lang:")), None),
+        "conv_metadata": v.conv_metadata, "is_code": "coding" in cats,
+        "dedup_tag": {"high_freq": False, "sampled": True},
+        "category_tag": {c: True for c in cats}, "propensity": v.propensity,
+        "conversation_a": conv["a"], "conversation_b": conv["b"],
+    }
+    if not v.counted:
+        rec["excluded_reason"] = v.excluded_reason
+        rec["anony"] = False  # readers that keep anonymous battles only will skip it
+    return rec
+
+
+async def iter_battles(engine: AsyncEngine, *, include_excluded: bool) -> Iterator[dict]:
+    async with engine.connect() as conn:
+        q = select(votes).order_by(votes.c.id)
+        if not include_excluded:
+            q = q.where(votes.c.counted.is_(True))
+        out = []
+        for v in (await conn.execute(q)).all():
+            out.append(_record(v, await _conversations(conn, v.battle_id)))
+    return iter(out)
+
+
+async def export_battles(engine: AsyncEngine, path: str | Path, *, include_excluded: bool = False,
+                         as_json_array: bool = False) -> int:
+    records = list(await iter_battles(engine, include_excluded=include_excluded))
+    with open(path, "w", encoding="utf-8") as f:
+        if as_json_array:
+            json.dump(records, f, ensure_ascii=False)
+        else:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(records)

@@ -1,0 +1,116 @@
+"""The server's leaderboard: computed in the background, served from memory.
+
+A request never touches the votes: it reads a board computed for the current vote
+*version* (the newest vote id). A background task polls that version every
+``leaderboard_refresh_s`` (one indexed ``max(id)``, cheap at any size — and it sees votes
+cast on other workers too) and recomputes the default board in a thread when it moved.
+Other variants (style control, a category, Elo) are computed on first request for the
+current version, once even when many requests ask at the same moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from arena.errors import BadRequest
+from arena.ranking import Battles, compute_leaderboard
+from arena.settings import Settings
+from arena.store import Store
+from arena.tables import votes
+
+log = logging.getLogger("arena.leaderboard")
+
+Key = tuple[str, bool, str | None, bool]
+DEFAULT: Key = ("bt", False, None, False)
+
+
+class LeaderboardCache:
+    def __init__(self, store: Store, settings: Settings, *, demo: bool) -> None:
+        self.store = store
+        self.settings = settings
+        self.demo = demo
+        self.version = -1
+        self._boards: dict[Key, dict[str, Any]] = {}
+        self._locks: dict[Key, asyncio.Lock] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._records: list[dict[str, Any]] = []
+        self._totals: dict[str, Any] = {}
+        self._updated_at = datetime.now(UTC)
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def invalidate(self) -> None:
+        """A vote landed on this worker: refresh now rather than at the next tick."""
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.leaderboard_refresh_s)
+            self._wake.clear()
+            try:
+                await self.refresh()
+            except Exception:  # keep serving the last good board
+                log.exception("leaderboard refresh failed")
+
+    async def _current_version(self) -> int:
+        async with self.store.engine.connect() as conn:
+            return (await conn.execute(select(func.max(votes.c.id)))).scalar() or 0
+
+    async def refresh(self) -> None:
+        version = await self._current_version()
+        if version == self.version:
+            return
+        records = await self.store.counted_votes()
+        totals = await self.store.vote_totals()
+        board = await asyncio.to_thread(self._compute, records, DEFAULT)
+        self._records, self._totals = records, totals
+        self._boards = {DEFAULT: board}
+        self.version = version
+        self._updated_at = datetime.now(UTC)
+
+    def _compute(self, records: list[dict[str, Any]], key: Key) -> dict[str, Any]:
+        method, style_control, category, ipw = key
+        battles = Battles.from_records(
+            {"model_a": r["model_a"], "model_b": r["model_b"],
+             "winner": {"a": "model_a", "b": "model_b"}.get(r["winner"], r["winner"]),
+             "propensity": r["propensity"], "conv_metadata": r["conv_metadata"],
+             "categories": r["categories"], "tstamp": r["created_at"].timestamp()}
+            for r in records)
+        return compute_leaderboard(
+            battles, method=method, style_control=style_control, category=category, ipw=ipw,
+            bootstrap_rounds=self.settings.bootstrap_rounds, seed=0,
+            min_votes=self.settings.min_votes)
+
+    async def get(self, *, method: str = "bt", style_control: bool = False,
+                  category: str | None = None, ipw: bool = False) -> dict[str, Any]:
+        if method not in ("bt", "elo"):
+            raise BadRequest("method must be bt or elo", code="bad_method")
+        key: Key = (method, style_control, category or None, ipw)
+        board = self._boards.get(key)
+        if board is None:
+            lock = self._locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                board = self._boards.get(key)
+                if board is None:
+                    boards = self._boards
+                    board = await asyncio.to_thread(self._compute, self._records, key)
+                    boards[key] = board  # into the dict of the version it was computed for
+        return {**board, "totals": {**board.get("totals", {}), **self._totals},
+                "demo": self.demo,
+                "updated_at": self._updated_at.isoformat(timespec="seconds")}

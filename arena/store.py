@@ -1,0 +1,341 @@
+"""The store: every read and write of the arena's tables, each write one transaction.
+
+Routes and the battle service never open transactions themselves. The rules that must
+hold under concurrency (one vote per battle, one runner per turn, a bounded number of
+turns) are enforced here with conditional UPDATEs and unique constraints, so they hold
+across any number of app workers sharing the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from arena.errors import Conflict
+from arena.tables import answers, battles, pair_counts, turns, votes
+
+FINISHED_TURN = ("done", "failed", "incomplete")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(dt: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if dt is None or dt.tzinfo is not None:
+        return dt
+    return dt.replace(tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class AnswerRecord:
+    side: str
+    model: str
+    text: str
+    status: str  # done | error | incomplete
+    error_code: str | None = None
+    finish_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    ttft_ms: float | None = None
+    total_ms: float | None = None
+    leak_term: str | None = None
+
+
+@dataclass(slots=True)
+class TurnView:
+    id: int
+    idx: int
+    attempt: int
+    prompt: str
+    status: str
+    finished_at: datetime | None
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BattleRecord:
+    id: str
+    voter_key: str
+    model_a: str
+    model_b: str
+    propensity: float
+    status: str
+    turn_count: int
+    categories: list[str]
+    created_at: datetime
+    turns: list[TurnView]  # latest attempt of each turn, in order
+    vote: dict[str, Any] | None
+
+    @property
+    def latest(self) -> TurnView | None:
+        return self.turns[-1] if self.turns else None
+
+
+@dataclass(slots=True)
+class VoteRecord:
+    battle_id: str
+    voter_key: str
+    ip_hash: str | None
+    model_a: str
+    model_b: str
+    winner: str
+    counted: bool
+    excluded_reason: str | None
+    leak_side: str | None
+    propensity: float
+    turns: int
+    conv_metadata: dict[str, Any] | None
+    categories: list[str]
+    seconds_to_vote: float | None
+
+
+def _upsert(dialect: str):  # noqa: ANN202 - returns a dialect's insert construct
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+_COUNT_COLUMN = {"a": "wins_a", "b": "wins_b", "tie": "ties", "both_bad": "both_bad"}
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # --- battles and turns -----------------------------------------------------------
+
+    async def create_battle(self, *, battle_id: str, voter_key: str, ip_hash: str | None,
+                            model_a: str, model_b: str, propensity: float, prompt: str,
+                            categories: Sequence[str]) -> None:
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            await conn.execute(battles.insert().values(
+                id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=model_a,
+                model_b=model_b, propensity=propensity, status="active", turn_count=1,
+                categories=list(categories), created_at=now, updated_at=now))
+            await conn.execute(turns.insert().values(
+                battle_id=battle_id, idx=0, attempt=0, prompt=prompt, status="pending",
+                created_at=now))
+
+    async def get_battle(self, battle_id: str) -> BattleRecord | None:
+        async with self.engine.connect() as conn:
+            return await self._load_battle(conn, battle_id)
+
+    async def _load_battle(self, conn: AsyncConnection, battle_id: str) -> BattleRecord | None:
+        row = (await conn.execute(select(battles).where(battles.c.id == battle_id))).first()
+        if row is None:
+            return None
+        trows = (await conn.execute(
+            select(turns).where(turns.c.battle_id == battle_id)
+            .order_by(turns.c.idx, turns.c.attempt))).all()
+        latest: dict[int, Any] = {}
+        for t in trows:  # ordered by attempt, so the last one wins
+            latest[t.idx] = t
+        views = [TurnView(id=t.id, idx=t.idx, attempt=t.attempt, prompt=t.prompt,
+                          status=t.status, finished_at=aware(t.finished_at))
+                 for _, t in sorted(latest.items())]
+        if views:
+            by_id = {v.id: v for v in views}
+            arows = (await conn.execute(
+                select(answers).where(answers.c.turn_id.in_(list(by_id))))).all()
+            for a in arows:
+                by_id[a.turn_id].answers[a.side] = dict(a._mapping)
+        vrow = (await conn.execute(select(votes).where(votes.c.battle_id == battle_id))).first()
+        return BattleRecord(
+            id=row.id, voter_key=row.voter_key, model_a=row.model_a, model_b=row.model_b,
+            propensity=row.propensity, status=row.status, turn_count=row.turn_count,
+            categories=list(row.categories or []), created_at=aware(row.created_at),
+            turns=views, vote=dict(vrow._mapping) if vrow else None)
+
+    async def add_turn(self, battle_id: str, *, expected_turns: int, prompt: str,
+                       categories: Sequence[str]) -> None:
+        """Append turn number ``expected_turns``; refuses if anyone else moved first."""
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(battles)
+                .where(and_(battles.c.id == battle_id, battles.c.status == "active",
+                            battles.c.turn_count == expected_turns))
+                .values(turn_count=expected_turns + 1, updated_at=now,
+                        categories=list(categories)))
+            if res.rowcount != 1:
+                raise Conflict("the battle changed meanwhile; reload it", code="battle_changed")
+            await conn.execute(turns.insert().values(
+                battle_id=battle_id, idx=expected_turns, attempt=0, prompt=prompt,
+                status="pending", created_at=now))
+
+    async def regenerate(self, battle_id: str, turn: TurnView) -> None:
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(battles)
+                .where(and_(battles.c.id == battle_id, battles.c.status == "active"))
+                .values(updated_at=now))
+            if res.rowcount != 1:
+                raise Conflict("this battle has already been voted on", code="already_voted")
+            try:
+                await conn.execute(turns.insert().values(
+                    battle_id=battle_id, idx=turn.idx, attempt=turn.attempt + 1,
+                    prompt=turn.prompt, status="pending", created_at=now))
+            except IntegrityError:
+                raise Conflict("the answers are already being regenerated",
+                               code="battle_changed") from None
+
+    async def claim_turn(self, turn_id: int) -> bool:
+        """Move a pending turn to running. True for exactly one caller, on any worker."""
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(turns).where(and_(turns.c.id == turn_id, turns.c.status == "pending"))
+                .values(status="running", claimed_at=utcnow()))
+            return res.rowcount == 1
+
+    async def finish_turn(self, turn_id: int, status: str,
+                          records: Sequence[AnswerRecord]) -> None:
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(turns).where(and_(turns.c.id == turn_id, turns.c.status == "running"))
+                .values(status=status, finished_at=now))
+            if res.rowcount != 1:
+                return  # already settled elsewhere (e.g. swept as stale); keep the first word
+            for r in records:
+                await conn.execute(answers.insert().values(
+                    turn_id=turn_id, side=r.side, model=r.model, text=r.text, status=r.status,
+                    error_code=r.error_code, finish_reason=r.finish_reason,
+                    input_tokens=r.input_tokens, output_tokens=r.output_tokens,
+                    ttft_ms=r.ttft_ms, total_ms=r.total_ms, leak_term=r.leak_term,
+                    created_at=now))
+
+    async def turn_status(self, turn_id: int) -> str | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(
+                select(turns.c.status).where(turns.c.id == turn_id))).scalar()
+
+    async def sweep_stale_turns(self, older_than_s: float) -> int:
+        """Turns left running by a worker that died are marked incomplete."""
+        cutoff = utcnow() - timedelta(seconds=older_than_s)
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(turns).where(and_(turns.c.status == "running",
+                                         turns.c.claimed_at < cutoff))
+                .values(status="incomplete", finished_at=utcnow()))
+            return res.rowcount
+
+    async def leak_terms(self, battle_id: str) -> dict[str, str]:
+        """Side → first leaked term, over every attempt the voter was shown."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(answers.c.side, answers.c.leak_term)
+                .join(turns, turns.c.id == answers.c.turn_id)
+                .where(and_(turns.c.battle_id == battle_id, answers.c.leak_term.is_not(None)))
+                .order_by(answers.c.id))).all()
+        found: dict[str, str] = {}
+        for side, term in rows:
+            found.setdefault(side, term)
+        return found
+
+    # --- votes -------------------------------------------------------------------------
+
+    async def record_vote(self, v: VoteRecord) -> None:
+        """The vote, the battle's status and the aggregates: one transaction, or nothing."""
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(battles).where(and_(battles.c.id == v.battle_id,
+                                           battles.c.status == "active"))
+                .values(status="voted", updated_at=now))
+            if res.rowcount != 1:
+                raise Conflict("this battle has already been voted on", code="already_voted")
+            try:
+                await conn.execute(votes.insert().values(
+                    battle_id=v.battle_id, voter_key=v.voter_key, ip_hash=v.ip_hash,
+                    model_a=v.model_a, model_b=v.model_b, winner=v.winner, counted=v.counted,
+                    excluded_reason=v.excluded_reason, leak_side=v.leak_side,
+                    propensity=v.propensity, turns=v.turns, conv_metadata=v.conv_metadata,
+                    categories=v.categories, seconds_to_vote=v.seconds_to_vote,
+                    created_at=now))
+            except IntegrityError:
+                raise Conflict("this battle has already been voted on",
+                               code="already_voted") from None
+            if v.counted:
+                await self._bump_pair(conn, v.model_a, v.model_b, v.winner)
+
+    async def _bump_pair(self, conn: AsyncConnection, a: str, b: str, winner: str) -> None:
+        col = _COUNT_COLUMN[winner]
+        zero = {"wins_a": 0, "wins_b": 0, "ties": 0, "both_bad": 0}
+        stmt = _upsert(self.dialect)(pair_counts).values(model_a=a, model_b=b,
+                                                         **{**zero, col: 1})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["model_a", "model_b"],
+            set_={col: getattr(pair_counts.c, col) + 1})
+        await conn.execute(stmt)
+
+    # --- reading for the leaderboard -----------------------------------------------------
+
+    async def counted_votes(self) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(votes.c.model_a, votes.c.model_b, votes.c.winner, votes.c.propensity,
+                       votes.c.conv_metadata, votes.c.categories, votes.c.created_at,
+                       votes.c.turns)
+                .where(votes.c.counted.is_(True)).order_by(votes.c.id))).all()
+        return [dict(r._mapping) for r in rows]
+
+    async def pair_totals(self) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(pair_counts))).all()
+        return [dict(r._mapping) for r in rows]
+
+    async def vote_totals(self) -> dict[str, Any]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(votes.c.counted, votes.c.excluded_reason, func.count())
+                .group_by(votes.c.counted, votes.c.excluded_reason))).all()
+            last = (await conn.execute(select(func.max(votes.c.id)))).scalar()
+        counted = sum(n for c, _, n in rows if c)
+        excluded: dict[str, int] = {}
+        for c, reason, n in rows:
+            if not c:
+                excluded[reason or "unknown"] = excluded.get(reason or "unknown", 0) + n
+        return {"counted_votes": counted, "excluded_votes": excluded, "last_vote_id": last or 0}
+
+    async def recount(self) -> list[dict[str, Any]]:
+        """Differences between ``pair_counts`` and a recount of the votes table."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(votes.c.model_a, votes.c.model_b, votes.c.winner, func.count())
+                .where(votes.c.counted.is_(True))
+                .group_by(votes.c.model_a, votes.c.model_b, votes.c.winner))).all()
+            stored = (await conn.execute(select(pair_counts))).all()
+        expected: dict[tuple[str, str], dict[str, int]] = {}
+        for a, b, w, n in rows:
+            cell = expected.setdefault((a, b), {"wins_a": 0, "wins_b": 0, "ties": 0,
+                                                "both_bad": 0})
+            cell[_COUNT_COLUMN[w]] += n
+        diffs = []
+        seen = set()
+        for s in stored:
+            key = (s.model_a, s.model_b)
+            seen.add(key)
+            got = {k: getattr(s, k) for k in ("wins_a", "wins_b", "ties", "both_bad")}
+            want = expected.get(key, {"wins_a": 0, "wins_b": 0, "ties": 0, "both_bad": 0})
+            if got != want:
+                diffs.append({"pair": list(key), "stored": got, "recount": want})
+        for key, want in expected.items():
+            if key not in seen:
+                diffs.append({"pair": list(key), "stored": None, "recount": want})
+        return diffs
+
+    async def export_votes(self) -> list[dict[str, Any]]:
+        """Every vote with its battle's prompts, for ``arena export``."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(votes).order_by(votes.c.id))).all()
+        return [dict(r._mapping) for r in rows]

@@ -1,0 +1,124 @@
+"""The arena's tables (SQLAlchemy Core). Alembic migrations in ``arena/migrations`` create
+them; this module is the single description the store's queries are written against.
+
+A battle has turns; a turn has one answer per side; each regenerate adds a new *attempt*
+of the latest turn (old attempts are kept, never overwritten). A battle has at most one
+vote (unique ``votes.battle_id``). ``pair_counts`` holds the counted votes aggregated per
+(model_a, model_b) — the sufficient statistics of Bradley–Terry — kept current in the
+same transaction as each vote, and checkable against a recount (``arena db check``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+battles = Table(
+    "battles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("voter_key", String(64), nullable=False),  # sha256 of the voter cookie
+    Column("ip_hash", String(64)),  # HMAC of the client IP, never the IP itself
+    Column("model_a", String(100), nullable=False),
+    Column("model_b", String(100), nullable=False),
+    Column("propensity", Float, nullable=False),  # P(this unordered pair) when sampled
+    # active → voted; a battle is never deleted.
+    Column("status", String(16), nullable=False, default="active"),
+    Column("turn_count", Integer, nullable=False, default=0),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_battles_voter_created", battles.c.voter_key, battles.c.created_at)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("battle_id", String(32), ForeignKey("battles.id"), nullable=False),
+    Column("idx", Integer, nullable=False),  # 0-based turn number
+    Column("attempt", Integer, nullable=False, default=0),  # regenerate → attempt + 1
+    Column("prompt", Text, nullable=False),
+    # pending → running → done | failed | incomplete
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("battle_id", "idx", "attempt", name="uq_turns_battle_idx_attempt"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", Integer, ForeignKey("turns.id"), nullable=False),
+    Column("side", String(1), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    # done | error | incomplete
+    Column("status", String(16), nullable=False),
+    Column("error_code", String(40)),
+    Column("finish_reason", String(40)),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("ttft_ms", Float),
+    Column("total_ms", Float),
+    Column("leak_term", String(100)),  # set when this text gives its model away
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("turn_id", "side", name="uq_answers_turn_side"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("battle_id", String(32), ForeignKey("battles.id"), nullable=False, unique=True),
+    Column("voter_key", String(64), nullable=False),
+    Column("ip_hash", String(64)),
+    Column("model_a", String(100), nullable=False),
+    Column("model_b", String(100), nullable=False),
+    Column("winner", String(16), nullable=False),  # a | b | tie | both_bad
+    Column("counted", Boolean, nullable=False),
+    Column("excluded_reason", String(40)),
+    Column("leak_side", String(2)),  # a | b | ab
+    Column("propensity", Float, nullable=False),
+    Column("turns", Integer, nullable=False),
+    Column("conv_metadata", JSON),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("seconds_to_vote", Float),  # from the last answer finishing to the vote
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_votes_counted_created", votes.c.counted, votes.c.created_at)
+
+pair_counts = Table(
+    "pair_counts",
+    metadata,
+    Column("model_a", String(100), primary_key=True),
+    Column("model_b", String(100), primary_key=True),
+    Column("wins_a", Integer, nullable=False, default=0),
+    Column("wins_b", Integer, nullable=False, default=0),
+    Column("ties", Integer, nullable=False, default=0),
+    Column("both_bad", Integer, nullable=False, default=0),
+)

@@ -1,0 +1,131 @@
+"""Shared fixtures: every test builds its own app on its own database, served by a real
+uvicorn server on a free loopback port, and talks to it over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from arena.app import create_app
+from arena.settings import Roster, Settings, parse_roster
+
+pytest_plugins = ["tests.upstream_fixtures"]
+
+TEST_DB_ENV = "ARENA_TEST_DATABASE_URL"
+
+
+def fake_roster(*models: dict[str, Any]) -> Roster:
+    return parse_roster({"models": list(models)}, source="test roster")
+
+
+def fake(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]:
+    return {"name": name, "provider": "fake", "model": persona,
+            "options": {"delay_s": 0, **options}}
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return os.environ.get(TEST_DB_ENV) or f"sqlite:///{tmp_path / 'arena.db'}"
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, data_dir=tmp_path, bootstrap_rounds=20,
+                    leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
+                    answer_timeout_s=10)
+
+
+class LiveServer:
+    """A real server for one test; ``client()`` gives a fresh voter (own cookie jar)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
+                                                    log_level="warning", lifespan="on"))
+        self.task: asyncio.Task[None] | None = None
+        self.base_url = ""
+        self._clients: list[httpx.AsyncClient] = []
+
+    async def __aenter__(self) -> LiveServer:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # re-raise the start-up error
+            await asyncio.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        for c in self._clients:
+            await c.aclose()
+        self.server.should_exit = True
+        if self.task:
+            await asyncio.wait_for(self.task, 15)
+
+    def client(self) -> httpx.AsyncClient:
+        c = httpx.AsyncClient(base_url=self.base_url, timeout=20)
+        self._clients.append(c)
+        return c
+
+
+@pytest.fixture
+async def serve(settings: Settings) -> AsyncIterator[Any]:
+    """``async with serve(roster=...) as server`` — builds and runs an app."""
+    stack = contextlib.AsyncExitStack()
+
+    async def start(**kwargs: Any) -> LiveServer:
+        if os.environ.get(TEST_DB_ENV):
+            await reset_database(settings)
+        app = create_app(kwargs.pop("settings", settings), **kwargs)
+        return await stack.enter_async_context(LiveServer(app))
+
+    yield start
+    await stack.aclose()
+
+
+async def reset_database(settings: Settings) -> None:
+    from arena.db import make_engine
+    from arena.tables import metadata
+
+    engine = make_engine(settings.resolved_database_url())
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await engine.dispose()
+
+
+async def read_sse(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = []
+    name = None
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: ") and name:
+            events.append((name, json.loads(line[6:])))
+            name = None
+    return events
+
+
+async def run_turn(client: httpx.AsyncClient, battle_id: str) -> list[tuple[str, dict]]:
+    async with client.stream("GET", f"/api/battles/{battle_id}/stream") as r:
+        assert r.status_code == 200, await r.aread()
+        assert r.headers["content-type"].startswith("text/event-stream")
+        return await read_sse(r)
+
+
+def texts(events: list[tuple[str, dict]]) -> dict[str, str]:
+    out = {"a": "", "b": ""}
+    for name, data in events:
+        if name == "delta":
+            out[data["side"]] += data["text"]
+    return out

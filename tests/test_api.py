@@ -1,0 +1,298 @@
+"""The whole HTTP flow end to end: battle → stream → vote → reveal → leaderboard, and
+every vote the rules refuse."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from arena.battles import Pairing
+from tests.conftest import fake, fake_roster, run_turn, texts
+
+ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"))
+
+
+async def start(client, prompt="Explain recursion briefly."):
+    r = await client.post("/api/battles", json={"prompt": prompt})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_full_flow_reveals_names_only_after_the_vote(serve):
+    server = await serve(roster=ROSTER)
+    c = server.client()
+    battle = await start(c)
+    assert set(battle) == {"id", "status", "votable", "turns"}
+    assert battle["votable"] is False
+    cookie = c.cookies.get("arena_voter")
+    assert cookie
+    events = await run_turn(c, battle["id"])
+    names = [n for n, _ in events]
+    assert names[-1] == "end" and names.count("done") == 2
+    assert events[-1][1]["votable"] is True
+    got = texts(events)
+    assert got["a"] and got["b"] and got["a"] != got["b"]
+
+    view = (await c.get(f"/api/battles/{battle['id']}")).json()
+    assert view["votable"] is True and "model_a" not in view
+    assert view["turns"][0]["a"]["text"] == got["a"]
+
+    r = await c.post(f"/api/battles/{battle['id']}/vote", json={"winner": "a"})
+    assert r.status_code == 200, r.text
+    vote = r.json()
+    assert {vote["model_a"], vote["model_b"]} == {"alpha-1", "beta-2"}
+    assert vote["counted"] is True and vote["excluded_reason"] is None
+
+    view = (await c.get(f"/api/battles/{battle['id']}")).json()
+    assert view["model_a"] == vote["model_a"] and view["vote"]["winner"] == "a"
+
+    for _ in range(100):
+        board = (await c.get("/api/leaderboard")).json()
+        if board["totals"].get("counted_votes") == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert board["totals"]["counted_votes"] == 1
+    by_name = {m["model"]: m for m in board["models"]}
+    assert by_name[vote["model_a"]]["wins"] == 1
+    assert by_name[vote["model_b"]]["losses"] == 1
+
+
+async def test_cookie_is_http_only_and_same_site(serve):
+    server = await serve(roster=ROSTER)
+    r = await server.client().post("/api/battles", json={"prompt": "hi"})
+    header = r.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=lax" in header
+
+
+async def test_refused_votes_each_have_a_reason(serve):
+    roster = fake_roster(fake("alpha-1", "concise", delay_s=0.05), fake("beta-2", "verbose",
+                                                                         delay_s=0.05))
+    server = await serve(roster=roster)
+    c, other, anonymous = server.client(), server.client(), server.client()
+    b = await start(c)
+    url = f"/api/battles/{b['id']}/vote"
+
+    r = await c.post(url, json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "not_answered")
+
+    async with c.stream("GET", f"/api/battles/{b['id']}/stream") as s:
+        lines = s.aiter_lines()
+        async for line in lines:
+            if line.startswith("event: delta"):
+                break
+        r = await c.post(url, json={"winner": "a"})
+        assert (r.status_code, r.json()["error"]["code"]) == (409, "still_streaming")
+        async for _ in lines:
+            pass
+
+    await other.post("/api/battles", json={"prompt": "my own"})
+    r = await other.post(url, json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "not_your_battle")
+    r = await anonymous.post(url, json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "no_voter")
+    r = await c.post(url, json={"winner": "A"})
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_request")
+    r = await c.post("/api/battles/ffffffffffffffffffffffffffffffff/vote", json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "battle_not_found")
+
+    r = await c.post(url, json={"winner": "tie"})
+    assert r.status_code == 200, r.text
+    r = await c.post(url, json={"winner": "b"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "already_voted")
+    r = await c.post(f"/api/battles/{b['id']}/turns", json={"prompt": "more"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "already_voted")
+
+
+async def test_failed_battle_cannot_be_voted_and_errors_are_anonymous(serve):
+    roster = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose", fail="rate_limit"))
+    server = await serve(roster=roster)
+    c = server.client()
+    b = await start(c)
+    events = await run_turn(c, b["id"])
+    errors = [d for n, d in events if n == "error"]
+    assert len(errors) == 1
+    assert errors[0]["message"] in ("model A is busy right now; try again in a moment",
+                                    "model B is busy right now; try again in a moment")
+    assert "beta" not in str(events) and "fake" not in str(events).lower()
+    assert events[-1] == ("end", {"turn": 0, "status": "failed", "votable": False})
+    r = await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "battle_failed")
+    view = (await c.get(f"/api/battles/{b['id']}")).json()
+    side = errors[0]["side"]
+    assert view["turns"][0][side]["status"] == "error"
+    assert view["turns"][0][side]["error"] == errors[0]["message"]
+
+
+async def test_a_slow_side_does_not_block_the_other(serve):
+    roster = fake_roster(fake("alpha-1", "concise"),
+                         fake("beta-2", "concise", first_token_delay_s=1.0))
+    server = await serve(roster=roster)
+    c = server.client()
+    b = await start(c)
+    events = await run_turn(c, b["id"])
+    order = [(n, d["side"]) for n, d in events if n in ("delta", "done")]
+    fast = order[0][1]
+    slow = "b" if fast == "a" else "a"
+    # The fast side has finished before the slow side's first delta arrives.
+    assert order.index(("done", fast)) < order.index(("delta", slow))
+
+
+async def test_leaked_battle_is_stored_but_not_counted(serve):
+    roster = fake_roster(fake("alpha-1", "concise"),
+                         {"name": "gossip-7b", "provider": "fake", "model": "leaky",
+                          "options": {"delay_s": 0, "maker": "Gossip Labs"}})
+    server = await serve(roster=roster)
+    c = server.client()
+    b = await start(c, "Who are you?")
+    events = await run_turn(c, b["id"])
+    assert "gossip" in str(texts(events)).lower()  # the model's own words carry the name
+    r = await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "b"})
+    vote = r.json()
+    assert vote["counted"] is False and vote["excluded_reason"] == "identity_leak"
+    leak_side = "a" if vote["model_a"] == "gossip-7b" else "b"
+    assert vote["leak_side"] == leak_side
+    assert f"model {leak_side.upper()} named itself" in vote["explanation"]
+    for _ in range(100):
+        board = (await c.get("/api/leaderboard")).json()
+        if board["totals"].get("excluded_votes"):
+            break
+        await asyncio.sleep(0.05)
+    assert board["totals"]["excluded_votes"] == {"identity_leak": 1}
+    assert board["totals"]["counted_votes"] == 0
+    assert board["models"] == []
+
+
+async def test_user_typing_a_name_does_not_void_the_battle(serve):
+    server = await serve(roster=fake_roster(fake("alpha-1", "echo"), fake("gossip-7b", "echo")))
+    c = server.client()
+    b = await start(c, "Is gossip-7b better than ChatGPT?")
+    await run_turn(c, b["id"])  # both echo the prompt: the name is the user's, not theirs
+    vote = (await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "tie"})).json()
+    assert vote["counted"] is True
+
+
+async def test_multi_turn_keeps_the_pair_and_each_side_sees_its_own_history(serve):
+    server = await serve(roster=ROSTER)
+    c = server.client()
+    b = await start(c, "First question")
+    first = texts(await run_turn(c, b["id"]))
+    r = await c.post(f"/api/battles/{b['id']}/turns", json={"prompt": "Second question"})
+    assert r.status_code == 200, r.text
+    assert [t["prompt"] for t in r.json()["turns"]] == ["First question", "Second question"]
+    second = texts(await run_turn(c, b["id"]))
+    assert second["a"] and second["b"]
+    service = server.app.state.battles
+    battle = await service.view(b["id"], service_key(c))
+    for side in "ab":
+        cfg = service.roster.by_name(battle.model_a if side == "a" else battle.model_b)
+        req = service.build_request(cfg, battle, side, battle.turns[1])
+        assert [m.content for m in req.messages] == ["First question", first[side],
+                                                     "Second question"]
+    vote = (await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "b"})).json()
+    assert vote["counted"] is True
+
+
+def service_key(client) -> str:
+    from arena.api.deps import voter_key
+
+    return voter_key(client.cookies["arena_voter"])
+
+
+async def test_regenerate_reasks_both_with_the_same_models(serve):
+    server = await serve(roster=ROSTER)
+    c = server.client()
+    b = await start(c, "Tell me a fact")
+    await run_turn(c, b["id"])
+    r = await c.post(f"/api/battles/{b['id']}/regenerate")
+    assert r.status_code == 200, r.text
+    assert r.json()["turns"][0]["attempt"] == 1 and r.json()["votable"] is False
+    events = await run_turn(c, b["id"])
+    assert events[-1][1]["votable"] is True
+    vote = (await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "a"})).json()
+    assert {vote["model_a"], vote["model_b"]} == {"alpha-1", "beta-2"}
+
+
+async def test_turn_limit_and_prompt_limit(serve, settings):
+    s = settings.model_copy(update={"max_turns": 2, "max_prompt_chars": 50})
+    server = await serve(roster=ROSTER, settings=s)
+    c = server.client()
+    r = await c.post("/api/battles", json={"prompt": "x" * 51})
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "prompt_too_long")
+    r = await c.post("/api/battles", json={"prompt": "   "})
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "empty_prompt")
+    b = await start(c, "one")
+    await run_turn(c, b["id"])
+    r = await c.post(f"/api/battles/{b['id']}/turns", json={"prompt": "two"})
+    assert r.status_code == 200
+    r = await c.post(f"/api/battles/{b['id']}/turns", json={"prompt": "too early"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "not_answered")
+    await run_turn(c, b["id"])
+    r = await c.post(f"/api/battles/{b['id']}/turns", json={"prompt": "three"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "too_many_turns")
+
+
+async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve):
+    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.05),
+                         fake("beta-2", "verbose", delay_s=0.05))
+    server = await serve(roster=roster)
+    c = server.client()
+    b = await start(c)
+    async with c.stream("GET", f"/api/battles/{b['id']}/stream") as s:
+        async for line in s.aiter_lines():
+            if line.startswith("event: delta"):
+                break
+    # Leaving the block closed the connection; the run is cancelled and recorded.
+    for _ in range(100):
+        view = (await c.get(f"/api/battles/{b['id']}")).json()
+        if view["turns"][0]["status"] == "incomplete":
+            break
+        await asyncio.sleep(0.05)
+    turn = view["turns"][0]
+    assert turn["status"] == "incomplete"
+    assert {turn["a"]["status"], turn["b"]["status"]} == {"incomplete"}
+    r = await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "incomplete")
+    # Replaying the stream tells the page what happened, then regenerate recovers.
+    events = await run_turn(c, b["id"])
+    assert [n for n, _ in events].count("error") == 2 and events[-1][1]["votable"] is False
+    await c.post(f"/api/battles/{b['id']}/regenerate")
+    events = await run_turn(c, b["id"])
+    assert events[-1][1]["votable"] is True
+
+
+async def test_a_second_stream_joins_the_running_turn(serve):
+    roster = fake_roster(fake("alpha-1", "concise", delay_s=0.02),
+                         fake("beta-2", "concise", delay_s=0.02))
+    server = await serve(roster=roster)
+    c = server.client()
+    b = await start(c)
+    one, two = await asyncio.gather(run_turn(c, b["id"]), run_turn(c, b["id"]))
+    assert texts(one) == texts(two)
+    replay = await run_turn(c, b["id"])
+    assert texts(replay) == texts(one) and replay[-1][1]["replayed"] is True
+
+
+def test_pairing_never_pits_a_model_against_itself_and_follows_weights():
+    rng = random.Random(7)
+    p = Pairing({"x": 1.0, "y": 1.0, "z": 2.0, "off": 0.0}, rng=rng)
+    counts: dict[frozenset[str], int] = {}
+    sides = {"x": 0}
+    n = 20000
+    for _ in range(n):
+        pair = p.pick()
+        assert pair.model_a != pair.model_b and "off" not in (pair.model_a, pair.model_b)
+        key = frozenset((pair.model_a, pair.model_b))
+        counts[key] = counts.get(key, 0) + 1
+        assert pair.propensity == pytest.approx(p.probability(pair.model_b, pair.model_a))
+        if pair.model_a == "x":
+            sides["x"] += 1
+    total = sum(p.probability(*sorted(k)) for k in counts)
+    assert total == pytest.approx(1.0)
+    for key, c in counts.items():
+        expected = p.probability(*sorted(key)) * n
+        assert abs(c - expected) < 5 * expected**0.5, (key, c, expected)
+    # x is in 1/2 + ... of pairs; it lands on side A about half the time it plays.
+    plays_x = sum(c for k, c in counts.items() if "x" in k)
+    assert abs(sides["x"] / plays_x - 0.5) < 0.03

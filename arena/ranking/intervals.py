@@ -1,0 +1,112 @@
+"""Confidence intervals for ratings: bootstrap and sandwich, and rank with uncertainty.
+
+Bootstrap for plain BT resamples the *aggregated* cells: the counts of (pair, outcome)
+are drawn from one multinomial with the observed frequencies and the original total, which
+has exactly the distribution of the cell counts of a battle-level resample with
+replacement — at a cost that grows with pairs, not battles. All rounds are then fitted
+at once by the batched Newton of ``arena.ranking.bt``, warm-started from the full fit.
+With IPW every cell keeps its mean weight per battle.
+
+Online Elo and style control have no pair-level sufficient statistic: their bootstrap
+resamples battles (Elo: kept in chronological order and vectorised over rounds; style
+control: one warm-started refit per round), so it costs O(rounds × battles).
+
+Every bootstrap is seeded: the same data and seed give the same intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from arena.ranking import bt
+from arena.ranking.contextual import Design, fit_contextual
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+# Cap on rounds × battles held in memory at once by the Elo bootstrap (8 bytes each).
+ELO_CHUNK_CELLS = 1 << 24
+
+
+def bootstrap_bt(
+    cells: bt.Cells, theta: FloatArray, rounds: int, rng: np.random.Generator, ridge: float
+) -> FloatArray:
+    """(rounds, m) θ fitted to multinomially resampled cell counts."""
+    counts = np.rint(cells.counts).astype(np.int64).ravel()
+    total = int(counts.sum())
+    draws = rng.multinomial(total, counts / total, size=rounds).astype(np.float64)
+    per_battle = np.divide(
+        cells.weights.ravel(), counts, out=np.zeros(counts.shape[0]), where=counts > 0
+    )
+    weights = (draws * per_battle).reshape(rounds, -1, 3)
+    return bt.fit(cells, weights=weights, ridge=ridge, theta0=theta)
+
+
+def bootstrap_elo(
+    a: IntArray,
+    b: IntArray,
+    outcome: npt.NDArray[np.int8],
+    m: int,
+    rounds: int,
+    rng: np.random.Generator,
+    *,
+    k: float,
+    initial: float,
+) -> FloatArray:
+    """(rounds, m) online Elo of battle-level resamples, each kept in original order."""
+    n = a.shape[0]
+    score = np.array([1.0, 0.0, 0.5, 0.5])[outcome]
+    out = np.empty((rounds, m))
+    chunk = max(1, min(rounds, ELO_CHUNK_CELLS // max(n, 1)))
+    for start in range(0, rounds, chunk):
+        r = min(chunk, rounds - start)
+        idx = np.sort(rng.integers(0, n, size=(r, n)), axis=1)
+        ai, bi, si = a[idx], b[idx], score[idx]
+        ratings = np.full((r, m), initial)
+        rows = np.arange(r)
+        for t in range(n):
+            at, bt_ = ai[:, t], bi[:, t]
+            ra, rb = ratings[rows, at], ratings[rows, bt_]
+            delta = k * (si[:, t] - 1.0 / (1.0 + 10.0 ** ((rb - ra) / 400.0)))
+            ratings[rows, at] = ra + delta
+            ratings[rows, bt_] = rb - delta
+        out[start : start + r] = ratings
+    return out
+
+
+def bootstrap_contextual(
+    design: Design, params: FloatArray, rounds: int, rng: np.random.Generator, ridge: float
+) -> FloatArray:
+    """(rounds, m + F) contextual-BT parameters of battle-level multinomial resamples."""
+    n = design.a.shape[0]
+    out = np.empty((rounds, params.shape[0]))
+    uniform = np.full(n, 1.0 / n)
+    for r in range(rounds):
+        counts = rng.multinomial(n, uniform).astype(np.float64)
+        out[r] = fit_contextual(design, weights=counts, ridge=ridge, start=params)
+    return out
+
+
+def percentile_interval(samples: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Central 95% interval of bootstrap samples along axis 0."""
+    low, high = np.percentile(samples, [2.5, 97.5], axis=0)
+    return low, high
+
+
+def normal_interval(
+    theta: FloatArray, cov: FloatArray, anchor: int | None
+) -> tuple[FloatArray, FloatArray]:
+    """θ ± 1.96·se in natural units; with an anchor, se of θ_i − θ_anchor."""
+    var = np.diag(cov).copy()
+    if anchor is not None:
+        var = var + cov[anchor, anchor] - 2.0 * cov[:, anchor]
+    se = np.sqrt(np.maximum(var, 0.0))
+    return theta - Z95 * se, theta + Z95 * se
+
+
+def uncertainty_ranks(ci_low: FloatArray, ci_high: FloatArray) -> IntArray:
+    """Rank = 1 + the number of models whose interval lies entirely above mine."""
+    above = ci_low[None, :] > ci_high[:, None]
+    return 1 + above.sum(axis=1)

@@ -1,0 +1,463 @@
+"""``compute_leaderboard``: battles in, the JSON-ready leaderboard out.
+
+This is the one function the server (GET /api/leaderboard) and the offline CLI
+(``arena leaderboard --json``) share, so both show the same numbers. What it promises:
+
+* ratings on the Elo scale (1000 = the average model of the main group, or a chosen
+  model pinned to a chosen rating), with 95% intervals and a rank with uncertainty:
+  rank = 1 + the number of listed models whose interval lies entirely above mine;
+* a model is *listed* when it has at least ``min_votes`` votes and belongs to the main
+  group of the comparison graph (the connected piece with the most votes). Others are
+  returned under ``unlisted`` with the reason. Models in other pieces cannot be put on
+  the same scale at all, so they are never rated; ``components`` names the pieces.
+  The default ``DEFAULT_MIN_VOTES = 20`` suits small private arenas: with 20 votes a
+  model's 95% interval is already about ±150 Elo, and below that its rank says little;
+  low-vote models still inform everyone else's rating, they are just not shown;
+* everything is plain JSON: floats rounded, ``None`` where a value does not exist (a
+  pair that never met), never NaN or infinity. An empty data set gives an empty board.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from arena.errors import BadRequest
+from arena.ranking import bt
+from arena.ranking.battles import Battles
+from arena.ranking.contextual import Design, contextual_sandwich, fit_contextual
+from arena.ranking.elo import INITIAL, K_FACTOR, battles_elo
+from arena.ranking.intervals import (
+    bootstrap_bt,
+    bootstrap_contextual,
+    bootstrap_elo,
+    normal_interval,
+    percentile_interval,
+    uncertainty_ranks,
+)
+from arena.ranking.style import FEATURES, style_features
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+DEFAULT_MIN_VOTES = 20
+DEFAULT_BOOTSTRAP_ROUNDS = 200
+METHODS = ("bt", "elo")
+CI_METHODS = ("bootstrap", "sandwich")
+MIN_BOOTSTRAP_ROUNDS = 10
+SCORE_OF_A = np.array([1.0, 0.0, 0.5, 0.5])  # per outcome code
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Ratings of the main group's models (Elo scale) with their 95% intervals."""
+
+    rating: FloatArray
+    low: FloatArray
+    high: FloatArray
+    theta: FloatArray  # natural-unit strengths, for predicted win probabilities
+
+
+def compute_leaderboard(
+    battles: Battles,
+    method: str = "bt",
+    style_control: bool = False,
+    category: str | None = None,
+    ipw: bool = False,
+    bootstrap_rounds: int = DEFAULT_BOOTSTRAP_ROUNDS,
+    seed: int = 0,
+    min_votes: int = DEFAULT_MIN_VOTES,
+    anchor: tuple[str, float] | str | None = None,
+    ci: str = "bootstrap",
+    ridge: float = bt.RIDGE,
+) -> dict[str, Any]:
+    """The leaderboard of ``battles`` as a JSON-ready dict (shape in the module docs)."""
+    _check_options(method, style_control, ci, bootstrap_rounds, min_votes, ridge)
+    warnings: list[str] = []
+    data = _select(battles, category, style_control, ipw, warnings)
+    board: dict[str, Any] = {
+        "method": method,
+        "style_control": style_control,
+        "category": category,
+        "ipw": ipw,
+        "ci_method": ci,
+        "bootstrap_rounds": bootstrap_rounds if ci == "bootstrap" else None,
+        "min_votes": min_votes,
+        "anchor": None,
+        "models": [],
+        "unlisted": [],
+        "matrices": {"models": [], "win_rate": [], "battles": [], "predicted": []},
+        "totals": {"models": 0, "battles": len(data)},
+        "warnings": warnings,
+    }
+    weights = _ipw_weights(data) if ipw else None
+    counts = data.counts()
+    cells = bt.fold_counts(
+        counts,
+        None if weights is None else data.counts(weights),
+        None if weights is None else data.counts(weights**2),
+    )
+    stats = _model_stats(counts)
+    voted = np.flatnonzero(stats["votes"] > 0)
+    board["totals"]["models"] = int(voted.size)
+    if not voted.size:
+        return _finish(board)
+    groups = _groups(cells, voted, stats["votes"])
+    main = groups[0]
+    anchor_at = _anchor(anchor, data.models, main, board)
+    rng = np.random.default_rng(seed)
+    sub = cells.restrict(main)
+    if method == "elo":
+        fit = _elo_fit(data, main, ci, bootstrap_rounds, rng, anchor_at)
+    elif style_control:
+        fit, plain, board["style"] = _style_fit(
+            data, weights, sub, main, ci, bootstrap_rounds, rng, anchor_at, ridge
+        )
+    else:
+        fit = _bt_fit(sub, ci, bootstrap_rounds, rng, anchor_at, ridge)
+    listed = np.flatnonzero(stats["votes"][main] >= min_votes)
+    ranks = uncertainty_ranks(fit.low[listed], fit.high[listed])
+    order = listed[np.lexsort((ranks, -fit.rating[listed]))]
+    rank_of = dict(zip(listed.tolist(), ranks.tolist(), strict=True))
+    elo = battles_elo(data) if data.has_rows else None
+    change = None
+    if style_control and method == "bt":
+        plain_ranks = uncertainty_ranks(plain.low[listed], plain.high[listed])
+        change = dict(zip(listed.tolist(), plain_ranks.tolist(), strict=True))
+    for k in order.tolist():
+        model = int(main[k])
+        entry = _entry(data.models[model], stats, model, fit, k, rank_of[k], elo)
+        if change is not None:
+            # Positive = the model climbs once style is held equal.
+            entry["rank_change"] = int(change[k] - rank_of[k])
+        board["models"].append(entry)
+    board["unlisted"] = _unlisted(data.models, stats["votes"], groups, listed, min_votes)
+    if len(groups) > 1:
+        board["components"] = [[data.models[int(x)] for x in g] for g in groups]
+    board["matrices"] = _matrices(data.models, counts, main, order, fit, method)
+    return _finish(board)
+
+
+# --- options and data selection ----------------------------------------------------------
+
+
+def _check_options(
+    method: str, style: bool, ci: str, rounds: int, min_votes: int, ridge: float
+) -> None:
+    if method not in METHODS:
+        raise BadRequest(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    if ci not in CI_METHODS:
+        raise BadRequest(f"unknown ci method {ci!r}; use one of {', '.join(CI_METHODS)}")
+    if style and method != "bt":
+        raise BadRequest("style control is a Bradley–Terry model; use method 'bt'")
+    if ci == "sandwich" and method == "elo":
+        raise BadRequest("online Elo has no sandwich estimator; use ci 'bootstrap'")
+    if ci == "bootstrap" and (isinstance(rounds, bool) or rounds < MIN_BOOTSTRAP_ROUNDS):
+        raise BadRequest(f"bootstrap needs at least {MIN_BOOTSTRAP_ROUNDS} rounds")
+    if isinstance(min_votes, bool) or min_votes < 0:
+        raise BadRequest("min_votes must be a whole number >= 0")
+    if not (math.isfinite(ridge) and ridge > 0):
+        raise BadRequest("ridge must be a positive number (it keeps never-lost models finite)")
+
+
+def _select(
+    battles: Battles, category: str | None, style: bool, ipw: bool, warnings: list[str]
+) -> Battles:
+    data = battles
+    needs_rows = category is not None or style or ipw
+    if needs_rows and not battles.has_rows:
+        raise BadRequest("categories, style control and IPW need per-battle data, not counts")
+    if category is not None:
+        if category not in battles.categories:
+            known = ", ".join(sorted(battles.categories)) or "none"
+            warnings.append(f"no battles in category {category!r}; known categories: {known}")
+        data = data.in_category(category)
+    if style:
+        if data.style is None:
+            if len(data):
+                raise BadRequest("style control needs conv_metadata on the battles; none has it")
+            return data
+        usable = np.isfinite(data.style).all(axis=1)
+        if not usable.all():
+            warnings.append(f"style control left out {int((~usable).sum())} battles "
+                            "without complete conv_metadata")
+            data = data.subset(usable)
+    if ipw and data.propensity is None and len(data):
+        raise BadRequest("IPW needs a propensity (sampling probability of the pair) per battle")
+    return data
+
+
+def _ipw_weights(data: Battles) -> FloatArray | None:
+    if data.propensity is None:
+        return None
+    w = 1.0 / data.propensity
+    # Mean-one weights keep the total in "votes", so the ridge prior and the bootstrap
+    # sample size mean the same thing with and without IPW.
+    return w / w.mean()
+
+
+def _anchor(
+    anchor: tuple[str, float] | str | None,
+    models: tuple[str, ...],
+    main: IntArray,
+    board: dict[str, Any],
+) -> tuple[int, float] | None:
+    if anchor is None:
+        return None
+    name, rating = parse_anchor(anchor) if isinstance(anchor, str) else anchor
+    if not math.isfinite(rating):
+        raise BadRequest("anchor rating must be a finite number")
+    if name not in models:
+        raise BadRequest(f"anchor model {name!r} has no battles here")
+    where = np.flatnonzero(main == models.index(name))
+    if not where.size:
+        raise BadRequest(f"anchor model {name!r} is not connected to the main group of models")
+    board["anchor"] = {"model": name, "rating": float(rating)}
+    return int(where[0]), float(rating)
+
+
+def parse_anchor(text: str) -> tuple[str, float]:
+    """``"MODEL=RATING"`` -> (model, rating); the model name may itself contain '='."""
+    name, sep, value = text.rpartition("=")
+    try:
+        rating = float(value)
+    except ValueError:
+        rating = math.nan
+    if not sep or not name or not math.isfinite(rating):
+        raise BadRequest(f"anchor must look like MODEL=RATING (e.g. gpt-4o=1200), got {text!r}")
+    return name, rating
+
+
+# --- per-model counts and the comparison graph -------------------------------------------
+
+
+def _model_stats(counts: FloatArray) -> dict[str, IntArray]:
+    as_a, as_b = counts.sum(axis=1), counts.sum(axis=0)  # (m, 4) by outcome code
+    wins = as_a[:, 0] + as_b[:, 1]
+    losses = as_a[:, 1] + as_b[:, 0]
+    ties = as_a[:, 2] + as_b[:, 2]
+    both_bad = as_a[:, 3] + as_b[:, 3]
+    out = {"wins": wins, "losses": losses, "ties": ties, "both_bad": both_bad,
+           "votes": wins + losses + ties + both_bad}
+    return {k: np.rint(v).astype(np.int64) for k, v in out.items()}
+
+
+def _groups(cells: bt.Cells, voted: IntArray, votes: IntArray) -> list[IntArray]:
+    comps = [g for g in bt.components(cells.m, cells.i, cells.j) if np.isin(g, voted).all()]
+    comps.sort(key=lambda g: (-int(votes[g].sum()), -g.shape[0], int(g[0])))
+    return comps
+
+
+# --- the three estimators ----------------------------------------------------------------
+
+
+def _bt_fit(
+    cells: bt.Cells,
+    ci: str,
+    rounds: int,
+    rng: np.random.Generator,
+    anchor: tuple[int, float] | None,
+    ridge: float,
+) -> Fit:
+    theta = bt.fit(cells, ridge=ridge)
+    rating = bt.to_elo(theta, anchor)
+    if ci == "bootstrap":
+        samples = bt.to_elo(bootstrap_bt(cells, theta, rounds, rng, ridge), anchor)
+        low, high = percentile_interval(samples)
+    else:
+        lo, hi = normal_interval(theta, bt.sandwich(cells, theta, ridge=ridge),
+                                 None if anchor is None else anchor[0])
+        low, high = rating + bt.ELO_SCALE * (lo - theta), rating + bt.ELO_SCALE * (hi - theta)
+    return Fit(rating, low, high, theta)
+
+
+def _elo_fit(
+    data: Battles,
+    main: IntArray,
+    ci: str,
+    rounds: int,
+    rng: np.random.Generator,
+    anchor: tuple[int, float] | None,
+) -> Fit:
+    assert data.model_a is not None and data.model_b is not None and data.outcome is not None
+    ratings = battles_elo(data)[main]
+    order = data.chronological_order()
+    samples = bootstrap_elo(data.model_a[order], data.model_b[order], data.outcome[order],
+                            len(data.models), rounds, rng, k=K_FACTOR, initial=INITIAL)[:, main]
+    if anchor is not None:
+        k, value = anchor
+        ratings = ratings - ratings[k] + value
+        samples = samples - samples[:, k : k + 1] + value
+    low, high = percentile_interval(samples)
+    return Fit(ratings, low, high, (ratings - INITIAL) / bt.ELO_SCALE)
+
+
+def _style_fit(
+    data: Battles,
+    weights: FloatArray | None,
+    cells: bt.Cells,
+    main: IntArray,
+    ci: str,
+    rounds: int,
+    rng: np.random.Generator,
+    anchor: tuple[int, float] | None,
+    ridge: float,
+) -> tuple[Fit, Fit, dict[str, Any]]:
+    """Style-controlled fit, the plain fit on the same battles (for rank changes) and the
+    style section of the board."""
+    assert data.model_a is not None and data.model_b is not None
+    assert data.outcome is not None and data.style is not None
+    position = np.full(len(data.models), -1, dtype=np.int64)
+    position[main] = np.arange(main.shape[0])
+    rows = np.flatnonzero(position[data.model_a] >= 0)
+    feats, scaling = style_features(data.style[rows])
+    design = Design(
+        m=int(main.shape[0]),
+        a=position[data.model_a[rows]],
+        b=position[data.model_b[rows]],
+        y=SCORE_OF_A[data.outcome[rows]],
+        w=np.ones(rows.shape[0]) if weights is None else weights[rows],
+        f=feats,
+    )
+    plain = _bt_fit(cells, ci, rounds, rng, anchor, ridge)
+    start = np.concatenate([plain.theta, np.zeros(len(FEATURES))])
+    params = fit_contextual(design, ridge=ridge, start=start)
+    m = design.m
+    theta, beta = params[:m], params[m:]
+    if ci == "bootstrap":
+        samples = bootstrap_contextual(design, params, rounds, rng, ridge)
+        low, high = percentile_interval(bt.to_elo(samples[:, :m], anchor))
+        beta_low, beta_high = percentile_interval(samples[:, m:])
+    else:
+        cov = contextual_sandwich(design, params, ridge=ridge)
+        lo, hi = normal_interval(params, cov, None if anchor is None else anchor[0])
+        rating = bt.to_elo(theta, anchor)
+        low = rating + bt.ELO_SCALE * (lo[:m] - theta)
+        high = rating + bt.ELO_SCALE * (hi[:m] - theta)
+        beta_low, beta_high = lo[m:], hi[m:]
+    fit = Fit(bt.to_elo(theta, anchor), low, high, theta)
+    section = {
+        "coefficients": _named(beta, 4),
+        "coefficients_elo": _named(beta * bt.ELO_SCALE, 2),
+        "ci": {f: [round(float(lo_), 4), round(float(hi_), 4)]
+               for f, lo_, hi_ in zip(FEATURES, beta_low, beta_high, strict=True)},
+        "features": "(a - b) / (a + b + 1) of answer tokens, markdown headers, list items "
+                    "and bold spans, standardised; coefficients are log-odds per SD",
+        "feature_mean": _named(np.array(list(scaling["mean"].values())), 4),
+        "feature_std": _named(np.array(list(scaling["std"].values())), 4),
+        "battles": int(rows.shape[0]),
+    }
+    return fit, plain, section
+
+
+def _named(values: FloatArray, digits: int) -> dict[str, float]:
+    return {f: round(float(v), digits) for f, v in zip(FEATURES, values, strict=True)}
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+def _entry(
+    name: str,
+    stats: dict[str, IntArray],
+    model: int,
+    fit: Fit,
+    k: int,
+    rank: int,
+    elo: FloatArray | None,
+) -> dict[str, Any]:
+    votes = int(stats["votes"][model])
+    score = stats["wins"][model] + 0.5 * (stats["ties"][model] + stats["both_bad"][model])
+    return {
+        "model": name,
+        "rating": round(float(fit.rating[k]), 2),
+        "ci_low": round(float(fit.low[k]), 2),
+        "ci_high": round(float(fit.high[k]), 2),
+        "rank": int(rank),
+        "votes": votes,
+        "wins": int(stats["wins"][model]),
+        "losses": int(stats["losses"][model]),
+        "ties": int(stats["ties"][model]),
+        "both_bad": int(stats["both_bad"][model]),
+        "win_rate": round(float(score / votes), 4) if votes else None,
+        "elo": None if elo is None else round(float(elo[model]), 2),
+    }
+
+
+def _unlisted(
+    models: tuple[str, ...],
+    votes: IntArray,
+    groups: list[IntArray],
+    listed: IntArray,
+    min_votes: int,
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    shown = set(groups[0][listed].tolist())
+    for g, members in enumerate(groups):
+        for x in members.tolist():
+            if x in shown:
+                continue
+            if g == 0:
+                reason = f"fewer than {min_votes} votes"
+            else:
+                reason = (f"not comparable: no chain of battles links it to the main group "
+                          f"(it is in component {g + 1} of {len(groups)})")
+            out.append({"model": models[x], "votes": int(votes[x]), "reason": reason})
+    out.sort(key=lambda e: (-e["votes"], e["model"]))
+    return out
+
+
+def _matrices(
+    models: tuple[str, ...],
+    counts: FloatArray,
+    main: IntArray,
+    order: IntArray,
+    fit: Fit,
+    method: str,
+) -> dict[str, Any]:
+    """Observed win rate (ties as halves), battle counts and predicted P(row beats column)
+    among the listed models, in leaderboard order. Predictions come from the fitted
+    strengths (with style control: between answers of equal style)."""
+    idx = main[order]
+    won = counts[:, :, 0] + counts[:, :, 1].T  # row beat column, either side
+    half = 0.5 * (counts[:, :, 2] + counts[:, :, 3])
+    half = half + half.T
+    n = counts.sum(axis=2)
+    n = n + n.T
+    score = (won + half)[np.ix_(idx, idx)]
+    total = n[np.ix_(idx, idx)]
+    if method == "elo":
+        r = fit.rating[order]
+        pred = 1.0 / (1.0 + 10.0 ** ((r[None, :] - r[:, None]) / 400.0))
+    else:
+        pred = bt.predicted(fit.theta[order])
+    k = idx.shape[0]
+    win_rate = [[None if i == j or total[i, j] == 0 else round(float(score[i, j] / total[i, j]), 4)
+                 for j in range(k)] for i in range(k)]
+    predicted = [[None if i == j else round(float(pred[i, j]), 4) for j in range(k)]
+                 for i in range(k)]
+    return {
+        "models": [models[int(x)] for x in idx],
+        "win_rate": win_rate,
+        "battles": np.rint(total).astype(int).tolist(),
+        "predicted": predicted,
+    }
+
+
+def _finish(board: dict[str, Any]) -> dict[str, Any]:
+    """Replace any non-finite float by None: the board must always be valid JSON."""
+    return _clean(board)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value

@@ -193,8 +193,10 @@ class Battles:
             return self.pair_counts
         assert self.model_b is not None and self.outcome is not None
         key = (self.model_a * m + self.model_b) * 4 + self.outcome
-        return np.bincount(key, weights=weights, minlength=m * m * 4).astype(np.float64).reshape(
-            m, m, 4
+        return (
+            np.bincount(key, weights=weights, minlength=m * m * 4)
+            .astype(np.float64)
+            .reshape(m, m, 4)
         )
 
     def subset(self, index: npt.NDArray[np.int64] | npt.NDArray[np.bool_]) -> Battles:
@@ -324,7 +326,9 @@ class RecordBuilder:
             outcome=np.array(self.o, dtype=np.int8),
             propensity=propensity,
             tstamp=np.array(self.tstamp) if self._seen_tstamp else None,
-            style=np.array(self.style, dtype=np.float32).reshape(n, 8) if self._seen_style else None,
+            style=np.array(self.style, dtype=np.float32).reshape(n, 8)
+            if self._seen_style
+            else None,
             categories={t: np.array(v, dtype=np.int64) for t, v in self.tags.items()},
         )
 

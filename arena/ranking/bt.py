@@ -100,8 +100,9 @@ def fold_counts(
     w = cnt if weights is None else fold(weights)
     w2 = cnt if weights_sq is None else fold(weights_sq)
     keep = cnt.sum(axis=1) > 0
-    return Cells(m, i[keep].astype(np.int64), j[keep].astype(np.int64), cnt[keep], w[keep],
-                 w2[keep])
+    return Cells(
+        m, i[keep].astype(np.int64), j[keep].astype(np.int64), cnt[keep], w[keep], w2[keep]
+    )
 
 
 def components(m: int, i: IntArray, j: IntArray) -> list[IntArray]:

@@ -9,11 +9,11 @@ expressions — no model, no network — so it can run when a battle is recorded
   script (``ar``, or ``fa`` with Persian-only letters), Devanagari (``hi``), Thai
   (``th``), Greek (``el``), Hebrew (``he``). CJK characters weigh three Latin letters,
   since one of them carries about a word, and any script with a quarter of the Latin
-  weight wins over Latin (code and English terms inflate Latin letters). Latin script is told apart by Vietnamese
-  diacritics (``vi``) or else by counting common function words of en, de, fr, es, pt,
-  it, nl, pl, tr, id, cs (single letters such as "a" are left out: they belong to
-  several languages); with no hit, or a tie, no language tag is given (better none than
-  a guess).
+  weight wins over Latin (code and English terms inflate Latin letters). Latin script
+  is told apart by Vietnamese diacritics (``vi``) or else by counting common function
+  words of en, de, fr, es, pt, it, nl, pl, tr, id, cs (single letters such as "a" are
+  left out: they belong to several languages); with no hit, or a tie, no language tag
+  is given (better none than a guess).
 * ``coding`` — a code fence, a line that looks like code (``def f(``, ``#include``,
   ``import x``, ``console.log``, ``SELECT … FROM``, closing HTML tags, …), a word that
   nearly always means programming (python, sql, regex, traceback, ``ls -l``, 代码, …)
@@ -66,8 +66,7 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "dem bitte kannst sind",
         "fr": "le la les et est un une des du je pas que qui en pour vous avec dans ce "
         "sur quel comment très pourquoi bonjour mon",
-        "es": "el la los las y es un una de que en por para con no se qué cómo del lo "
-        "está puedes",
+        "es": "el la los las y es un una de que en por para con no se qué cómo del lo está puedes",
         "pt": "os as é um uma de que em para com não do da se você como por isso",
         "it": "il lo la gli le è un una di che per con non sono come del della questo",
         "nl": "de het een en is van ik je niet dat op te met voor zijn wat hoe",
@@ -124,8 +123,10 @@ def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None when unsure."""
     sample = text[:_SAMPLE_CHARS]
     weights = Counter(
-        {name: len(rx.findall(sample)) * (3 if name in _DENSE else 1)
-         for name, rx in _SCRIPT_RE.items()}
+        {
+            name: len(rx.findall(sample)) * (3 if name in _DENSE else 1)
+            for name, rx in _SCRIPT_RE.items()
+        }
     )
     if not sum(weights.values()):
         return None

@@ -183,8 +183,10 @@ def _select(
             return data
         usable = np.isfinite(data.style).all(axis=1)
         if not usable.all():
-            warnings.append(f"style control left out {int((~usable).sum())} battles "
-                            "without complete conv_metadata")
+            warnings.append(
+                f"style control left out {int((~usable).sum())} battles "
+                "without complete conv_metadata"
+            )
             data = data.subset(usable)
     if ipw and data.propensity is None and len(data):
         raise BadRequest("IPW needs a propensity (sampling probability of the pair) per battle")
@@ -241,8 +243,13 @@ def _model_stats(counts: FloatArray) -> dict[str, IntArray]:
     losses = as_a[:, 1] + as_b[:, 0]
     ties = as_a[:, 2] + as_b[:, 2]
     both_bad = as_a[:, 3] + as_b[:, 3]
-    out = {"wins": wins, "losses": losses, "ties": ties, "both_bad": both_bad,
-           "votes": wins + losses + ties + both_bad}
+    out = {
+        "wins": wins,
+        "losses": losses,
+        "ties": ties,
+        "both_bad": both_bad,
+        "votes": wins + losses + ties + both_bad,
+    }
     return {k: np.rint(v).astype(np.int64) for k, v in out.items()}
 
 
@@ -269,8 +276,9 @@ def _bt_fit(
         samples = bt.to_elo(bootstrap_bt(cells, theta, rounds, rng, ridge), anchor)
         low, high = percentile_interval(samples)
     else:
-        lo, hi = normal_interval(theta, bt.sandwich(cells, theta, ridge=ridge),
-                                 None if anchor is None else anchor[0])
+        lo, hi = normal_interval(
+            theta, bt.sandwich(cells, theta, ridge=ridge), None if anchor is None else anchor[0]
+        )
         low, high = rating + bt.ELO_SCALE * (lo - theta), rating + bt.ELO_SCALE * (hi - theta)
     return Fit(rating, low, high, theta)
 
@@ -286,8 +294,16 @@ def _elo_fit(
     assert data.model_a is not None and data.model_b is not None and data.outcome is not None
     ratings = battles_elo(data)[main]
     order = data.chronological_order()
-    samples = bootstrap_elo(data.model_a[order], data.model_b[order], data.outcome[order],
-                            len(data.models), rounds, rng, k=K_FACTOR, initial=INITIAL)[:, main]
+    samples = bootstrap_elo(
+        data.model_a[order],
+        data.model_b[order],
+        data.outcome[order],
+        len(data.models),
+        rounds,
+        rng,
+        k=K_FACTOR,
+        initial=INITIAL,
+    )[:, main]
     if anchor is not None:
         k, value = anchor
         ratings = ratings - ratings[k] + value
@@ -343,10 +359,12 @@ def _style_fit(
     section = {
         "coefficients": _named(beta, 4),
         "coefficients_elo": _named(beta * bt.ELO_SCALE, 2),
-        "ci": {f: [round(float(lo_), 4), round(float(hi_), 4)]
-               for f, lo_, hi_ in zip(FEATURES, beta_low, beta_high, strict=True)},
+        "ci": {
+            f: [round(float(lo_), 4), round(float(hi_), 4)]
+            for f, lo_, hi_ in zip(FEATURES, beta_low, beta_high, strict=True)
+        },
         "features": "(a - b) / (a + b + 1) of answer tokens, markdown headers, list items "
-                    "and bold spans, standardised; coefficients are log-odds per SD",
+        "and bold spans, standardised; coefficients are log-odds per SD",
         "feature_mean": _named(np.array(list(scaling["mean"].values())), 4),
         "feature_std": _named(np.array(list(scaling["std"].values())), 4),
         "battles": int(rows.shape[0]),
@@ -404,8 +422,10 @@ def _unlisted(
             if g == 0:
                 reason = f"fewer than {min_votes} votes"
             else:
-                reason = (f"not comparable: no chain of battles links it to the main group "
-                          f"(it is in component {g + 1} of {len(groups)})")
+                reason = (
+                    f"not comparable: no chain of battles links it to the main group "
+                    f"(it is in component {g + 1} of {len(groups)})"
+                )
             out.append({"model": models[x], "votes": int(votes[x]), "reason": reason})
     out.sort(key=lambda e: (-e["votes"], e["model"]))
     return out
@@ -436,10 +456,16 @@ def _matrices(
     else:
         pred = bt.predicted(fit.theta[order])
     k = idx.shape[0]
-    win_rate = [[None if i == j or total[i, j] == 0 else round(float(score[i, j] / total[i, j]), 4)
-                 for j in range(k)] for i in range(k)]
-    predicted = [[None if i == j else round(float(pred[i, j]), 4) for j in range(k)]
-                 for i in range(k)]
+    win_rate = [
+        [
+            None if i == j or total[i, j] == 0 else round(float(score[i, j] / total[i, j]), 4)
+            for j in range(k)
+        ]
+        for i in range(k)
+    ]
+    predicted = [
+        [None if i == j else round(float(pred[i, j]), 4) for j in range(k)] for i in range(k)
+    ]
     return {
         "models": [models[int(x)] for x in idx],
         "win_rate": win_rate,

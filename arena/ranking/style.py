@@ -132,8 +132,10 @@ def style_features(raw: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], dict[st
     scale = np.where(std > 1e-12, std, 1.0)
     feats = (rel - mean) / scale
     feats[:, std <= 1e-12] = 0.0
-    info = {"mean": dict(zip(FEATURES, mean.tolist(), strict=True)),
-            "std": dict(zip(FEATURES, std.tolist(), strict=True))}
+    info = {
+        "mean": dict(zip(FEATURES, mean.tolist(), strict=True)),
+        "std": dict(zip(FEATURES, std.tolist(), strict=True)),
+    }
     return feats, info
 
 

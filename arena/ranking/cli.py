@@ -1,0 +1,153 @@
+"""``arena leaderboard``: the offline leaderboard of a Chatbot Arena battle file.
+
+The top-level ``arena`` command owns the sub-command; this module only declares its
+arguments (``add_arguments``) and runs it (``run``). It prints a table, or with
+``--json`` exactly the JSON that GET /api/leaderboard returns. Bad input — a missing
+file, a bad line, an unknown option value — prints ``error: ...`` to stderr and returns
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from arena.errors import ArenaError
+from arena.ranking.io import read_battles
+from arena.ranking.leaderboard import (
+    CI_METHODS,
+    DEFAULT_BOOTSTRAP_ROUNDS,
+    DEFAULT_MIN_VOTES,
+    METHODS,
+    compute_leaderboard,
+    parse_anchor,
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``arena leaderboard`` on ``parser``."""
+    parser.add_argument(
+        "--battles",
+        required=True,
+        metavar="FILE",
+        help="Chatbot Arena battle file (JSON array or JSON lines)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default="bt",
+        help="bt: Bradley-Terry (default); elo: online Elo, K=4",
+    )
+    parser.add_argument(
+        "--style-control",
+        action="store_true",
+        help="hold answer length and markdown equal (needs conv_metadata)",
+    )
+    parser.add_argument(
+        "--category", metavar="C", help="only battles tagged C (e.g. lang:en, coding, multi_turn)"
+    )
+    parser.add_argument(
+        "--ipw",
+        action="store_true",
+        help="weight battles by 1/P(pair) (needs a propensity per battle)",
+    )
+    parser.add_argument(
+        "--ci", choices=CI_METHODS, default="bootstrap", help="interval method (default bootstrap)"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=DEFAULT_BOOTSTRAP_ROUNDS,
+        metavar="N",
+        help=f"bootstrap rounds (default {DEFAULT_BOOTSTRAP_ROUNDS})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument(
+        "--min-votes",
+        type=int,
+        default=DEFAULT_MIN_VOTES,
+        metavar="N",
+        help=f"list models with at least N votes (default {DEFAULT_MIN_VOTES})",
+    )
+    parser.add_argument(
+        "--anchor",
+        metavar="MODEL=RATING",
+        help="pin one model to a rating instead of averaging 1000",
+    )
+    parser.add_argument("--json", action="store_true", help="print the API's JSON")
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run ``arena leaderboard``; returns the exit status."""
+    out = out or sys.stdout
+    try:
+        anchor = parse_anchor(args.anchor) if args.anchor else None
+        battles = read_battles(args.battles, with_style=args.style_control)
+        board = compute_leaderboard(
+            battles,
+            method=args.method,
+            style_control=args.style_control,
+            category=args.category,
+            ipw=args.ipw,
+            bootstrap_rounds=args.bootstrap,
+            seed=args.seed,
+            min_votes=args.min_votes,
+            anchor=anchor,
+            ci=args.ci,
+        )
+    except ArenaError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    if args.category and not board["totals"]["battles"]:
+        print(f"error: {board['warnings'][0]}", file=sys.stderr)
+        return 2
+    if args.json:
+        out.write(json.dumps(board, ensure_ascii=False, allow_nan=False, indent=1) + "\n")
+    else:
+        out.write(format_table(board))
+    return 0
+
+
+def format_table(board: dict[str, Any]) -> str:
+    """A plain-text rendering of a leaderboard dict."""
+    style = board["style_control"]
+    head = f"{'rank':>4}  {'model':<40} {'rating':>8}  {'95% CI':>15} {'votes':>7} "
+    head += f"{'win%':>6} {'elo':>8}" + (f" {'Δrank':>6}" if style else "")
+    lines = [_title(board), "", head, "-" * len(head)]
+    for e in board["models"]:
+        ci = f"{e['ci_low'] - e['rating']:+.0f}/{e['ci_high'] - e['rating']:+.0f}"
+        win = "" if e["win_rate"] is None else f"{100 * e['win_rate']:.1f}"
+        elo = "" if e["elo"] is None else f"{e['elo']:.0f}"
+        row = f"{e['rank']:>4}  {e['model'][:40]:<40} {e['rating']:>8.1f}  {ci:>15} "
+        row += f"{e['votes']:>7} {win:>6} {elo:>8}"
+        if style:
+            row += f" {e.get('rank_change', 0):>+6d}"
+        lines.append(row)
+    if board["unlisted"]:
+        lines += ["", f"not listed ({len(board['unlisted'])}):"]
+        lines += [f"  {u['model']} ({u['votes']} votes): {u['reason']}" for u in board["unlisted"]]
+    if "style" in board:
+        coefs = ", ".join(f"{k} {v:+.3f}" for k, v in board["style"]["coefficients"].items())
+        lines += ["", f"style coefficients (log-odds per SD): {coefs}"]
+    lines += [f"warning: {w}" for w in board["warnings"]]
+    return "\n".join(lines) + "\n"
+
+
+def _title(board: dict[str, Any]) -> str:
+    parts = ["Bradley-Terry" if board["method"] == "bt" else "online Elo (K=4)"]
+    if board["style_control"]:
+        parts.append("style control")
+    if board["ipw"]:
+        parts.append("IPW")
+    if board["category"]:
+        parts.append(f"category {board['category']}")
+    ci = board["ci_method"]
+    if ci == "bootstrap":
+        ci = f"bootstrap x{board['bootstrap_rounds']}"
+    totals = board["totals"]
+    return (
+        f"{', '.join(parts)} - {totals['battles']} battles, {totals['models']} models, "
+        f"95% CI by {ci}"
+    )

@@ -1,0 +1,92 @@
+"""Small helpers the provider adapters share: keys, request parameters and timing.
+
+Nothing here imports an SDK, so the fake provider and the registry stay cheap to import.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from arena.errors import ConfigError
+from arena.providers.base import ChatRequest, Finished, ProviderOptions
+from arena.settings import ModelConfig
+
+# Sent to local servers (Ollama, llama.cpp, vLLM on localhost) that ignore keys: the SDKs
+# refuse to start without one, and asking an operator to invent a key is pointless.
+LOCAL_PLACEHOLDER_KEY = "sk-local-no-key"
+
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def is_local_url(base_url: str | None) -> bool:
+    """True when ``base_url`` points at this machine."""
+    if not base_url:
+        return False
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host in _LOOPBACK_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def resolve_api_key(config: ModelConfig, default_env: str,
+                    environ: Mapping[str, str] | None = None) -> str:
+    """The key for ``config``: from ``api_key_env`` (or ``default_env``), a placeholder for a
+    server on this machine, else a ConfigError that says how to fix it."""
+    env = os.environ if environ is None else environ
+    env_name = config.api_key_env or default_env
+    key = env.get(env_name, "").strip()
+    if key:
+        return key
+    if is_local_url(config.base_url):
+        return LOCAL_PLACEHOLDER_KEY
+    raise ConfigError(f"model {config.name!r} needs {env_name} — set it, point api_key_env at "
+                      "the variable that holds its key, or remove the model from the roster")
+
+
+@dataclass(frozen=True, slots=True)
+class CallParams:
+    """What one upstream call asks for, after the request and the roster entry are merged."""
+
+    max_tokens: int
+    system_prompt: str | None
+    temperature: float | None
+
+
+def call_params(request: ChatRequest, config: ModelConfig, options: ProviderOptions) -> CallParams:
+    """Values in the request win; the roster entry and then the settings fill the gaps.
+
+    The battle service may or may not have applied the roster already; either way the
+    upstream sees the same thing.
+    """
+    max_tokens = request.max_tokens if request.max_tokens > 0 else 0
+    if not max_tokens:
+        max_tokens = config.max_tokens or options.default_max_tokens
+    system = request.system_prompt if request.system_prompt is not None else config.system_prompt
+    temperature = request.temperature if request.temperature is not None else config.temperature
+    return CallParams(max_tokens=max_tokens, system_prompt=system or None, temperature=temperature)
+
+
+@dataclass(slots=True)
+class Stopwatch:
+    """Measures time to first token and total time with ``time.perf_counter``."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first_token_at: float | None = None
+
+    def token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+
+    def finished(self, finish_reason: str | None, input_tokens: int | None,
+                 output_tokens: int | None) -> Finished:
+        ttft = None if self.first_token_at is None else self.first_token_at - self.started
+        return Finished(finish_reason=finish_reason, input_tokens=input_tokens,
+                        output_tokens=output_tokens, ttft_s=ttft,
+                        total_s=time.perf_counter() - self.started)
+
+
+def describe(config: ModelConfig) -> str:
+    """How a model is named in log messages (never shown to a voter)."""
+    return f"model {config.name!r} ({config.provider}:{config.upstream_model})"

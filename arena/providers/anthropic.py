@@ -1,0 +1,164 @@
+"""The "anthropic" adapter: the Messages API, streamed, on the official SDK.
+
+It reads the raw stream (``messages.create(stream=True)``) rather than the SDK's
+``messages.stream()`` helper: the arena needs only text deltas and the usage counts, and
+the raw events say exactly when the message started (input tokens), how it stopped
+(``message_delta``: stop reason, output tokens) and whether it ended (``message_stop``;
+a stream without it was cut).
+
+Stop reasons are given in the arena's vocabulary, which is OpenAI's: "end_turn" and
+"stop_sequence" become "stop", "max_tokens" becomes "length", "refusal" becomes
+"content_filter"; any other passes through.
+
+The 2.x SDK no longer types ``temperature``; when the roster or the request sets one it
+is sent as an extra body field, as the wire API takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anthropic
+import httpx2
+
+from arena.errors import (
+    ConfigError,
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from arena.providers._common import Stopwatch, call_params, describe, resolve_api_key
+from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
+from arena.settings import ModelConfig
+
+_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+                 "refusal": "content_filter"}
+# Error types Anthropic sends inside a stream that has already answered 200.
+_STREAM_ERROR_TYPES: dict[str, type[ProviderError]] = {
+    "rate_limit_error": ProviderRateLimited, "overloaded_error": ProviderUnavailable,
+    "api_error": ProviderUnavailable, "authentication_error": ProviderAuthError,
+    "permission_error": ProviderAuthError, "invalid_request_error": ProviderBadRequest,
+    "not_found_error": ProviderBadRequest, "request_too_large": ProviderBadRequest,
+}
+
+
+class AnthropicProvider:
+    """Streams Claude's answer through ``anthropic.AsyncAnthropic``."""
+
+    def __init__(self, config: ModelConfig, options: ProviderOptions, *,
+                 client: anthropic.AsyncAnthropic | None = None) -> None:
+        self._config = config
+        self._options = options
+        self._who = describe(config)
+        if config.options:
+            raise ConfigError(f"model {config.name!r}: provider anthropic takes no options "
+                              f"(got {sorted(config.options)})")
+        self._client = client or anthropic.AsyncAnthropic(
+            api_key=resolve_api_key(config, "ANTHROPIC_API_KEY"),
+            base_url=_root_url(config.base_url) or "https://api.anthropic.com",
+            timeout=anthropic.Timeout(options.request_timeout_s,
+                                      connect=options.connect_timeout_s),
+            max_retries=options.max_retries,
+        )
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        watch = Stopwatch()
+        try:
+            events = await self._client.messages.create(**self._arguments(request))
+        except anthropic.AnthropicError as exc:
+            raise translate_error(exc, self._who) from exc
+        stop_reason: str | None = None
+        input_tokens = output_tokens = None
+        stopped = False
+        try:
+            async for event in events:
+                if event.type == "message_start":
+                    input_tokens = event.message.usage.input_tokens
+                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                    if event.delta.text:
+                        watch.token()
+                        yield Delta(event.delta.text)
+                elif event.type == "message_delta":
+                    stop_reason = event.delta.stop_reason or stop_reason
+                    output_tokens = event.usage.output_tokens
+                    input_tokens = event.usage.input_tokens or input_tokens
+                elif event.type == "message_stop":
+                    stopped = True
+        except anthropic.AnthropicError as exc:
+            raise translate_error(exc, self._who) from exc
+        except httpx2.TimeoutException as exc:
+            # Unlike openai's, this SDK lets transport errors met mid-stream through as-is.
+            raise ProviderTimeout(f"{self._who}: timed out mid-stream: {exc!r}") from exc
+        except Exception as exc:
+            raise ProviderUnavailable(f"{self._who}: the stream broke: {exc!r}") from exc
+        finally:
+            # Normal end, error, aclose() or cancellation: the response and its socket go.
+            await events.close()
+        if not stopped:
+            raise ProviderUnavailable(f"{self._who}: the stream ended without message_stop "
+                                      "(cut off upstream)")
+        reason = _STOP_REASONS.get(stop_reason or "", stop_reason)
+        yield watch.finished(reason, input_tokens, output_tokens)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def _arguments(self, request: ChatRequest) -> dict[str, Any]:
+        params = call_params(request, self._config, self._options)
+        kwargs: dict[str, Any] = {
+            "model": self._config.upstream_model,
+            "max_tokens": params.max_tokens,
+            # An empty assistant turn (that side failed earlier) is refused by the API;
+            # dropping it leaves two user turns in a row, which the API accepts and joins.
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages
+                         if m.content or m.role == "user"],
+            "stream": True,
+        }
+        if params.system_prompt:
+            kwargs["system"] = params.system_prompt
+        if params.temperature is not None:
+            kwargs["extra_body"] = {"temperature": params.temperature}
+        return kwargs
+
+
+def translate_error(exc: BaseException, who: str) -> ProviderError:
+    """The arena error for an ``anthropic`` SDK error. The message is for the log only."""
+    detail = _error_text(exc)
+    status = getattr(exc, "status_code", None)
+    where = f"{who}: " + (f"HTTP {status}: " if status else "")
+    if isinstance(exc, anthropic.APITimeoutError):
+        return ProviderTimeout(f"{where}timed out: {detail}")
+    if isinstance(exc, anthropic.APIConnectionError):
+        return ProviderUnavailable(f"{where}connection failed: {detail}")
+    if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
+        return ProviderAuthError(f"{where}the key was refused: {detail}")
+    if isinstance(exc, anthropic.RateLimitError):
+        return ProviderRateLimited(f"{where}rate limited: {detail}")
+    if isinstance(exc, anthropic.BadRequestError | anthropic.UnprocessableEntityError
+                  | anthropic.NotFoundError):
+        return ProviderBadRequest(f"{where}request refused: {detail}")
+    if isinstance(exc, anthropic.APIStatusError) and status is not None and status < 400:
+        # An ``error`` event inside a 200 stream: its type says what went wrong.
+        kind = getattr(exc, "type", None) or ""
+        error_class = _STREAM_ERROR_TYPES.get(kind, ProviderUnavailable)
+        return error_class(f"{who}: error event in the stream ({kind or 'unknown'}): {detail}")
+    return ProviderUnavailable(f"{where}upstream error: {detail}")
+
+
+def _error_text(exc: BaseException) -> str:
+    """The upstream's own words, cut short: enough for the log, never for a voter."""
+    message = getattr(exc, "api_message", None) or str(exc)
+    cause = exc.__cause__
+    return (f"{message} ({cause!r})" if cause else message)[:500]
+
+
+def _root_url(base_url: str | None) -> str | None:
+    """The SDK adds ``/v1/messages`` itself; people often paste a ``.../v1`` URL."""
+    if base_url is None:
+        return None
+    trimmed = base_url.rstrip("/")
+    return trimmed.removesuffix("/v1") if trimmed.endswith("/v1") else trimmed

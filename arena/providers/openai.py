@@ -1,0 +1,177 @@
+"""The "openai" adapter: OpenAI itself and every OpenAI-compatible server.
+
+vLLM, Ollama, llama.cpp, OpenRouter and friends all speak chat completions, so one
+adapter on the official SDK serves them, pointed at them by ``base_url``. It streams
+with ``stream_options.include_usage`` for token counts, and copes with servers that do
+not know that option (one retry without it, remembered for the next calls).
+
+Roster ``options``: ``max_tokens_param`` = "max_tokens" | "max_completion_tokens". The
+default is "max_completion_tokens" for OpenAI's own API (its reasoning models refuse
+"max_tokens") and "max_tokens" for every other server (many do not know the newer
+name); a 400 that asks for the other one switches over once, as for stream_options.
+
+SDK errors are translated here and only here (``translate_error``); the SDK's own
+retries and timeouts come from ``ProviderOptions``, never from its defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+from openai.types.chat import ChatCompletionChunk
+
+from arena.errors import (
+    ConfigError,
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from arena.providers._common import Stopwatch, call_params, describe, resolve_api_key
+from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
+from arena.settings import ModelConfig
+
+log = logging.getLogger(__name__)
+
+_TOKEN_PARAMS = ("max_tokens", "max_completion_tokens")
+_KNOWN_OPTIONS = frozenset({"max_tokens_param"})
+
+
+class OpenAIProvider:
+    """Streams chat completions through ``openai.AsyncOpenAI``."""
+
+    def __init__(self, config: ModelConfig, options: ProviderOptions, *,
+                 client: openai.AsyncOpenAI | None = None) -> None:
+        self._config = config
+        self._options = options
+        self._who = describe(config)
+        unknown = set(config.options) - _KNOWN_OPTIONS
+        if unknown:
+            raise ConfigError(f"model {config.name!r}: unknown option(s) {sorted(unknown)} for "
+                              f"provider openai; known: {sorted(_KNOWN_OPTIONS)}")
+        self._token_param = config.options.get("max_tokens_param") or _default_token_param(config)
+        if self._token_param not in _TOKEN_PARAMS:
+            raise ConfigError(f"model {config.name!r}: options.max_tokens_param must be one of "
+                              f"{', '.join(_TOKEN_PARAMS)}")
+        # Flipped to False the first time the server refuses stream_options, so later
+        # calls do not pay for the refused attempt again.
+        self._send_stream_options = True
+        self._client = client or openai.AsyncOpenAI(
+            api_key=resolve_api_key(config, "OPENAI_API_KEY"),
+            base_url=config.base_url or "https://api.openai.com/v1",
+            timeout=openai.Timeout(options.request_timeout_s, connect=options.connect_timeout_s),
+            max_retries=options.max_retries,
+        )
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        watch = Stopwatch()
+        chunks = await self._open(request)
+        finish_reason: str | None = None
+        input_tokens = output_tokens = None
+        try:
+            async for chunk in chunks:
+                if chunk.usage is not None:
+                    input_tokens = chunk.usage.prompt_tokens
+                    output_tokens = chunk.usage.completion_tokens
+                for choice in chunk.choices:
+                    if choice.index != 0:
+                        continue
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+                    if choice.delta and choice.delta.content:
+                        watch.token()
+                        yield Delta(choice.delta.content)
+        except openai.OpenAIError as exc:
+            raise translate_error(exc, self._who) from exc
+        except Exception as exc:  # a malformed chunk from a half-compatible server
+            raise ProviderUnavailable(f"{self._who}: unreadable stream: {exc!r}") from exc
+        finally:
+            # Reached on normal end, on errors, and when the consumer closes this
+            # generator or is cancelled: the HTTP response (and its socket) goes with it.
+            await chunks.close()
+        if finish_reason is None:
+            raise ProviderUnavailable(f"{self._who}: the stream ended without a finish reason "
+                                      "(cut off upstream)")
+        yield watch.finished(finish_reason, input_tokens, output_tokens)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def _open(self, request: ChatRequest) -> openai.AsyncStream[ChatCompletionChunk]:
+        """Start the call; retry once per known incompatibility the server reports."""
+        token_param = self._token_param
+        switched_tokens = False
+        while True:
+            kwargs = self._arguments(request, token_param)
+            try:
+                return await self._client.chat.completions.create(**kwargs)
+            except openai.BadRequestError as exc:
+                detail = _error_text(exc)
+                if "stream_options" in kwargs and "stream_options" in detail:
+                    log.info("%s refuses stream_options; streaming without usage", self._who)
+                    self._send_stream_options = False
+                    continue
+                other = _TOKEN_PARAMS[1 - _TOKEN_PARAMS.index(token_param)]
+                if not switched_tokens and other in detail and token_param in detail:
+                    log.info("%s wants %s instead of %s", self._who, other, token_param)
+                    token_param = self._token_param = other
+                    switched_tokens = True
+                    continue
+                raise translate_error(exc, self._who) from exc
+            except openai.OpenAIError as exc:
+                raise translate_error(exc, self._who) from exc
+
+    def _arguments(self, request: ChatRequest, token_param: str) -> dict[str, Any]:
+        params = call_params(request, self._config, self._options)
+        messages: list[dict[str, str]] = []
+        if params.system_prompt:
+            messages.append({"role": "system", "content": params.system_prompt})
+        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        kwargs: dict[str, Any] = {
+            "model": self._config.upstream_model,
+            "messages": messages,
+            "stream": True,
+            token_param: params.max_tokens,
+        }
+        if params.temperature is not None:
+            kwargs["temperature"] = params.temperature
+        if self._send_stream_options:
+            kwargs["stream_options"] = {"include_usage": True}
+        return kwargs
+
+
+def translate_error(exc: BaseException, who: str) -> ProviderError:
+    """The arena error for an ``openai`` SDK error. The message is for the log only."""
+    detail = _error_text(exc)
+    status = getattr(exc, "status_code", None)
+    where = f"{who}: " + (f"HTTP {status}: " if status else "")
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderTimeout(f"{where}timed out: {detail}")
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderUnavailable(f"{where}connection failed: {detail}")
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return ProviderAuthError(f"{where}the key was refused: {detail}")
+    if isinstance(exc, openai.RateLimitError):
+        return ProviderRateLimited(f"{where}rate limited: {detail}")
+    if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError
+                  | openai.NotFoundError):
+        return ProviderBadRequest(f"{where}request refused: {detail}")
+    return ProviderUnavailable(f"{where}upstream error: {detail}")
+
+
+def _error_text(exc: BaseException) -> str:
+    """The upstream's own words, cut short: enough for the log, never for a voter."""
+    body = getattr(exc, "body", None)
+    message = str((body.get("message") if isinstance(body, dict) else None) or exc)
+    cause = exc.__cause__
+    return (f"{message} ({cause!r})" if cause else message)[:500]
+
+
+def _default_token_param(config: ModelConfig) -> str:
+    base = (config.base_url or "https://api.openai.com").lower()
+    return "max_completion_tokens" if "api.openai.com" in base else "max_tokens"

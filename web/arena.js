@@ -1,59 +1,614 @@
-// A plain page for the whole flow: ask, read both streams, vote, see the names.
-// Model output is only ever inserted as text (textContent), never as HTML.
-"use strict";
+// The arena page: ask, read two anonymous answers as they stream, vote, see the names.
+//
+// What it promises: model output, prompts and error messages only ever reach the page
+// through textContent or the DOM-building Markdown renderer (never innerHTML); no model
+// name is on the page before the vote (the API never sends one, and nothing here
+// invents one); everything works with the keyboard alone.
+
+import { renderInline, renderMarkdown } from "./markdown.js";
+
+const SIDES = ["a", "b"];
+const VOTE_KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
+const VOTE_WORDS = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
+const STORAGE_KEY = "arena.battle";
 const $ = (id) => document.getElementById(id);
-let battle = null;
+
+const ui = {
+  prompt: $("prompt"),
+  send: $("send"),
+  form: $("ask"),
+  vote: $("vote"),
+  notice: $("notice"),
+  result: $("result"),
+  resultText: $("result-text"),
+  newRound: $("new-round"),
+  stop: $("stop"),
+  regenerate: $("regenerate"),
+  intro: $("intro"),
+  pane: Object.fromEntries(SIDES.map((s) => [s, $(`pane-${s}`)])),
+};
+
+const state = {
+  info: { max_prompt_chars: 20000, max_turns: 10 },
+  battleId: null,
+  turns: [], // {prompt, a: answer, b: answer, els: {a, b}}
+  phase: "idle", // idle | starting | streaming | ready | blocked | voting | voted
+  es: null,
+};
+
+// --- small helpers ----------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(message, code, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
 
 async function api(path, body) {
-  const res = await fetch(path, {method: body ? "POST" : "GET", credentials: "same-origin",
-    headers: body ? {"Content-Type": "application/json"} : {}, body: body ? JSON.stringify(body) : undefined});
+  let res;
+  try {
+    res = await fetch(path, {
+      method: body === undefined ? "GET" : "POST",
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("The arena server cannot be reached; check your connection and try again.",
+      "network", 0);
+  }
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    throw new ApiError(err.message || `The server answered ${res.status}.`, err.code || "http", res.status);
+  }
   return data;
 }
 
-function setVoting(on) { document.querySelectorAll("#votes button").forEach((b) => { b.disabled = !on; }); }
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const el = (tag, className, text) => {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
 
-function stream(id) {
-  return new Promise((resolve) => {
-    const es = new EventSource(`/api/battles/${id}/stream`);
-    es.addEventListener("delta", (e) => { const d = JSON.parse(e.data); $("pane-" + d.side).textContent += d.text; });
-    es.addEventListener("error", (e) => {
-      if (!e.data) return; const d = JSON.parse(e.data);
-      $("pane-" + d.side).textContent += `\n[${d.message}]`;
-    });
-    es.addEventListener("end", (e) => { es.close(); resolve(JSON.parse(e.data)); });
-  });
+function say(text, kind = "") {
+  ui.notice.textContent = text;
+  ui.notice.className = kind ? `notice ${kind}` : "notice";
 }
 
-$("ask").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const prompt = $("prompt").value.trim();
-  if (!prompt) return;
-  setVoting(false);
+const newAnswer = () => ({ text: "", status: "waiting", error: null, finish: null });
+const current = () => state.turns[state.turns.length - 1];
+
+// --- rendering ----------------------------------------------------------------------------
+
+const dirty = new Set();
+let frame = 0;
+
+function paneBody(side) {
+  return ui.pane[side].querySelector(".pane-body");
+}
+
+function addTurn(prompt) {
+  const turn = { prompt, a: newAnswer(), b: newAnswer(), els: {} };
+  for (const side of SIDES) {
+    const body = paneBody(side);
+    body.querySelector(".pane-empty")?.remove();
+    const box = el("section", "turn");
+    box.setAttribute("aria-label", `Turn ${state.turns.length + 1}`);
+    const q = el("div", "turn-prompt", prompt);
+    q.setAttribute("aria-label", "Your prompt");
+    const md = el("div", "md answer");
+    const err = el("p", "answer-error");
+    err.setAttribute("role", "alert");
+    err.hidden = true;
+    const note = el("p", "answer-note");
+    note.hidden = true;
+    const tools = el("div", "answer-tools");
+    const copy = el("button", "copy-answer", "Copy answer");
+    copy.type = "button";
+    copy.setAttribute("aria-label", `Copy model ${side.toUpperCase()}'s answer`);
+    copy.hidden = true;
+    tools.append(copy);
+    box.append(q, md, err, note, tools);
+    body.append(box);
+    turn.els[side] = { box, md, err, note, copy };
+  }
+  state.turns.push(turn);
+  ui.intro.hidden = true;
+  return turn;
+}
+
+function scheduleRender(side) {
+  dirty.add(side);
+  if (!frame) frame = requestAnimationFrame(flushRender);
+}
+
+function flushRender() {
+  frame = 0;
+  const turn = current();
+  if (!turn) return;
+  for (const side of dirty) renderAnswer(turn, side);
+  dirty.clear();
+}
+
+function renderAnswer(turn, side) {
+  const answer = turn[side];
+  const els = turn.els[side];
+  const body = paneBody(side);
+  const stick = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
+  els.md.replaceChildren(renderMarkdown(answer.text));
+  els.md.classList.toggle("streaming", answer.status === "streaming");
+  els.err.hidden = !answer.error;
+  els.err.textContent = answer.error || "";
+  const note = answer.status === "stopped" ? "Stopped before the end."
+    : answer.finish === "length" ? "The answer reached its length limit."
+      : answer.finish === "filtered" ? "The answer was cut by a content filter." : "";
+  els.note.hidden = !note;
+  els.note.textContent = note;
+  els.copy.hidden = !(answer.text && answer.status !== "streaming" && answer.status !== "waiting");
+  if (stick) body.scrollTop = body.scrollHeight;
+  if (turn === current()) renderStatus(side);
+}
+
+function renderStatus(side) {
+  const turn = current();
+  const status = ui.pane[side].querySelector(".pane-status");
+  const words = { waiting: "Waiting…", streaming: "Writing…", done: "Done", error: "Failed",
+    stopped: "Stopped" };
+  status.textContent = turn ? words[turn[side].status] || "" : "";
+  status.classList.toggle("is-streaming", !!turn && ["waiting", "streaming"].includes(turn[side].status));
+}
+
+function renderAll() {
+  const turn = current();
+  if (turn) for (const side of SIDES) renderAnswer(turn, side);
+}
+
+function setPhase(phase) {
+  state.phase = phase;
+  const busy = ["starting", "streaming", "voting"].includes(phase);
+  ui.vote.disabled = phase !== "ready";
+  ui.vote.hidden = phase === "voted";
+  ui.result.hidden = phase !== "voted";
+  ui.stop.hidden = phase !== "streaming";
+  ui.regenerate.hidden = !(state.battleId && ["ready", "blocked"].includes(phase));
+  ui.send.disabled = busy;
+  ui.form.setAttribute("aria-busy", String(busy));
+  const full = state.turns.length >= state.info.max_turns;
+  ui.prompt.placeholder = phase === "ready" && !full
+    ? "Ask a follow-up… (the vote covers the whole conversation)"
+    : phase === "voted" ? "Ask something new to start the next round…"
+      : "Ask anything… (Enter sends, Shift+Enter adds a line)";
+  if (!busy && frame === 0) for (const side of SIDES) renderStatus(side);
+}
+
+// --- the round ----------------------------------------------------------------------------
+
+async function submit() {
+  const prompt = ui.prompt.value;
+  if (!prompt.trim() || ["starting", "streaming", "voting"].includes(state.phase)) return;
+  if (prompt.length > state.info.max_prompt_chars) {
+    say(`The prompt is ${prompt.length} characters; the limit is ${state.info.max_prompt_chars}.`, "error");
+    return;
+  }
+  if (state.phase === "blocked") {
+    say("The last answers did not finish: regenerate them (R) or start a new round (N).", "error");
+    return;
+  }
+  const followUp = state.phase === "ready" && state.battleId;
+  if (followUp && state.turns.length >= state.info.max_turns) {
+    say(`A battle has at most ${state.info.max_turns} turns: vote, then start a new round.`, "error");
+    return;
+  }
+  const previous = state.phase;
+  if (!followUp) resetRound();
+  setPhase("starting");
+  say(followUp ? "Follow-up sent to both models. Your vote will cover the whole conversation."
+    : "Asking two anonymous models…");
   try {
-    if (battle && battle.status === "active") {
-      battle = await api(`/api/battles/${battle.id}/turns`, {prompt});
-      for (const s of ["a", "b"]) $("pane-" + s).textContent += `\n\n> ${prompt}\n\n`;
+    if (followUp) {
+      await api(`/api/battles/${state.battleId}/turns`, { prompt });
     } else {
-      battle = await api("/api/battles", {prompt});
-      for (const s of ["a", "b"]) { $("pane-" + s).textContent = ""; $("name-" + s).textContent = `Model ${s.toUpperCase()}`; }
+      const battle = await api("/api/battles", { prompt });
+      state.battleId = battle.id;
+      sessionStorage.setItem(STORAGE_KEY, battle.id);
     }
-    $("prompt").value = "";
-    $("status").textContent = "Answering…";
-    const end = await stream(battle.id);
-    $("status").textContent = end.votable ? "Both answers are in: vote, or ask a follow-up." : "A model failed: start a new round.";
-    setVoting(end.votable);
-  } catch (e) { $("status").textContent = e.message; }
+  } catch (err) {
+    say(err.message, "error");
+    setPhase(followUp ? previous : "idle");
+    return;
+  }
+  ui.prompt.value = "";
+  autosize();
+  addTurn(prompt);
+  renderAll();
+  openStream();
+  if (document.activeElement === ui.prompt) {
+    paneBody("a").focus({ preventScroll: true }); // shortcuts work at once; "/" comes back
+  }
+}
+
+function openStream() {
+  const turn = current();
+  const es = new EventSource(`/api/battles/${encodeURIComponent(state.battleId)}/stream`);
+  state.es = es;
+  setPhase("streaming");
+  const mine = (fn) => (event) => {
+    if (state.es === es) fn(event);
+  };
+  es.onopen = mine(() => {
+    // A reconnect replays the turn from its first event: start the texts over.
+    for (const side of SIDES) {
+      turn[side] = newAnswer();
+      scheduleRender(side);
+    }
+  });
+  es.addEventListener("delta", mine((e) => {
+    const d = JSON.parse(e.data);
+    const answer = turn[d.side];
+    answer.text += d.text;
+    answer.status = "streaming";
+    scheduleRender(d.side);
+  }));
+  es.addEventListener("done", mine((e) => {
+    const d = JSON.parse(e.data);
+    turn[d.side].status = "done";
+    turn[d.side].finish = d.finish_reason || null;
+    scheduleRender(d.side);
+  }));
+  es.addEventListener("error", mine((e) => {
+    if (typeof e.data === "string") { // the server's per-side error event
+      const d = JSON.parse(e.data);
+      turn[d.side].status = "error";
+      turn[d.side].error = d.message || `Model ${d.side.toUpperCase()} failed to answer.`;
+      scheduleRender(d.side);
+      return;
+    }
+    if (es.readyState === EventSource.CLOSED) { // refused or broken: ask the server
+      state.es = null;
+      syncFromServer({ reopen: true });
+    } else {
+      say("The connection dropped; reconnecting…", "error");
+    }
+  }));
+  es.addEventListener("end", mine((e) => {
+    es.close();
+    state.es = null;
+    const d = JSON.parse(e.data);
+    finishTurn(d.status === "done" && d.votable);
+  }));
+}
+
+function finishTurn(votable) {
+  flushRender();
+  renderAll();
+  if (votable) {
+    setPhase("ready");
+    say(state.turns.length > 1
+      ? "Both answers are in. Vote, or ask another follow-up — the vote covers the whole conversation."
+      : "Both answers are in. Vote (A, B, T or X), or ask a follow-up — the vote covers the whole conversation.");
+  } else {
+    setPhase("blocked");
+    say("Not every answer finished, so this round cannot be voted on yet: regenerate (R) "
+      + "to ask both models again, or start a new round (N).", "error");
+  }
+}
+
+function stop() {
+  if (!state.es) return;
+  state.es.close(); // the server sees the stream close and cancels both answers
+  state.es = null;
+  const turn = current();
+  for (const side of SIDES) {
+    if (!["done", "error"].includes(turn[side].status)) turn[side].status = "stopped";
+  }
+  renderAll();
+  setPhase("blocked");
+  say("Stopped. An unfinished round cannot be voted on: regenerate (R) to ask both models again.",
+    "error");
+}
+
+async function syncFromServer({ reopen }) {
+  // Used when a stream could not be (re)opened: the stored battle says where things stand.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    let view;
+    try {
+      view = await api(`/api/battles/${encodeURIComponent(state.battleId)}`);
+    } catch (err) {
+      setPhase("blocked");
+      say(err.message, "error");
+      return;
+    }
+    const latest = view.turns[view.turns.length - 1];
+    if (["pending", "running"].includes(latest.status)) {
+      if (reopen) {
+        await sleep(1000);
+        openStream();
+        return;
+      }
+      await sleep(300);
+      continue;
+    }
+    applyTurn(current(), latest);
+    finishTurn(view.votable);
+    return;
+  }
+}
+
+function applyTurn(turn, view) {
+  for (const side of SIDES) {
+    const a = view[side];
+    if (!a) continue;
+    turn[side] = {
+      text: a.text,
+      status: a.status === "done" ? "done" : a.status === "incomplete" ? "stopped" : "error",
+      error: a.status === "done" ? null : a.error,
+      finish: a.finish_reason,
+    };
+  }
+}
+
+async function regenerate() {
+  if (!state.battleId || !["ready", "blocked"].includes(state.phase)) return;
+  setPhase("starting");
+  say("Asking both models again…");
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await api(`/api/battles/${encodeURIComponent(state.battleId)}/regenerate`, {});
+        break;
+      } catch (err) {
+        // Right after a stop the server may still be recording the cancelled answers.
+        if (err.code !== "still_streaming" || attempt >= 20) throw err;
+        await sleep(250);
+      }
+    }
+  } catch (err) {
+    setPhase("blocked");
+    say(err.message, "error");
+    return;
+  }
+  const turn = current();
+  for (const side of SIDES) turn[side] = newAnswer();
+  renderAll();
+  openStream();
+}
+
+async function vote(winner) {
+  if (state.phase !== "ready") return;
+  setPhase("voting");
+  ui.vote.querySelector(`[data-vote="${winner}"]`).classList.add("chosen");
+  say("Recording your vote…");
+  let result;
+  try {
+    result = await api(`/api/battles/${encodeURIComponent(state.battleId)}/vote`, { winner });
+  } catch (err) {
+    ui.vote.querySelector(".chosen")?.classList.remove("chosen");
+    setPhase(err.code === "already_voted" ? "blocked" : "ready");
+    say(err.message, "error");
+    return;
+  }
+  sessionStorage.removeItem(STORAGE_KEY);
+  reveal(winner, result);
+}
+
+function reveal(winner, result) {
+  for (const side of SIDES) {
+    const pane = ui.pane[side];
+    const name = pane.querySelector(".pane-name");
+    name.textContent = side === "a" ? result.model_a : result.model_b;
+    name.hidden = false;
+    const won = winner === side;
+    pane.classList.toggle("winner", won);
+    const title = pane.querySelector("h2");
+    if (won) title.append(el("span", "badge", "Your pick"));
+    if ((result.leak_side || "").includes(side)) {
+      pane.classList.add("leaked");
+      title.append(el("span", "badge bad", "Named itself"));
+    }
+  }
+  const head = el("strong", "", `You voted: ${VOTE_WORDS[winner]}.`);
+  const why = result.counted
+    ? "Your vote counts toward the leaderboard. The names are shown above each answer."
+    : `Not counted: ${result.explanation || reasonText(result.excluded_reason)}`;
+  ui.resultText.replaceChildren(head, document.createTextNode(why));
+  ui.result.classList.toggle("not-counted", !result.counted);
+  setPhase("voted");
+  say("");
+  ui.newRound.focus();
+}
+
+function reasonText(reason) {
+  if (reason === "identity_leak") return "a model gave away who it is, so this vote is not counted.";
+  return `${String(reason || "unknown reason").replace(/_/g, " ")}.`;
+}
+
+function resetRound() {
+  if (state.es) state.es.close();
+  state.es = null;
+  state.battleId = null;
+  state.turns = [];
+  state.skipWarned = false;
+  sessionStorage.removeItem(STORAGE_KEY);
+  for (const side of SIDES) {
+    const pane = ui.pane[side];
+    pane.classList.remove("winner", "leaked");
+    pane.querySelectorAll(".badge").forEach((b) => b.remove());
+    const name = pane.querySelector(".pane-name");
+    name.textContent = "";
+    name.hidden = true;
+    paneBody(side).replaceChildren(el("p", "pane-empty", `Model ${side.toUpperCase()}'s answer will appear here.`));
+    pane.querySelector(".pane-status").textContent = "";
+  }
+  ui.vote.querySelectorAll(".chosen").forEach((b) => b.classList.remove("chosen"));
+  ui.intro.hidden = false;
+}
+
+function newRound() {
+  if (["starting", "streaming", "voting"].includes(state.phase)) return;
+  resetRound();
+  setPhase("idle");
+  say("");
+  ui.prompt.focus();
+}
+
+// --- resume after a reload ------------------------------------------------------------------
+
+async function resume() {
+  const id = sessionStorage.getItem(STORAGE_KEY);
+  if (!id) return;
+  let view;
+  try {
+    view = await api(`/api/battles/${encodeURIComponent(id)}`);
+  } catch {
+    sessionStorage.removeItem(STORAGE_KEY);
+    return;
+  }
+  if (view.status !== "active" || state.battleId) return; // voted: start fresh
+  state.battleId = view.id;
+  for (const t of view.turns) applyTurn(addTurn(t.prompt), t);
+  const latest = view.turns[view.turns.length - 1];
+  if (["pending", "running"].includes(latest.status)) {
+    openStream();
+  } else {
+    renderAll();
+    finishTurn(view.votable);
+  }
+}
+
+// --- copying ----------------------------------------------------------------------------------
+
+async function copyText(text, button) {
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch {
+    const area = el("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.append(area);
+    area.select();
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+  }
+  const label = button.textContent;
+  button.textContent = ok ? "Copied" : "Copy failed";
+  setTimeout(() => {
+    if (button.isConnected) button.textContent = label;
+  }, 1500);
+}
+
+document.addEventListener("click", (e) => {
+  const codeButton = e.target.closest(".copy-code");
+  if (codeButton) {
+    copyText(codeButton.closest(".code-block").querySelector("code").textContent, codeButton);
+    return;
+  }
+  const answerButton = e.target.closest(".copy-answer");
+  if (answerButton) {
+    const side = answerButton.closest(".pane").dataset.side;
+    const box = answerButton.closest(".turn");
+    const turn = state.turns.find((t) => t.els[side].box === box);
+    if (turn) copyText(turn[side].text, answerButton);
+  }
 });
 
-document.querySelectorAll("#votes button").forEach((b) => b.addEventListener("click", async () => {
-  try {
-    const r = await api(`/api/battles/${battle.id}/vote`, {winner: b.dataset.w});
-    $("name-a").textContent = r.model_a; $("name-b").textContent = r.model_b;
-    $("status").textContent = r.counted ? "Thanks! Your vote counts." : `Not counted: ${r.explanation}`;
-    battle.status = "voted"; setVoting(false);
-  } catch (e) { $("status").textContent = e.message; }
-}));
+// --- keyboard -------------------------------------------------------------------------------
 
-api("/api/info").then((i) => { if (i.demo) { $("demo").hidden = false; $("demo").textContent = `Demo arena with scripted models. ${i.add_models}`; } });
+function autosize() {
+  ui.prompt.style.height = "auto";
+  ui.prompt.style.height = `${Math.min(ui.prompt.scrollHeight + 2, 192)}px`;
+}
+
+ui.prompt.addEventListener("input", autosize);
+ui.prompt.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+    e.preventDefault();
+    submit();
+  } else if (e.key === "Escape" && state.phase !== "streaming") {
+    e.preventDefault();
+    const first = ui.vote.disabled ? null : ui.vote.querySelector("button");
+    (first || paneBody("a")).focus();
+  }
+});
+
+ui.form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  submit();
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === "Escape" && state.phase === "streaming") {
+    e.preventDefault();
+    stop();
+    return;
+  }
+  const t = e.target;
+  if (t === ui.prompt || t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)) return;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (key in VOTE_KEYS && state.phase === "ready") {
+    e.preventDefault();
+    vote(VOTE_KEYS[key]);
+  } else if (key === "n" && ["voted", "blocked", "ready", "idle"].includes(state.phase)
+             && (state.phase !== "ready" || confirmNew())) {
+    e.preventDefault();
+    newRound();
+  } else if (key === "r" && ["ready", "blocked"].includes(state.phase)) {
+    e.preventDefault();
+    regenerate();
+  } else if (key === "/") {
+    e.preventDefault();
+    ui.prompt.focus();
+  }
+});
+
+function confirmNew() {
+  // Leaving a votable round unvoted wastes both answers: say so once, in the notice.
+  if (state.skipWarned) return true;
+  state.skipWarned = true;
+  say("This round has not been voted on. Press N again to skip it, or vote first.");
+  return false;
+}
+
+ui.vote.addEventListener("click", (e) => {
+  const button = e.target.closest("[data-vote]");
+  if (button) vote(button.dataset.vote);
+});
+ui.stop.addEventListener("click", stop);
+ui.regenerate.addEventListener("click", regenerate);
+ui.newRound.addEventListener("click", newRound);
+
+// --- start ------------------------------------------------------------------------------------
+
+async function start() {
+  setPhase("idle");
+  try {
+    state.info = { ...state.info, ...(await api("/api/info")) };
+  } catch (err) {
+    say(err.message, "error");
+  }
+  if (state.info.demo) {
+    const banner = $("demo-banner");
+    banner.replaceChildren(
+      el("strong", "", "Demo mode: "),
+      document.createTextNode("the models here are scripted stand-ins, not real language models. "),
+      renderInline(`To add real models: ${state.info.add_models || "see the README."}`),
+    );
+    banner.hidden = false;
+  }
+  await resume();
+  if (state.phase === "idle") ui.prompt.focus();
+}
+
+start();

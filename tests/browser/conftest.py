@@ -1,0 +1,169 @@
+"""Browser-test fixtures: a real arena server in a background thread, and headless
+Chromium driven by Playwright's sync API.
+
+The tests here are plain ``def`` functions (never inside an asyncio loop, which the sync
+API refuses). Every page is served with the Content-Security-Policy the app is about to
+send — no inline script, no inline style attributes — and any violation, console error
+or uncaught page error fails the test, so the pages stay CSP-clean.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from arena.app import create_app
+from arena.settings import Settings, parse_roster
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-quic"]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+_PAGE_URL = re.compile(r"^http://127\.0\.0\.1:\d+/(leaderboard)?(\?.*)?$")
+
+
+def model(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]:
+    """A roster entry for the scripted fake provider."""
+    return {"name": name, "provider": "fake", "model": persona,
+            "options": {"delay_s": 0.005, **options}}
+
+
+class ThreadServer:
+    """uvicorn serving one app on a free loopback port, from a daemon thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
+                                                    log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.base_url = ""
+
+    def start(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the arena server did not start (see the log above)")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+@pytest.fixture
+def arena(tmp_path: Path) -> Iterator[Any]:
+    """``arena([model(...), ...])`` starts a server with that roster; stopped afterwards."""
+    servers: list[ThreadServer] = []
+
+    def start(models: list[dict[str, Any]], *, demo: bool = False, **settings: Any) -> ThreadServer:
+        db = tmp_path / f"arena{len(servers)}.db"
+        cfg = Settings(database_url=f"sqlite:///{db}", data_dir=tmp_path, bootstrap_rounds=20,
+                       leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
+                       answer_timeout_s=20, **settings)
+        roster = parse_roster({"models": models, "demo": demo}, source="browser test roster")
+        server = ThreadServer(create_app(cfg, roster=roster)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium "
+                    "(apt-get install -y chromium); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageProblems:
+    """Everything that went wrong in a page: errors, CSP violations, dialogs."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def watch(self, page: Any) -> None:
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("console", self._console)
+        page.on("dialog", self._dialog)
+
+    def _console(self, msg: Any) -> None:
+        text = msg.text
+        if msg.type == "error" and not _expected_console_error(text):
+            self.errors.append(f"console error: {text}")
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.errors.append(f"CSP: {text}")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def _expected_console_error(text: str) -> bool:
+    # A refused API call (409, 404) is logged by the browser; the page handles it.
+    return "Failed to load resource" in text
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    """``open_page(url, viewport=..., color_scheme=...)`` → a Playwright page in a fresh
+    context (its own voter cookie) with the app's coming CSP applied to the HTML."""
+    contexts: list[Any] = []
+    problems = PageProblems()
+
+    def add_csp(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response,
+                      headers={**response.headers, "content-security-policy": CSP})
+
+    def open_(url: str, *, viewport: dict[str, int] | None = None,
+              color_scheme: str = "light", **context_args: Any) -> Any:
+        ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
+                                  color_scheme=color_scheme, **context_args)
+        ctx.set_default_timeout(10_000)
+        ctx.route(_PAGE_URL, add_csp)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.problems = problems
+        problems.watch(page)
+        page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                             "console.warn('Content Security Policy violation: ' + "
+                             "e.violatedDirective));")
+        page.goto(url)
+        return page
+
+    yield open_
+    for ctx in contexts:
+        ctx.close()
+    assert not problems.errors, problems.errors
+    assert not problems.dialogs, problems.dialogs
+
+
+def shot(page: Any, name: str, **kwargs: Any) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), **kwargs)
+    return path

@@ -1,0 +1,223 @@
+"""Identity-leak detector on real model answers: precision, recall and speed.
+
+Runs ``arena.identity.IdentityChecker`` over every assistant message of the real answers in
+``/work/shared/data/model-answers`` (see its README: arena-hard-auto, MT-bench, FastChat
+eval samples, PRD Vicuna-80) and scores it against the hand labels of
+``identity_hits.jsonl`` (18 true self-identifications among 16,783 messages; messages not
+in that file are taken as negatives, which the README warns is not a guarantee, so every
+flag outside the labels is printed for a person to read).
+
+The baseline, measured in the same run, is the cheapest possible pass: one precompiled
+case-insensitive whole-word regex of the model's own terms (``terms_for``), which is what
+a plain keyword filter does.
+
+    .venv/bin/python benchmarks/identity.py [DATA_DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from arena.identity import IdentityChecker
+from arena.settings import ModelConfig
+
+DEFAULT_DATA = Path("/work/shared/data/model-answers")
+LEAK_LABELS = {"leak_vendor", "leak_name", "leak_name_and_vendor"}
+
+
+@dataclass(frozen=True)
+class Message:
+    file: str
+    model: str
+    question_id: str
+    turn: int
+    prompts: tuple[str, ...]
+    text: str
+
+
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _questions(data: Path) -> dict[str, list[str]]:
+    """question_id -> user turns, from the question files that ship with the answers."""
+    out: dict[str, list[str]] = {}
+    for name in ("arena-hard-auto/arena-bench-v1__question.jsonl",
+                 "mt-bench-official/question.jsonl"):
+        path = data / name
+        if path.exists():
+            for q in _read_jsonl(path):
+                out[str(q["question_id"])] = list(q["turns"])
+    path = data / "arena-hard-auto/arena-hard-v0.1__question.jsonl"
+    if path.exists():
+        for q in _read_jsonl(path):
+            out[str(q["uid"])] = [q["prompt"]]
+    return out
+
+
+def _model_from_filename(path: Path) -> str:
+    stem = path.stem.split("__")[-1]
+    for prefix in ("arena_hard_50_", "simple_qa_250_"):
+        stem = stem.removeprefix(prefix)
+    return {"geminipro": "gemini-pro"}.get(stem, stem)
+
+
+def load_messages(data: Path) -> list[Message]:
+    questions = _questions(data)
+    out: list[Message] = []
+    for path in sorted(data.glob("*/*.jsonl")):
+        if "question" in path.name:
+            continue
+        rel = path.relative_to(data).as_posix()
+        for rec in _read_jsonl(path):
+            model = rec.get("model_id") or rec.get("model") or _model_from_filename(path)
+            qid = str(rec.get("question_id", rec.get("uid")))
+            user = questions.get(qid, [])
+            if "choices" in rec:
+                for turn, text in enumerate(rec["choices"][0]["turns"]):
+                    out.append(Message(rel, model, qid, turn, tuple(user[:turn + 1]), text))
+            elif "messages" in rec:
+                turn = 0
+                seen: list[str] = []
+                for msg in rec["messages"]:
+                    content = msg["content"]
+                    if msg["role"] == "user":
+                        seen.append(content if isinstance(content, str) else str(content))
+                    elif msg["role"] == "assistant":
+                        text = content["answer"] if isinstance(content, dict) else content
+                        out.append(Message(rel, model, qid, turn, tuple(seen), text))
+                        turn += 1
+            else:
+                text = rec.get("response", rec.get("text", ""))
+                out.append(Message(rel, model, qid, 0, tuple(user[:1]), text))
+    return out
+
+
+def load_labels(data: Path) -> dict[tuple[str, str, int], str]:
+    return {(h["file"], str(h["question_id"]), h["turn"]): h["label"]
+            for h in _read_jsonl(data / "identity_hits.jsonl")}
+
+
+def roster_for(messages: list[Message]) -> list[ModelConfig]:
+    names = sorted({m.model for m in messages})
+    return [ModelConfig(name=n, provider="anthropic" if "claude" in n.lower() else "openai")
+            for n in names]
+
+
+def naive_patterns(checker: IdentityChecker, names: list[str]) -> dict[str, re.Pattern[str]]:
+    out = {}
+    for name in names:
+        words = sorted(checker.terms_for(name), key=len, reverse=True)
+        out[name] = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)",
+                               re.IGNORECASE)
+    return out
+
+
+def score(flags: set[int], positives: set[int], ignore: set[int]) -> tuple[int, int, int]:
+    tp = len(flags & positives)
+    fp = len(flags - positives - ignore)
+    fn = len(positives - flags)
+    return tp, fp, fn
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.3f}" if b else "n/a"
+
+
+def main(argv: list[str]) -> int:
+    data = Path(argv[1]) if len(argv) > 1 else DEFAULT_DATA
+    if not (data / "identity_hits.jsonl").exists():
+        print(f"no identity_hits.jsonl under {data}; pass the model-answers folder")
+        return 2
+    messages = load_messages(data)
+    labels = load_labels(data)
+    started = time.perf_counter()
+    roster = roster_for(messages)
+    checker = IdentityChecker(roster)
+    build_s = time.perf_counter() - started
+    naive = naive_patterns(checker, [m.name for m in roster])
+
+    positives = {i for i, m in enumerate(messages)
+                 if labels.get((m.file, m.question_id, m.turn)) in LEAK_LABELS}
+    borderline = {i for i, m in enumerate(messages)
+                  if labels.get((m.file, m.question_id, m.turn)) == "borderline_joke"}
+
+    ours: dict[int, object] = {}
+    t0 = time.perf_counter()
+    for i, m in enumerate(messages):
+        leak = checker.check(m.model, answers=[m.text], prompts=m.prompts)
+        if leak:
+            ours[i] = leak
+    ours_s = time.perf_counter() - t0
+    base: set[int] = set()
+    t0 = time.perf_counter()
+    for i, m in enumerate(messages):
+        if naive[m.model].search(m.text):
+            base.add(i)
+    base_s = time.perf_counter() - t0
+
+    n = len(messages)
+    print(f"{n} assistant messages, {len(roster)} models, {len(positives)} labelled leaks "
+          f"(+{len(borderline)} borderline, not scored); checker built in {build_s * 1e3:.1f} ms")
+    print()
+    print(f"{'detector':<28}{'flagged':>8}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}"
+          f"{'recall':>8}{'µs/answer':>11}")
+    for name, flags, secs in (("IdentityChecker", set(ours), ours_s),
+                              ("baseline: keyword regex", base, base_s)):
+        tp, fp, fn = score(flags, positives, borderline)
+        print(f"{name:<28}{len(flags):>8}{tp:>5}{fp:>5}{fn:>5}{_ratio(tp, tp + fp):>11}"
+              f"{_ratio(tp, tp + fn):>8}{secs / n * 1e6:>11.1f}")
+    print(f"\nIdentityChecker / baseline time: {_ratio(ours_s, base_s)}x")
+
+    # the 2k-character answer the issue asks about, timed in isolation
+    long_text = next(m for m in messages if 1900 <= len(m.text) <= 2100)
+    runs = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        for _ in range(200):
+            checker.check(long_text.model, answers=[long_text.text], prompts=long_text.prompts)
+        runs.append((time.perf_counter() - t0) / 200)
+    print(f"one ~2k-char answer, no own term ({long_text.model}): "
+          f"median {statistics.median(runs) * 1e6:.1f} µs")
+    # the expensive paths: own terms present, with and without a self-reference
+    half = len(long_text.text) // 2
+    worst = {
+        "gpt-4-0613": long_text.text[:half] + " As an AI developed by OpenAI, I can't. "
+        + long_text.text[half:],
+        "claude-1": long_text.text[:half] + " ".join(["Claude Monet painted it."] * 10)
+        + long_text.text[half:],
+    }
+    for name, text in worst.items():
+        runs = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            for _ in range(200):
+                checker.check(name, answers=[text], prompts=["Tell me about paintings"])
+            runs.append((time.perf_counter() - t0) / 200)
+        print(f"one ~2k-char answer naming {name}'s terms: "
+              f"median {statistics.median(runs) * 1e6:.1f} µs")
+
+    print("\nflagged but not labelled a leak (read these):")
+    for i in sorted(set(ours) - positives):
+        m, leak = messages[i], ours[i]
+        tag = "borderline" if i in borderline else "unlabelled"
+        print(f"  [{tag}] {m.file} q={m.question_id} t={m.turn} {m.model}: {leak}")
+    print("\nlabelled leaks missed:")
+    for i in sorted(positives - set(ours)):
+        m = messages[i]
+        print(f"  {m.file} q={m.question_id} t={m.turn} {m.model}: {m.text[:160]!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,281 @@
+"""Tests for arena/identity.py: each rule, each hard negative, and the labelled eval set."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from arena.identity import IdentityChecker, Leak
+from arena.settings import ModelConfig
+
+EVAL = Path(__file__).parent / "data" / "identity_eval.jsonl"
+
+ROSTER = [
+    ModelConfig(name="gpt-4o", provider="openai"),
+    ModelConfig(name="claude-3-5-sonnet", provider="anthropic"),
+    ModelConfig(name="qwen2.5-72b-instruct", provider="openai"),
+    ModelConfig(name="ernie-4.0", provider="openai"),
+    ModelConfig(name="doubao-pro", provider="openai"),
+    ModelConfig(name="glm-4", provider="openai"),
+    ModelConfig(name="moonshot-v1-8k", provider="openai"),
+    ModelConfig(name="llama-3.1-70b", provider="openai",
+                model="meta-llama/Llama-3.1-70B-Instruct"),
+    ModelConfig(name="mistral-large", provider="openai"),
+    ModelConfig(name="gemini-1.5-pro", provider="openai"),
+    ModelConfig(name="deepseek-v3", provider="openai"),
+    ModelConfig(name="yi-large", provider="openai"),
+    ModelConfig(name="phi-3-medium", provider="openai"),
+    ModelConfig(name="house-model", provider="anthropic", model="claude-3-haiku-20240307",
+                aliases=("Ava", "Claude")),
+    ModelConfig(name="local-a", provider="openai", model="my-finetune", aliases=("Zephyrine",)),
+]
+
+
+@pytest.fixture(scope="module")
+def checker() -> IdentityChecker:
+    return IdentityChecker(ROSTER)
+
+
+def leak(checker: IdentityChecker, model: str, answer: str, prompt: str = "Hi") -> Leak | None:
+    return checker.check(model, answers=[answer], prompts=[prompt])
+
+
+# ------------------------------------------------------------------ the API
+
+
+def test_leak_is_a_frozen_dataclass_with_term_kind_excerpt(checker: IdentityChecker) -> None:
+    found = leak(checker, "gpt-4o", "I'm ChatGPT, a model made by OpenAI.")
+    assert found is not None
+    assert found.term == "ChatGPT" and found.kind == "family"
+    assert found.rule == "self_reference" and "ChatGPT" in found.excerpt
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.term = "x"  # type: ignore[misc]
+
+
+def test_terms_come_from_name_model_id_provider_table_and_aliases(checker: IdentityChecker) -> None:
+    assert {"gpt-4o", "ChatGPT", "OpenAI"} <= checker.terms_for("gpt-4o")
+    # the upstream id's family (Llama) and maker (Meta) are found from "meta-llama/Llama-..."
+    assert {"Llama", "Meta", "Meta AI"} <= checker.terms_for("llama-3.1-70b")
+    # provider "anthropic" means Claude even under a house name; aliases are added
+    assert {"Claude", "Anthropic", "Ava", "house-model"} <= checker.terms_for("house-model")
+    # "openai" is only the protocol of OpenAI-compatible servers, not a maker
+    assert "OpenAI" not in checker.terms_for("local-a")
+    assert "OpenAI" not in checker.terms_for("qwen2.5-72b-instruct")
+
+
+def test_unknown_model_is_a_key_error(checker: IdentityChecker) -> None:
+    with pytest.raises(KeyError, match="not in the roster"):
+        checker.check("nope", answers=["hi"])
+
+
+def test_answer_index_points_at_the_leaking_turn(checker: IdentityChecker) -> None:
+    found = checker.check("claude-3-5-sonnet", answers=["Sure, here it is.", "I'm Claude."],
+                          prompts=["a", "b"])
+    assert found is not None and found.answer_index == 1
+
+
+def test_excerpt_is_short_even_in_a_long_answer(checker: IdentityChecker) -> None:
+    text = "word " * 2000 + "As an AI developed by OpenAI, I can't do that. " + "word " * 2000
+    found = leak(checker, "gpt-4o", text)
+    assert found is not None and found.term == "OpenAI" and len(found.excerpt) < 200
+
+
+# ------------------------------------------------------------------ leaks, rule by rule
+
+LEAKS = [
+    ("gpt-4o", "I'm ChatGPT, a large language model.", "I am X"),
+    ("gpt-4o", "As an AI developed by OpenAI, I can't browse.", "as an AI developed by X"),
+    ("gpt-4o", "OpenAI trained me on data up to 2023.", "X trained me"),
+    ("gpt-4o", "Sorry, OpenAI's content policy doesn't allow me to do that.", "X's policy ... me"),
+    ("gpt-4o", "Hello! I'm an OpenAI model.", "I'm an X model"),
+    ("gpt-4o", "People usually call me ChatGPT.", "call me X"),
+    ("gpt-4o", "Here you go. Written with care by ChatGPT.", "product name, unprompted"),
+    ("claude-3-5-sonnet", "I am Claude, an AI assistant created by Anthropic.", "I am X"),
+    ("claude-3-5-sonnet", "As Claude, I try to be balanced.", "as X, I"),
+    ("claude-3-5-sonnet", "I was originally an AI assistant created by Anthropic.", "I was ..."),
+    ("claude-3-5-sonnet", "Greetings, my lords. I am Sir Claude, knight of the realm.", "Sir X"),
+    ("gemini-1.5-pro", "Gemini here! Ask away.", "X here"),
+    ("gemini-1.5-pro", "I'm a large language model, trained by Google.", "weak maker"),
+    ("gemini-1.5-pro", "As a Google model, I won't rank myself.", "as a X model"),
+    ("llama-3.1-70b", "My creators at Meta AI trained me.", "my creators at X"),
+    ("llama-3.1-70b", "I'm a Llama model fine-tuned to help.", "I'm a X model"),
+    ("mistral-large", "Je suis Le Chat, un assistant développé par Mistral AI.", "fr"),
+    ("mistral-large", "Ich bin ein Sprachmodell, das von Mistral AI entwickelt wurde.", "de"),
+    ("qwen2.5-72b-instruct", "我是通义千问，由阿里云开发的超大规模语言模型。", "zh 我是X"),
+    ("qwen2.5-72b-instruct", "私は通義千問です。", "ja, traditional characters"),
+    ("ernie-4.0", "作为文心一言，我会尽力回答。", "zh 作为X"),
+    ("doubao-pro", "我是字节跳动开发的豆包。", "zh weak maker + 开发"),
+    ("doubao-pro", "我是豆包。", "zh weak family"),
+    ("glm-4", "我的开发者是智谱AI。", "zh 我的开发者是X"),
+    ("moonshot-v1-8k", "你好！我是Kimi，由月之暗面科技有限公司开发。", "zh Kimi"),
+    ("deepseek-v3", "您好！我是由中国的深度求索公司开发的智能助手。", "zh 由X开发"),
+    ("yi-large", "我是零一万物开发的Yi大模型。", "zh 零一万物"),
+    ("claude-3-5-sonnet", "こんにちは！私はClaudeです。", "ja 私はX"),
+    ("gpt-4o", "私はOpenAIによって開発されました。", "ja developed by"),
+    ("claude-3-5-sonnet", "저는 Claude입니다.", "ko 저는 X입니다"),
+    ("gemini-1.5-pro", "저는 구글이 만든 언어 모델입니다.", "ko weak maker + 만든"),
+    ("gpt-4o", "Я — ChatGPT, языковая модель.", "ru Я — X"),
+    ("claude-3-5-sonnet", "Привет! Я ИИ-ассистент, созданный компанией Anthropic.", "ru"),
+    ("llama-3.1-70b", "Soy Llama, un modelo de lenguaje desarrollado por Meta.", "es"),
+    ("gpt-4o", "Eu sou o ChatGPT.", "pt"),
+    ("claude-3-5-sonnet", "Sono Claude, un assistente AI.", "it"),
+    ("claude-3-5-sonnet", "أنا Claude، مساعد ذكاء اصطناعي.", "ar"),
+    ("gemini-1.5-pro", "Ben Gemini, Google tarafından eğitildim.", "tr"),
+    ("claude-3-5-sonnet", "Tôi là Claude, một trợ lý AI.", "vi"),
+    ("house-model", "Hi, I'm Ava! How can I help?", "alias"),
+    ("local-a", "Zephyrine thinks the answer is 42.", "alias is strong: any mention"),
+]
+
+
+@pytest.mark.parametrize(("model", "answer", "rule"), LEAKS, ids=[r for _, _, r in LEAKS])
+def test_leak(checker: IdentityChecker, model: str, answer: str, rule: str) -> None:
+    assert leak(checker, model, answer) is not None, rule
+
+
+def test_bare_maker_answers_who_made_you(checker: IdentityChecker) -> None:
+    assert leak(checker, "gpt-4o", "OpenAI.", prompt="Who made you?") is not None
+    assert leak(checker, "gpt-4o", "OpenAI OK", prompt="reply with your model creator") \
+        is not None
+
+
+def test_leak_in_the_middle_of_a_long_answer(checker: IdentityChecker) -> None:
+    filler = "Sourdough needs an active starter and a long, cold ferment. " * 40
+    text = filler + "By the way, I'm Claude, made by Anthropic. " + filler
+    found = leak(checker, "claude-3-5-sonnet", text, "sourdough tips?")
+    assert found is not None and found.term == "Claude"
+
+
+# ------------------------------------------------------------------ hard negatives
+
+NEGATIVES = [
+    ("claude-3-5-sonnet", "Claude Monet painted the Water Lilies.", "painter"),
+    ("claude-3-5-sonnet", "I am Claude Monet, and my garden is at Giverny.", "roleplay painter"),
+    ("claude-3-5-sonnet", "That's Jean-Claude Van Damme.", "Jean-Claude"),
+    ("claude-3-5-sonnet", "Clair de lune is by Claude Debussy.", "composer"),
+    ("claude-3-5-sonnet", "The anthropic principle is about observers.", "anthropic principle"),
+    ("claude-3-5-sonnet", "クロード・モネは印象派の画家です。", "ja painter"),
+    ("claude-3-5-sonnet", "Клод Моне — французский живописец.", "ru painter"),
+    ("claude-3-5-sonnet", "DALL·E 3 was made by OpenAI.", "another company's model"),
+    ("claude-3-5-sonnet", "GPT-4 is an impressive language model developed by OpenAI.",
+     "another company, 'developed by'"),
+    ("llama-3.1-70b", "The llama is a South American camelid.", "animal"),
+    ("llama-3.1-70b", "I am a llama named Pedro, and I live in the Andes.", "animal roleplay"),
+    ("llama-3.1-70b", "Llamas are larger than alpacas.", "plural"),
+    ("llama-3.1-70b", "The Dalai Lama lives in Dharamsala.", "Lama"),
+    ("llama-3.1-70b", "A meta-analysis pools several studies.", "meta"),
+    ("llama-3.1-70b", "Meta Platforms owns Instagram.", "company fact"),
+    ("llama-3.1-70b", "Build llama.cpp and run ./llama-cli -m model.gguf.", "tool name"),
+    ("gemini-1.5-pro", "As a Gemini, you are curious and adaptable.", "zodiac"),
+    ("gemini-1.5-pro", "I'm a Gemini, so naturally I love to talk.", "zodiac self"),
+    ("gemini-1.5-pro", "Project Gemini was NASA's second crewed program.", "NASA"),
+    ("gemini-1.5-pro", "Napalm is a flammable gel.", "substring palm"),
+    ("gemini-1.5-pro", "Hold the ball in the palm of your hand.", "palm"),
+    ("gemini-1.5-pro", "Search Google for the timetable.", "Google as a search engine"),
+    ("gemini-1.5-pro", "The Bard of Avon is Shakespeare.", "bard"),
+    ("mistral-large", "Le mistral est un vent froid.", "wind"),
+    ("mistral-large", "I am the Mistral, cold breath of the north.", "wind personified"),
+    ("mistral-large", "Mixtral 8x7B, DeepSeek-V2 and Grok-1 are MoE models.", "list of makers"),
+    ("phi-3-medium", "The golden ratio phi is about 1.618.", "Greek letter"),
+    ("phi-3-medium", "Orcas are the largest dolphins.", "whale"),
+    ("yi-large", "Yi Sun-sin was a Korean admiral.", "surname"),
+    ("yi-large", "The Yi are one of China's 56 ethnic groups.", "ethnic group"),
+    ("ernie-4.0", "Bert and Ernie live on Sesame Street.", "Muppet"),
+    ("ernie-4.0", "《文心雕龙》是南朝刘勰所著的文学理论著作。", "文心 in a classic"),
+    ("doubao-pro", "豆包是一种用豆沙做馅的包子。", "food"),
+    ("moonshot-v1-8k", "Kimi Räikkönen won in 2007.", "person"),
+    ("moonshot-v1-8k", "《月之暗面》是平克·弗洛伊德的专辑。", "album"),
+    ("glm-4", "Fit it with glm(y ~ x, family = binomial); a GLM with a logit link.", "statistics"),
+    ("gpt-4o", "GPT stands for GUID Partition Table.", "disk"),
+    ("gpt-4o", "Tools like GPTZero are unreliable.", "substring"),
+    ("gpt-4o", "Transformers like GPT-3 or BERT can be fine-tuned.", "older model, technical"),
+    ("gpt-4o", "As an AI language model, I don't have opinions.", "generic disclaimer"),
+    ("deepseek-v3", "深海没有光，鲸的歌声是唯一的灯。", "深 is not DeepSeek"),
+]
+
+
+@pytest.mark.parametrize(("model", "answer", "why"), NEGATIVES, ids=[w for _, _, w in NEGATIVES])
+def test_hard_negative(checker: IdentityChecker, model: str, answer: str, why: str) -> None:
+    assert leak(checker, model, answer, "Tell me something") is None, why
+
+
+# ------------------------------------------------------------------ the user's own words
+
+
+def test_user_typing_a_name_does_not_void_the_battle(checker: IdentityChecker) -> None:
+    # the checker only reads answers: a prompt full of names flags nothing by itself
+    prompt = "I use ChatGPT by OpenAI daily. Tell me a joke."
+    assert checker.check("gpt-4o", answers=["Why did the chicken cross the road?"],
+                         prompts=[prompt]) is None
+
+
+def test_a_term_the_user_wrote_only_counts_in_a_self_reference(checker: IdentityChecker) -> None:
+    prompt = "Compare ChatGPT and Claude for coding."
+    discussion = ("ChatGPT, developed by OpenAI, is quick at scripts; Claude, from Anthropic, "
+                  "handles long files well.")
+    assert leak(checker, "gpt-4o", discussion, prompt) is None
+    assert leak(checker, "claude-3-5-sonnet", discussion, prompt) is None
+    assert leak(checker, "claude-3-5-sonnet", "As Claude, I may be biased, but...", prompt)
+    assert leak(checker, "gpt-4o", "Yes — I'm ChatGPT, built by OpenAI.", "Are you ChatGPT?")
+
+
+def test_without_the_prompt_the_same_mention_counts(checker: IdentityChecker) -> None:
+    answer = "Fun fact: this answer was written by ChatGPT."
+    assert leak(checker, "gpt-4o", answer, "Tell me a fun fact") is not None
+    assert leak(checker, "gpt-4o", answer, "Tell me a fun fact about ChatGPT") is None
+
+
+def test_a_prompt_about_ai_models_makes_mentions_discussion(checker: IdentityChecker) -> None:
+    answer = "ChatGPT is the most used assistant; many people also like the open models."
+    assert leak(checker, "gpt-4o", answer, "Which AI chatbots are popular?") is None
+    code = "from openai import OpenAI\nclient = OpenAI()"
+    assert leak(checker, "gpt-4o", code, "How do I call an LLM API from Python?") is None
+
+
+def test_a_maker_mention_needs_an_identity_question(checker: IdentityChecker) -> None:
+    tip = "For RL experiments, OpenAI's Gym is a good start."
+    assert leak(checker, "gpt-4o", tip, "How do I learn reinforcement learning?") is None
+    assert leak(checker, "gpt-4o", "OpenAI built the system you are talking to.",
+                "Who made you?") is not None
+
+
+def test_a_weak_alias_stays_weak(checker: IdentityChecker) -> None:
+    # "Claude" is a known homonym, so even as an alias it needs a self-reference
+    assert leak(checker, "house-model", "Claude Monet painted haystacks.") is None
+    assert leak(checker, "house-model", "I'm Claude.") is not None
+
+
+# ------------------------------------------------------------------ the labelled eval set
+
+
+def _eval_rows() -> list[dict]:
+    return [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_eval_set_is_big_and_balanced() -> None:
+    rows = _eval_rows()
+    assert len(rows) >= 150
+    assert 0.3 < sum(r["leak"] for r in rows) / len(rows) < 0.7
+    assert {"model", "provider", "prompt", "answer", "leak", "note"} <= set(rows[0])
+
+
+def test_eval_set_precision_and_recall() -> None:
+    rows = _eval_rows()
+    roster = {r["model"]: ModelConfig(name=r["model"], provider=r["provider"]) for r in rows}
+    checker = IdentityChecker(roster.values())
+    tp = fp = fn = 0
+    errors = []
+    for r in rows:
+        got = checker.check(r["model"], answers=[r["answer"]], prompts=[r["prompt"]]) is not None
+        tp += got and r["leak"]
+        fp += got and not r["leak"]
+        fn += r["leak"] and not got
+        if got != r["leak"]:
+            errors.append(f"{'FP' if got else 'FN'} {r['model']}: {r['note']}")
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    report = (f"identity eval: {len(rows)} answers, TP={tp} FP={fp} FN={fn} "
+              f"precision={precision:.3f} recall={recall:.3f}; errors: {errors}")
+    print(report)
+    assert precision >= 0.95 and recall >= 0.95, report

@@ -508,3 +508,40 @@ async def test_scripts_match_by_model_and_run_out(upstream: FakeUpstream,
     assert (await collect(special, ask()))[0] == "general"
     other = await upstream_provider("openai", name="other", model="other")
     assert (await collect(other, ask()))[0] == "general"
+
+
+def test_threaded_upstream_answers_anthropic_without_streaming(
+        threaded_upstream: FakeUpstream) -> None:
+    import anthropic
+
+    client = anthropic.Anthropic(api_key="x", base_url=threaded_upstream.base_url, max_retries=0)
+    try:
+        message = client.messages.create(model="echo", max_tokens=100, system="Be terse.",
+                                         messages=[{"role": "user", "content": "ping back"}])
+    finally:
+        client.close()
+    assert message.content[0].text == "ping back" and message.stop_reason == "end_turn"
+    assert threaded_upstream.requests[0].system == "Be terse."
+
+
+def test_the_command_line_serves_a_demo_upstream() -> None:
+    command = [sys.executable, "-m", "arena.testing.upstream", "--port", "0", "--delay-s", "0",
+               "--first-delay-s", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        base = banner.split("OpenAI base_url ")[1].split(",")[0]
+        body = json.dumps({"model": "markdown", "stream": True,
+                           "messages": [{"role": "user", "content": "Show me a table"}]})
+        request = urllib.request.Request(f"{base}/chat/completions", data=body.encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            lines = [line.decode().strip() for line in response]
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+    data = [line[6:] for line in lines if line.startswith("data: ")]
+    assert data[-1] == "[DONE]"
+    text = "".join(json.loads(d)["choices"][0]["delta"].get("content", "") for d in data[:-1])
+    assert "|---|" in text and "```python" in text

@@ -11,7 +11,9 @@ default is "max_completion_tokens" for OpenAI's own API (its reasoning models re
 name); a 400 that asks for the other one switches over once, as for stream_options.
 
 SDK errors are translated here and only here (``translate_error``); the SDK's own
-retries and timeouts come from ``ProviderOptions``, never from its defaults.
+retries and timeouts come from ``ProviderOptions``, never from its defaults. The SDK
+retries only before a response starts; ``request_timeout_s`` bounds each wait for bytes,
+not a whole answer (the battle service caps that).
 """
 
 from __future__ import annotations
@@ -75,17 +77,13 @@ class OpenAIProvider:
         input_tokens = output_tokens = None
         try:
             async for chunk in chunks:
-                if chunk.usage is not None:
-                    input_tokens = chunk.usage.prompt_tokens
-                    output_tokens = chunk.usage.completion_tokens
-                for choice in chunk.choices:
-                    if choice.index != 0:
-                        continue
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
-                    if choice.delta and choice.delta.content:
-                        watch.token()
-                        yield Delta(choice.delta.content)
+                text, finish, usage = _read_chunk(chunk)
+                finish_reason = finish or finish_reason
+                if usage is not None:
+                    input_tokens, output_tokens = usage
+                if text:
+                    watch.token()
+                    yield Delta(text)
         except openai.OpenAIError as exc:
             raise translate_error(exc, self._who) from exc
         except Exception as exc:  # a malformed chunk from a half-compatible server
@@ -110,7 +108,8 @@ class OpenAIProvider:
             kwargs = self._arguments(request, token_param)
             try:
                 return await self._client.chat.completions.create(**kwargs)
-            except openai.BadRequestError as exc:
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                # 400 from most servers, 422 from FastAPI-based ones, for an unknown field.
                 detail = _error_text(exc)
                 if "stream_options" in kwargs and "stream_options" in detail:
                     log.info("%s refuses stream_options; streaming without usage", self._who)
@@ -143,6 +142,23 @@ class OpenAIProvider:
         if self._send_stream_options:
             kwargs["stream_options"] = {"include_usage": True}
         return kwargs
+
+
+def _read_chunk(chunk: ChatCompletionChunk) -> tuple[str | None, str | None,
+                                                      tuple[int | None, int | None] | None]:
+    """Text, finish reason and (input, output) tokens of one chunk, first choice only.
+
+    ``getattr`` throughout: half-compatible servers leave out fields that the SDK's models
+    declare, and the SDK does not validate streamed chunks.
+    """
+    usage = getattr(chunk, "usage", None)
+    tokens = None if usage is None else (getattr(usage, "prompt_tokens", None),
+                                         getattr(usage, "completion_tokens", None))
+    for choice in getattr(chunk, "choices", None) or ():
+        if getattr(choice, "index", 0) == 0:
+            content = getattr(getattr(choice, "delta", None), "content", None)
+            return content, getattr(choice, "finish_reason", None), tokens
+    return None, None, tokens
 
 
 def translate_error(exc: BaseException, who: str) -> ProviderError:

@@ -79,7 +79,11 @@ _IDENTITY_QUESTION = re.compile(
 
 def approx_tokens(text: str) -> int:
     """About four characters a token, the usual rule of thumb for English."""
-    return math.ceil(len(text) / 4) if text else 0
+    return approx_tokens_of(len(text))
+
+
+def approx_tokens_of(chars: int) -> int:
+    return math.ceil(chars / 4)
 
 
 def split_chunks(text: str, words_per_chunk: int = 1) -> list[str]:
@@ -132,23 +136,24 @@ class FakeProvider:
         params = call_params(request, self._config, self._options)
         chunks = split_chunks(self.reply_for(request), self._chunk_words)
         failure = self._failure_for(request)
-        sent: list[str] = []
+        sent = chars = 0
         finish_reason = "stop"
-        for index, chunk in enumerate(chunks):
-            if failure is not None and index == self._fail_after:
+        for chunk in chunks:
+            if failure is not None and sent == self._fail_after:
                 await self._fail_now(failure)
-            if approx_tokens("".join(sent) + chunk) > params.max_tokens:
+            if approx_tokens_of(chars + len(chunk)) > params.max_tokens:
                 finish_reason = "length"
                 break
-            await self._pause(self._first_delay_s if index == 0 else self._delay_s)
-            sent.append(chunk)
+            await self._pause(self._delay_s if sent else self._first_delay_s)
+            sent, chars = sent + 1, chars + len(chunk)
             watch.token()
             yield Delta(chunk)
-        if failure is not None and len(sent) <= self._fail_after:
+        if failure is not None and sent <= self._fail_after:
             await self._fail_now(failure)
-        prompt_chars = "".join(m.content for m in request.messages) + (params.system_prompt or "")
-        yield watch.finished(finish_reason, approx_tokens(prompt_chars),
-                             approx_tokens("".join(sent)))
+        prompt_chars = sum(len(m.content) for m in request.messages)
+        prompt_chars += len(params.system_prompt or "")
+        yield watch.finished(finish_reason, approx_tokens_of(prompt_chars),
+                             approx_tokens_of(chars))
 
     async def aclose(self) -> None:
         return None

@@ -18,11 +18,22 @@ sets the reply, its chunking and pace, an error status, a stall, an in-stream er
 a cut. Every request is recorded in ``requests`` with its body and how it ended, e.g.
 ``"client_closed"`` when the client hung up before the end.
 
+    async with FakeUpstream() as up:                  # or: with FakeUpstream() as up (a thread)
+        up.script(delay_s=0.02, first_delay_s=0.3)      # every model: a paced answer
+        up.script(model="flaky", status=503, times=1)   # the next call to "flaky" fails
+        up.script(model="slow", stall_s=30)             # "slow" hangs before answering
+        up.script(model="cut", cut_after_chunks=5)      # "cut" drops the socket mid-answer
+        config = ModelConfig(name="x", provider="openai", model="verbose",
+                             base_url=up.openai_base_url)   # Anthropic: up.base_url
+        ...
+        assert up.requests[-1].system == "Be brief." and up.requests[-1].outcome == "completed"
+
 It is written on raw asyncio streams rather than uvicorn and starlette: a cut must drop
 the TCP connection in the middle of a chunked body, a hang-up must be seen at once (as
 an EOF on the socket) even while the server is pausing between deltas, and each of
-hundreds of concurrent streams should cost one coroutine and a few microseconds a
-delta, so a load benchmark measures the arena and not its fake upstream.
+hundreds of concurrent streams should cost one coroutine and a few tens of microseconds
+of CPU a delta (less than half of what an httpx2 client spends reading it), so a load
+benchmark measures the arena and not its fake upstream.
 """
 
 from __future__ import annotations
@@ -39,7 +50,13 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, Self
 
 from arena.providers.base import Message
-from arena.providers.fake import PERSONAS, approx_tokens, compose_reply, split_chunks
+from arena.providers.fake import (
+    PERSONAS,
+    approx_tokens,
+    approx_tokens_of,
+    compose_reply,
+    split_chunks,
+)
 from arena.testing import wire
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -160,12 +177,14 @@ class FakeUpstream:
     ``with FakeUpstream() as up`` (or ``start_in_thread()``) on a thread of its own."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None,
-                 default: Behaviour | None = None) -> None:
+                 default: Behaviour | None = None, keep_requests: int | None = None) -> None:
         self.host = host
         self.port = port
         self.api_key = api_key  # when set, any other key gets a 401 in the provider's shape
         self.default = default or Behaviour()
         self.requests: list[RecordedRequest] = []
+        # None keeps every record (tests); a server left running keeps only the latest.
+        self.keep_requests = keep_requests
         self._rules: list[_Rule] = []
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], _Conn] = {}
@@ -322,6 +341,8 @@ class FakeUpstream:
         api = "anthropic" if route == "/messages" or "anthropic-version" in headers else "openai"
         record = RecordedRequest(method, path, headers, None, api)
         self.requests.append(record)
+        if self.keep_requests is not None and len(self.requests) > self.keep_requests:
+            del self.requests[:len(self.requests) - self.keep_requests]
         try:
             parsed = json.loads(raw) if raw else None
         except ValueError:
@@ -439,12 +460,11 @@ def _reply_for(record: RecordedRequest, b: Behaviour) -> wire.Reply:
     finish = b.finish_reason or ("stop" if record.api == "openai" else "end_turn")
     limit = record.max_tokens
     if isinstance(limit, int) and approx_tokens(text) > limit:
-        kept: list[str] = []
-        for piece in pieces:
-            if approx_tokens("".join(kept) + piece) > limit:
-                break
-            kept.append(piece)
-        pieces = kept
+        chars = kept = 0
+        while kept < len(pieces) and approx_tokens_of(chars + len(pieces[kept])) <= limit:
+            chars += len(pieces[kept])
+            kept += 1
+        pieces = pieces[:kept]
         finish = "length" if record.api == "openai" else "max_tokens"
     prompt = (record.system or "") + "".join(m.content for m in history)
     options = (record.body or {}).get("stream_options")
@@ -497,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--first-delay-s", type=float, default=0.3, help="time to first token")
     parser.add_argument("--api-key", default=None, help="require this key (default: any key)")
     args = parser.parse_args(argv)
-    upstream = FakeUpstream(args.host, args.port, api_key=args.api_key,
+    upstream = FakeUpstream(args.host, args.port, api_key=args.api_key, keep_requests=1000,
                             default=Behaviour(delay_s=args.delay_s,
                                               first_delay_s=args.first_delay_s))
 

@@ -18,7 +18,7 @@ import uvicorn
 from arena.app import create_app
 from arena.settings import Roster, Settings, parse_roster
 
-pytest_plugins = ["tests.upstream_fixtures"]
+pytest_plugins = ["tests.upstream_fixtures"] if (Path(__file__).parent / "upstream_fixtures.py").exists() else []
 
 TEST_DB_ENV = "ARENA_TEST_DATABASE_URL"
 

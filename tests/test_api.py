@@ -67,8 +67,8 @@ async def test_cookie_is_http_only_and_same_site(serve):
 
 
 async def test_refused_votes_each_have_a_reason(serve):
-    roster = fake_roster(fake("alpha-1", "concise", delay_s=0.05), fake("beta-2", "verbose",
-                                                                         delay_s=0.05))
+    roster = fake_roster(fake("alpha-1", "concise", delay_s=0.02),
+                         fake("beta-2", "concise", delay_s=0.02))
     server = await serve(roster=roster)
     c, other, anonymous = server.client(), server.client(), server.client()
     b = await start(c)
@@ -234,8 +234,8 @@ async def test_turn_limit_and_prompt_limit(serve, settings):
 
 
 async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve):
-    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.05),
-                         fake("beta-2", "verbose", delay_s=0.05))
+    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
+                         fake("beta-2", "verbose", delay_s=0.01))
     server = await serve(roster=roster)
     c = server.client()
     b = await start(c)

@@ -27,7 +27,9 @@ def assert_shape(r, status: int, code: str | None = None) -> None:
     [
         ("GET", "/api/nope", {}, 404, "not_found"),
         ("DELETE", "/api/battles", {}, 405, "method_not_allowed"),
-        ("POST", "/api/battles", {"content": b"{not json"}, 400, "invalid_json"),
+        ("POST", "/api/battles", {"content": b"{not json",
+                                   "headers": {"content-type": "application/json"}}, 400,
+         "invalid_json"),
         ("POST", "/api/battles", {"json": {}}, 422, "invalid_request"),
         ("POST", "/api/battles", {"json": {"prompt": 42}}, 422, "invalid_request"),
         ("POST", "/api/battles", {"json": {"prompt": "x", "extra": 1}}, 422, "invalid_request"),

@@ -16,6 +16,7 @@ construction.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,13 +244,15 @@ class RecordBuilder:
     """Accumulates records one by one (for streaming readers) and builds a ``Battles``."""
 
     def __init__(self) -> None:
+        # Typed arrays, not lists: 8 bytes per number instead of a boxed float, which
+        # keeps a 3-million-battle file well under a gigabyte while it is read.
         self.index: dict[str, int] = {}
-        self.a: list[int] = []
-        self.b: list[int] = []
-        self.o: list[int] = []
-        self.propensity: list[float] = []
-        self.tstamp: list[float] = []
-        self.style: list[tuple[float, ...]] = []
+        self.a = array("q")
+        self.b = array("q")
+        self.o = array("b")
+        self.propensity = array("d")
+        self.tstamp = array("d")
+        self.style = array("f")
         self.tags: dict[str, list[int]] = {}
         self._seen_propensity = False
         self._seen_tstamp = False
@@ -288,9 +291,9 @@ class RecordBuilder:
         meta = record.get("conv_metadata") if with_style else None
         if isinstance(meta, Mapping):
             self._seen_style = True
-            self.style.append(style_counts(meta))
+            self.style.extend(style_counts(meta))
         else:
-            self.style.append(_NO_STYLE)
+            self.style.extend(_NO_STYLE)
         tags = record.get("categories")
         if tags:
             if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
@@ -313,7 +316,7 @@ class RecordBuilder:
         for name, k in self.index.items():
             names[k] = name
         n = len(self.a)
-        propensity = np.array(self.propensity) if self._seen_propensity else None
+        propensity = np.frombuffer(self.propensity) if self._seen_propensity else None
         if propensity is not None and np.isnan(propensity).any():
             first = int(np.flatnonzero(np.isnan(propensity))[0])
             raise BadRequest(
@@ -321,12 +324,12 @@ class RecordBuilder:
             )
         return Battles(
             models=tuple(names),
-            model_a=np.array(self.a, dtype=np.int64),
-            model_b=np.array(self.b, dtype=np.int64),
-            outcome=np.array(self.o, dtype=np.int8),
+            model_a=np.frombuffer(self.a, dtype=np.int64),
+            model_b=np.frombuffer(self.b, dtype=np.int64),
+            outcome=np.frombuffer(self.o, dtype=np.int8),
             propensity=propensity,
-            tstamp=np.array(self.tstamp) if self._seen_tstamp else None,
-            style=np.array(self.style, dtype=np.float32).reshape(n, 8)
+            tstamp=np.frombuffer(self.tstamp) if self._seen_tstamp else None,
+            style=np.frombuffer(self.style, dtype=np.float32).reshape(n, 8)
             if self._seen_style
             else None,
             categories={t: np.array(v, dtype=np.int64) for t, v in self.tags.items()},

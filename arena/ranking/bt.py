@@ -164,7 +164,6 @@ def _newton(
     rows = np.arange(r)[:, None] * m
     flat_i, flat_j = (rows + i).ravel(), (rows + j).ravel()
     gauge = np.eye(m) * ridge + 1.0 / m  # ridge prior plus a rank-one fix of the null space
-    value = _objective(theta, i, j, n, s, ridge)
     for _ in range(MAX_ITER):
         d = theta[:, i] - theta[:, j]
         p = _sigmoid(d)
@@ -172,7 +171,7 @@ def _newton(
         grad = _scatter(flat_i, flat_j, resid.ravel(), r, m) - ridge * theta
         hess = _laplacian(i, j, n * p * (1.0 - p), m) + gauge
         step = np.linalg.solve(hess, grad[..., None])[..., 0]
-        theta, value = _damped(theta, step, value, i, j, n, s, ridge)
+        theta = _damped(theta, step, i, j, n, s, ridge)
         if np.abs(step).max() < tol:
             return theta
     return theta
@@ -181,28 +180,34 @@ def _newton(
 def _damped(
     theta: FloatArray,
     step: FloatArray,
-    value: FloatArray,
     i: IntArray,
     j: IntArray,
     n: FloatArray,
     s: FloatArray,
     ridge: float,
-) -> tuple[FloatArray, FloatArray]:
-    """Backtracking on the Newton step, per data set. Needed only far from the optimum
-    (separable data such as a never-lost model, where a full step overshoots)."""
-    t = np.ones(theta.shape[0])
+) -> FloatArray:
+    """Newton step with backtracking, per data set. Only large steps are checked: they
+    happen far from the optimum (separable data such as a never-lost model, where a full
+    step overshoots), while small steps near it are safe, and checking them would cost
+    two objective evaluations per iteration for nothing."""
     new = theta + step
-    new_value = _objective(new, i, j, n, s, ridge)
-    # Accept ties within rounding noise, or the last digits would stall convergence.
+    big = np.flatnonzero(np.abs(step).max(axis=1) >= 0.5)
+    if not big.size:
+        return new
+    old = theta[big]
+    value = _objective(old, i, j, n[big], s[big], ridge)
+    # Accept ties within rounding noise, or the last digits could stall.
     slack = 1e-12 * (1.0 + np.abs(value))
+    t = np.ones(big.size)
+    trial = new[big]
     for _ in range(40):
-        bad = new_value < value - slack
+        bad = _objective(trial, i, j, n[big], s[big], ridge) < value - slack
         if not bad.any():
             break
         t[bad] *= 0.5
-        new[bad] = theta[bad] + t[bad, None] * step[bad]
-        new_value[bad] = _objective(new[bad], i, j, n[bad], s[bad], ridge)
-    return new, new_value
+        trial[bad] = old[bad] + t[bad, None] * step[big][bad]
+    new[big] = trial
+    return new
 
 
 def _objective(

@@ -80,7 +80,7 @@ def bootstrap_contextual(
     design: Design, params: FloatArray, rounds: int, rng: np.random.Generator, ridge: float
 ) -> FloatArray:
     """(rounds, m + F) contextual-BT parameters of battle-level multinomial resamples."""
-    n = design.a.shape[0]
+    n = design.n
     out = np.empty((rounds, params.shape[0]))
     uniform = np.full(n, 1.0 / n)
     for r in range(rounds):

@@ -122,15 +122,23 @@ def style_features(raw: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], dict[st
     A feature that never varies is kept at 0 (its coefficient is then reported as 0).
     Returns the (n, 4) features and the centring/scaling used.
     """
-    x = np.asarray(raw, dtype=np.float64)
+    x = np.asarray(raw)
     if x.ndim != 2 or x.shape[1] != 8:
         raise BadRequest("style counts must have shape (n, 8)")
-    a, b = x[:, :4], x[:, 4:]
-    rel = (a - b) / (a + b + 1.0)
+    a = x[:, :4].astype(np.float64)
+    b = x[:, 4:].astype(np.float64)
+    # In place: at millions of battles every temporary costs tens of milliseconds.
+    total = a + b
+    total += 1.0
+    a -= b
+    a /= total
+    rel = a
     mean = rel.mean(axis=0) if rel.shape[0] else np.zeros(4)
-    std = rel.std(axis=0) if rel.shape[0] else np.zeros(4)
+    rel -= mean
+    std = np.sqrt((rel * rel).mean(axis=0)) if rel.shape[0] else np.zeros(4)
     scale = np.where(std > 1e-12, std, 1.0)
-    feats = (rel - mean) / scale
+    rel /= scale
+    feats = rel
     feats[:, std <= 1e-12] = 0.0
     info = {
         "mean": dict(zip(FEATURES, mean.tolist(), strict=True)),

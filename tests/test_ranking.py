@@ -456,3 +456,27 @@ def test_ci_coverage_is_about_95_percent(capsys):
         )
     for k, v in rates.items():
         assert 0.92 <= v <= 0.975, f"{k} coverage {v:.3f}"
+
+
+def test_category_filter_uses_only_tagged_battles():
+    battles, _ = random_battles(m=4, n=400, seed=19)
+    tagged = np.arange(0, 400, 4)
+    data = Battles.from_arrays(
+        battles.models,
+        battles.model_a,
+        battles.model_b,
+        battles.outcome,
+        categories={"coding": tagged},
+    )
+    board = compute_leaderboard(data, category="coding", min_votes=0)
+    assert board["totals"]["battles"] == 100 and board["category"] == "coding"
+    only = compute_leaderboard(battles.subset(tagged), min_votes=0)
+    assert board["models"] == only["models"]
+    empty = compute_leaderboard(data, category="math")
+    assert empty["models"] == [] and "no battles in category 'math'" in empty["warnings"][0]
+
+
+def test_elo_needs_ordered_battles():
+    battles, _ = random_battles(seed=20)
+    with pytest.raises(BadRequest, match="online Elo needs battles in order"):
+        compute_leaderboard(Battles.from_counts(battles.models, battles.counts()), method="elo")

@@ -11,6 +11,7 @@ and show ``board`` as it is (it is JSON-ready). Importing this package has no si
 
 from arena.ranking.battles import A_WINS, B_WINS, BOTH_BAD, TIE, Battles
 from arena.ranking.categories import detect_categories
+from arena.ranking.io import read_battles, write_battles
 from arena.ranking.leaderboard import DEFAULT_MIN_VOTES, compute_leaderboard
 from arena.ranking.style import conv_metadata
 
@@ -24,4 +25,6 @@ __all__ = [
     "compute_leaderboard",
     "conv_metadata",
     "detect_categories",
+    "read_battles",
+    "write_battles",
 ]

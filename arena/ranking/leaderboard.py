@@ -82,6 +82,8 @@ def compute_leaderboard(
     part whose cost grows with battles, about 0.15 µs each.
     """
     _check_options(method, style_control, ci, bootstrap_rounds, min_votes, ridge)
+    if method == "elo" and not battles.has_rows:
+        raise BadRequest("online Elo needs battles in order, not aggregated counts")
     warnings: list[str] = []
     data = _select(battles, category, style_control, ipw, warnings)
     board: dict[str, Any] = {

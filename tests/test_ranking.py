@@ -480,3 +480,23 @@ def test_elo_needs_ordered_battles():
     battles, _ = random_battles(seed=20)
     with pytest.raises(BadRequest, match="online Elo needs battles in order"):
         compute_leaderboard(Battles.from_counts(battles.models, battles.counts()), method="elo")
+
+
+def test_listed_models_average_1000_and_a_rare_outlier_moves_no_one():
+    battles, _ = random_battles(m=6, n=1200, seed=21)
+    board = compute_leaderboard(battles, ci="sandwich")
+    ratings = [e["rating"] for e in board["models"]]
+    assert np.mean(ratings) == pytest.approx(1000.0, abs=0.01)
+    # A model with five wins and no loss: unlisted, astronomically rated by the MLE, and
+    # yet it must not drag the listed models (it would if it shared the average).
+    outlier = Battles.from_arrays(
+        [*battles.models, "lucky"],
+        np.concatenate([battles.model_a, [6] * 5]),
+        np.concatenate([battles.model_b, [0, 1, 2, 3, 4]]),
+        np.concatenate([battles.outcome, [0] * 5]),
+    )
+    with_outlier = compute_leaderboard(outlier, ci="sandwich")
+    before = {e["model"]: e["rating"] for e in board["models"]}
+    after = {e["model"]: e["rating"] for e in with_outlier["models"]}
+    assert after.keys() == before.keys()
+    assert max(abs(after[k] - before[k]) for k in before) < 5.0

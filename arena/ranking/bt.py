@@ -26,8 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from arena.errors import BadRequest
-
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -277,7 +275,15 @@ def to_elo(theta: FloatArray, anchor: tuple[int, float] | None = None) -> FloatA
     return ELO_SCALE * (theta - theta[..., k : k + 1]) + rating
 
 
-def check_ridge(ridge: float) -> float:
-    if not np.isfinite(ridge) or ridge < 0:
-        raise BadRequest("ridge must be a finite number >= 0")
-    return float(ridge)
+@dataclass(frozen=True)
+class Gauge:
+    """How θ, defined only up to a constant, is put on the Elo scale:
+    rating = ELO_SCALE·(θ − wᵀθ) + offset. An anchor is w = e_k; the default is w
+    uniform over the listed models, so that they average exactly ``offset``."""
+
+    weights: FloatArray
+    offset: float
+
+    def ratings(self, theta: FloatArray) -> FloatArray:
+        """Elo-scale ratings of θ, shape (m,) or (R, m)."""
+        return ELO_SCALE * (theta - (theta @ self.weights)[..., None]) + self.offset

@@ -96,12 +96,14 @@ def percentile_interval(samples: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def normal_interval(
-    theta: FloatArray, cov: FloatArray, anchor: int | None
+    theta: FloatArray, cov: FloatArray, reference: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray]:
-    """θ ± 1.96·se in natural units; with an anchor, se of θ_i − θ_anchor."""
+    """θ ± 1.96·se in natural units; with ``reference`` weights w, the se is that of
+    θ_i − wᵀθ (the quantity a gauge-fixed rating shows)."""
     var = np.diag(cov).copy()
-    if anchor is not None:
-        var = var + cov[anchor, anchor] - 2.0 * cov[:, anchor]
+    if reference is not None:
+        cw = cov @ reference
+        var = var - 2.0 * cw + reference @ cw
     se = np.sqrt(np.maximum(var, 0.0))
     return theta - Z95 * se, theta + Z95 * se
 

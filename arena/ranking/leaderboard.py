@@ -3,8 +3,9 @@
 This is the one function the server (GET /api/leaderboard) and the offline CLI
 (``arena leaderboard --json``) share, so both show the same numbers. What it promises:
 
-* ratings on the Elo scale (1000 = the average model of the main group, or a chosen
-  model pinned to a chosen rating), with 95% intervals and a rank with uncertainty:
+* ratings on the Elo scale (the listed models average exactly 1000 — an average over
+  listed models only, so that a barely-voted never-lost outlier cannot shift everyone
+  — or a chosen model is pinned to a chosen rating), with 95% intervals and a rank with uncertainty:
   rank = 1 + the number of listed models whose interval lies entirely above mine;
 * a model is *listed* when it has at least ``min_votes`` votes and belongs to the main
   group of the comparison graph (the connected piece with the most votes). Others are
@@ -15,6 +16,27 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
   low-vote models still inform everyone else's rating, they are just not shown;
 * everything is plain JSON: floats rounded, ``None`` where a value does not exist (a
   pair that never met), never NaN or infinity. An empty data set gives an empty board.
+
+The shape (fields may be added, none removed)::
+
+    {"method": "bt" | "elo", "style_control": bool, "category": str | None, "ipw": bool,
+     "ci_method": "bootstrap" | "sandwich", "bootstrap_rounds": int | None,
+     "min_votes": int, "anchor": {"model", "rating"} | None,
+     "models": [{"model", "rating", "ci_low", "ci_high", "rank", "votes", "wins",
+                 "losses", "ties", "both_bad", "win_rate", "elo",
+                 "rank_change" (style control only: plain rank − styled rank, so
+                 positive means the model climbs once style is held equal)}, ...],
+     "unlisted": [{"model", "votes", "reason"}, ...],
+     "components": [[model, ...], ...]          # only when the graph is in pieces
+     "matrices": {"models": [...], "win_rate": [[...]], "battles": [[...]],
+                  "predicted": [[...]]},         # row model vs column model
+     "style": {"coefficients", "coefficients_elo", "ci", "features", "feature_mean",
+               "feature_std", "battles"},       # only with style control
+     "totals": {"models": int, "battles": int},
+     "warnings": [str, ...]}
+
+``votes`` count battles (a model's appearances); ``win_rate`` counts ties and both-bad
+as half a win, like the ratings.
 """
 
 from __future__ import annotations
@@ -116,17 +138,18 @@ def compute_leaderboard(
     groups = _groups(cells, voted, stats["votes"])
     main = groups[0]
     anchor_at = _anchor(anchor, data.models, main, board)
+    listed = np.flatnonzero(stats["votes"][main] >= min_votes)
+    gauge = _gauge(anchor_at, listed, main.shape[0])
     rng = np.random.default_rng(seed)
     sub = cells.restrict(main)
     if method == "elo":
         fit = _elo_fit(data, main, ci, bootstrap_rounds, rng, anchor_at)
     elif style_control:
         fit, plain, board["style"] = _style_fit(
-            data, weights, sub, main, ci, bootstrap_rounds, rng, anchor_at, ridge
+            data, weights, sub, main, ci, bootstrap_rounds, rng, gauge, ridge
         )
     else:
-        fit = _bt_fit(sub, ci, bootstrap_rounds, rng, anchor_at, ridge)
-    listed = np.flatnonzero(stats["votes"][main] >= min_votes)
+        fit = _bt_fit(sub, ci, bootstrap_rounds, rng, gauge, ridge)
     ranks = uncertainty_ranks(fit.low[listed], fit.high[listed])
     order = listed[np.lexsort((ranks, -fit.rating[listed]))]
     rank_of = dict(zip(listed.tolist(), ranks.tolist(), strict=True))
@@ -229,6 +252,16 @@ def _anchor(
     return int(where[0]), float(rating)
 
 
+def _gauge(anchor: tuple[int, float] | None, listed: IntArray, m: int) -> bt.Gauge:
+    weights = np.zeros(m)
+    if anchor is not None:
+        weights[anchor[0]] = 1.0
+        return bt.Gauge(weights, anchor[1])
+    members = listed if listed.size else np.arange(m)
+    weights[members] = 1.0 / members.shape[0]
+    return bt.Gauge(weights, bt.ELO_CENTER)
+
+
 def parse_anchor(text: str) -> tuple[str, float]:
     """``"MODEL=RATING"`` -> (model, rating); the model name may itself contain '='."""
     name, sep, value = text.rpartition("=")
@@ -274,18 +307,16 @@ def _bt_fit(
     ci: str,
     rounds: int,
     rng: np.random.Generator,
-    anchor: tuple[int, float] | None,
+    gauge: bt.Gauge,
     ridge: float,
 ) -> Fit:
     theta = bt.fit(cells, ridge=ridge)
-    rating = bt.to_elo(theta, anchor)
+    rating = gauge.ratings(theta)
     if ci == "bootstrap":
-        samples = bt.to_elo(bootstrap_bt(cells, theta, rounds, rng, ridge), anchor)
+        samples = gauge.ratings(bootstrap_bt(cells, theta, rounds, rng, ridge))
         low, high = percentile_interval(samples)
     else:
-        lo, hi = normal_interval(
-            theta, bt.sandwich(cells, theta, ridge=ridge), None if anchor is None else anchor[0]
-        )
+        lo, hi = normal_interval(theta, bt.sandwich(cells, theta, ridge=ridge), gauge.weights)
         low, high = rating + bt.ELO_SCALE * (lo - theta), rating + bt.ELO_SCALE * (hi - theta)
     return Fit(rating, low, high, theta)
 
@@ -327,7 +358,7 @@ def _style_fit(
     ci: str,
     rounds: int,
     rng: np.random.Generator,
-    anchor: tuple[int, float] | None,
+    gauge: bt.Gauge,
     ridge: float,
 ) -> tuple[Fit, Fit, dict[str, Any]]:
     """Style-controlled fit, the plain fit on the same battles (for rank changes) and the
@@ -349,25 +380,25 @@ def _style_fit(
         np.ones(feats.shape[0]) if weights is None else weights[rows],
         feats,
     )
-    plain = _bt_fit(cells, ci, rounds, rng, anchor, ridge)
+    plain = _bt_fit(cells, ci, rounds, rng, gauge, ridge)
     start = np.concatenate([plain.theta, np.zeros(len(FEATURES))])
     m = design.m
     if ci == "bootstrap":
         params = fit_contextual(design, ridge=ridge, start=start)
         samples = bootstrap_contextual(design, params, rounds, rng, ridge)
-        low, high = percentile_interval(bt.to_elo(samples[:, :m], anchor))
+        low, high = percentile_interval(gauge.ratings(samples[:, :m]))
         beta_low, beta_high = percentile_interval(samples[:, m:])
         theta = params[:m]
     else:
         params, cov = fit_with_sandwich(design, ridge=ridge, start=start)
         theta = params[:m]
-        lo, hi = normal_interval(params, cov, None if anchor is None else anchor[0])
-        rating = bt.to_elo(theta, anchor)
-        low = rating + bt.ELO_SCALE * (lo[:m] - theta)
-        high = rating + bt.ELO_SCALE * (hi[:m] - theta)
-        beta_low, beta_high = lo[m:], hi[m:]
+        lo, hi = normal_interval(theta, cov[:m, :m], gauge.weights)
+        rating = gauge.ratings(theta)
+        low = rating + bt.ELO_SCALE * (lo - theta)
+        high = rating + bt.ELO_SCALE * (hi - theta)
+        beta_low, beta_high = normal_interval(params[m:], cov[m:, m:])
     beta = params[m:]
-    fit = Fit(bt.to_elo(theta, anchor), low, high, theta)
+    fit = Fit(gauge.ratings(theta), low, high, theta)
     section = {
         "coefficients": _named(beta, 4),
         "coefficients_elo": _named(beta * bt.ELO_SCALE, 2),

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from arena import __version__
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
+from arena.api import pages as page_routes
 from arena.battles import BattleService, Pairing
 from arena.db import make_engine, upgrade
 from arena.demo import demo_roster
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     install_error_handlers(app)
     app.include_router(battle_routes.router)
     app.include_router(leaderboard_routes.router)
+    app.include_router(page_routes.router)
     mount_web(app)
     return app
 

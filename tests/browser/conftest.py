@@ -2,14 +2,15 @@
 Chromium driven by Playwright's sync API.
 
 The tests here are plain ``def`` functions (never inside an asyncio loop, which the sync
-API refuses). Every page is served with the Content-Security-Policy the app is about to
-send — no inline script, no inline style attributes — and any violation, console error
-or uncaught page error fails the test, so the pages stay CSP-clean.
+API refuses). The pages declare a strict Content-Security-Policy themselves (no inline
+script, no inline style attributes, same-origin everything); any violation, console
+error, dialog or uncaught page error fails the test, so the pages stay CSP-clean. (The
+policy is not injected by routing: Chromium keeps no response bodies for intercepted
+event streams, and the tests read every body the page receives.)
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -27,10 +28,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync",
                  "--disable-quic"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
-_PAGE_URL = re.compile(r"^http://127\.0\.0\.1:\d+/(leaderboard)?(\?.*)?$")
 
 
 def model(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]:
@@ -70,13 +67,14 @@ def arena(tmp_path: Path) -> Iterator[Any]:
     """``arena([model(...), ...])`` starts a server with that roster; stopped afterwards."""
     servers: list[ThreadServer] = []
 
-    def start(models: list[dict[str, Any]], *, demo: bool = False, **settings: Any) -> ThreadServer:
+    def start(models: list[dict[str, Any]], *, demo: bool = False, pairing: Any = None,
+              **settings: Any) -> ThreadServer:
         db = tmp_path / f"arena{len(servers)}.db"
         cfg = Settings(database_url=f"sqlite:///{db}", data_dir=tmp_path, bootstrap_rounds=20,
                        leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
                        answer_timeout_s=20, **settings)
         roster = parse_roster({"models": models, "demo": demo}, source="browser test roster")
-        server = ThreadServer(create_app(cfg, roster=roster)).start()
+        server = ThreadServer(create_app(cfg, roster=roster, pairing=pairing)).start()
         servers.append(server)
         return server
 
@@ -130,24 +128,18 @@ def _expected_console_error(text: str) -> bool:
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Any]:
     """``open_page(url, viewport=..., color_scheme=...)`` → a Playwright page in a fresh
-    context (its own voter cookie) with the app's coming CSP applied to the HTML."""
+    context (its own voter cookie). The pages carry their own strict CSP (a meta tag);
+    a violation fails the test."""
     contexts: list[Any] = []
     problems = PageProblems()
-
-    def add_csp(route: Any) -> None:
-        response = route.fetch()
-        route.fulfill(response=response,
-                      headers={**response.headers, "content-security-policy": CSP})
 
     def open_(url: str, *, viewport: dict[str, int] | None = None,
               color_scheme: str = "light", **context_args: Any) -> Any:
         ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
                                   color_scheme=color_scheme, **context_args)
         ctx.set_default_timeout(10_000)
-        ctx.route(_PAGE_URL, add_csp)
         contexts.append(ctx)
         page = ctx.new_page()
-        page.problems = problems
         problems.watch(page)
         page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
                              "console.warn('Content Security Policy violation: ' + "

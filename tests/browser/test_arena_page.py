@@ -5,6 +5,7 @@ safe Markdown rendering, and the phone layout."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,6 +35,16 @@ def wait_votable(page: Any) -> None:
     page.wait_for_selector("#vote:not([disabled])")
 
 
+def wait_until(page: Any, script: str, timeout_s: float = 10) -> None:
+    """Poll a JS expression (page.wait_for_function evaluates strings, which the CSP
+    forbids; page.evaluate goes through the devtools protocol instead)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {script}")
+        page.wait_for_timeout(30)
+
+
 def pane_text(page: Any, side: str) -> str:
     return page.inner_text(f"#pane-{side} .pane-body")
 
@@ -46,8 +57,20 @@ def assert_no_names(page: Any, responses: list[Any]) -> None:
     html = page.content()
     for name in NAMES:
         assert name not in html, f"{name} is on the page before the vote"
+    finished = set()
+    page.on("requestfinished", lambda req: finished.add(req))
+    deadline = time.monotonic() + 5
+    while any(r.request not in finished and r.request.timing["responseEnd"] < 0
+              for r in responses) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # a stream's body is readable once it has finished
     for r in responses:
-        blob = r.text() + " ".join(f"{k}: {v}" for k, v in r.headers.items())
+        if r.request.resource_type == "document":
+            continue  # the static HTML, checked above (a CSP-fulfilled body is not kept)
+        try:
+            blob = r.text()
+        except Exception as exc:
+            raise AssertionError(f"cannot read {r.url} ({r.request.resource_type})") from exc
+        blob += " ".join(f"{k}: {v}" for k, v in r.headers.items())
         for name in NAMES:
             assert name not in blob, f"{name} was sent in {r.url} before the vote"
 
@@ -56,7 +79,7 @@ def test_full_battle_by_mouse(arena: Any, open_page: Any) -> None:
     server = arena(two_models())
     page = open_page(server.base_url)
     responses: list[Any] = []
-    page.on("response", responses.append)
+    page.on("response", lambda r: responses.append(r))
     expect_vote_disabled(page)
 
     ask(page, "How do I make tea?")
@@ -81,7 +104,7 @@ def test_full_battle_by_mouse(arena: Any, open_page: Any) -> None:
 
 
 def expect_vote_disabled(page: Any) -> None:
-    assert page.locator("#vote").is_disabled()
+    assert page.locator("#vote").get_attribute("disabled") is not None
     for label in ("A is better", "B is better", "Tie", "Both are bad"):
         assert vote_button(page, label).is_disabled()
 
@@ -89,7 +112,7 @@ def expect_vote_disabled(page: Any) -> None:
 def test_full_battle_by_keyboard(arena: Any, open_page: Any) -> None:
     server = arena(two_models())
     page = open_page(server.base_url)
-    assert page.evaluate("document.activeElement.id") == "prompt"
+    wait_until(page, "document.activeElement.id === 'prompt'")
 
     page.keyboard.type("First line")
     page.keyboard.press("Shift+Enter")
@@ -131,9 +154,9 @@ def test_names_stay_hidden_while_streaming(arena: Any, open_page: Any) -> None:
     server = arena(two_models(delay_s=0.03))
     page = open_page(server.base_url)
     responses: list[Any] = []
-    page.on("response", responses.append)
+    page.on("response", lambda r: responses.append(r))
     ask(page, "How do I make tea?")
-    page.wait_for_function("document.querySelector('#pane-b .answer').textContent.length > 20")
+    wait_until(page, "(document.querySelector('#pane-b .answer')?.textContent.length ?? 0) > 20")
     assert page.locator("#stop").is_visible()
     expect_vote_disabled(page)
     shot(page, "arena-mid-stream")
@@ -149,7 +172,7 @@ def test_stop_cancels_the_turn_and_regenerate_asks_again(arena: Any, open_page: 
                     model(NAMES[1], script=long, delay_s=0.01)])
     page = open_page(server.base_url)
     ask(page, "Talk for a while")
-    page.wait_for_function("document.querySelector('#pane-a .answer').textContent.length > 10")
+    wait_until(page, "(document.querySelector('#pane-a .answer')?.textContent.length ?? 0) > 10")
     page.keyboard.press("Escape")
     assert page.locator("#stop").is_hidden()
     expect_vote_disabled(page)

@@ -1,0 +1,91 @@
+"""What the web pages need beyond the core API: the leaderboard as CSV, the categories a
+board can be filtered by, and the counted battles as a Chatbot Arena battle file.
+
+All of it is post-vote data (names appear only in counted, revealed votes). The battle
+export leaves the conversations out: prompts are the voters' words, and ranking tools
+need only the pairs, the winners, the style metadata and the category tags.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import select
+
+from arena.export import iter_battles
+from arena.tables import votes
+
+router = APIRouter(prefix="/api", tags=["pages"])
+
+CSV_COLUMNS = ("rank", "model", "rating", "ci_low", "ci_high", "ci_plus", "ci_minus", "votes",
+               "wins", "losses", "ties", "both_bad", "win_rate")
+_PRIVATE_FIELDS = ("conversation_a", "conversation_b")
+
+
+def leaderboard_csv_text(board: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for m in board.get("models", []):
+        rating, low, high = m.get("rating"), m.get("ci_low"), m.get("ci_high")
+        plus = round(high - rating, 2) if None not in (rating, high) else None
+        minus = round(rating - low, 2) if None not in (rating, low) else None
+        row = {**m, "ci_plus": plus, "ci_minus": minus}
+        writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+@router.get("/leaderboard.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+async def leaderboard_csv(request: Request, method: Literal["bt", "elo"] = "bt",
+                          style_control: bool = False,
+                          category: str | None = Query(default=None, max_length=100),
+                          ipw: bool = False) -> Response:
+    """The listed models of ``GET /api/leaderboard`` (same parameters) as CSV."""
+    board = await request.app.state.leaderboard.get(
+        method=method, style_control=style_control, category=category, ipw=ipw)
+    name = "leaderboard" + (f"-{category}" if category else "") + (
+        "-style" if style_control else "")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    return Response(leaderboard_csv_text(board), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}.csv"',
+                             "Cache-Control": "no-store"})
+
+
+@router.get("/categories")
+async def categories(request: Request) -> dict[str, Any]:
+    """Category tags of the counted votes, with how many votes carry each, most first."""
+    engine = request.app.state.battles.store.engine
+    async with engine.connect() as conn:
+        rows = (await conn.execute(
+            select(votes.c.categories).where(votes.c.counted.is_(True)))).all()
+    counts = Counter(tag for (tags,) in rows for tag in (tags or []))
+    return {"categories": [{"name": t, "votes": n}
+                           for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]}
+
+
+@router.get("/battles.jsonl", response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+async def battles_export(request: Request) -> StreamingResponse:
+    """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
+    ``arena leaderboard --battles`` reads it back."""
+    engine = request.app.state.battles.store.engine
+    records = await iter_battles(engine, include_excluded=False)
+
+    async def lines() -> AsyncIterator[bytes]:
+        for rec in records:
+            for key in _PRIVATE_FIELDS:
+                rec.pop(key, None)
+            yield (json.dumps(rec, ensure_ascii=False) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson",
+                             headers={"Content-Disposition":
+                                      'attachment; filename="arena-battles.jsonl"',
+                                      "Cache-Control": "no-store"})

@@ -1,0 +1,134 @@
+"""The leaderboard page (/leaderboard) in headless Chromium: the table, sorting, the
+options (style control, category), the SVG charts, totals and downloads."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from typing import Any
+
+import pytest
+
+from arena.battles import Pairing
+from tests.browser.conftest import model, shot
+
+pytestmark = pytest.mark.browser
+
+MODELS = ["atlas-13b", "borealis-7b", "cirrus-70b", "gossip-7b"]
+PROMPTS = ["How do I sort a list in Python? def f(x): return sorted(x)",
+           "Plan a weekend in Lisbon", "Who are you?", "Write a haiku about rain",
+           "Explain recursion with a JavaScript example", "What should I cook tonight?"]
+
+
+def board_server(arena: Any) -> Any:
+    roster = [model(MODELS[0], "concise", delay_s=0), model(MODELS[1], "verbose", delay_s=0),
+              model(MODELS[2], "markdown", delay_s=0),
+              model(MODELS[3], "leaky", maker="Gossip Labs", delay_s=0)]
+    pairing = Pairing({m: 1.0 for m in MODELS}, rng=random.Random(7))
+    return arena(roster, pairing=pairing)
+
+
+def cast_votes(page: Any, base: str, n: int) -> None:
+    """Whole battles through the API with the page's own cookie jar."""
+    winners = ["a", "b", "a", "tie", "b", "a", "both_bad", "a", "b", "a"]
+    for i in range(n):
+        battle = page.request.post(f"{base}/api/battles",
+                                   data={"prompt": PROMPTS[i % len(PROMPTS)]}).json()
+        stream = page.request.get(f"{base}/api/battles/{battle['id']}/stream").text()
+        assert "event: end" in stream
+        r = page.request.post(f"{base}/api/battles/{battle['id']}/vote",
+                              data={"winner": winners[i % len(winners)]})
+        assert r.ok, r.text()
+    for _ in range(100):  # the board is recomputed in the background after a vote
+        totals = page.request.get(f"{base}/api/leaderboard").json()["totals"]
+        if totals["counted_votes"] + sum(totals["excluded_votes"].values()) == n:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the leaderboard did not catch up with {n} votes: {totals}")
+
+
+def test_leaderboard_after_votes(arena: Any, open_page: Any) -> None:
+    server = board_server(arena)
+    page = open_page(server.base_url + "/leaderboard")
+    page.locator(".empty-state").wait_for()
+    assert page.locator("#charts").is_hidden()
+    cast_votes(page, server.base_url, 14)
+    page.reload()
+    page.locator("#board-body tr >> nth=1").wait_for()
+
+    api = page.request.get(f"{server.base_url}/api/leaderboard").json()
+    rows = page.locator("#board-body tr")
+    assert rows.count() == len(api["models"]) >= 3
+    assert page.inner_text("#board-body tr >> nth=0 >> td.rank").startswith("1")
+    for i in range(rows.count()):
+        assert re.fullmatch(r"\+\d+/−\d+", rows.nth(i).locator("td.ci").inner_text())
+        assert rows.nth(i).locator("td.win-rate").inner_text().endswith("%")
+    assert page.locator("#board-body th.model").all_inner_texts() == [m["model"] for m in api["models"]]
+
+    totals = page.inner_text("#totals")
+    assert str(api["totals"]["counted_votes"]) in totals
+    if api["totals"]["excluded_votes"]:
+        assert "identity leak" in totals
+    assert "Last updated" in page.inner_text("#updated")
+
+    for chart in ("ratings", "winrate", "battles"):
+        assert page.locator(f"#chart-{chart} svg").count() == 1
+    assert page.locator("#chart-ratings circle").count() == len(api["models"])
+    n = len(api["matrices"]["models"])
+    assert page.locator("#chart-winrate rect").count() == n * n
+    shot(page, "leaderboard-light", full_page=True)
+
+    # Sorting: votes descending, then ascending.
+    page.locator("th[data-key=votes] button").click()
+    assert page.get_attribute("th[data-key=votes]", "aria-sort") == "descending"
+    votes = [int(v) for v in page.locator("#board-body td.votes").all_inner_texts()]
+    assert votes == sorted(votes, reverse=True)
+    page.locator("th[data-key=votes] button").click()
+    votes = [int(v) for v in page.locator("#board-body td.votes").all_inner_texts()]
+    assert votes == sorted(votes)
+    page.locator("th[data-key=model] button").press("Enter")  # keyboard sorting too
+    names = page.locator("#board-body th.model").all_inner_texts()
+    assert names == sorted(names, key=str.lower)
+
+    # Style control and category are sent to the API and kept in the URL.
+    with page.expect_response(lambda r: "style_control=true" in r.url):
+        page.check("#style-control")
+    assert "style_control=true" in page.url
+    page.locator("#category option[value=coding]").wait_for(state="attached")
+    page.uncheck("#style-control")
+    with page.expect_response(lambda r: "category=coding" in r.url) as resp:
+        page.select_option("#category", "coding")
+    assert resp.value.ok
+    assert "category=coding" in page.url
+    coded = resp.value.json()
+    assert page.locator("#board-body tr").count() == max(1, len(coded["models"]))
+
+    # Downloads follow the chosen options.
+    assert "category=coding" in page.get_attribute("#dl-csv", "href")
+    page.select_option("#category", "")
+    csv = page.request.get(server.base_url + page.get_attribute("#dl-csv", "href"))
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text().strip().splitlines()
+    assert lines[0].startswith("rank,model,rating,ci_low,ci_high")
+    assert len(lines) == 1 + len(api["models"])
+    battles = page.request.get(server.base_url + page.get_attribute("#dl-battles", "href"))
+    records = [json.loads(line) for line in battles.text().splitlines()]
+    assert len(records) == api["totals"]["counted_votes"]
+    assert all("conversation_a" not in r and r["winner"] for r in records)
+    as_json = page.request.get(server.base_url + page.get_attribute("#dl-json", "href")).json()
+    assert as_json["models"] == api["models"]
+
+
+def test_leaderboard_dark_and_phone(arena: Any, open_page: Any) -> None:
+    server = board_server(arena)
+    page = open_page(server.base_url + "/leaderboard", color_scheme="dark")
+    cast_votes(page, server.base_url, 10)
+    page.reload()
+    page.locator("#chart-winrate svg").wait_for()
+    bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg != "rgb(255, 255, 255)"
+    shot(page, "leaderboard-dark", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "leaderboard-phone", full_page=True)

@@ -1,0 +1,337 @@
+// The leaderboard page: the ranked table (sortable), totals, and three inline SVG charts
+// (ratings with intervals, pairwise win rates, battle counts), for the options chosen in
+// the form — method, style control, category — which are mirrored in the page's URL so
+// a view can be shared.
+
+import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
+import { renderInline } from "./markdown.js";
+
+const $ = (id) => document.getElementById(id);
+const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+const REFRESH_MS = 30_000;
+
+const ui = {
+  method: $("method"),
+  style: $("style-control"),
+  category: $("category"),
+  body: $("board-body"),
+  totals: $("totals"),
+  notice: $("notice"),
+  warnings: $("warnings"),
+  unlisted: $("unlisted"),
+  updated: $("updated"),
+  charts: $("charts"),
+};
+
+const state = { board: null, sort: { key: "rank", dir: 1 }, categoriesLoaded: false };
+
+const SORTS = {
+  rank: (m) => [m.rank, -(m.rating ?? -Infinity)],
+  model: (m) => [m.model.toLowerCase()],
+  rating: (m) => [m.rating ?? -Infinity],
+  ci: (m) => [m.ci_high !== null && m.ci_low !== null ? m.ci_high - m.ci_low : Infinity],
+  votes: (m) => [m.votes],
+  win_rate: (m) => [m.win_rate ?? -1],
+};
+const DESCENDING_FIRST = new Set(["rating", "votes", "win_rate"]);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function say(text, kind = "") {
+  ui.notice.textContent = text;
+  ui.notice.className = kind ? `notice ${kind}` : "notice";
+}
+
+// --- options <-> URL -----------------------------------------------------------------------
+
+function readOptions() {
+  const q = new URLSearchParams(location.search);
+  ui.method.value = q.get("method") === "elo" ? "elo" : "bt";
+  ui.style.checked = q.get("style_control") === "true";
+  const category = q.get("category") || "";
+  if (category) ensureCategoryOption(category);
+  ui.category.value = category;
+  syncStyleControl();
+}
+
+function options() {
+  const q = new URLSearchParams();
+  if (ui.method.value !== "bt") q.set("method", ui.method.value);
+  if (ui.style.checked && ui.method.value === "bt") q.set("style_control", "true");
+  if (ui.category.value) q.set("category", ui.category.value);
+  return q;
+}
+
+function syncStyleControl() {
+  // Style control is a Bradley–Terry model; the API refuses it with online Elo.
+  const elo = ui.method.value === "elo";
+  ui.style.disabled = elo;
+  ui.style.closest("label").title = elo
+    ? "Style control needs the Bradley–Terry method"
+    : "Holds answer length and formatting equal, as Chatbot Arena does";
+}
+
+// --- loading --------------------------------------------------------------------------------
+
+async function getJson(url) {
+  const res = await fetch(url, { credentials: "same-origin" });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data?.error?.message || `The server answered ${res.status}.`);
+  return data;
+}
+
+async function load() {
+  const q = options();
+  const query = q.toString() ? `?${q}` : "";
+  history.replaceState(null, "", `${location.pathname}${query}`);
+  $("dl-json").href = `/api/leaderboard${query}`;
+  $("dl-csv").href = `/api/leaderboard.csv${query}`;
+  document.body.setAttribute("aria-busy", "true");
+  try {
+    state.board = await getJson(`/api/leaderboard${query}`);
+    say("");
+  } catch (err) {
+    say(`The leaderboard could not be loaded: ${err.message}`, "error");
+    return;
+  } finally {
+    document.body.removeAttribute("aria-busy");
+  }
+  render();
+  if (!state.categoriesLoaded) loadCategories();
+}
+
+async function loadCategories() {
+  let list = state.board.categories;
+  if (!Array.isArray(list)) {
+    try {
+      list = (await getJson("/api/categories")).categories;
+    } catch {
+      return; // the selector keeps "All battles"
+    }
+  }
+  state.categoriesLoaded = true;
+  for (const c of list) {
+    const name = typeof c === "string" ? c : c.name;
+    const votes = typeof c === "string" ? null : c.votes;
+    ensureCategoryOption(name, votes);
+  }
+}
+
+function ensureCategoryOption(name, votes = null) {
+  let option = [...ui.category.options].find((o) => o.value === name);
+  if (!option) {
+    option = el("option");
+    option.value = name;
+    ui.category.append(option);
+  }
+  option.textContent = categoryLabel(name) + (votes === null ? "" : ` (${votes})`);
+}
+
+const languageNames = (() => {
+  try {
+    return new Intl.DisplayNames(["en"], { type: "language" });
+  } catch {
+    return null;
+  }
+})();
+
+function categoryLabel(name) {
+  const known = { coding: "Coding", long_prompt: "Long prompts", multi_turn: "Multi-turn" };
+  if (known[name]) return known[name];
+  if (name.startsWith("lang:")) {
+    const code = name.slice(5);
+    let label = code;
+    try {
+      label = languageNames?.of(code) || code;
+    } catch {
+      label = code;
+    }
+    return `Language: ${label}`;
+  }
+  return name;
+}
+
+// --- rendering ------------------------------------------------------------------------------
+
+function render() {
+  const board = state.board;
+  renderTotals(board);
+  ui.warnings.textContent = (board.warnings || []).join(" ");
+  renderTable(board.models || []);
+  renderUnlisted(board.unlisted || []);
+  renderCharts(board);
+  const when = board.updated_at ? new Date(board.updated_at) : null;
+  ui.updated.textContent = when && !Number.isNaN(when.getTime())
+    ? `Last updated ${when.toLocaleString()}.` : "";
+  if (board.demo) showDemoBanner();
+}
+
+function renderTotals(board) {
+  const totals = board.totals || {};
+  const excluded = totals.excluded_votes || {};
+  const excludedSum = Object.values(excluded).reduce((a, b) => a + b, 0);
+  const items = [
+    [totals.models ?? (board.models || []).length, "models"],
+    [totals.counted_votes ?? totals.battles ?? 0, "counted votes"],
+    [excludedSum, "excluded votes"],
+  ];
+  if (board.category || board.style_control) items.push([totals.battles ?? 0, "votes in this view"]);
+  ui.totals.replaceChildren(...items.map(([value, label]) => {
+    const li = el("li");
+    li.append(el("span", "value", String(value)), el("span", "label", label));
+    return li;
+  }));
+  const reasons = Object.entries(excluded).filter(([, n]) => n > 0);
+  if (reasons.length) {
+    const li = ui.totals.children[2];
+    const detail = reasons.map(([reason, n]) => `${reason.replace(/_/g, " ")}: ${n}`).join(", ");
+    li.querySelector(".label").textContent = `excluded votes (${detail})`;
+  }
+}
+
+function sorted(models) {
+  const { key, dir } = state.sort;
+  const keyOf = SORTS[key];
+  return [...models].sort((x, y) => {
+    const a = keyOf(x);
+    const b = keyOf(y);
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] < b[i]) return -dir;
+      if (a[i] > b[i]) return dir;
+    }
+    return x.model < y.model ? -1 : 1;
+  });
+}
+
+function renderTable(models) {
+  if (!models.length) {
+    const td = el("td", "empty-state",
+      "No counted votes yet. Vote in the arena, then come back to see the ratings.");
+    td.colSpan = 6;
+    const tr = el("tr");
+    tr.append(td);
+    ui.body.replaceChildren(tr);
+    return;
+  }
+  ui.body.replaceChildren(...sorted(models).map((m) => {
+    const tr = el("tr");
+    const rank = el("td", "rank", String(m.rank));
+    if (m.rank_change) {
+      const up = m.rank_change > 0;
+      const change = el("span", `rank-change ${up ? "up" : "down"}`,
+        ` ${up ? "▲" : "▼"}${Math.abs(m.rank_change)}`);
+      change.title = `${up ? "Up" : "Down"} ${Math.abs(m.rank_change)} once style is held equal`;
+      rank.append(change);
+    }
+    const name = el("th", "text model", m.model);
+    name.scope = "row";
+    tr.append(rank, name, el("td", "rating", fmt(m.rating)), ciCell(m),
+      el("td", "votes", String(m.votes)), el("td", "win-rate", pct(m.win_rate)));
+    return tr;
+  }));
+  for (const th of document.querySelectorAll("#board thead th")) {
+    th.setAttribute("aria-sort", th.dataset.key === state.sort.key
+      ? (state.sort.dir === 1 ? "ascending" : "descending") : "none");
+  }
+}
+
+function ciCell(m) {
+  const td = el("td", "ci");
+  if (m.rating === null || m.ci_low === null || m.ci_high === null) {
+    td.textContent = "–";
+    return td;
+  }
+  const plus = Math.round(m.ci_high - m.rating);
+  const minus = Math.round(m.rating - m.ci_low);
+  td.textContent = `+${plus}/−${minus}`;
+  td.title = `95% interval ${fmt(m.ci_low)} to ${fmt(m.ci_high)}`;
+  return td;
+}
+
+const fmt = (v) => (v === null || v === undefined ? "–" : String(Math.round(v)));
+const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
+
+function renderUnlisted(unlisted) {
+  ui.unlisted.textContent = unlisted.length
+    ? `Not ranked yet: ${unlisted.map((u) => `${u.model} (${u.votes} votes; ${u.reason})`).join("; ")}.`
+    : "";
+}
+
+function renderCharts(board) {
+  const models = board.models || [];
+  ui.charts.hidden = models.length === 0;
+  if (!models.length) return;
+  const dark = darkQuery.matches;
+  $("chart-ratings").replaceChildren(ratingsChart(models, { labelledBy: "ratings-title" }));
+  const m = board.matrices || { models: [], win_rate: [], battles: [] };
+  $("chart-winrate").replaceChildren(heatmap(m.models, m.win_rate, {
+    labelledBy: "winrate-title",
+    description: "Share of battles the row model won against the column model.",
+    cell: (v, i, j) => {
+      const n = m.battles[i]?.[j] ?? 0;
+      if (i === j || v === null || v === undefined) {
+        return { color: null, text: "", title: i === j ? "" : `${m.models[i]} and ${m.models[j]} have not met` };
+      }
+      return {
+        color: winRateColor(v, dark),
+        text: `${Math.round(v * 100)}`,
+        title: `${m.models[i]} beat ${m.models[j]} in ${pct(v)} of ${n} battles`,
+      };
+    },
+  }));
+  const max = Math.max(0, ...m.battles.flat().filter((x) => typeof x === "number"));
+  $("chart-battles").replaceChildren(heatmap(m.models, m.battles, {
+    labelledBy: "battles-title",
+    description: "Number of counted battles between each pair of models.",
+    cell: (v, i, j) => (i === j || !v
+      ? { color: null, text: i === j ? "" : "0", title: i === j ? "" : `${m.models[i]} and ${m.models[j]}: no battles` }
+      : { color: countColor(v, max, dark), text: String(v), title: `${m.models[i]} and ${m.models[j]}: ${v} battles` }),
+  }));
+}
+
+let bannerShown = false;
+async function showDemoBanner() {
+  if (bannerShown) return;
+  bannerShown = true;
+  let howTo = "see the README.";
+  try {
+    howTo = (await getJson("/api/info")).add_models || howTo;
+  } catch {
+    // the banner still says it is a demo
+  }
+  const banner = $("demo-banner");
+  banner.replaceChildren(el("strong", "", "Demo mode: "),
+    document.createTextNode("these ratings come from scripted stand-in models. "),
+    renderInline(`To add real models: ${howTo}`));
+  banner.hidden = false;
+}
+
+// --- wiring ---------------------------------------------------------------------------------
+
+document.querySelector("#board thead").addEventListener("click", (e) => {
+  const th = e.target.closest("th[data-key]");
+  if (!th || !e.target.closest("button")) return;
+  const key = th.dataset.key;
+  state.sort = key === state.sort.key
+    ? { key, dir: -state.sort.dir }
+    : { key, dir: DESCENDING_FIRST.has(key) ? -1 : 1 };
+  renderTable(state.board?.models || []);
+});
+
+$("controls").addEventListener("change", () => {
+  syncStyleControl();
+  load();
+});
+$("controls").addEventListener("submit", (e) => e.preventDefault());
+darkQuery.addEventListener("change", () => state.board && renderCharts(state.board));
+setInterval(() => {
+  if (document.visibilityState === "visible") load();
+}, REFRESH_MS);
+
+readOptions();
+load();

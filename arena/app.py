@@ -7,6 +7,7 @@ background refresh. Every error leaves as the one JSON shape of ``arena.errors``
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,11 +28,14 @@ from arena.api import pages as page_routes
 from arena.battles import BattleService, Pairing
 from arena.db import make_engine, upgrade
 from arena.demo import demo_roster
-from arena.errors import ArenaError, error_body
+from arena.errors import ArenaError, ConfigError, error_body
 from arena.identity import IdentityChecker
 from arena.leaderboard import LeaderboardCache
+from arena.moderation import build_moderator
 from arena.providers.base import Provider, ProviderOptions
 from arena.providers.registry import create_provider, known_providers
+from arena.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from arena.security import SecurityHeaders
 from arena.settings import Roster, Settings, load_roster
 from arena.store import Store
 
@@ -74,10 +79,13 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         swept = await store.sweep_stale_turns(settings.stale_turn_s)
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
+        app.state.limiter = (RedisRateLimiter(settings.redis_url) if settings.redis_url
+                             else MemoryRateLimiter())
+        moderator = build_moderator(settings)
         provs = dict(providers) if providers is not None else build_providers(roster, settings)
         app.state.battles = BattleService(
             store=store, roster=roster, providers=provs, identity=IdentityChecker(roster.models),
-            settings=settings, pairing=pairing)
+            settings=settings, pairing=pairing, moderator=moderator)
         app.state.leaderboard = LeaderboardCache(store, settings, demo=roster.demo)
         await app.state.leaderboard.start()
         try:
@@ -88,20 +96,37 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             if providers is None:
                 for p in provs.values():
                     await p.aclose()
+            if moderator is not None:
+                await moderator.aclose()
+            await app.state.limiter.aclose()
             await engine.dispose()
 
     app = FastAPI(title="arena", version=__version__, lifespan=lifespan,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.roster = roster
+    app.state.trusted_networks = parse_networks(settings.trusted_proxies)
     app.state.ip_secret = (settings.secret_key.encode() if settings.secret_key
                            else secrets.token_bytes(32))
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    if settings.cors_origins:  # closed unless an operator opens it
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_credentials=True, allow_methods=["GET", "POST"],
+                           allow_headers=["content-type"])
     app.include_router(battle_routes.router)
     app.include_router(leaderboard_routes.router)
     app.include_router(page_routes.router)
     mount_web(app)
     return app
+
+
+def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"ARENA_TRUSTED_PROXIES: {exc}; give addresses or CIDRs such as "
+                          '["10.0.0.0/8", "127.0.0.1"]') from None
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from arena import errors
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound, ProviderError
 from arena.identity import IdentityChecker
+from arena.moderation import Moderator
 from arena.providers.base import ChatRequest, Delta, Finished, Message, Provider
 from arena.ranking.categories import detect_categories
 from arena.ranking.style import conv_metadata
@@ -219,13 +220,14 @@ class TurnRun:
 class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
-                 pairing: Pairing | None = None) -> None:
+                 pairing: Pairing | None = None, moderator: Moderator | None = None) -> None:
         self.store = store
         self.roster = roster
         self.providers = providers
         self.identity = identity
         self.settings = settings
         self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
+        self.moderator = moderator
         self._runs: dict[int, TurnRun] = {}
 
     # --- helpers ---------------------------------------------------------------------
@@ -244,12 +246,14 @@ class BattleService:
                            max_tokens=cfg.max_tokens or self.settings.max_tokens,
                            system_prompt=cfg.system_prompt, temperature=cfg.temperature)
 
-    def _check_prompt(self, prompt: str) -> str:
+    async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
             raise BadRequest("the prompt is empty; type a question first", code="empty_prompt")
         if len(prompt) > self.settings.max_prompt_chars:
             raise BadRequest(f"the prompt is {len(prompt)} characters; the limit is "
                              f"{self.settings.max_prompt_chars}", code="prompt_too_long")
+        if self.moderator is not None:
+            await self.moderator.check(prompt)  # a refused prompt never reaches the models
         return prompt
 
     def _categories(self, a: str, b: str, prompts: Sequence[str]) -> list[str]:
@@ -267,7 +271,7 @@ class BattleService:
     # --- the calls -------------------------------------------------------------------
 
     async def start(self, prompt: str, *, voter_key: str, ip_hash: str | None) -> BattleRecord:
-        prompt = self._check_prompt(prompt)
+        prompt = await self._check_prompt(prompt)
         pair = self.pairing.pick()
         battle_id = secrets.token_hex(16)
         await self.store.create_battle(
@@ -280,7 +284,7 @@ class BattleService:
         return await self._owned(battle_id, voter_key)
 
     async def add_turn(self, battle_id: str, prompt: str, *, voter_key: str) -> BattleRecord:
-        prompt = self._check_prompt(prompt)
+        prompt = await self._check_prompt(prompt)
         battle = await self._owned(battle_id, voter_key)
         self._require_open(battle)
         latest = battle.latest
@@ -381,8 +385,13 @@ class BattleService:
         counted = leak_side is None
         prompts = [t.prompt for t in battle.turns]
         texts = {s: [t.answers.get(s, {}).get("text", "") for t in battle.turns] for s in SIDES}
-        finished_at = latest.finished_at
-        seconds = (utcnow() - finished_at).total_seconds() if finished_at else None
+        now = utcnow()
+        seconds = (now - latest.finished_at).total_seconds() if latest.finished_at else None
+        too_fast = None
+        if latest.claimed_at is not None:  # reading starts with the first streamed words
+            words = sum(len(a.get("text", "").split()) for a in latest.answers.values())
+            reading_s = (now - latest.claimed_at).total_seconds()
+            too_fast = reading_s < max(1.0, words / self.settings.fast_vote_words_per_s)
         await self.store.record_vote(VoteRecord(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash,
             model_a=battle.model_a, model_b=battle.model_b, winner=winner, counted=counted,
@@ -390,7 +399,8 @@ class BattleService:
             propensity=battle.propensity, turns=len(battle.turns),
             conv_metadata=conv_metadata(texts["a"], texts["b"], prompts),
             categories=battle.categories,
-            seconds_to_vote=None if seconds is None or math.isnan(seconds) else seconds))
+            seconds_to_vote=None if seconds is None or math.isnan(seconds) else seconds,
+            too_fast=too_fast))
         explanation = None
         if leak_side:
             who = " and ".join(f"model {s.upper()}" for s in leak_side)

@@ -12,7 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from arena.battles import public_error
-from arena.store import BattleRecord, TurnView as StoredTurn
+from arena.store import BattleRecord
+from arena.store import TurnView as StoredTurn
 
 
 class _In(BaseModel):

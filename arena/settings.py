@@ -29,10 +29,10 @@ class ModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="unique public name, shown after the vote")
-    provider: str = Field(description='"openai" (and any OpenAI-compatible server), "anthropic" or "fake"')
+    provider: str = Field(description='"openai" (and OpenAI-compatible), "anthropic" or "fake"')
     model: str | None = Field(default=None, description="upstream model id; defaults to name")
     base_url: str | None = None
-    api_key_env: str | None = Field(default=None, description="NAME of the variable holding the key")
+    api_key_env: str | None = Field(default=None, description="NAME of the key's variable")
     weight: float = Field(default=1.0, ge=0.0)
     aliases: tuple[str, ...] = ()
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
@@ -136,14 +136,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ARENA_", extra="ignore")
 
-    database_url: str = Field(default="", description="SQLAlchemy URL; default sqlite under data_dir")
-    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="where the default SQLite file lives")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default under data_dir")
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="home of the default SQLite")
     models: Path | None = Field(default=None, description="path of the TOML roster; none = demo")
     host: str = "127.0.0.1"
     port: int = 8000
     request_timeout_s: float = Field(default=60.0, gt=0, description="upstream read timeout")
     connect_timeout_s: float = Field(default=10.0, gt=0)
-    max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before a stream starts")
+    max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before streaming")
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
     answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
     stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn older than "
@@ -157,6 +157,21 @@ class Settings(BaseSettings):
     log_level: str = "info"
     demo_delay_s: float = Field(default=0.02, ge=0, description="pace of the demo models' tokens")
     cookie_secure: bool = False
+    # --- abuse controls and security (0 disables a rate limit) ---
+    redis_url: str = Field(default="", description="shared rate limits across workers")
+    battles_per_minute_voter: int = Field(default=20, ge=0)
+    battles_per_minute_ip: int = Field(default=60, ge=0)
+    votes_per_minute_voter: int = Field(default=30, ge=0)
+    votes_per_minute_ip: int = Field(default=120, ge=0)
+    trusted_proxies: list[str] = Field(default_factory=list,
+                                       description="CIDRs whose X-Forwarded-For is believed")
+    cors_origins: list[str] = Field(default_factory=list, description="none: CORS closed")
+    moderation: Literal["off", "openai"] = "off"
+    moderation_base_url: str | None = None
+    moderation_api_key_env: str = "OPENAI_API_KEY"
+    moderation_model: str = "omni-moderation-latest"
+    fast_vote_words_per_s: float = Field(default=30.0, gt=0, description="a vote sooner than "
+                                         "the answers' words at this pace is flagged")
 
     def resolved_database_url(self) -> str:
         return normalize_database_url(self.database_url or
@@ -178,4 +193,3 @@ def normalize_database_url(url: str) -> str:
                       "use sqlite:///… or postgresql://…")
 
 
-Role = Literal["a", "b"]

@@ -58,6 +58,7 @@ class TurnView:
     prompt: str
     status: str
     finished_at: datetime | None
+    claimed_at: datetime | None = None
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -96,6 +97,7 @@ class VoteRecord:
     conv_metadata: dict[str, Any] | None
     categories: list[str]
     seconds_to_vote: float | None
+    too_fast: bool | None = None
 
 
 def _upsert(dialect: str):  # noqa: ANN202 - returns a dialect's insert construct
@@ -140,7 +142,8 @@ class Store:
         for t in trows:  # ordered by attempt, so the last one wins
             latest[t.idx] = t
         views = [TurnView(id=t.id, idx=t.idx, attempt=t.attempt, prompt=t.prompt,
-                          status=t.status, finished_at=aware(t.finished_at))
+                          status=t.status, finished_at=aware(t.finished_at),
+                          claimed_at=aware(t.claimed_at))
                  for _, t in sorted(latest.items())]
         if views:
             by_id = {v.id: v for v in views}
@@ -261,6 +264,7 @@ class Store:
                     excluded_reason=v.excluded_reason, leak_side=v.leak_side,
                     propensity=v.propensity, turns=v.turns, conv_metadata=v.conv_metadata,
                     categories=v.categories, seconds_to_vote=v.seconds_to_vote,
+                    too_fast=v.too_fast,
                     created_at=now))
             except IntegrityError:
                 raise Conflict("this battle has already been voted on",

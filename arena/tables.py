@@ -108,6 +108,8 @@ votes = Table(
     Column("conv_metadata", JSON),
     Column("categories", JSON, nullable=False, default=list),
     Column("seconds_to_vote", Float),  # from the last answer finishing to the vote
+    # sooner than a person could have read the answers (ARENA_FAST_VOTE_WORDS_PER_S)
+    Column("too_fast", Boolean),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_votes_counted_created", votes.c.counted, votes.c.created_at)

@@ -18,7 +18,7 @@ import uvicorn
 from arena.app import create_app
 from arena.settings import Roster, Settings, parse_roster
 
-pytest_plugins = ["tests.upstream_fixtures"] if (Path(__file__).parent / "upstream_fixtures.py").exists() else []
+pytest_plugins = ["tests.upstream_fixtures"]
 
 TEST_DB_ENV = "ARENA_TEST_DATABASE_URL"
 
@@ -32,8 +32,35 @@ def fake(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]:
             "options": {"delay_s": 0, **options}}
 
 
+@pytest.fixture(scope="session")
+def postgres_problem() -> str | None:
+    """Why the PostgreSQL named by ARENA_TEST_DATABASE_URL cannot be used, if it cannot."""
+    url = os.environ.get(TEST_DB_ENV)
+    if not url:
+        return None
+
+    async def probe() -> None:
+        from arena.db import make_engine
+        from arena.settings import normalize_database_url
+
+        engine = make_engine(normalize_database_url(url))
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return f"{TEST_DB_ENV}={url} is not reachable ({type(exc).__name__}: {exc})"
+    return None
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, postgres_problem: str | None) -> str:
+    if postgres_problem:
+        pytest.skip(postgres_problem)
     return os.environ.get(TEST_DB_ENV) or f"sqlite:///{tmp_path / 'arena.db'}"
 
 
@@ -50,7 +77,8 @@ class LiveServer:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
-                                                    log_level="warning", lifespan="on"))
+                                                    log_level="warning", lifespan="on",
+                                                    proxy_headers=False))
         self.task: asyncio.Task[None] | None = None
         self.base_url = ""
         self._clients: list[httpx.AsyncClient] = []

@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
-from arena.api.deps import Voter, ip_hash, require_voter, set_voter_cookie, voter_or_new
+from arena.api.deps import (
+    Voter,
+    ip_hash,
+    rate_limit,
+    require_voter,
+    set_voter_cookie,
+    voter_or_new,
+)
 from arena.battles import BattleService, Event
 from arena.schemas import (
     BattleView,
@@ -30,6 +37,7 @@ def service(request: Request) -> BattleService:
 async def create_battle(body: PromptIn, request: Request, response: Response,
                         svc: BattleService = Depends(service)) -> BattleView:
     voter = voter_or_new(request)
+    await rate_limit(request, "battles", voter)
     battle = await svc.start(body.prompt, voter_key=voter.key, ip_hash=ip_hash(request))
     set_voter_cookie(request, response, voter)
     return battle_view(battle)
@@ -61,14 +69,17 @@ async def stream_battle(battle_id: str, voter: Voter = Depends(require_voter),
 
 
 @router.post("/{battle_id}/turns", response_model=BattleView)
-async def add_turn(battle_id: str, body: PromptIn, voter: Voter = Depends(require_voter),
+async def add_turn(battle_id: str, body: PromptIn, request: Request,
+                   voter: Voter = Depends(require_voter),
                    svc: BattleService = Depends(service)) -> BattleView:
+    await rate_limit(request, "battles", voter)
     return battle_view(await svc.add_turn(battle_id, body.prompt, voter_key=voter.key))
 
 
 @router.post("/{battle_id}/regenerate", response_model=BattleView)
-async def regenerate(battle_id: str, voter: Voter = Depends(require_voter),
+async def regenerate(battle_id: str, request: Request, voter: Voter = Depends(require_voter),
                      svc: BattleService = Depends(service)) -> BattleView:
+    await rate_limit(request, "battles", voter)
     return battle_view(await svc.regenerate(battle_id, voter_key=voter.key))
 
 
@@ -76,6 +87,7 @@ async def regenerate(battle_id: str, voter: Voter = Depends(require_voter),
 async def vote(battle_id: str, body: VoteIn, request: Request,
                voter: Voter = Depends(require_voter),
                svc: BattleService = Depends(service)) -> VoteResult:
+    await rate_limit(request, "votes", voter)
     out = await svc.vote(battle_id, body.winner, voter_key=voter.key, ip_hash=ip_hash(request))
     request.app.state.leaderboard.invalidate()
     return VoteResult(winner=body.winner, model_a=out.model_a, model_b=out.model_b,

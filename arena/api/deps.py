@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 from arena.errors import Forbidden
+from arena.ratelimit import enforce
 
 VOTER_COOKIE = "arena_voter"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -57,8 +59,40 @@ def set_voter_cookie(request: Request, response: Response, voter: Voter) -> None
                             path="/")
 
 
+def _in(addr: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr.strip())
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The peer's address; behind a trusted proxy, the right-most untrusted address of
+    X-Forwarded-For (entries further left are whatever the client chose to send)."""
+    peer = request.client.host if request.client else None
+    networks = request.app.state.trusted_networks
+    if peer is None or not networks or not _in(peer, networks):
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # garbage in the header: trust only what we saw
+    return peer
+
+
+async def rate_limit(request: Request, action: str, voter: Voter | None) -> None:
+    s = request.app.state.settings
+    limits = ({"voter": s.battles_per_minute_voter, "address": s.battles_per_minute_ip}
+              if action == "battles" else
+              {"voter": s.votes_per_minute_voter, "address": s.votes_per_minute_ip})
+    keys = {"voter": voter.key if voter else None,
+            "address": ip_hash(request)}
+    await enforce(request.app.state.limiter, action, keys, limits)
 
 
 def ip_hash(request: Request) -> str | None:

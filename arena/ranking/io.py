@@ -58,10 +58,7 @@ def read_battles(path: str | os.PathLike[str], *, with_style: bool = True) -> Ba
             raise BadRequest(f"{where}: a battle must be a JSON object")
         if not _counts(record):
             continue
-        tags = _derived_tags(record, where)
-        if tags:
-            record = {**record, "categories": tags}
-        builder.add(record, where, with_style=with_style)
+        builder.add(record, where, with_style=with_style, tags=_derived_tags(record, where))
     return builder.build()
 
 

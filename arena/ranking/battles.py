@@ -49,12 +49,9 @@ def winner_code(label: Any, where: str) -> int:
     """The outcome code of a winner label; ``where`` names the record in the error."""
     try:
         return WINNER_CODES[label]
-    except (KeyError, TypeError):
-        code = None
-    if code is None:
+    except (KeyError, TypeError):  # TypeError: an unhashable label such as a list
         known = ", ".join(sorted(WINNER_CODES))
-        raise BadRequest(f"{where}: unknown winner {label!r}; expected one of {known}")
-    return code
+        raise BadRequest(f"{where}: unknown winner {label!r}; expected one of {known}") from None
 
 
 def style_counts(meta: Mapping[str, Any]) -> tuple[float, ...]:

@@ -12,6 +12,7 @@ const VOTE_KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both
 const VOTE_WORDS = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 const STORAGE_KEY = "arena.battle";
 const $ = (id) => document.getElementById(id);
+const narrowQuery = window.matchMedia("(max-width: 767.98px)");
 
 const ui = {
   prompt: $("prompt"),
@@ -179,10 +180,11 @@ function setPhase(phase) {
   ui.send.disabled = busy;
   ui.form.setAttribute("aria-busy", String(busy));
   const full = state.turns.length >= state.info.max_turns;
+  const narrow = narrowQuery.matches;
   ui.prompt.placeholder = phase === "ready" && !full
-    ? "Ask a follow-up… (the vote covers the whole conversation)"
-    : phase === "voted" ? "Ask something new to start the next round…"
-      : "Ask anything… (Enter sends, Shift+Enter adds a line)";
+    ? (narrow ? "Ask a follow-up…" : "Ask a follow-up… (the vote covers the whole conversation)")
+    : phase === "voted" ? (narrow ? "Ask something new…" : "Ask something new to start the next round…")
+      : (narrow ? "Ask anything…" : "Ask anything… (Enter sends, Shift+Enter adds a line)");
   if (!busy && frame === 0) for (const side of SIDES) renderStatus(side);
 }
 
@@ -288,9 +290,7 @@ function finishTurn(votable) {
   renderAll();
   if (votable) {
     setPhase("ready");
-    say(state.turns.length > 1
-      ? "Both answers are in. Vote, or ask another follow-up — the vote covers the whole conversation."
-      : "Both answers are in. Vote (A, B, T or X), or ask a follow-up — the vote covers the whole conversation.");
+    say("Both answers are in. Vote, or ask a follow-up: the vote covers the whole conversation.");
   } else {
     setPhase("blocked");
     say("Not every answer finished, so this round cannot be voted on yet: regenerate (R) "

@@ -38,12 +38,11 @@ export function niceTicks(lo, hi, count = 5) {
 }
 
 /** Dot-and-whisker chart: each model's rating with its 95% interval. */
-export function ratingsChart(models, { labelledBy }) {
+export function ratingsChart(models, { labelledBy, width = 780 }) {
   const rowH = 28;
   const left = Math.min(240, Math.max(90, ...models.map((m) => textWidth(m.model)))) + 12;
-  const right = 64;
+  const right = 48;
   const top = 8;
-  const width = 780;
   const height = top + models.length * rowH + 30;
   const values = models.flatMap((m) => [m.ci_low, m.ci_high, m.rating]).filter((v) => v !== null);
   let lo = Math.min(...values);
@@ -55,7 +54,7 @@ export function ratingsChart(models, { labelledBy }) {
   const svg = root(width, height, labelledBy,
     "Each row is a model: the dot is its rating, the bar its 95% confidence interval.");
   const axisY = top + models.length * rowH + 4;
-  for (const t of niceTicks(lo, hi, 6)) {
+  for (const t of niceTicks(lo, hi, width < 560 ? 4 : 6)) {
     svg.append(svgEl("line", { class: "grid", x1: x(t), x2: x(t), y1: top, y2: axisY }));
     svg.append(svgEl("text", { class: "axis-label", x: x(t), y: axisY + 16, "text-anchor": "middle" },
       String(Math.round(t))));
@@ -129,7 +128,7 @@ export function heatmap(names, matrix, { labelledBy, description, cell }) {
       const g = svgEl("g");
       const attrs = { x: labelW + j * size + 1, y: y + 1, width: size - 2, height: size - 2, rx: 3 };
       if (c.color) attrs.fill = rgb(c.color);
-      else attrs.class = "cell-empty";
+      else attrs.class = i === j ? "cell-diag" : "cell-empty";
       g.append(svgEl("rect", attrs));
       if (c.text && size >= 26) {
         const dark = c.color ? luminance(c.color) > 0.55 : null;

@@ -267,7 +267,9 @@ function renderCharts(board) {
   ui.charts.hidden = models.length === 0;
   if (!models.length) return;
   const dark = darkQuery.matches;
-  $("chart-ratings").replaceChildren(ratingsChart(models, { labelledBy: "ratings-title" }));
+  const box = $("chart-ratings");
+  const width = Math.max(320, Math.min(1000, box.clientWidth - 20 || 780));
+  box.replaceChildren(ratingsChart(models, { labelledBy: "ratings-title", width }));
   const m = board.matrices || { models: [], win_rate: [], battles: [] };
   $("chart-winrate").replaceChildren(heatmap(m.models, m.win_rate, {
     labelledBy: "winrate-title",
@@ -275,7 +277,7 @@ function renderCharts(board) {
     cell: (v, i, j) => {
       const n = m.battles[i]?.[j] ?? 0;
       if (i === j || v === null || v === undefined) {
-        return { color: null, text: "", title: i === j ? "" : `${m.models[i]} and ${m.models[j]} have not met` };
+        return { color: null, text: i === j ? "" : "–", title: i === j ? "" : `${m.models[i]} and ${m.models[j]} have not met` };
       }
       return {
         color: winRateColor(v, dark),
@@ -329,6 +331,11 @@ $("controls").addEventListener("change", () => {
 });
 $("controls").addEventListener("submit", (e) => e.preventDefault());
 darkQuery.addEventListener("change", () => state.board && renderCharts(state.board));
+let resizeTimer = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => state.board && renderCharts(state.board), 150);
+});
 setInterval(() => {
   if (document.visibilityState === "visible") load();
 }, REFRESH_MS);

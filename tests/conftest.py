@@ -23,6 +23,14 @@ pytest_plugins = ["tests.upstream_fixtures"]
 TEST_DB_ENV = "ARENA_TEST_DATABASE_URL"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database ``db``, so the PostgreSQL pass of CI can
+    run exactly those (``ARENA_TEST_DATABASE_URL=postgresql://… pytest -m db``)."""
+    for item in items:
+        if "db_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
 def fake_roster(*models: dict[str, Any]) -> Roster:
     return parse_roster({"models": list(models)}, source="test roster")
 

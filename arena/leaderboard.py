@@ -3,7 +3,8 @@
 A request never touches the votes: it reads a board computed for the current vote
 *version* (the newest vote id). A background task polls that version every
 ``leaderboard_refresh_s`` (one indexed ``max(id)``, cheap at any size — and it sees votes
-cast on other workers too) and recomputes the default board in a thread when it moved.
+cast on other workers too); when it moved, it reads only the votes newer than the last
+ones it has (ids only grow), and recomputes the default board in a thread.
 Other variants (style control, a category, Elo) are computed on first request for the
 current version, once even when many requests ask at the same moment.
 """
@@ -76,7 +77,11 @@ class LeaderboardCache:
         version = await self._current_version()
         if version == self.version:
             return
-        records = await self.store.counted_votes()
+        # A vote id is assigned at insert but may commit after a larger one; re-reading a
+        # margin of recent ids keeps a slow commit from being skipped forever.
+        cutoff = max(0, self.version - 1000)
+        keep = [r for r in self._records if r["id"] <= cutoff]
+        records = keep + await self.store.counted_votes(after_id=cutoff, up_to_id=version)
         totals = await self.store.vote_totals()
         board = await asyncio.to_thread(self._compute, records, DEFAULT)
         self._records, self._totals = records, totals

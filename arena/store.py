@@ -284,13 +284,18 @@ class Store:
 
     # --- reading for the leaderboard -----------------------------------------------------
 
-    async def counted_votes(self) -> list[dict[str, Any]]:
+    async def counted_votes(self, after_id: int = 0,
+                            up_to_id: int | None = None) -> list[dict[str, Any]]:
+        """Counted votes with ``after_id < id <= up_to_id``, oldest first."""
+        cond = and_(votes.c.counted.is_(True), votes.c.id > after_id)
+        if up_to_id is not None:
+            cond = and_(cond, votes.c.id <= up_to_id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(
-                select(votes.c.model_a, votes.c.model_b, votes.c.winner, votes.c.propensity,
-                       votes.c.conv_metadata, votes.c.categories, votes.c.created_at,
-                       votes.c.turns)
-                .where(votes.c.counted.is_(True)).order_by(votes.c.id))).all()
+                select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner,
+                       votes.c.propensity, votes.c.conv_metadata, votes.c.categories,
+                       votes.c.created_at, votes.c.turns)
+                .where(cond).order_by(votes.c.id))).all()
         return [dict(r._mapping) for r in rows]
 
     async def pair_totals(self) -> list[dict[str, Any]]:

@@ -53,7 +53,7 @@ async def leaderboard_csv(request: Request, method: Literal["bt", "elo"] = "bt",
         method=method, style_control=style_control, category=category, ipw=ipw)
     name = "leaderboard" + (f"-{category}" if category else "") + (
         "-style" if style_control else "")
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in name)
     return Response(leaderboard_csv_text(board), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{safe}.csv"',
                              "Cache-Control": "no-store"})

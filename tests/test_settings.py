@@ -6,7 +6,7 @@ import pytest
 
 from arena.errors import ConfigError
 from arena.providers.registry import known_providers
-from arena.settings import Settings, load_roster, normalize_database_url, parse_roster
+from arena.settings import Settings, load_roster, normalize_database_url
 
 
 def roster(tmp_path, text: str):
@@ -80,3 +80,11 @@ def test_bad_database_url():
 def test_default_database_is_sqlite_under_data(monkeypatch):
     monkeypatch.delenv("ARENA_DATABASE_URL", raising=False)
     assert Settings().resolved_database_url() == "sqlite+aiosqlite:///data/arena.db"
+
+
+def test_every_setting_is_in_the_readme_table():
+    readme = open("README.md", encoding="utf-8").read()
+    table = readme[readme.index("## Configuration"):readme.index("## HTTP API")]
+    missing = [f"ARENA_{name.upper()}" for name in Settings.model_fields
+               if f"`ARENA_{name.upper()}`" not in table]
+    assert missing == [], f"add these to the README's configuration table: {missing}"

@@ -123,17 +123,26 @@ function addTurn(prompt) {
   return turn;
 }
 
+let nextRenderAt = 0;
+
 function scheduleRender(side) {
   dirty.add(side);
   if (!frame) frame = requestAnimationFrame(flushRender);
 }
 
-function flushRender() {
+function flushRender(now = performance.now()) {
   frame = 0;
   const turn = current();
   if (!turn) return;
+  const streaming = SIDES.some((side) => turn[side].status === "streaming");
+  if (streaming && now < nextRenderAt) { // a long answer: skip frames rather than stall
+    frame = requestAnimationFrame(flushRender);
+    return;
+  }
+  const started = performance.now();
   for (const side of dirty) renderAnswer(turn, side);
   dirty.clear();
+  nextRenderAt = started + 2 * (performance.now() - started);
 }
 
 function renderAnswer(turn, side) {
@@ -141,7 +150,12 @@ function renderAnswer(turn, side) {
   const els = turn.els[side];
   const body = paneBody(side);
   const stick = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
-  els.md.replaceChildren(renderMarkdown(answer.text));
+  try {
+    els.md.replaceChildren(renderMarkdown(answer.text));
+  } catch (err) { // never lose an answer to a renderer bug: show it as plain text
+    console.warn("markdown rendering failed", err);
+    els.md.replaceChildren(el("p", "plain-answer", answer.text));
+  }
   els.md.classList.toggle("streaming", answer.status === "streaming");
   els.err.hidden = !answer.error;
   els.err.textContent = answer.error || "";

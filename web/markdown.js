@@ -19,6 +19,12 @@ const PUNCT = /[!-/:-@[-`{-~]/;
 const BARE_URL = /https?:\/\/[^\s<>"'`]+/iy;
 const AUTOLINK = /<((?:https?:\/\/|mailto:)[^\s<>]+)>/iy;
 const HEADING_SHIFT = 2; // the page owns h1 and h2; an answer's "# Title" becomes an h3
+// Limits that keep hostile input (">>>>…", "****…", "[[[[…") linear and off the stack.
+const MAX_BLOCK_DEPTH = 16;
+const MAX_INLINE_DEPTH = 12;
+const MAX_LINK_SCAN = 2000;
+let blockDepth = 0;
+let inlineDepth = 0;
 
 /** The URL to put in href, or null when it is not an absolute http(s)/mailto URL. */
 export function safeUrl(raw) {
@@ -90,6 +96,19 @@ function indentOf(line) {
 }
 
 function parseBlocks(lines, parent) {
+  if (blockDepth >= MAX_BLOCK_DEPTH) {
+    parent.append(el("p", lines.join("\n")));
+    return;
+  }
+  blockDepth++;
+  try {
+    blocks(lines, parent);
+  } finally {
+    blockDepth--;
+  }
+}
+
+function blocks(lines, parent) {
   let i = 0;
   while (i < lines.length) {
     const line = lines[i];
@@ -318,6 +337,20 @@ function paragraph(lines, i, parent) {
 // --- inline ---------------------------------------------------------------------------
 
 function inline(text, parent) {
+  if (inlineDepth >= MAX_INLINE_DEPTH) {
+    parent.append(document.createTextNode(text));
+    return;
+  }
+  inlineDepth++;
+  try {
+    spans(text, parent);
+  } finally {
+    inlineDepth--;
+  }
+}
+
+function spans(text, parent) {
+  const unclosed = new Set(); // delimiters with no closer left: later openers skip the scan
   let buf = "";
   const flush = () => {
     if (buf) parent.append(document.createTextNode(buf));
@@ -361,7 +394,7 @@ function inline(text, parent) {
       continue;
     }
     if (c === "*" || c === "_" || c === "~") {
-      const span = emphasis(text, i);
+      const span = emphasis(text, i, unclosed);
       if (span) {
         flush();
         const node = el(span.tag);
@@ -428,24 +461,27 @@ const isSpace = (ch) => ch === undefined || /\s/.test(ch);
 const isWordChar = (ch) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
 
 /** An emphasis span opening at i: {tag, inner, end} or null. */
-function emphasis(text, i) {
+function emphasis(text, i, unclosed) {
   const c = text[i];
   let run = 1;
   while (text[i + run] === c) run++;
+  if (run > 3) return null; // a rule of stars, not emphasis
   if (c === "_" && isWordChar(text[i - 1])) return null; // snake_case stays as it is
   if (c === "~") {
     if (run !== 2) return null;
-    return closeSpan(text, i, "~~", "del");
+    return closeSpan(text, i, "~~", "del", unclosed);
   }
   if (isSpace(text[i + Math.min(run, 2)])) return null; // not left-flanking
   if (run >= 2) {
-    const strong = closeSpan(text, i, c + c, "strong");
+    const strong = closeSpan(text, i, c + c, "strong", unclosed);
     if (strong) return strong;
   }
-  return closeSpan(text, i, c, "em");
+  return closeSpan(text, i, c, "em", unclosed);
 }
 
-function closeSpan(text, i, delim, tag) {
+function closeSpan(text, i, delim, tag, unclosed) {
+  // No closer after an earlier opener means none after this one either.
+  if (unclosed.has(delim)) return null;
   const c = delim[0];
   const open = delim.length;
   let k = i + open;
@@ -462,6 +498,7 @@ function closeSpan(text, i, delim, tag) {
     if (ok) return { tag, inner: text.slice(i + open, at), end: at + open };
     k = runEnd;
   }
+  unclosed.add(delim);
   return null;
 }
 
@@ -469,14 +506,15 @@ function closeSpan(text, i, delim, tag) {
 function linkAt(text, i) {
   let depth = 0;
   let k = i;
-  for (; k < text.length; k++) {
+  const stop = Math.min(text.length, i + MAX_LINK_SCAN);
+  for (; k < stop; k++) {
     const ch = text[k];
     if (ch === "\\") k++;
     else if (ch === "[") depth++;
     else if (ch === "]" && --depth === 0) break;
     else if (ch === "\n" && text[k + 1] === "\n") return null;
   }
-  if (k >= text.length || text[k + 1] !== "(") return null;
+  if (k >= stop || text[k + 1] !== "(") return null;
   const label = text.slice(i + 1, k);
   let p = k + 2;
   while (text[p] === " ") p++;
@@ -488,7 +526,8 @@ function linkAt(text, i) {
     p = close + 1;
   } else {
     let parens = 0;
-    for (; p < text.length; p++) {
+    const end = Math.min(text.length, p + MAX_LINK_SCAN);
+    for (; p < end; p++) {
       const ch = text[p];
       if (/\s/.test(ch)) break;
       if (ch === "(") parens++;

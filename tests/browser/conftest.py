@@ -134,7 +134,8 @@ def open_page(browser: Any) -> Iterator[Any]:
     problems = PageProblems()
 
     def open_(url: str, *, viewport: dict[str, int] | None = None,
-              color_scheme: str = "light", **context_args: Any) -> Any:
+              color_scheme: str = "light", init_script: str | None = None,
+              **context_args: Any) -> Any:
         ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
                                   color_scheme=color_scheme, **context_args)
         ctx.set_default_timeout(10_000)
@@ -144,6 +145,8 @@ def open_page(browser: Any) -> Iterator[Any]:
         page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
                              "console.warn('Content Security Policy violation: ' + "
                              "e.violatedDirective));")
+        if init_script:
+            page.add_init_script(init_script)
         page.goto(url)
         return page
 

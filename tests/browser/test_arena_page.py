@@ -78,10 +78,7 @@ def assert_no_names(page: Any, responses: list[Any]) -> None:
     events = page.evaluate("window.__sse")
     assert any(e.startswith("end ") for e in events), events
     for r in responses:
-        if r.request.resource_type == "eventsource":
-            blob = "\n".join(events)
-        else:
-            blob = r.text()
+        blob = "\n".join(events) if r.request.resource_type == "eventsource" else r.text()
         blob += " ".join(f"{k}: {v}" for k, v in r.headers.items())
         for name in NAMES:
             assert name not in blob, f"{name} was sent in {r.url} before the vote"
@@ -339,9 +336,10 @@ def test_markdown_renders_with_copy_buttons(arena: Any, open_page: Any) -> None:
 
 PAYLOAD = """# Hi <script>window.__pwned=1</script>
 <img src=x onerror="window.__pwned=1"> <svg onload="window.__pwned=1"></svg>
-[click me](javascript:window.__pwned=1) [caps](JaVaScRiPt:window.__pwned=1) [tab](java\tscript:window.__pwned=1)
-[data](data:text/html,<script>window.__pwned=1</script>) <a href="javascript:window.__pwned=1">raw</a>
-</div></div></section></main><script>window.__pwned=1</script><iframe src="javascript:window.__pwned=1"></iframe>
+[click me](javascript:window.__pwned=1) [caps](JaVaScRiPt:window.__pwned=1)
+[tab](java\tscript:window.__pwned=1) [data](data:text/html,<script>window.__pwned=1</script>)
+<a href="javascript:window.__pwned=1">raw</a> </div></div></section></main>
+<script>window.__pwned=1</script><iframe src="javascript:window.__pwned=1"></iframe>
 ![pixel](https://example.invalid/pixel.png) ![js](javascript:window.__pwned=1)
 `<script>window.__pwned=1</script>` <style>body{display:none}</style>
 

@@ -119,9 +119,12 @@ async def serve(settings: Settings) -> AsyncIterator[Any]:
     """``async with serve(roster=...) as server`` — builds and runs an app."""
     stack = contextlib.AsyncExitStack()
 
+    fresh = [True]
+
     async def start(**kwargs: Any) -> LiveServer:
-        if os.environ.get(TEST_DB_ENV):
+        if os.environ.get(TEST_DB_ENV) and fresh[0]:  # once: later servers share the data
             await reset_database(settings)
+            fresh[0] = False
         app = create_app(kwargs.pop("settings", settings), **kwargs)
         return await stack.enter_async_context(LiveServer(app))
 

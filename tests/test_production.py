@@ -247,3 +247,31 @@ async def test_db_check_finds_a_tampered_aggregate(serve, settings, monkeypatch,
         await conn.execute(pair_counts.update().values(ties=pair_counts.c.ties + 1))
     assert await asyncio.to_thread(arena_main, ["db", "check"]) == 1
     assert '"differences"' in capsys.readouterr().out
+
+
+async def test_two_workers_share_nothing_but_the_database(serve):
+    roster = fake_roster(fake("alpha-1", delay_s=0.01), fake("beta-2", delay_s=0.01))
+    one = await serve(roster=roster)
+    two = await serve(roster=roster)
+    c1, c2 = one.client(), two.client()
+    bid = (await c1.post("/api/battles", json={"prompt": "started on one"})).json()["id"]
+    c2.cookies.set("arena_voter", c1.cookies["arena_voter"])
+    # Streamed on one worker while the other asks too: the second waits, then replays.
+    from tests.conftest import texts
+
+    live, replayed = await asyncio.gather(run_turn(c2, bid), run_turn(c1, bid))
+    assert texts(live) == texts(replayed) and texts(live)["a"]
+    assert replayed[-1][1].get("replayed") is True or live[-1][1].get("replayed") is True
+    r = await c1.post(f"/api/battles/{bid}/turns", json={"prompt": "continued on one"})
+    assert r.status_code == 200, r.text
+    await run_turn(c2, bid)
+    r = await c2.post(f"/api/battles/{bid}/vote", json={"winner": "b"})
+    assert r.status_code == 200 and r.json()["counted"] is True
+    r = await c1.post(f"/api/battles/{bid}/vote", json={"winner": "a"})
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "already_voted")
+    for _ in range(100):  # the other worker's leaderboard sees the vote by itself
+        board = (await c1.get("/api/leaderboard")).json()
+        if board["totals"].get("counted_votes") == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert board["totals"]["counted_votes"] == 1

@@ -425,11 +425,15 @@ function reveal(winner, result) {
       title.append(el("span", "badge bad", "Named itself"));
     }
   }
-  const head = el("strong", "", `You voted: ${VOTE_WORDS[winner]}.`);
+  const head = el("strong", "", result.counted
+    ? `You voted: ${VOTE_WORDS[winner]}.`
+    : `You voted: ${VOTE_WORDS[winner]}. Not counted.`);
   const why = result.counted
-    ? "Your vote counts toward the leaderboard. The names are shown above each answer."
-    : `Not counted: ${result.explanation || reasonText(result.excluded_reason)}`;
-  ui.resultText.replaceChildren(head, document.createTextNode(why));
+    ? "Your vote counts toward the leaderboard; the names are shown above each answer. "
+    : `${sentence(result.explanation || reasonText(result.excluded_reason))} `;
+  const board = el("a", "", "See the leaderboard");
+  board.href = "/leaderboard";
+  ui.resultText.replaceChildren(head, document.createTextNode(why), board);
   ui.result.classList.toggle("not-counted", !result.counted);
   setPhase("voted");
   say("");
@@ -437,8 +441,13 @@ function reveal(winner, result) {
 }
 
 function reasonText(reason) {
-  if (reason === "identity_leak") return "a model gave away who it is, so this vote is not counted.";
-  return `${String(reason || "unknown reason").replace(/_/g, " ")}.`;
+  if (reason === "identity_leak") return "a model gave away who it is, so this vote is not counted";
+  return `this vote is not counted (${String(reason || "unknown reason").replace(/_/g, " ")})`;
+}
+
+function sentence(text) {
+  const t = String(text).trim();
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
 }
 
 function resetRound() {

@@ -215,7 +215,7 @@ def test_leaked_battle_is_shown_as_not_counted(arena: Any, open_page: Any) -> No
     page.wait_for_selector("#result:not([hidden])")
     result = page.inner_text("#result")
     assert "Not counted" in result
-    assert re.search(r"model [AB] named itself", result)
+    assert re.search(r"model [AB] named itself", result, re.IGNORECASE)
     leaked = page.locator(".pane.leaked")
     assert leaked.count() == 1
     assert "Named itself" in leaked.inner_text()

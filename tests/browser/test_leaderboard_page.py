@@ -101,9 +101,14 @@ def test_leaderboard_after_votes(arena: Any, open_page: Any) -> None:
     assert names == sorted(names, key=str.lower)
 
     # Style control and category are sent to the API and kept in the URL.
-    with page.expect_response(lambda r: "style_control=true" in r.url):
+    with page.expect_response(lambda r: "style_control=true" in r.url) as styled:
         page.check("#style-control")
     assert "style_control=true" in page.url
+    if styled.value.ok:
+        assert page.locator("#board-body tr").count() == max(1, len(styled.value.json()["models"]))
+    else:  # the API refused (or failed): the page says so and keeps the last table
+        page.locator("#notice.error").wait_for()
+        assert "could not be loaded" in page.inner_text("#notice")
     page.locator("#category option[value=coding]").wait_for(state="attached")
     page.uncheck("#style-control")
     with page.expect_response(lambda r: "category=coding" in r.url) as resp:

@@ -106,14 +106,17 @@ def _fit(
     w = design.w if weights is None else design.w * weights
     params = np.zeros(m + nf) if start is None else np.array(start, dtype=np.float64)
     penalty = np.zeros((m + nf, m + nf))
-    penalty[:m, :m] = np.eye(m) * ridge + 1.0 / m  # ridge on θ plus the gauge fix
+    # The ridge on θ and β, plus the gauge fix on θ. On β it keeps the Hessian invertible
+    # when a style feature is constant over the battles (its column standardises to 0).
+    penalty += np.eye(m + nf) * ridge
+    penalty[:m, :m] += 1.0 / m
     value = math.nan
     hess = penalty
     last = math.inf
     for _ in range(MAX_ITER):
         p = _sigmoid(_logits(design, params))
         grad = _score(design, w * (design.y - p))
-        grad[:m] -= ridge * params[:m]
+        grad -= ridge * params
         # Once steps are small the Hessian barely changes, so it is kept (a chord
         # step): each of those iterations then costs one pass instead of three, and the
         # error still shrinks by orders of magnitude per step.
@@ -144,7 +147,8 @@ def contextual_sandwich(
     p = _sigmoid(_logits(design, params))
     if hess is None:
         hess = _gram(design, design.w * p * (1.0 - p))
-        hess[:m, :m] += np.eye(m) * ridge + 1.0 / m
+        hess += np.eye(hess.shape[0]) * ridge
+        hess[:m, :m] += 1.0 / m
     meat = _gram(design, design.w**2 * (design.y - p) ** 2)
     inv = np.linalg.inv(hess)
     proj = np.eye(m + nf)
@@ -203,7 +207,7 @@ def _gram(design: Design, v: FloatArray) -> FloatArray:
 def _objective(design: Design, w: FloatArray, params: FloatArray, ridge: float) -> float:
     z = _logits(design, params)
     ll = -(w * (design.y * np.logaddexp(0.0, -z) + (1.0 - design.y) * np.logaddexp(0.0, z))).sum()
-    return float(ll - 0.5 * ridge * (params[: design.m] ** 2).sum())
+    return float(ll - 0.5 * ridge * (params**2).sum())
 
 
 def _damped(

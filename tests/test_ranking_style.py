@@ -254,10 +254,17 @@ def test_style_control_with_a_constant_feature_does_not_fail():
     meta = conv_metadata(["short answer"], ["# H\n- a\n- b\n**bold** long text " * 5], ["q"])
     pairs = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "a"), ("a", "c"), ("b", "d")] * 3
     winners = ["model_a", "model_b", "tie"]
-    records = [{"model_a": x, "model_b": y, "winner": winners[i % 3], "conv_metadata": meta}
-               for i, (x, y) in enumerate(pairs)]
+    records = [
+        {"model_a": x, "model_b": y, "winner": winners[i % 3], "conv_metadata": meta}
+        for i, (x, y) in enumerate(pairs)
+    ]
     for ci in ("bootstrap", "sandwich"):
-        board = compute_leaderboard(Battles.from_records(records), style_control=True,
-                                    bootstrap_rounds=20, min_votes=0, ci=ci)
+        board = compute_leaderboard(
+            Battles.from_records(records),
+            style_control=True,
+            bootstrap_rounds=20,
+            min_votes=0,
+            ci=ci,
+        )
         assert len(board["models"]) == 4
         assert all(abs(v) < 1e-6 for v in board["style"]["coefficients"].values())

@@ -10,8 +10,9 @@ statistic and each Newton iteration makes a few linear passes over the battles. 
 those passes cheap the design is sorted once by ordered pair (a radix sort when the pair
 key fits 16 bits): then every per-pair total is a contiguous ``np.add.reduceat`` and
 θ_A − θ_B is computed once per pair and repeated. The fit warm-starts from the plain BT
-solution, so it converges in a handful of iterations. The same ridge prior as plain BT
-applies to θ (not to β).
+solution, so it converges in a handful of iterations. The same tiny ridge prior as plain
+BT applies to θ and to β (on β only so that a style feature that never varies, whose
+standardised column is all zeros, cannot make the Hessian singular).
 """
 
 from __future__ import annotations

@@ -500,3 +500,15 @@ def test_listed_models_average_1000_and_a_rare_outlier_moves_no_one():
     after = {e["model"]: e["rating"] for e in with_outlier["models"]}
     assert after.keys() == before.keys()
     assert max(abs(after[k] - before[k]) for k in before) < 5.0
+
+
+def test_bootstrap_in_chunks_matches_one_batch(monkeypatch):
+    from arena.ranking import intervals
+
+    battles, _ = random_battles(m=6, n=600, seed=22)
+    whole = compute_leaderboard(battles, bootstrap_rounds=40, seed=1, min_votes=0)
+    monkeypatch.setattr(intervals, "BT_CHUNK_CELLS", 6 * 6 * 7)  # 7 rounds per chunk
+    chunked = compute_leaderboard(battles, bootstrap_rounds=40, seed=1, min_votes=0)
+    for one, two in zip(whole["models"], chunked["models"], strict=True):
+        assert one["ci_low"] == pytest.approx(two["ci_low"], abs=0.02)
+        assert one["ci_high"] == pytest.approx(two["ci_high"], abs=0.02)

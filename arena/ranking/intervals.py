@@ -26,8 +26,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
-# Cap on rounds × battles held in memory at once by the Elo bootstrap (8 bytes each).
+# Caps on what a bootstrap holds at once (8 bytes each): rounds × battles for Elo,
+# rounds × models² for the batched BT fit.
 ELO_CHUNK_CELLS = 1 << 24
+BT_CHUNK_CELLS = 1 << 23
 
 
 def bootstrap_bt(
@@ -41,7 +43,15 @@ def bootstrap_bt(
         cells.weights.ravel(), counts, out=np.zeros(counts.shape[0]), where=counts > 0
     )
     weights = (draws * per_battle).reshape(rounds, -1, 3)
-    return bt.fit(cells, weights=weights, ridge=ridge, theta0=theta)
+    # The batched Newton holds one m×m Hessian per round: fit in chunks of rounds so
+    # that a board with hundreds of models stays within a bounded amount of memory.
+    chunk = max(1, min(rounds, BT_CHUNK_CELLS // (cells.m * cells.m)))
+    return np.concatenate(
+        [
+            bt.fit(cells, weights=weights[k : k + chunk], ridge=ridge, theta0=theta)
+            for k in range(0, rounds, chunk)
+        ]
+    )
 
 
 def bootstrap_elo(

@@ -40,7 +40,7 @@ async def _conversations(conn: Any, battle_id: str) -> dict[str, list[dict[str, 
     return conv
 
 
-def _record(v: Any, conv: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+def _record(v: Any, conv: dict[str, list[dict[str, str]]] | None) -> dict[str, Any]:
     cats = list(v.categories or [])
     rec: dict[str, Any] = {
         "question_id": v.battle_id, "model_a": v.model_a, "model_b": v.model_b,
@@ -50,22 +50,27 @@ def _record(v: Any, conv: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
         "conv_metadata": v.conv_metadata, "is_code": "coding" in cats,
         "dedup_tag": {"high_freq": False, "sampled": True},
         "category_tag": {c: True for c in cats}, "propensity": v.propensity,
-        "conversation_a": conv["a"], "conversation_b": conv["b"],
     }
+    if conv is not None:
+        rec["conversation_a"], rec["conversation_b"] = conv["a"], conv["b"]
     if not v.counted:
         rec["excluded_reason"] = v.excluded_reason
         rec["anony"] = False  # readers that keep anonymous battles only will skip it
     return rec
 
 
-async def iter_battles(engine: AsyncEngine, *, include_excluded: bool) -> Iterator[dict]:
+async def iter_battles(engine: AsyncEngine, *, include_excluded: bool,
+                       with_conversations: bool = True) -> Iterator[dict]:
+    """The records, oldest first. Without conversations it is one query, whatever the size
+    (the public download); with them, the voters' prompts and both answers are included."""
     async with engine.connect() as conn:
         q = select(votes).order_by(votes.c.id)
         if not include_excluded:
             q = q.where(votes.c.counted.is_(True))
         out = []
         for v in (await conn.execute(q)).all():
-            out.append(_record(v, await _conversations(conn, v.battle_id)))
+            conv = await _conversations(conn, v.battle_id) if with_conversations else None
+            out.append(_record(v, conv))
     return iter(out)
 
 

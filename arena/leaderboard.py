@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from arena.errors import BadRequest
+from arena.errors import ArenaError, BadRequest, Unavailable
 from arena.ranking import Battles, compute_leaderboard
 from arena.settings import Settings
 from arena.store import Store
@@ -43,6 +44,7 @@ class LeaderboardCache:
         self._task: asyncio.Task[None] | None = None
         self._records: list[dict[str, Any]] = []
         self._totals: dict[str, Any] = {}
+        self._categories: list[dict[str, Any]] | None = None
         self._updated_at = datetime.now(UTC)
 
     async def start(self) -> None:
@@ -84,7 +86,7 @@ class LeaderboardCache:
         records = keep + await self.store.counted_votes(after_id=cutoff, up_to_id=version)
         totals = await self.store.vote_totals()
         board = await asyncio.to_thread(self._compute, records, DEFAULT)
-        self._records, self._totals = records, totals
+        self._records, self._totals, self._categories = records, totals, None
         self._boards = {DEFAULT: board}
         self.version = version
         self._updated_at = datetime.now(UTC)
@@ -102,6 +104,14 @@ class LeaderboardCache:
             bootstrap_rounds=self.settings.bootstrap_rounds, seed=0,
             min_votes=self.settings.min_votes)
 
+    def categories(self) -> list[dict[str, Any]]:
+        """Category tags of the counted votes, most used first (from memory, like boards)."""
+        if self._categories is None:
+            counts = Counter(t for r in self._records for t in (r["categories"] or []))
+            self._categories = [{"name": t, "votes": n} for t, n in
+                                sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return self._categories
+
     async def get(self, *, method: str = "bt", style_control: bool = False,
                   category: str | None = None, ipw: bool = False) -> dict[str, Any]:
         if method not in ("bt", "elo"):
@@ -114,7 +124,15 @@ class LeaderboardCache:
                 board = self._boards.get(key)
                 if board is None:
                     boards = self._boards
-                    board = await asyncio.to_thread(self._compute, self._records, key)
+                    try:
+                        board = await asyncio.to_thread(self._compute, self._records, key)
+                    except ArenaError:
+                        raise  # the options themselves are wrong: the ranking says how
+                    except Exception:
+                        log.exception("leaderboard %s failed", key)
+                        raise Unavailable("the leaderboard could not be computed with these "
+                                          "options; the error was logged",
+                                          code="ranking_failed") from None
                     boards[key] = board  # into the dict of the version it was computed for
         return {**board, "totals": {**board.get("totals", {}), **self._totals},
                 "demo": self.demo,

@@ -11,16 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import select
 
 from arena.export import iter_battles
-from arena.tables import votes
 
 router = APIRouter(prefix="/api", tags=["pages"])
 
@@ -62,13 +59,7 @@ async def leaderboard_csv(request: Request, method: Literal["bt", "elo"] = "bt",
 @router.get("/categories")
 async def categories(request: Request) -> dict[str, Any]:
     """Category tags of the counted votes, with how many votes carry each, most first."""
-    engine = request.app.state.battles.store.engine
-    async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(votes.c.categories).where(votes.c.counted.is_(True)))).all()
-    counts = Counter(tag for (tags,) in rows for tag in (tags or []))
-    return {"categories": [{"name": t, "votes": n}
-                           for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]}
+    return {"categories": request.app.state.leaderboard.categories()}
 
 
 @router.get("/battles.jsonl", response_class=StreamingResponse,
@@ -77,7 +68,7 @@ async def battles_export(request: Request) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
     ``arena leaderboard --battles`` reads it back."""
     engine = request.app.state.battles.store.engine
-    records = await iter_battles(engine, include_excluded=False)
+    records = await iter_battles(engine, include_excluded=False, with_conversations=False)
 
     async def lines() -> AsyncIterator[bytes]:
         for rec in records:

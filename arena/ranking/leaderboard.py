@@ -42,7 +42,6 @@ as half a win, like the ratings.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,6 +60,7 @@ from arena.ranking.intervals import (
     percentile_interval,
     uncertainty_ranks,
 )
+from arena.ranking.output import Fit, entry, finish, matrices, unlisted
 from arena.ranking.style import FEATURES, style_features
 
 FloatArray = npt.NDArray[np.float64]
@@ -72,16 +72,6 @@ METHODS = ("bt", "elo")
 CI_METHODS = ("bootstrap", "sandwich")
 MIN_BOOTSTRAP_ROUNDS = 10
 SCORE_OF_A = np.array([1.0, 0.0, 0.5, 0.5])  # per outcome code
-
-
-@dataclass(frozen=True)
-class Fit:
-    """Ratings of the main group's models (Elo scale) with their 95% intervals."""
-
-    rating: FloatArray
-    low: FloatArray
-    high: FloatArray
-    theta: FloatArray  # natural-unit strengths, for predicted win probabilities
 
 
 def compute_leaderboard(
@@ -134,7 +124,7 @@ def compute_leaderboard(
     voted = np.flatnonzero(stats["votes"] > 0)
     board["totals"]["models"] = int(voted.size)
     if not voted.size:
-        return _finish(board)
+        return finish(board)
     groups = _groups(cells, voted, stats["votes"])
     main = groups[0]
     anchor_at = _anchor(anchor, data.models, main, board)
@@ -160,16 +150,16 @@ def compute_leaderboard(
         change = dict(zip(listed.tolist(), plain_ranks.tolist(), strict=True))
     for k in order.tolist():
         model = int(main[k])
-        entry = _entry(data.models[model], stats, model, fit, k, rank_of[k], elo)
+        row = entry(data.models[model], stats, model, fit, k, rank_of[k], elo)
         if change is not None:
             # Positive = the model climbs once style is held equal.
-            entry["rank_change"] = int(change[k] - rank_of[k])
-        board["models"].append(entry)
-    board["unlisted"] = _unlisted(data.models, stats["votes"], groups, listed, min_votes)
+            row["rank_change"] = int(change[k] - rank_of[k])
+        board["models"].append(row)
+    board["unlisted"] = unlisted(data.models, stats["votes"], groups, listed, min_votes)
     if len(groups) > 1:
         board["components"] = [[data.models[int(x)] for x in g] for g in groups]
-    board["matrices"] = _matrices(data.models, counts, main, order, fit, method)
-    return _finish(board)
+    board["matrices"] = matrices(data.models, counts, main, order, fit, method)
+    return finish(board)
 
 
 # --- options and data selection ----------------------------------------------------------
@@ -417,122 +407,3 @@ def _style_fit(
 
 def _named(values: FloatArray, digits: int) -> dict[str, float]:
     return {f: round(float(v), digits) for f, v in zip(FEATURES, values, strict=True)}
-
-
-# --- output ----------------------------------------------------------------------------
-
-
-def _entry(
-    name: str,
-    stats: dict[str, IntArray],
-    model: int,
-    fit: Fit,
-    k: int,
-    rank: int,
-    elo: FloatArray | None,
-) -> dict[str, Any]:
-    votes = int(stats["votes"][model])
-    score = stats["wins"][model] + 0.5 * (stats["ties"][model] + stats["both_bad"][model])
-    return {
-        "model": name,
-        "rating": round(float(fit.rating[k]), 2),
-        "ci_low": round(float(fit.low[k]), 2),
-        "ci_high": round(float(fit.high[k]), 2),
-        "rank": int(rank),
-        "votes": votes,
-        "wins": int(stats["wins"][model]),
-        "losses": int(stats["losses"][model]),
-        "ties": int(stats["ties"][model]),
-        "both_bad": int(stats["both_bad"][model]),
-        "win_rate": round(float(score / votes), 4) if votes else None,
-        "elo": None if elo is None else round(float(elo[model]), 2),
-    }
-
-
-def _unlisted(
-    models: tuple[str, ...],
-    votes: IntArray,
-    groups: list[IntArray],
-    listed: IntArray,
-    min_votes: int,
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    shown = set(groups[0][listed].tolist())
-    for g, members in enumerate(groups):
-        for x in members.tolist():
-            if x in shown:
-                continue
-            if g == 0:
-                reason = f"fewer than {min_votes} votes"
-            else:
-                reason = (
-                    f"not comparable: no chain of battles links it to the main group "
-                    f"(it is in component {g + 1} of {len(groups)})"
-                )
-            out.append({"model": models[x], "votes": int(votes[x]), "reason": reason})
-    out.sort(key=lambda e: (-e["votes"], e["model"]))
-    return out
-
-
-def _matrices(
-    models: tuple[str, ...],
-    counts: FloatArray,
-    main: IntArray,
-    order: IntArray,
-    fit: Fit,
-    method: str,
-) -> dict[str, Any]:
-    """Observed win rate (ties as halves), battle counts and predicted P(row beats column)
-    among the listed models, in leaderboard order. Predictions come from the fitted
-    strengths (with style control: between answers of equal style)."""
-    idx = main[order]
-    won = counts[:, :, 0] + counts[:, :, 1].T  # row beat column, either side
-    half = 0.5 * (counts[:, :, 2] + counts[:, :, 3])
-    half = half + half.T
-    n = counts.sum(axis=2)
-    n = n + n.T
-    score = (won + half)[np.ix_(idx, idx)]
-    total = n[np.ix_(idx, idx)]
-    if method == "elo":
-        r = fit.rating[order]
-        pred = 1.0 / (1.0 + 10.0 ** ((r[None, :] - r[:, None]) / 400.0))
-    else:
-        pred = bt.predicted(fit.theta[order])
-    k = idx.shape[0]
-    win_rate = [
-        [
-            None if i == j or total[i, j] == 0 else round(float(score[i, j] / total[i, j]), 4)
-            for j in range(k)
-        ]
-        for i in range(k)
-    ]
-    predicted = [
-        [None if i == j else round(float(pred[i, j]), 4) for j in range(k)] for i in range(k)
-    ]
-    return {
-        "models": [models[int(x)] for x in idx],
-        "win_rate": win_rate,
-        "battles": np.rint(total).astype(int).tolist(),
-        "predicted": predicted,
-    }
-
-
-def _finish(board: dict[str, Any]) -> dict[str, Any]:
-    """Replace any non-finite float by None: the board must always be valid JSON."""
-    return _clean(board)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        # Flat lists (matrix rows) are the bulk: clean them without a call per cell.
-        return [
-            _clean(v)
-            if isinstance(v, (dict, list))
-            else (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for v in value
-        ]
-    return value

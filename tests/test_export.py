@@ -20,7 +20,8 @@ async def test_export_round_trips_through_the_offline_leaderboard(serve, setting
     for i, winner in enumerate(["a", "b", "tie", "both_bad", "a", "a"]):
         bid = (await c.post("/api/battles", json={"prompt": f"question {i}"})).json()["id"]
         await run_turn(c, bid)
-        assert (await c.post(f"/api/battles/{bid}/vote", json={"winner": winner})).status_code == 200
+        r = await c.post(f"/api/battles/{bid}/vote", json={"winner": winner})
+        assert r.status_code == 200
     monkeypatch.setenv("ARENA_DATABASE_URL", settings.database_url)
     out = tmp_path / "battles.jsonl"
     assert await asyncio.to_thread(arena_main, ["export", str(out)]) == 0
@@ -41,8 +42,11 @@ async def test_export_round_trips_through_the_offline_leaderboard(serve, setting
         if online["totals"].get("counted_votes") == 6:
             break
         await asyncio.sleep(0.05)
-    votes = lambda board: {m["model"]: (m["votes"], m["wins"], m["losses"]) for m in board["models"]}  # noqa: E731
-    assert votes(offline) == votes(online)
+    assert tallies(offline) == tallies(online)
     ratings = {m["model"]: m["rating"] for m in online["models"]}
     for m in offline["models"]:
         assert abs(m["rating"] - ratings[m["model"]]) < 0.01
+
+
+def tallies(board: dict) -> dict:
+    return {m["model"]: (m["votes"], m["wins"], m["losses"]) for m in board["models"]}

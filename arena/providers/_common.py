@@ -9,9 +9,18 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from urllib.parse import urlsplit
 
-from arena.errors import ConfigError
+from arena.errors import (
+    ConfigError,
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
 from arena.providers.base import ChatRequest, Finished, ProviderOptions
 from arena.settings import ModelConfig
 
@@ -90,3 +99,24 @@ class Stopwatch:
 def describe(config: ModelConfig) -> str:
     """How a model is named in log messages (never shown to a voter)."""
     return f"model {config.name!r} ({config.provider}:{config.upstream_model})"
+
+
+def translate_sdk_error(sdk: ModuleType, exc: BaseException, who: str,
+                        detail: str) -> ProviderError | None:
+    """The arena error for the exception classes both official SDKs share (they are
+    generated from one template, so ``openai.RateLimitError`` and
+    ``anthropic.RateLimitError`` mean the same). None when ``exc`` is none of them; the
+    message is for the log only."""
+    status = getattr(exc, "status_code", None)
+    where = f"{who}: " + (f"HTTP {status}: " if status else "")
+    if isinstance(exc, sdk.APITimeoutError):
+        return ProviderTimeout(f"{where}timed out: {detail}")
+    if isinstance(exc, sdk.APIConnectionError):
+        return ProviderUnavailable(f"{where}connection failed: {detail}")
+    if isinstance(exc, sdk.AuthenticationError | sdk.PermissionDeniedError):
+        return ProviderAuthError(f"{where}the key was refused: {detail}")
+    if isinstance(exc, sdk.RateLimitError):
+        return ProviderRateLimited(f"{where}rate limited: {detail}")
+    if isinstance(exc, sdk.BadRequestError | sdk.UnprocessableEntityError | sdk.NotFoundError):
+        return ProviderBadRequest(f"{where}request refused: {detail}")
+    return None

@@ -31,7 +31,13 @@ from arena.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from arena.providers._common import Stopwatch, call_params, describe, resolve_api_key
+from arena.providers._common import (
+    Stopwatch,
+    call_params,
+    describe,
+    resolve_api_key,
+    translate_sdk_error,
+)
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
 
@@ -130,17 +136,9 @@ def translate_error(exc: BaseException, who: str) -> ProviderError:
     detail = _error_text(exc)
     status = getattr(exc, "status_code", None)
     where = f"{who}: " + (f"HTTP {status}: " if status else "")
-    if isinstance(exc, anthropic.APITimeoutError):
-        return ProviderTimeout(f"{where}timed out: {detail}")
-    if isinstance(exc, anthropic.APIConnectionError):
-        return ProviderUnavailable(f"{where}connection failed: {detail}")
-    if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
-        return ProviderAuthError(f"{where}the key was refused: {detail}")
-    if isinstance(exc, anthropic.RateLimitError):
-        return ProviderRateLimited(f"{where}rate limited: {detail}")
-    if isinstance(exc, anthropic.BadRequestError | anthropic.UnprocessableEntityError
-                  | anthropic.NotFoundError):
-        return ProviderBadRequest(f"{where}request refused: {detail}")
+    known = translate_sdk_error(anthropic, exc, who, detail)
+    if known is not None:
+        return known
     if isinstance(exc, anthropic.APIStatusError) and status is not None and status < 400:
         # An ``error`` event inside a 200 stream: its type says what went wrong.
         kind = getattr(exc, "type", None) or ""

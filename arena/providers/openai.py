@@ -27,14 +27,16 @@ from openai.types.chat import ChatCompletionChunk
 
 from arena.errors import (
     ConfigError,
-    ProviderAuthError,
-    ProviderBadRequest,
     ProviderError,
-    ProviderRateLimited,
-    ProviderTimeout,
     ProviderUnavailable,
 )
-from arena.providers._common import Stopwatch, call_params, describe, resolve_api_key
+from arena.providers._common import (
+    Stopwatch,
+    call_params,
+    describe,
+    resolve_api_key,
+    translate_sdk_error,
+)
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
 
@@ -165,19 +167,8 @@ def translate_error(exc: BaseException, who: str) -> ProviderError:
     """The arena error for an ``openai`` SDK error. The message is for the log only."""
     detail = _error_text(exc)
     status = getattr(exc, "status_code", None)
-    where = f"{who}: " + (f"HTTP {status}: " if status else "")
-    if isinstance(exc, openai.APITimeoutError):
-        return ProviderTimeout(f"{where}timed out: {detail}")
-    if isinstance(exc, openai.APIConnectionError):
-        return ProviderUnavailable(f"{where}connection failed: {detail}")
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ProviderAuthError(f"{where}the key was refused: {detail}")
-    if isinstance(exc, openai.RateLimitError):
-        return ProviderRateLimited(f"{where}rate limited: {detail}")
-    if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError
-                  | openai.NotFoundError):
-        return ProviderBadRequest(f"{where}request refused: {detail}")
-    return ProviderUnavailable(f"{where}upstream error: {detail}")
+    return translate_sdk_error(openai, exc, who, detail) or ProviderUnavailable(
+        f"{who}: " + (f"HTTP {status}: " if status else "") + f"upstream error: {detail}")
 
 
 def _error_text(exc: BaseException) -> str:

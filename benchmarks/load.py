@@ -64,6 +64,7 @@ class Window:
 @dataclass
 class ArenaStats:
     battles: int = 0  # streams that ended with an `end` event, in the window
+    battles_all: int = 0  # the same over the whole phase (for CPU per battle)
     votes: int = 0  # votes acknowledged, in the window
     attempts: int = 0  # battles started, in the window
     errors: Counter[str] = field(default_factory=Counter)
@@ -82,12 +83,12 @@ class ArenaStats:
 async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: float
                        ) -> tuple[list[float], int, int, Window]:
     ttfts: list[float] = []
-    done = failed = 0
+    done = failed = all_done = 0
     t0 = time.perf_counter()
     win = Window(t0 + warmup, t0 + warmup + duration)
 
     async def one(i: int) -> None:
-        nonlocal done, failed
+        nonlocal done, failed, all_done
         await asyncio.sleep(i * min(2.0, warmup) / voters)  # ramp up
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=8)) as c:
             while time.perf_counter() < win.end:
@@ -101,10 +102,11 @@ async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: flo
                             ttfts.append(ttft)
                         done += ok
                         failed += not ok
+                    all_done += ok
 
     await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(voters))),
                            warmup + duration + 120)
-    return ttfts, done, failed, win
+    return ttfts, done, failed, all_done // 2, win
 
 
 # --- phase 2: the arena under load ---------------------------------------------------------
@@ -147,6 +149,7 @@ async def arena_phase(arena: h.Arena, voters: int, duration: float, warmup: floa
                     st.errors[f"stream {s.status} {','.join(s.errors)}".strip()] += counted
                     continue
                 st.battles += win.has(time.perf_counter())
+                st.battles_all += 1
                 if think_s:
                     await asyncio.sleep(think_s)
                 t_vote = time.perf_counter()
@@ -329,7 +332,7 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
           f"{args.duration:.0f} s …", file=sys.stderr)
     m1 = meter()
     m1.start()
-    d_ttft, d_done, d_failed, d_win = await direct_phase(up, args.voters, args.duration,
+    d_ttft, d_done, d_failed, d_all, d_win = await direct_phase(up, args.voters, args.duration,
                                                          args.warmup)
     m1.stop()
 
@@ -365,7 +368,11 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
          ["POST …/vote p50 / p99", "", f"{h.ms(p50(st.vote_s))} / {h.ms(p99(st.vote_s))}", ""],
          ["error rate", f"{d_failed / max(1, d_done + d_failed):.2%}",
           f"{errors / max(1, st.attempts):.2%} of {st.attempts}", ""],
-         ["CPU used (cores)", m1.shares(), m2.shares(), ""]]))
+         ["CPU used (cores)", m1.shares(), m2.shares(), ""],
+         ["arena CPU per battle (create + stream + vote)", "",
+          f"{1000 * m2.used['arena'] / max(1, st.battles_all):.1f} ms", ""],
+         ["client CPU per pair of streams", f"{1000 * m1.used['client'] / max(1, d_all):.1f} ms",
+          f"{1000 * m2.used['client'] / max(1, st.battles_all):.1f} ms", ""]]))
     if st.errors:
         print("\nerrors: " + ", ".join(f"{k} ×{n}" for k, n in st.errors.most_common(8)))
     print(f"\nrecount after phase 2: {check2}")
@@ -387,8 +394,12 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
         await v.aclose()
     await asyncio.to_thread(up.reset)
     check3 = await recount(arena, st.acked | acked, st.unknown | unknown)
+    m4 = meter()
+    m4.start()
     raw = await raw_vote_baseline(n_made, args.vote_concurrency, min(args.vote_concurrency,
                                                                       30 * args.workers))
+    m4.stop()
+    per_vote = lambda m, g, n: f"{1000 * m.used[g] / max(1, n):.2f} ms"  # noqa: E731
     print()
     print(f"## Vote throughput: {n_made} finished battles (made at {n_made / make_s:.0f} "
           f"battles/s with an unpaced upstream), voted with {args.vote_concurrency} requests "
@@ -399,7 +410,12 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
          ["latency p50 / p99", "", f"{h.ms(p50(lat))} / {h.ms(p99(lat))}"],
          ["errors", "0", f"{sum(vote_errors.values())} "
           + ", ".join(f"{k} ×{n}" for k, n in vote_errors.most_common(4))],
-         ["CPU used (cores)", "", m3.shares()]]))
+         ["CPU used (cores)", m4.shares(), m3.shares()],
+         ["arena CPU per vote", "", per_vote(m3, "arena", len(acked))],
+         ["PostgreSQL CPU per vote", per_vote(m4, "postgres", n_made),
+          per_vote(m3, "postgres", len(acked))],
+         ["client CPU per vote", per_vote(m4, "client", n_made),
+          per_vote(m3, "client", len(acked))]]))
     if make_errors:
         print("\nerrors while making battles: "
               + ", ".join(f"{k} ×{n}" for k, n in make_errors.most_common(5)))

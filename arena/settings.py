@@ -151,7 +151,7 @@ class Settings(BaseSettings):
     max_prompt_chars: int = Field(default=20_000, ge=1)
     max_turns: int = Field(default=10, ge=1)
     bootstrap_rounds: int = Field(default=200, ge=0)
-    min_votes: int = Field(default=0, ge=0, description="votes a model needs to be listed")
+    min_votes: int = Field(default=5, ge=0, description="votes a model needs to be listed")
     leaderboard_refresh_s: float = Field(default=2.0, ge=0)
     secret_key: str = Field(default="", description="keys the IP hash; random per start if empty")
     log_level: str = "info"

@@ -74,7 +74,7 @@ def db_url(tmp_path: Path, postgres_problem: str | None) -> str:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path, bootstrap_rounds=20,
+    return Settings(database_url=db_url, data_dir=tmp_path, bootstrap_rounds=20, min_votes=0,
                     leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
                     answer_timeout_s=10)
 

@@ -71,6 +71,7 @@ def arena(tmp_path: Path) -> Iterator[Any]:
               **settings: Any) -> ThreadServer:
         db = tmp_path / f"arena{len(servers)}.db"
         cfg = Settings(database_url=f"sqlite:///{db}", data_dir=tmp_path, bootstrap_rounds=20,
+                       min_votes=0,
                        leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
                        answer_timeout_s=20, **settings)
         roster = parse_roster({"models": models, "demo": demo}, source="browser test roster")

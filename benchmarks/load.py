@@ -243,7 +243,8 @@ create table pair_counts (model_a text, model_b text, wins_a int not null defaul
 """
 
 
-async def raw_vote_baseline(n: int, concurrency: int, pool_size: int) -> float:
+async def raw_vote_baseline(n: int, concurrency: int, pool_size: int,
+                            meter: h.CpuMeter) -> float:
     """votes/s of the vote transaction's writes alone, asyncpg straight to PostgreSQL."""
     import asyncpg
 
@@ -276,9 +277,12 @@ async def raw_vote_baseline(n: int, concurrency: int, pool_size: int) -> float:
                         f"values ($1, $2, 1) on conflict (model_a, model_b) do update "
                         f"set {column[w]} = pair_counts.{column[w]} + 1", a, b)
 
+        meter.start()  # stopped before the pool closes: its backends' CPU is counted
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return n / (time.perf_counter() - t0)
+        rate = n / (time.perf_counter() - t0)
+        meter.stop()
+        return rate
     finally:
         await pool.close()
         h.drop_database("arena_bench_raw")
@@ -395,10 +399,8 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
     await asyncio.to_thread(up.reset)
     check3 = await recount(arena, st.acked | acked, st.unknown | unknown)
     m4 = meter()
-    m4.start()
-    raw = await raw_vote_baseline(n_made, args.vote_concurrency, min(args.vote_concurrency,
-                                                                      30 * args.workers))
-    m4.stop()
+    raw = await raw_vote_baseline(n_made, args.vote_concurrency,
+                                  min(args.vote_concurrency, 30 * args.workers), m4)
     per_vote = lambda m, g, n: f"{1000 * m.used[g] / max(1, n):.2f} ms"  # noqa: E731
     print()
     print(f"## Vote throughput: {n_made} finished battles (made at {n_made / make_s:.0f} "

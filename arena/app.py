@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         if migrate:
             await upgrade(engine)
         store = Store(engine)
+        if not settings.secret_key:
+            app.state.ip_secret = bytes.fromhex(
+                await store.instance_value("ip_hash_key", secrets.token_hex(32)))
         swept = await store.sweep_stale_turns(settings.stale_turn_s)
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
@@ -106,8 +109,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.state.settings = settings
     app.state.roster = roster
     app.state.trusted_networks = parse_networks(settings.trusted_proxies)
-    app.state.ip_secret = (settings.secret_key.encode() if settings.secret_key
-                           else secrets.token_bytes(32))
+    app.state.ip_secret = settings.secret_key.encode()  # empty: read from the database
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:  # closed unless an operator opens it

@@ -153,7 +153,8 @@ class Settings(BaseSettings):
     bootstrap_rounds: int = Field(default=200, ge=0)
     min_votes: int = Field(default=5, ge=0, description="votes a model needs to be listed")
     leaderboard_refresh_s: float = Field(default=2.0, ge=0)
-    secret_key: str = Field(default="", description="keys the IP hash; random per start if empty")
+    secret_key: str = Field(default="", description="keys the IP hash; empty: one random key "
+                            "kept in the database")
     log_level: str = "info"
     demo_delay_s: float = Field(default=0.02, ge=0, description="pace of the demo models' tokens")
     cookie_secure: bool = False

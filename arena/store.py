@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
-from arena.tables import answers, battles, pair_counts, turns, votes
+from arena.tables import answers, battles, pair_counts, settings_table, turns, votes
 
 FINISHED_TURN = ("done", "failed", "incomplete")
 
@@ -111,6 +111,15 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+
+    async def instance_value(self, key: str, default: str) -> str:
+        """The deployment-wide value of ``key``; the first worker to ask stores ``default``
+        and every other worker (and every restart) reads that same value back."""
+        stmt = _upsert(self.dialect)(settings_table).values(key=key, value=default)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+            return (await conn.execute(select(settings_table.c.value)
+                                       .where(settings_table.c.key == key))).scalar_one()
 
     # --- battles and turns -----------------------------------------------------------
 

@@ -114,6 +114,15 @@ votes = Table(
 )
 Index("ix_votes_counted_created", votes.c.counted, votes.c.created_at)
 
+# Values the whole deployment shares, e.g. the key of the IP hash: every worker must hash
+# an address the same way, across restarts too.
+settings_table = Table(
+    "instance",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 pair_counts = Table(
     "pair_counts",
     metadata,

@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import json
 import os
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,36 +42,54 @@ def fake(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]:
             "options": {"delay_s": 0, **options}}
 
 
+@dataclass
+class Postgres:
+    url: str | None = None  # a database of this session's own
+    problem: str | None = None  # why PostgreSQL cannot be used, if it cannot
+
+
 @pytest.fixture(scope="session")
-def postgres_problem() -> str | None:
-    """Why the PostgreSQL named by ARENA_TEST_DATABASE_URL cannot be used, if it cannot."""
+def postgres() -> Iterator[Postgres]:
+    """With ARENA_TEST_DATABASE_URL, a fresh database on that server for this session
+    (dropped at the end), so concurrent test runs never clobber each other's tables."""
     url = os.environ.get(TEST_DB_ENV)
     if not url:
-        return None
+        yield Postgres()
+        return
+    from sqlalchemy.engine import make_url
 
-    async def probe() -> None:
-        from arena.db import make_engine
-        from arena.settings import normalize_database_url
+    from arena.db import make_engine
+    from arena.settings import normalize_database_url
 
-        engine = make_engine(normalize_database_url(url))
+    name = f"arena_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin_url = normalize_database_url(url)
+
+    async def admin(sql: str) -> None:
+        engine = make_engine(admin_url, isolation_level="AUTOCOMMIT")
         try:
             async with engine.connect() as conn:
-                await conn.exec_driver_sql("SELECT 1")
+                await conn.exec_driver_sql(sql)
         finally:
             await engine.dispose()
 
     try:
-        asyncio.run(probe())
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        return f"{TEST_DB_ENV}={url} is not reachable ({type(exc).__name__}: {exc})"
-    return None
+        yield Postgres(problem=f"{TEST_DB_ENV}={url} is not usable "
+                               f"({type(exc).__name__}: {exc})")
+        return
+    own = make_url(url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield Postgres(url=own)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, postgres_problem: str | None) -> str:
-    if postgres_problem:
-        pytest.skip(postgres_problem)
-    return os.environ.get(TEST_DB_ENV) or f"sqlite:///{tmp_path / 'arena.db'}"
+def db_url(tmp_path: Path, postgres: Postgres) -> str:
+    if postgres.problem:
+        pytest.skip(postgres.problem)
+    return postgres.url or f"sqlite:///{tmp_path / 'arena.db'}"
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ async def test_migrations_match_the_tables(db_url, settings, monkeypatch):
     engine = make_engine(normalize_database_url(db_url))
     try:
         await upgrade(engine)
-        assert await current_revision(engine) == "0002"
+        assert await current_revision(engine) == "0003"
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
         await upgrade(engine, "0001")  # alembic's upgrade to an older revision is a no-op
-        assert await current_revision(engine) == "0002"
+        assert await current_revision(engine) == "0003"
     finally:
         await engine.dispose()
 
@@ -49,6 +49,6 @@ async def test_downgrade_and_upgrade_again(db_url, settings):
             await conn.run_sync(lambda c: command.downgrade(_alembic_config(c), "base"))
         assert await current_revision(engine) is None
         await upgrade(engine)
-        assert await current_revision(engine) == "0002"
+        assert await current_revision(engine) == "0003"
     finally:
         await engine.dispose()

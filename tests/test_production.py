@@ -9,7 +9,6 @@ import hmac
 import os
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -275,3 +274,14 @@ async def test_two_workers_share_nothing_but_the_database(serve):
             break
         await asyncio.sleep(0.05)
     assert board["totals"]["counted_votes"] == 1
+
+
+async def test_workers_hash_addresses_with_one_shared_key(serve):
+    one = await serve(roster=ROSTER)
+    two = await serve(roster=ROSTER)
+    await one.client().post("/api/battles", json={"prompt": "from one"})
+    await two.client().post("/api/battles", json={"prompt": "from two"})
+    hashes = await stored_ip_hashes(one)
+    assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0] != "127.0.0.1"
+    assert one.app.state.ip_secret == two.app.state.ip_secret
+    assert len(one.app.state.ip_secret) == 32

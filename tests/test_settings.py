@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from arena.errors import ConfigError
@@ -83,7 +85,7 @@ def test_default_database_is_sqlite_under_data(monkeypatch):
 
 
 def test_every_setting_is_in_the_readme_table():
-    readme = open("README.md", encoding="utf-8").read()
+    readme = Path("README.md").read_text(encoding="utf-8")
     table = readme[readme.index("## Configuration"):readme.index("## HTTP API")]
     missing = [f"ARENA_{name.upper()}" for name in Settings.model_fields
                if f"`ARENA_{name.upper()}`" not in table]

@@ -380,8 +380,7 @@ class BattleService:
         if latest.status != "done":
             raise Conflict("a model failed to answer, so this battle cannot be voted on; "
                            "regenerate or start a new round", code="battle_failed")
-        leaks = await self.store.leak_terms(battle_id)
-        leak_side = "".join(s for s in SIDES if s in leaks) or None
+        leak_side = "".join(s for s in SIDES if s in battle.leaks) or None
         counted = leak_side is None
         prompts = [t.prompt for t in battle.turns]
         texts = {s: [t.answers.get(s, {}).get("text", "") for t in battle.turns] for s in SIDES}

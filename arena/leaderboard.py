@@ -40,7 +40,6 @@ class LeaderboardCache:
         self.version = -1
         self._boards: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
-        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._records: list[dict[str, Any]] = []
         self._totals: dict[str, Any] = {}
@@ -57,15 +56,11 @@ class LeaderboardCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def invalidate(self) -> None:
-        """A vote landed on this worker: refresh now rather than at the next tick."""
-        self._wake.set()
-
     async def _loop(self) -> None:
+        # One look a period, however many votes arrive: a refresh per vote would spend,
+        # under load, the CPU the votes themselves need.
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.leaderboard_refresh_s)
-            self._wake.clear()
+            await asyncio.sleep(self.settings.leaderboard_refresh_s)
             try:
                 await self.refresh()
             except Exception:  # keep serving the last good board

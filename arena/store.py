@@ -75,6 +75,7 @@ class BattleRecord:
     created_at: datetime
     turns: list[TurnView]  # latest attempt of each turn, in order
     vote: dict[str, Any] | None
+    leaks: dict[str, str] = field(default_factory=dict)  # side → first term it gave away
 
     @property
     def latest(self) -> TurnView | None:
@@ -154,18 +155,24 @@ class Store:
                           status=t.status, finished_at=aware(t.finished_at),
                           claimed_at=aware(t.claimed_at))
                  for _, t in sorted(latest.items())]
-        if views:
-            by_id = {v.id: v for v in views}
-            arows = (await conn.execute(
-                select(answers).where(answers.c.turn_id.in_(list(by_id))))).all()
-            for a in arows:
+        # Every attempt's answers in one query: the latest fill the views, and any attempt
+        # the voter was shown may have given its model away.
+        by_id = {v.id: v for v in views}
+        leaks: dict[str, str] = {}
+        arows = (await conn.execute(
+            select(answers).join(turns, turns.c.id == answers.c.turn_id)
+            .where(turns.c.battle_id == battle_id).order_by(answers.c.id))).all()
+        for a in arows:
+            if a.turn_id in by_id:
                 by_id[a.turn_id].answers[a.side] = dict(a._mapping)
+            if a.leak_term is not None:
+                leaks.setdefault(a.side, a.leak_term)
         vrow = (await conn.execute(select(votes).where(votes.c.battle_id == battle_id))).first()
         return BattleRecord(
             id=row.id, voter_key=row.voter_key, model_a=row.model_a, model_b=row.model_b,
             propensity=row.propensity, status=row.status, turn_count=row.turn_count,
             categories=list(row.categories or []), created_at=aware(row.created_at),
-            turns=views, vote=dict(vrow._mapping) if vrow else None)
+            turns=views, vote=dict(vrow._mapping) if vrow else None, leaks=leaks)
 
     async def add_turn(self, battle_id: str, *, expected_turns: int, prompt: str,
                        categories: Sequence[str]) -> None:
@@ -240,19 +247,6 @@ class Store:
                                          turns.c.claimed_at < cutoff))
                 .values(status="incomplete", finished_at=utcnow()))
             return res.rowcount
-
-    async def leak_terms(self, battle_id: str) -> dict[str, str]:
-        """Side → first leaked term, over every attempt the voter was shown."""
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(
-                select(answers.c.side, answers.c.leak_term)
-                .join(turns, turns.c.id == answers.c.turn_id)
-                .where(and_(turns.c.battle_id == battle_id, answers.c.leak_term.is_not(None)))
-                .order_by(answers.c.id))).all()
-        found: dict[str, str] = {}
-        for side, term in rows:
-            found.setdefault(side, term)
-        return found
 
     # --- votes -------------------------------------------------------------------------
 

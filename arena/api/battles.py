@@ -89,7 +89,6 @@ async def vote(battle_id: str, body: VoteIn, request: Request,
                svc: BattleService = Depends(service)) -> VoteResult:
     await rate_limit(request, "votes", voter)
     out = await svc.vote(battle_id, body.winner, voter_key=voter.key, ip_hash=ip_hash(request))
-    request.app.state.leaderboard.invalidate()
     return VoteResult(winner=body.winner, model_a=out.model_a, model_b=out.model_b,
                       counted=out.counted, excluded_reason=out.excluded_reason,
                       leak_side=out.leak_side, explanation=out.explanation)

@@ -168,8 +168,13 @@ class _Conn:
         return False
 
     async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
+        if self.writer.is_closing():
+            raise ConnectionResetError("the client hung up")
+        try:
+            self.writer.write(data)
+            await self.writer.drain()
+        except RuntimeError as exc:  # uvloop: "unable to perform operation on ... closed"
+            raise ConnectionResetError(str(exc)) from exc
 
 
 class FakeUpstream:

@@ -8,6 +8,8 @@ import contextlib
 import json
 import os
 import secrets
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +134,34 @@ class LiveServer:
         c = httpx.AsyncClient(base_url=self.base_url, timeout=20)
         self._clients.append(c)
         return c
+
+
+class ThreadServer:
+    """uvicorn serving one app on a free loopback port from a daemon thread, for
+    synchronous tests (the browser tests, the fuzzer)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
+                                                    log_level="warning", lifespan="on",
+                                                    proxy_headers=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.base_url = ""
+
+    def start(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the arena server did not start (see the log above)")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ stays fixed and a failure reproduces."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,27 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from arena.app import create_app
 from arena.settings import Settings
-from tests.conftest import LiveServer, fake, fake_roster
-
-
-class ThreadedServer:
-    """A LiveServer on an event loop of its own, for synchronous tests."""
-
-    def __init__(self, app) -> None:
-        self.live = LiveServer(app)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.live.__aenter__(), self.loop).result(30)
-        return self.live
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.live.__aexit__(None, None, None),
-                                         self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+from tests.conftest import ThreadServer, fake, fake_roster
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +24,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
                  battles_per_minute_voter=0, battles_per_minute_ip=0,
                  votes_per_minute_voter=0, votes_per_minute_ip=0)
     app = create_app(s, roster=fake_roster(fake("alpha-1"), fake("beta-2")))
-    with ThreadedServer(app) as server:
+    server = ThreadServer(app).start()
+    try:
         r = httpx.post(server.base_url + "/api/battles", json={"prompt": "seed"})
         yield server.base_url, {"arena_voter": r.cookies["arena_voter"]}
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,15 @@ event streams, and the tests read every body the page receives.)
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from arena.app import create_app
 from arena.settings import Settings, parse_roster
+from tests.conftest import ThreadServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,32 +32,6 @@ def model(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]
     """A roster entry for the scripted fake provider."""
     return {"name": name, "provider": "fake", "model": persona,
             "options": {"delay_s": 0.005, **options}}
-
-
-class ThreadServer:
-    """uvicorn serving one app on a free loopback port, from a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
-                                                    log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.base_url = ""
-
-    def start(self) -> ThreadServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the arena server did not start (see the log above)")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
 
 
 @pytest.fixture

@@ -62,8 +62,20 @@ def _current_sync(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Any fixed number: the key of the advisory lock that serialises migrations.
+_MIGRATION_LOCK = 0x6172656E61  # "arena"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate to ``revision``. Servers starting at once on one database take turns: the
+    first migrates, the others then find the schema current and do nothing."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        elif conn.dialect.name == "sqlite":
+            # Take the write lock first: two deferred transactions that both read, then
+            # both try to write, deadlock until the busy timeout.
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
         await conn.run_sync(_upgrade_sync, revision)
 
 

@@ -52,3 +52,19 @@ async def test_downgrade_and_upgrade_again(db_url, settings):
         assert await current_revision(engine) == "0003"
     finally:
         await engine.dispose()
+
+
+async def test_concurrent_upgrades_take_turns(db_url, settings):
+    """Two servers starting at once on a fresh database: both succeed, no deadlock."""
+    import asyncio
+    import os
+
+    if os.environ.get(TEST_DB_ENV):
+        await reset_database(settings)
+    engines = [make_engine(normalize_database_url(db_url)) for _ in range(3)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(upgrade(e) for e in engines)), 60)
+        assert {await current_revision(e) for e in engines} == {"0003"}
+    finally:
+        for e in engines:
+            await e.dispose()

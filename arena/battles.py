@@ -97,6 +97,20 @@ class VoteOutcome:
     explanation: str | None
 
 
+def coalesce(events: list[Event]) -> list[Event]:
+    """Merge runs of deltas of one side into one event. Only what has already queued up is
+    merged — a reader that keeps up still gets every delta the moment it arrives — so
+    under load there are fewer, larger events to encode and send."""
+    out: list[Event] = []
+    for name, data in events:
+        if (name == "delta" and out and out[-1][0] == "delta"
+                and out[-1][1]["side"] == data["side"]):
+            out[-1] = ("delta", {"side": data["side"], "text": out[-1][1]["text"] + data["text"]})
+        else:
+            out.append((name, data))
+    return out
+
+
 class TurnRun:
     """Runs one turn for both sides concurrently and fans its events out."""
 
@@ -122,9 +136,12 @@ class TurnRun:
         self.subscribers.add(q)
         try:
             while True:
-                ev = await q.get()
-                yield ev
-                if ev[0] == "end":
+                batch = [await q.get()]
+                while not q.empty():
+                    batch.append(q.get_nowait())
+                for ev in coalesce(batch):
+                    yield ev
+                if batch[-1][0] == "end":
                     return
         finally:
             self.subscribers.discard(q)

@@ -296,3 +296,17 @@ def test_pairing_never_pits_a_model_against_itself_and_follows_weights():
     # x is in 1/2 + ... of pairs; it lands on side A about half the time it plays.
     plays_x = sum(c for k, c in counts.items() if "x" in k)
     assert abs(sides["x"] / plays_x - 0.5) < 0.03
+
+
+def test_coalesce_merges_only_adjacent_deltas_of_one_side():
+    from arena.battles import coalesce
+
+    events = [("delta", {"side": "a", "text": "He"}), ("delta", {"side": "a", "text": "llo"}),
+              ("delta", {"side": "b", "text": "Hi"}), ("delta", {"side": "a", "text": "!"}),
+              ("done", {"side": "a"}), ("delta", {"side": "b", "text": " there"}),
+              ("delta", {"side": "b", "text": "."}), ("end", {})]
+    assert coalesce(events) == [
+        ("delta", {"side": "a", "text": "Hello"}), ("delta", {"side": "b", "text": "Hi"}),
+        ("delta", {"side": "a", "text": "!"}), ("done", {"side": "a"}),
+        ("delta", {"side": "b", "text": " there."}), ("end", {})]
+    assert coalesce([]) == []

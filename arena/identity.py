@@ -44,9 +44,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from arena import identity_terms as table
+from arena.identity_terms import Kind
 from arena.settings import ModelConfig
 
-Kind = Literal["name", "family", "maker", "alias"]
 Rule = Literal["self_reference", "mention"]
 
 
@@ -61,179 +62,6 @@ class Leak:
     answer_index: int = 0
 
 
-@dataclass(frozen=True)
-class _Term:
-    label: str  # canonical spelling, what terms_for() reports
-    kind: Kind
-    level: int  # _STRONG, _NAMED or _WEAK
-    pattern: str  # regex body without boundaries
-    case_sensitive: bool = False
-    needles: tuple[str, ...] = ()  # lower-case substrings, one of which any match contains
-
-
-@dataclass(frozen=True)
-class _Family:
-    key: str
-    detect: tuple[str, ...]  # name/model-id tokens that mean "this family"
-    terms: tuple[_Term, ...]
-
-
-# A product name that counts wherever the model writes it unprompted (ChatGPT, 通义千问).
-_STRONG = 2
-# A model or maker name that is never an ordinary word but is also what everyone discusses
-# (GPT-3, Llama 2, Mixtral, OpenAI): it sets the topic of a prompt and marks a comparison,
-# and counts in a self-reference, or for a maker when the user asked who the model is.
-_NAMED = 1
-# An ordinary word too (Claude, Gemini, Yi, Google): self-reference only.
-_WEAK = 0
-
-
-def _term(level: int, label: str, kind: Kind, pat: str | None, cs: bool,
-          needles: tuple[str, ...]) -> _Term:
-    return _Term(label, kind, level, pat or re.escape(label), cs, needles or (label.lower(),))
-
-
-def _s(label: str, kind: Kind = "family", pat: str | None = None, cs: bool = False,
-       needles: tuple[str, ...] = ()) -> _Term:
-    return _term(_STRONG, label, kind, pat, cs, needles)
-
-
-def _n(label: str, kind: Kind = "family", pat: str | None = None, cs: bool = False,
-       needles: tuple[str, ...] = ()) -> _Term:
-    return _term(_NAMED, label, kind, pat, cs, needles)
-
-
-def _w(label: str, kind: Kind = "family", pat: str | None = None, cs: bool = False,
-       needles: tuple[str, ...] = ()) -> _Term:
-    return _term(_WEAK, label, kind, pat, cs, needles)
-
-
-# The built-in table. The level of each term is a precision decision; see the module doc.
-# Makers that everybody mentions for other reasons (search, shopping, social media) are weak.
-_FAMILIES: tuple[_Family, ...] = (
-    _Family("openai", ("gpt", "chatgpt", "o1", "o3", "o4", "davinci", "openai"), (
-        _s("ChatGPT"), _s("チャットGPT"), _s("챗GPT"), _s("شات جي بي تي"),
-        _n("GPT-4", pat=r"gpt[\s\-]?[345](?:\.\d+)?(?:[\s\-]?(?:o|turbo|mini|omni|preview))*",
-           needles=("gpt",)),
-        _n("o1-mini", pat=r"o[134][\s\-](?:mini|preview|pro)", needles=("o1", "o3", "o4")),
-        _w("GPT", cs=True),  # also the GUID partition table
-        _n("OpenAI", "maker", r"OpenAI|Open\s?AI|OPENAI|openai|Openai", cs=True,
-           needles=("openai", "open ai")),
-        _n("オープンAI", "maker"), _n("오픈AI", "maker"),
-        _n("أوبن إيه آي", "maker"),
-    )),
-    _Family("anthropic", ("claude", "anthropic"), (
-        _w("Claude"), _w("クロード"), _w("클로드"), _w("Клод"), _w("كلود"), _w("克劳德"),
-        _n("Claude 3", pat=r"claude(?:[\s\-]?(?:\d(?:\.\d+)?|instant|opus|sonnet|haiku|v\d)"
-                           r"|\.ai|\s+ai)", needles=("claude",)),
-        # "the anthropic principle" is physics; the company is always capitalised
-        _n("Anthropic", "maker", r"(?:Anthropic|ANTHROPIC)(?!\s+(?:principles?|reasoning|bias|"
-                                 r"arguments?|selection|explanations?|shadow))", cs=True),
-        _n("アンソロピック", "maker"), _n("アントロピック", "maker"), _n("앤트로픽", "maker"),
-        _n("أنثروبيك", "maker"),
-    )),
-    _Family("google", ("gemini", "palm", "bison", "gemma", "bard", "google", "lamda"), (
-        _w("Gemini"), _w("ジェミニ"), _w("제미나이"),
-        _n("Gemini 1.5", pat=r"gemini[\s\-]?(?:\d(?:\.\d+)?|pro|ultra|nano|flash|advanced|exp)",
-           needles=("gemini",)),
-        _w("Bard"), _n("Google Bard", pat=r"google\s+bard", needles=("bard",)),
-        _w("PaLM", cs=True), _n("PaLM 2", pat=r"palm[\s\-]?2|palm-e", needles=("palm",)),
-        _n("LaMDA", cs=True), _w("Gemma"), _n("Gemma 2", pat=r"gemma[\s\-]?\d", needles=("gemma",)),
-        _w("Google", "maker"), _w("谷歌", "maker"), _w("グーグル", "maker"), _w("구글", "maker"),
-        _w("Гугл", "maker"), _w("جوجل", "maker"),
-        _w("Google AI", "maker", r"google\s+ai", needles=("google",)),
-        _n("DeepMind", "maker"),
-    )),
-    _Family("meta", ("llama", "meta", "codellama"), (
-        _w("Llama"), _n("LLaMA", pat=r"LLaMA|LLaMa", cs=True),
-        _n("Llama 3", pat=r"llama[\s\-]?\d(?:\.\d+)?|code\s?llama|llama\s?guard",
-           needles=("llama",)),
-        _w("Meta", "maker"), _n("Meta AI", "maker", r"meta\s+ai", needles=("meta",)),
-        _w("Facebook", "maker"),
-    )),
-    _Family("mistral", ("mistral", "mixtral", "codestral", "ministral", "pixtral", "magistral"), (
-        _w("Mistral"), _s("Le Chat", cs=True),
-        _n("Mistral Large", pat=r"mistral[\s\-]?(?:\d+b|large|medium|small|tiny|nemo|saba)",
-           needles=("mistral",)),
-        _n("Mixtral"), _n("Codestral"), _n("Ministral"), _n("Pixtral"), _n("Magistral"),
-        _n("Mistral AI", "maker", r"mistral[\s\-]?ai", needles=("mistral",)),
-    )),
-    _Family("qwen", ("qwen", "qwq", "tongyi"), (
-        _s("Qwen"), _n("QwQ"), _s("通义千问"), _s("通義千問"), _s("通义"), _s("通義"), _w("千问"),
-        _s("Tongyi Qianwen", pat=r"tongyi(?:\s?qianwen)?", needles=("tongyi",)),
-        _w("Alibaba", "maker"), _w("Alibaba Cloud", "maker", r"alibaba\s+cloud"),
-        _w("阿里巴巴", "maker"), _w("阿里云", "maker"), _w("阿里", "maker"),
-        _w("アリババ", "maker"), _w("알리바바", "maker"), _n("通义实验室", "maker"),
-    )),
-    _Family("baidu", ("ernie", "wenxin"), (
-        _w("ERNIE"), _s("ERNIE Bot", pat=r"ernie[\s\-]?bot", needles=("ernie",)),
-        _n("ERNIE 4.0", pat=r"ernie[\s\-]?(?:\d(?:\.\d+)?|speed|lite|turbo)", needles=("ernie",)),
-        _s("文心一言"), _s("文心大模型"), _w("文心"),
-        _s("Wenxin Yiyan", pat=r"wenxin(?:\s?yiyan)?", needles=("wenxin",)),
-        _w("Baidu", "maker"), _w("百度", "maker"),
-    )),
-    _Family("bytedance", ("doubao", "skylark"), (
-        _s("Doubao"), _w("豆包"), _s("豆包大模型"), _w("Skylark"), _w("云雀"),
-        _w("ByteDance", "maker"), _w("字节跳动", "maker"), _w("字节", "maker"),
-        _w("火山引擎", "maker"),
-    )),
-    _Family("zhipu", ("glm", "chatglm", "zhipu", "codegeex"), (
-        _s("ChatGLM"), _w("GLM"), _n("GLM-4", pat=r"glm[\s\-]?\d", needles=("glm",)),
-        _s("智谱清言"), _w("清言"), _n("CodeGeeX"), _n("Zhipu", "maker"), _n("智谱", "maker"),
-    )),
-    _Family("moonshot", ("moonshot", "kimi"), (
-        _w("Kimi"), _s("Kimi Chat", pat=r"kimi\s?(?:chat|ai|k\d(?:\.\d)?)", needles=("kimi",)),
-        _w("Moonshot", "maker"),
-        _n("Moonshot AI", "maker", r"moonshot\s?ai", needles=("moonshot",)),
-        _w("月之暗面", "maker"), _n("月之暗面科技", "maker"), _n("月之暗面公司", "maker"),
-    )),
-    _Family("deepseek", ("deepseek",), (
-        _s("DeepSeek"), _n("深度求索", "maker"),
-    )),
-    _Family("01ai", ("yi",), (
-        _w("Yi"), _n("Yi-Large", pat=r"yi[\s\-](?:\d+(?:\.\d+)?b?|large|lightning|medium|vision)",
-                      needles=("yi",)),
-        _n("01.AI", "maker", r"01[.\-]?ai", needles=("01",)), _n("零一万物", "maker"),
-        _n("Lingyiwanwu", "maker"),
-    )),
-    _Family("microsoft", ("phi", "orca", "wizardlm"), (
-        _w("Phi"), _n("Phi-3", pat=r"phi[\s\-]?\d(?:\.\d+)?", needles=("phi",)), _w("Orca"),
-        _n("Orca 2", pat=r"orca[\s\-]?2", needles=("orca",)), _n("WizardLM"), _w("Copilot"),
-        _w("Microsoft", "maker"), _w("微软", "maker"),
-    )),
-    _Family("xai", ("grok", "xai"), (
-        _w("Grok"), _n("Grok-2", pat=r"grok[\s\-]?\d(?:\.\d+)?", needles=("grok",)),
-        _n("xAI", "maker", cs=True),
-    )),
-    _Family("amazon", ("nova", "titan", "amazon"), (
-        _w("Nova"), _w("Titan"), _n("Amazon Nova", pat=r"amazon\s+(?:nova|titan)",
-                                     needles=("amazon",)),
-        _w("Amazon", "maker"), _w("AWS", "maker", cs=True),
-    )),
-    _Family("cohere", ("command", "cohere", "aya"), (
-        _n("Command R", pat=r"command[\s\-]?r(?:\+|\s?plus)?", needles=("command",)), _w("Aya"),
-        _w("Cohere", "maker", cs=True),
-        _n("Cohere For AI", "maker", r"cohere\s+for\s+ai", needles=("cohere",)),
-    )),
-    _Family("tencent", ("hunyuan",), (
-        _s("Hunyuan"), _w("混元"), _s("腾讯混元"), _w("Tencent", "maker"), _w("腾讯", "maker"),
-    )),
-    _Family("iflytek", ("spark", "sparkdesk"), (
-        _s("讯飞星火"), _w("星火"), _s("SparkDesk"), _n("iFlytek", "maker"),
-        _n("科大讯飞", "maker"),
-    )),
-    _Family("baichuan", ("baichuan",), (
-        _s("Baichuan"), _w("百川"), _n("百川智能", "maker"),
-    )),
-    _Family("minimax", ("abab", "minimax"), (
-        _w("MiniMax"), _w("abab"), _n("MiniMax AI", "maker", r"minimax\s+ai", needles=("minimax",)),
-    )),
-    _Family("lmsys", ("vicuna", "fastchat"), (
-        _w("Vicuna"), _n("Vicuna-13B", pat=r"vicuna[\s\-]?\d", needles=("vicuna",)),
-        _n("LMSYS", "maker"),
-    )),
-)
-
 # Capitalised words that, after a weak term, keep it a model name ("Claude Instant",
 # "Gemini Advanced"); any other capitalised follower makes it a person or a thing.
 _TIERS = (r"(?:AI|KI|IA|ИИ|Instant|Opus|Sonnet|Haiku|Pro|Ultra|Nano|Flash|Advanced|Large|"
@@ -244,7 +72,7 @@ _LATIN = "A-Za-z\u00c0-\u024f"
 _CYRILLIC = "\u0400-\u04ff"
 
 
-def _bounded(term: _Term) -> str:
+def _bounded(term: table.Term) -> str:
     """The term's regex with whole-word boundaries (and, for weak terms, the exclusions)."""
     body = term.pattern if not term.case_sensitive else f"(?-i:{term.pattern})"
     first, last = term.label[0], term.label[-1]
@@ -253,7 +81,7 @@ def _bounded(term: _Term) -> str:
     # boundary; a Latin term next to Han or Hangul ("我是Claude", "Claude입니다") still matches.
     if re.match(f"[{_LATIN}0-9]", first):
         left = f"(?<![{_LATIN}0-9])"
-        if term.level == _WEAK:
+        if term.level == table.WEAK:
             left += f"(?<![{_LATIN}][\\-'’])"  # Jean-Claude
     elif re.match(f"[{_CYRILLIC}]", first):
         left = f"(?<![{_CYRILLIC}])"
@@ -263,7 +91,7 @@ def _bounded(term: _Term) -> str:
         right = f"(?![{_LATIN}0-9])"
     elif re.match(f"[{_CYRILLIC}]", last):
         right = f"(?![{_CYRILLIC}])"
-    if term.level == _WEAK:
+    if term.level == table.WEAK:
         # case-sensitive on purpose: the whole pattern is compiled with IGNORECASE
         right += (f"(?-i:(?!\\s+(?!{_TIERS})[{_UPPER}][a-zà-ÿа-яё])(?![\\-‐][{_UPPER}]))"
                   "(?!\\s*[·・•])")
@@ -406,7 +234,7 @@ _GENERIC_PROVIDERS = frozenset({"openai", "fake", "openai-compatible", "openrout
                                 "ollama", "llama.cpp", "litellm"})
 
 
-def _name_terms(name: str, kind: Kind) -> list[_Term]:
+def _name_terms(name: str, kind: Kind) -> list[table.Term]:
     """Terms for a roster name or upstream model id: the whole thing and its short form."""
     base = name.rsplit("/", 1)[-1]
     chunks = [c for c in re.split(r"[\s\-_./:@]+", base) if c]
@@ -423,8 +251,8 @@ def _name_terms(name: str, kind: Kind) -> list[_Term]:
         label = "-".join(form)
         pattern = r"[\s\-_./]*".join(re.escape(c) for c in form)
         # one plain word ("claude", "ava") may be an ordinary word: self-reference only
-        level = _STRONG if len(form) > 1 or any(ch.isdigit() for ch in label) else _WEAK
-        terms.append(_Term(label, kind, level, pattern, needles=(form[0].lower(),)))
+        level = table.STRONG if len(form) > 1 or any(ch.isdigit() for ch in label) else table.WEAK
+        terms.append(table.Term(label, kind, level, pattern, needles=(form[0].lower(),)))
     return terms
 
 
@@ -432,7 +260,7 @@ def _tokens(text: str) -> list[str]:
     return [t for t in re.split(r"[\s\-_./:@]+", text.lower()) if t]
 
 
-def _families_of(model: ModelConfig) -> list[_Family]:
+def _families_of(model: ModelConfig) -> list[table.Family]:
     tokens = _tokens(model.name) + _tokens(model.upstream_model)
     if model.provider.lower() not in _GENERIC_PROVIDERS:
         tokens += _tokens(model.provider)
@@ -441,10 +269,10 @@ def _families_of(model: ModelConfig) -> list[_Family]:
         return any(t == prefix or (t.startswith(prefix) and t[len(prefix)].isdigit())
                    for t in tokens)
 
-    return [f for f in _FAMILIES if f.key in tokens or any(hit(p) for p in f.detect)]
+    return [f for f in table.FAMILIES if f.key in tokens or any(hit(p) for p in f.detect)]
 
 
-def _union(terms: Sequence[_Term]) -> str:
+def _union(terms: Sequence[table.Term]) -> str:
     """One alternation, a named group per term (``t<index>``) to tell which one matched."""
     parts = [f"(?P<t{i}>{_bounded(t)})" for i, t in enumerate(terms)]
     return "|".join(parts) if parts else r"(?!x)x"
@@ -454,12 +282,12 @@ def _union(terms: Sequence[_Term]) -> str:
 class _Vocabulary:
     """A set of terms, compiled: which one matched, and a cheap test that none can."""
 
-    terms: tuple[_Term, ...]
+    terms: tuple[table.Term, ...]
     regex: re.Pattern[str]
     needles: tuple[str, ...]
 
     @classmethod
-    def of(cls, terms: Iterable[_Term]) -> _Vocabulary:
+    def of(cls, terms: Iterable[table.Term]) -> _Vocabulary:
         # own-name terms first, then longest first, so "Mistral AI" beats "Mistral"
         ordered = tuple(sorted(terms, key=lambda t: (t.kind != "name", -len(t.pattern))))
         needles = tuple(sorted({n for t in ordered for n in t.needles}))
@@ -479,7 +307,7 @@ class _Vocabulary:
 @dataclass(frozen=True)
 class _Hit:
     match: re.Match[str]
-    term: _Term
+    term: table.Term
 
 
 @dataclass(frozen=True)
@@ -510,10 +338,10 @@ class _Model:
     families: frozenset[str]
 
 
-def _own_terms(model: ModelConfig, families: list[_Family]) -> list[_Term]:
-    terms: dict[str, _Term] = {}
+def _own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Term]:
+    terms: dict[str, table.Term] = {}
 
-    def add(t: _Term) -> None:
+    def add(t: table.Term) -> None:
         # the same text may come from the name and the table; keep the stronger reading
         old = terms.get(t.pattern.lower())
         if old is None or t.level > old.level:
@@ -524,12 +352,12 @@ def _own_terms(model: ModelConfig, families: list[_Family]) -> list[_Term]:
     for fam in families:
         for t in fam.terms:
             add(t)
-    weak = {t.label.casefold() for f in _FAMILIES for t in f.terms if t.level == _WEAK}
+    weak = {t.label.casefold() for f in table.FAMILIES for t in f.terms if t.level == table.WEAK}
     for alias in (a.strip() for a in model.aliases):
         if alias:
             # the operator says this word reveals the model, unless it is a known homonym
-            level = _WEAK if alias.casefold() in weak else _STRONG
-            add(_Term(alias, "alias", level, re.escape(alias), needles=(alias.lower(),)))
+            level = table.WEAK if alias.casefold() in weak else table.STRONG
+            add(table.Term(alias, "alias", level, re.escape(alias), needles=(alias.lower(),)))
     return list(terms.values())
 
 
@@ -561,8 +389,8 @@ class IdentityChecker:
                                           frozenset(f.key for f in fams))
         # every known term, tagged with its family or roster model, for "someone else" tests
         self._owner: dict[int, str] = {}
-        everything: list[_Term] = []
-        for fam in _FAMILIES:
+        everything: list[table.Term] = []
+        for fam in table.FAMILIES:
             for t in fam.terms:
                 self._owner[id(t)] = fam.key
                 everything.append(t)
@@ -589,7 +417,7 @@ class IdentityChecker:
                     return Leak(m.group(), hit.term.kind,
                                 _excerpt(text, max(lo, m.start() - 60), m.end()),
                                 "self_reference", i)
-                if hit.term.level >= _NAMED:
+                if hit.term.level >= table.NAMED:
                     candidates.append((i, text, hit))
         if not candidates:
             return None
@@ -601,16 +429,16 @@ class IdentityChecker:
         written = {h.term.label for h in model.own.find(prompt)}
         asks_identity = bool(_IDENTITY_QUESTION.search(prompt))
         about_ai = bool(written or _AI_TOPIC.search(prompt)
-                        or self._others(name, model, prompt, 0, len(prompt), _NAMED))
+                        or self._others(name, model, prompt, 0, len(prompt), table.NAMED))
         if about_ai and not asks_identity:
             return None
         for i, text, hit in candidates:
             term, m = hit.term, hit.match
             if term.label in written:
                 continue
-            if not (term.level == _STRONG or (term.kind == "maker" and asks_identity)):
+            if not (term.level == table.STRONG or (term.kind == "maker" and asks_identity)):
                 continue
-            if self._others(name, model, text, *_passage(text, m.start(), m.end()), _WEAK):
+            if self._others(name, model, text, *_passage(text, m.start(), m.end()), table.WEAK):
                 continue  # a comparison, or a list of several makers' models
             return Leak(m.group(), term.kind, _excerpt(text, m.start(), m.end()), "mention", i)
         return None

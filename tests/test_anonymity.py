@@ -8,6 +8,7 @@ providers' names, including when an upstream fails with an error that names itse
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
@@ -157,3 +158,42 @@ async def test_disconnect_closes_the_upstream_calls(serve, upstream):
             break
         view = (await c.get(f"/api/battles/{bid}")).json()
     assert view["turns"][0]["status"] == "incomplete"
+
+
+async def test_api_keys_never_leave_the_server(serve, upstream, monkeypatch, caplog,
+                                               tmp_path, settings):
+    """A refused key and a working one: neither appears in any response, the log, or an
+    export."""
+    import logging
+
+    from arena.cli import main as arena_main
+
+    secret_ok, secret_bad = "sk-test-OK-0123456789abcdef", "sk-test-BAD-fedcba9876543210"
+    monkeypatch.setenv("GOOD_KEY", secret_ok)
+    monkeypatch.setenv("BAD_KEY", secret_bad)
+    upstream.api_key = secret_ok  # the upstream accepts only the good key
+    roster = parse_roster({"models": [
+        {"name": "wombat-7b", "provider": "openai", "model": "gpt-4o-mini-2024",
+         "base_url": upstream.openai_base_url, "api_key_env": "GOOD_KEY"},
+        {"name": "quokka-13b", "provider": "anthropic", "model": "claude-3-haiku-x",
+         "base_url": upstream.base_url, "api_key_env": "BAD_KEY"},
+    ]})
+    caplog.set_level(logging.DEBUG)
+    server = await serve(roster=roster)
+    c, rec = server.client(), Recorder()
+    bid = (await call(c, rec, "POST", "/api/battles", json={"prompt": "hi"})).json()["id"]
+    events = await stream(c, rec, bid)
+    assert sorted(n for n, _ in events if n in ("done", "error")) == ["done", "error"]
+    sent = " ".join(str(q.headers) for q in upstream.requests)
+    assert secret_ok in sent and secret_bad in sent  # the keys really were sent upstream
+    await call(c, rec, "GET", f"/api/battles/{bid}")
+    await call(c, rec, "POST", f"/api/battles/{bid}/vote", json={"winner": "a"})
+    ok = (await call(c, rec, "POST", "/api/battles", json={"prompt": "again"})).json()["id"]
+    await stream(c, rec, ok)
+    monkeypatch.setenv("ARENA_DATABASE_URL", settings.database_url)
+    out = tmp_path / "export.jsonl"
+    assert await asyncio.to_thread(arena_main, ["export", str(out), "--all"]) == 0
+    everything = "\n".join(rec.seen) + caplog.text + out.read_text()
+    assert "upstream" in caplog.text or "quokka" in caplog.text  # the failure was logged
+    for secret in (secret_ok, secret_bad, secret_ok[-12:], secret_bad[-12:]):
+        assert secret not in everything

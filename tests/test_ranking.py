@@ -512,3 +512,15 @@ def test_bootstrap_in_chunks_matches_one_batch(monkeypatch):
     for one, two in zip(whole["models"], chunked["models"], strict=True):
         assert one["ci_low"] == pytest.approx(two["ci_low"], abs=0.02)
         assert one["ci_high"] == pytest.approx(two["ci_high"], abs=0.02)
+
+
+def test_a_perfect_record_is_flagged_as_uncertain():
+    from arena.ranking import Battles, compute_leaderboard
+
+    rows = [{"model_a": a, "model_b": b, "winner": w} for a, b, w in
+            [("x", "y", "model_a"), ("y", "z", "tie"), ("z", "x", "model_b"),
+             ("y", "x", "model_a"), ("z", "y", "model_a")] * 3]
+    rows += [{"model_a": "star", "model_b": m, "winner": "model_a"} for m in "xyz" * 2]
+    board = compute_leaderboard(Battles.from_records(rows), min_votes=1, bootstrap_rounds=20)
+    assert any(w.startswith("star won all 6 of its votes") for w in board["warnings"])
+    assert not any(w.startswith(("x ", "y ", "z ")) for w in board["warnings"])

@@ -42,6 +42,7 @@ as half a win, like the ratings.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -155,6 +156,7 @@ def compute_leaderboard(
             # Positive = the model climbs once style is held equal.
             row["rank_change"] = int(change[k] - rank_of[k])
         board["models"].append(row)
+    _warn_perfect_records(data.models, stats, main[listed], warnings)
     board["unlisted"] = unlisted(data.models, stats["votes"], groups, listed, min_votes)
     if len(groups) > 1:
         board["components"] = [[data.models[int(x)] for x in g] for g in groups]
@@ -265,6 +267,19 @@ def parse_anchor(text: str) -> tuple[str, float]:
 
 
 # --- per-model counts and the comparison graph -------------------------------------------
+
+
+def _warn_perfect_records(models: Sequence[str], stats: dict[str, IntArray],
+                          listed: IntArray, warnings: list[str]) -> None:
+    """A model that won (or lost) every vote, with no tie, has no finite maximum-likelihood
+    rating: only the ridge prior holds it, and no resampling can show how unsure it is."""
+    for k in listed.tolist():
+        votes, wins, losses = (int(stats[x][k]) for x in ("votes", "wins", "losses"))
+        if votes and (wins == votes or losses == votes):
+            what = "won" if wins == votes else "lost"
+            warnings.append(
+                f"{models[k]} {what} all {votes} of its votes: its rating is held finite only "
+                "by the prior and its interval understates the uncertainty")
 
 
 def _model_stats(counts: FloatArray) -> dict[str, IntArray]:

@@ -62,6 +62,21 @@ class Pair:
     propensity: float  # probability of drawing this unordered pair
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def clean_model_text(text: str) -> str:
+    """What an upstream sent, storable on every database: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text if _encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
+
+
 class Pairing:
     """Weighted pair choice: first model ∝ weight, second ∝ weight among the rest, sides
     shuffled. ``propensity`` is the exact probability of the unordered pair, which the
@@ -199,11 +214,12 @@ class TurnRun:
                 async with contextlib.aclosing(provider.stream(request)) as stream:
                     async for ev in stream:
                         if isinstance(ev, Delta):
-                            if ev.text:
+                            text = clean_model_text(ev.text)
+                            if text:
                                 if first is None:
                                     first = time.perf_counter() - started
-                                chunks.append(ev.text)
-                                self.publish("delta", {"side": side, "text": ev.text})
+                                chunks.append(text)
+                                self.publish("delta", {"side": side, "text": text})
                         elif isinstance(ev, Finished):
                             finished = ev
         except ProviderError as exc:
@@ -266,6 +282,12 @@ class BattleService:
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
             raise BadRequest("the prompt is empty; type a question first", code="empty_prompt")
+        if "\x00" in prompt or not _encodable(prompt):
+            # PostgreSQL text cannot hold NUL, and a lone surrogate is not UTF-8: refuse
+            # both the same way on every database.
+            raise BadRequest("the prompt contains characters that are not text (NUL or a "
+                             "lone surrogate); remove them and send it again",
+                             code="invalid_prompt")
         if len(prompt) > self.settings.max_prompt_chars:
             raise BadRequest(f"the prompt is {len(prompt)} characters; the limit is "
                              f"{self.settings.max_prompt_chars}", code="prompt_too_long")

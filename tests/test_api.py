@@ -310,3 +310,27 @@ def test_coalesce_merges_only_adjacent_deltas_of_one_side():
         ("delta", {"side": "a", "text": "!"}), ("done", {"side": "a"}),
         ("delta", {"side": "b", "text": " there."}), ("end", {})]
     assert coalesce([]) == []
+
+
+async def test_prompts_that_are_not_text_are_refused_on_every_database(serve):
+    server = await serve(roster=ROSTER)
+    c = server.client()
+    for bad, expected in [(b'{"prompt": "nul \\u0000 inside"}', (400, "invalid_prompt")),
+                          (b'{"prompt": "lone \\ud800 surrogate"}', (422, "invalid_request"))]:
+        r = await c.post("/api/battles", content=bad,
+                         headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()["error"]["code"]) == expected, r.text
+
+
+async def test_model_output_with_nul_is_stored_without_it(serve):
+    roster = fake_roster(fake("alpha-1", script="zero\x00byte and \ud800 half"),
+                         fake("beta-2"))
+    server = await serve(roster=roster)
+    c = server.client()
+    b = await start(c)
+    events = await run_turn(c, b["id"])
+    assert events[-1][1]["votable"] is True
+    view = (await c.get(f"/api/battles/{b['id']}")).json()
+    side = "a" if "zero" in view["turns"][0]["a"]["text"] else "b"
+    assert view["turns"][0][side]["text"].startswith("zerobyte and ")
+    assert "\x00" not in view["turns"][0][side]["text"]

@@ -4,6 +4,7 @@ stays fixed and a failure reproduces."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +15,21 @@ from hypothesis import HealthCheck, given, settings
 
 from arena.app import create_app
 from arena.settings import Settings
-from tests.conftest import ThreadServer, fake, fake_roster
+from tests.conftest import Postgres, ThreadServer, fake, fake_roster, reset_database
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def live(tmp_path_factory: pytest.TempPathFactory,
+         postgres: Postgres) -> Iterator[tuple[str, dict[str, str]]]:
+    if postgres.problem:
+        pytest.skip(postgres.problem)
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    s = Settings(database_url=f"sqlite:///{tmp / 'arena.db'}", bootstrap_rounds=10,
+    url = postgres.url or f"sqlite:///{tmp / 'arena.db'}"
+    s = Settings(database_url=url, bootstrap_rounds=10,
                  battles_per_minute_voter=0, battles_per_minute_ip=0,
                  votes_per_minute_voter=0, votes_per_minute_ip=0)
+    if postgres.url:
+        asyncio.run(reset_database(s))
     app = create_app(s, roster=fake_roster(fake("alpha-1"), fake("beta-2")))
     server = ThreadServer(app).start()
     try:
@@ -42,6 +49,7 @@ def operations(schema) -> list:
     return [r.ok() for r in schema.get_all_operations()]
 
 
+@pytest.mark.db  # runs again in the PostgreSQL pass
 def test_no_server_errors_and_one_error_shape(api_schema, live):
     base_url, cookies = live
     ops = operations(api_schema)

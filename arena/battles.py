@@ -15,6 +15,7 @@ import contextlib
 import logging
 import math
 import random
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -34,6 +35,7 @@ from arena.store import AnswerRecord, BattleRecord, Store, TurnView, VoteRecord,
 log = logging.getLogger("arena.battles")
 
 WINNERS = ("a", "b", "tie", "both_bad")
+_BATTLE_ID = re.compile(r"[0-9a-f]{32}\Z")
 SIDES = ("a", "b")
 Event = tuple[str, dict[str, Any]]
 
@@ -300,7 +302,9 @@ class BattleService:
         return sorted(set(detect_categories(list(prompts), turns=len(prompts))) | tags)
 
     async def _owned(self, battle_id: str, voter_key: str) -> BattleRecord:
-        battle = await self.store.get_battle(battle_id) if len(battle_id) <= 64 else None
+        # Ids are 32 hex digits; anything else is not looked up at all (a NUL would even
+        # be an error in PostgreSQL rather than a miss).
+        battle = await self.store.get_battle(battle_id) if _BATTLE_ID.match(battle_id) else None
         if battle is None:
             raise NotFound("no such battle; start a new one", code="battle_not_found")
         if not secrets.compare_digest(battle.voter_key, voter_key):

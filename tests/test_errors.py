@@ -74,3 +74,18 @@ async def test_unexpected_errors_are_500_in_the_shape_without_a_trace(serve, mon
     r = await c.post("/api/battles", json={"prompt": "hi"})
     assert_shape(r, 500, "internal_error")
     assert "secret internal detail" not in r.text
+
+
+async def test_ids_and_parameters_that_are_not_text_are_clean_misses(serve):
+    """A NUL in a path or a query is an error in PostgreSQL, not a miss: it must never
+    reach the database (this was a 500 on PostgreSQL)."""
+    server = await serve(roster=ROSTER)
+    c = server.client()
+    await c.post("/api/battles", json={"prompt": "hello"})
+    for r in [await c.get("/api/battles/%00"), await c.get("/api/battles/a%00b/stream"),
+              await c.post("/api/battles/%00/vote", json={"winner": "a"}),
+              await c.post("/api/battles/%00/turns", json={"prompt": "x"}),
+              await c.get("/api/battles/" + "A" * 32)]:
+        assert_shape(r, 404, "battle_not_found")
+    r = await c.get("/api/leaderboard?category=%00")
+    assert r.status_code == 200 and r.json()["models"] == []

@@ -317,11 +317,10 @@ class BattleService:
         prompt = await self._check_prompt(prompt)
         pair = self.pairing.pick()
         battle_id = secrets.token_hex(16)
-        await self.store.create_battle(
+        return await self.store.create_battle(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=pair.model_a,
             model_b=pair.model_b, propensity=pair.propensity, prompt=prompt,
             categories=self._categories(pair.model_a, pair.model_b, [prompt]))
-        return await self.view(battle_id, voter_key)
 
     async def view(self, battle_id: str, voter_key: str) -> BattleRecord:
         return await self._owned(battle_id, voter_key)

@@ -126,16 +126,23 @@ class Store:
 
     async def create_battle(self, *, battle_id: str, voter_key: str, ip_hash: str | None,
                             model_a: str, model_b: str, propensity: float, prompt: str,
-                            categories: Sequence[str]) -> None:
+                            categories: Sequence[str]) -> BattleRecord:
+        """Insert the battle and its first turn; return it as ``get_battle`` would."""
         now = utcnow()
         async with self.engine.begin() as conn:
             await conn.execute(battles.insert().values(
                 id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=model_a,
                 model_b=model_b, propensity=propensity, status="active", turn_count=1,
                 categories=list(categories), created_at=now, updated_at=now))
-            await conn.execute(turns.insert().values(
+            turn_id = (await conn.execute(turns.insert().values(
                 battle_id=battle_id, idx=0, attempt=0, prompt=prompt, status="pending",
-                created_at=now))
+                created_at=now).returning(turns.c.id))).scalar_one()
+        first = TurnView(id=turn_id, idx=0, attempt=0, prompt=prompt, status="pending",
+                         finished_at=None)
+        return BattleRecord(id=battle_id, voter_key=voter_key, model_a=model_a,
+                            model_b=model_b, propensity=propensity, status="active",
+                            turn_count=1, categories=list(categories), created_at=now,
+                            turns=[first], vote=None)
 
     async def get_battle(self, battle_id: str) -> BattleRecord | None:
         async with self.engine.connect() as conn:

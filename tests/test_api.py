@@ -26,6 +26,7 @@ async def test_full_flow_reveals_names_only_after_the_vote(serve):
     battle = await start(c)
     assert set(battle) == {"id", "status", "votable", "turns"}
     assert battle["votable"] is False
+    assert (await c.get(f"/api/battles/{battle['id']}")).json() == battle  # as stored
     cookie = c.cookies.get("arena_voter")
     assert cookie
     events = await run_turn(c, battle["id"])

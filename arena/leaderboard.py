@@ -42,6 +42,7 @@ class LeaderboardCache:
         self._locks: dict[Key, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
         self._records: list[dict[str, Any]] = []
+        self._battles = Battles.from_records([])  # the records as arrays, built once a version
         self._totals: dict[str, Any] = {}
         self._categories: list[dict[str, Any]] | None = None
         self._updated_at = datetime.now(UTC)
@@ -80,20 +81,16 @@ class LeaderboardCache:
         keep = [r for r in self._records if r["id"] <= cutoff]
         records = keep + await self.store.counted_votes(after_id=cutoff, up_to_id=version)
         totals = await self.store.vote_totals()
-        board = await asyncio.to_thread(self._compute, records, DEFAULT)
-        self._records, self._totals, self._categories = records, totals, None
+        battles = await asyncio.to_thread(_battles_of, records)
+        board = await asyncio.to_thread(self._compute, battles, DEFAULT)
+        self._records, self._battles, self._totals = records, battles, totals
+        self._categories = None
         self._boards = {DEFAULT: board}
         self.version = version
         self._updated_at = datetime.now(UTC)
 
-    def _compute(self, records: list[dict[str, Any]], key: Key) -> dict[str, Any]:
+    def _compute(self, battles: Battles, key: Key) -> dict[str, Any]:
         method, style_control, category, ipw = key
-        battles = Battles.from_records(
-            {"model_a": r["model_a"], "model_b": r["model_b"],
-             "winner": {"a": "model_a", "b": "model_b"}.get(r["winner"], r["winner"]),
-             "propensity": r["propensity"], "conv_metadata": r["conv_metadata"],
-             "categories": r["categories"], "tstamp": r["created_at"].timestamp()}
-            for r in records)
         return compute_leaderboard(
             battles, method=method, style_control=style_control, category=category, ipw=ipw,
             bootstrap_rounds=self.settings.bootstrap_rounds, seed=0,
@@ -123,7 +120,7 @@ class LeaderboardCache:
                 if board is None:
                     boards = self._boards
                     try:
-                        board = await asyncio.to_thread(self._compute, self._records, key)
+                        board = await asyncio.to_thread(self._compute, self._battles, key)
                     except ArenaError:
                         raise  # the options themselves are wrong: the ranking says how
                     except Exception:
@@ -135,3 +132,13 @@ class LeaderboardCache:
         return {**board, "totals": {**board.get("totals", {}), **self._totals},
                 "demo": self.demo,
                 "updated_at": self._updated_at.isoformat(timespec="seconds")}
+
+
+def _battles_of(records: list[dict[str, Any]]) -> Battles:
+    """The stored votes as the ranking's arrays (its winner labels, Arena style)."""
+    return Battles.from_records(
+        {"model_a": r["model_a"], "model_b": r["model_b"],
+         "winner": {"a": "model_a", "b": "model_b"}.get(r["winner"], r["winner"]),
+         "propensity": r["propensity"], "conv_metadata": r["conv_metadata"],
+         "categories": r["categories"], "tstamp": r["created_at"].timestamp()}
+        for r in records)

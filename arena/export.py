@@ -10,11 +10,10 @@ out unless asked for, and then marked (``excluded_reason``) and not ``anony``-cl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from arena.tables import answers, turns, votes
@@ -22,22 +21,31 @@ from arena.tables import answers, turns, votes
 ARENA_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
 
 
-async def _conversations(conn: Any, battle_id: str) -> dict[str, list[dict[str, str]]]:
+async def _conversations(conn: Any, voted: Any) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """Battle id → both sides' conversations (latest attempt of each turn), for every
+    battle ``voted`` (a subquery of battle ids) selects: two queries, whatever the size."""
     rows = (await conn.execute(
-        select(turns.c.id, turns.c.idx, turns.c.attempt, turns.c.prompt)
-        .where(turns.c.battle_id == battle_id).order_by(turns.c.idx, turns.c.attempt))).all()
-    latest = {r.idx: r for r in rows}
-    ids = [r.id for r in latest.values()]
+        select(turns.c.id, turns.c.battle_id, turns.c.idx, turns.c.prompt)
+        .where(turns.c.battle_id.in_(voted))
+        .order_by(turns.c.battle_id, turns.c.idx, turns.c.attempt))).all()
+    latest: dict[str, dict[int, Any]] = {}
+    for r in rows:  # ordered by attempt, so the last one of each turn wins
+        latest.setdefault(r.battle_id, {})[r.idx] = r
     texts = {(a.turn_id, a.side): a.text for a in (await conn.execute(
         select(answers.c.turn_id, answers.c.side, answers.c.text)
-        .where(answers.c.turn_id.in_(ids)))).all()}
-    conv: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
-    for idx in sorted(latest):
-        t = latest[idx]
-        for side in ("a", "b"):
-            conv[side].append({"role": "user", "content": t.prompt})
-            conv[side].append({"role": "assistant", "content": texts.get((t.id, side), "")})
-    return conv
+        .join(turns, turns.c.id == answers.c.turn_id)
+        .where(turns.c.battle_id.in_(voted)))).all()}
+    out: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for battle_id, by_idx in latest.items():
+        conv: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
+        for idx in sorted(by_idx):
+            t = by_idx[idx]
+            for side in ("a", "b"):
+                conv[side].append({"role": "user", "content": t.prompt})
+                conv[side].append({"role": "assistant",
+                                   "content": texts.get((t.id, side), "")})
+        out[battle_id] = conv
+    return out
 
 
 def _record(v: Any, conv: dict[str, list[dict[str, str]]] | None) -> dict[str, Any]:
@@ -59,24 +67,22 @@ def _record(v: Any, conv: dict[str, list[dict[str, str]]] | None) -> dict[str, A
     return rec
 
 
-async def iter_battles(engine: AsyncEngine, *, include_excluded: bool,
-                       with_conversations: bool = True) -> Iterator[dict]:
-    """The records, oldest first. Without conversations it is one query, whatever the size
-    (the public download); with them, the voters' prompts and both answers are included."""
+async def battle_records(engine: AsyncEngine, *, include_excluded: bool,
+                         with_conversations: bool = True) -> list[dict[str, Any]]:
+    """The records, oldest first. Without conversations it is one query (the public
+    download); with them (the voters' prompts and both answers) three, whatever the size."""
+    cond = true() if include_excluded else votes.c.counted.is_(True)
     async with engine.connect() as conn:
-        q = select(votes).order_by(votes.c.id)
-        if not include_excluded:
-            q = q.where(votes.c.counted.is_(True))
-        out = []
-        for v in (await conn.execute(q)).all():
-            conv = await _conversations(conn, v.battle_id) if with_conversations else None
-            out.append(_record(v, conv))
-    return iter(out)
+        rows = (await conn.execute(select(votes).where(cond).order_by(votes.c.id))).all()
+        convs = (await _conversations(conn, select(votes.c.battle_id).where(cond))
+                 if with_conversations else {})
+    return [_record(v, convs.get(v.battle_id, {"a": [], "b": []}) if with_conversations
+                    else None) for v in rows]
 
 
 async def export_battles(engine: AsyncEngine, path: str | Path, *, include_excluded: bool = False,
                          as_json_array: bool = False) -> int:
-    records = list(await iter_battles(engine, include_excluded=include_excluded))
+    records = await battle_records(engine, include_excluded=include_excluded)
     with open(path, "w", encoding="utf-8") as f:
         if as_json_array:
             json.dump(records, f, ensure_ascii=False)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from arena.export import iter_battles
+from arena.export import battle_records
 
 router = APIRouter(prefix="/api", tags=["pages"])
 
@@ -68,7 +68,7 @@ async def battles_export(request: Request) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
     ``arena leaderboard --battles`` reads it back."""
     engine = request.app.state.battles.store.engine
-    records = await iter_battles(engine, include_excluded=False, with_conversations=False)
+    records = await battle_records(engine, include_excluded=False, with_conversations=False)
 
     async def lines() -> AsyncIterator[bytes]:
         for rec in records:

@@ -5,6 +5,7 @@
 // name is on the page before the vote (the API never sends one, and nothing here
 // invents one); everything works with the keyboard alone.
 
+import { el } from "./dom.js";
 import { renderInline, renderMarkdown } from "./markdown.js";
 
 const SIDES = ["a", "b"];
@@ -69,12 +70,6 @@ async function api(path, body) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const el = (tag, className, text) => {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-};
 
 function say(text, kind = "") {
   ui.notice.textContent = text;

@@ -4,6 +4,7 @@
 // a view can be shared.
 
 import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
+import { el } from "./dom.js";
 import { renderInline } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,12 +36,6 @@ const SORTS = {
 };
 const DESCENDING_FIRST = new Set(["rating", "votes", "win_rate"]);
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function say(text, kind = "") {
   ui.notice.textContent = text;

@@ -298,6 +298,14 @@ async def test_an_error_event_inside_the_stream(api: str, upstream: FakeUpstream
 
 
 @pytest.mark.parametrize("api", APIS)
+async def test_a_rate_limit_error_event_inside_the_stream(api: str, upstream: FakeUpstream,
+                                                          upstream_provider: Any) -> None:
+    upstream.script(text="one two three", error_event=429, error_after_chunks=1)
+    text, error = await fails(await upstream_provider(api), ask())
+    assert isinstance(error, ProviderRateLimited) and text == "one "
+
+
+@pytest.mark.parametrize("api", APIS)
 async def test_wrong_key_is_an_auth_error(api: str, upstream: FakeUpstream,
                                           upstream_provider: Any,
                                           monkeypatch: pytest.MonkeyPatch) -> None:

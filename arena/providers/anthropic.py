@@ -1,8 +1,9 @@
 """The "anthropic" adapter: the Messages API, streamed, on the official SDK.
 
-It reads the raw stream (``messages.create(stream=True)``) rather than the SDK's
-``messages.stream()`` helper: the arena needs only text deltas and the usage counts, and
-the raw events say exactly when the message started (input tokens), how it stopped
+The SDK makes the call (``messages.with_streaming_response.create(stream=True)``); the
+body's events are read raw (``arena.providers.sse``), not as the SDK's typed events,
+which cost a pydantic object each. The arena needs only text deltas and the usage
+counts, and the raw events say exactly when the message started (input tokens), how it stopped
 (``message_delta``: stop reason, output tokens) and whether it ended (``message_stop``;
 a stream without it was cut).
 
@@ -16,6 +17,7 @@ is sent as an extra body field, as the wire API takes it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,6 +33,7 @@ from arena.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from arena.providers import sse
 from arena.providers._common import (
     Stopwatch,
     call_params,
@@ -74,36 +77,45 @@ class AnthropicProvider:
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         watch = Stopwatch()
         try:
-            events = await self._client.messages.create(**self._arguments(request))
+            call = self._client.messages.with_streaming_response.create(
+                **self._arguments(request))
+            response = await call.__aenter__()
         except anthropic.AnthropicError as exc:
             raise translate_error(exc, self._who) from exc
         stop_reason: str | None = None
         input_tokens = output_tokens = None
         stopped = False
         try:
-            async for event in events:
-                if event.type == "message_start":
-                    input_tokens = event.message.usage.input_tokens
-                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    if event.delta.text:
+            async for sse_event in sse.events(response.iter_lines()):
+                event = json.loads(sse_event.data)
+                kind = event.get("type") or sse_event.event
+                if kind == "content_block_delta":
+                    delta = event["delta"]
+                    if delta.get("type") == "text_delta" and delta.get("text"):
                         watch.token()
-                        yield Delta(event.delta.text)
-                elif event.type == "message_delta":
-                    stop_reason = event.delta.stop_reason or stop_reason
-                    output_tokens = event.usage.output_tokens
-                    input_tokens = event.usage.input_tokens or input_tokens
-                elif event.type == "message_stop":
+                        yield Delta(delta["text"])
+                elif kind == "message_start":
+                    input_tokens = (event["message"].get("usage") or {}).get("input_tokens")
+                elif kind == "message_delta":
+                    stop_reason = event["delta"].get("stop_reason") or stop_reason
+                    usage = event.get("usage") or {}
+                    output_tokens = usage.get("output_tokens", output_tokens)
+                    input_tokens = usage.get("input_tokens") or input_tokens
+                elif kind == "message_stop":
                     stopped = True
+                elif kind == "error":
+                    raise _stream_error(event.get("error"), self._who)
+        except ProviderError:
+            raise
         except anthropic.AnthropicError as exc:
             raise translate_error(exc, self._who) from exc
         except httpx2.TimeoutException as exc:
-            # Unlike openai's, this SDK lets transport errors met mid-stream through as-is.
             raise ProviderTimeout(f"{self._who}: timed out mid-stream: {exc!r}") from exc
         except Exception as exc:
             raise ProviderUnavailable(f"{self._who}: the stream broke: {exc!r}") from exc
         finally:
             # Normal end, error, aclose() or cancellation: the response and its socket go.
-            await events.close()
+            await response.close()
         if not stopped:
             raise ProviderUnavailable(f"{self._who}: the stream ended without message_stop "
                                       "(cut off upstream)")
@@ -139,12 +151,17 @@ def translate_error(exc: BaseException, who: str) -> ProviderError:
     known = translate_sdk_error(anthropic, exc, who, detail)
     if known is not None:
         return known
-    if isinstance(exc, anthropic.APIStatusError) and status is not None and status < 400:
-        # An ``error`` event inside a 200 stream: its type says what went wrong.
-        kind = getattr(exc, "type", None) or ""
-        error_class = _STREAM_ERROR_TYPES.get(kind, ProviderUnavailable)
-        return error_class(f"{who}: error event in the stream ({kind or 'unknown'}): {detail}")
     return ProviderUnavailable(f"{where}upstream error: {detail}")
+
+
+def _stream_error(error: object, who: str) -> ProviderError:
+    """An ``error`` event inside a stream that had already answered 200: its type says
+    what went wrong."""
+    body = error if isinstance(error, dict) else {}
+    kind = str(body.get("type") or "")
+    message = str(body.get("message") or "no message")[:500]
+    error_class = _STREAM_ERROR_TYPES.get(kind, ProviderUnavailable)
+    return error_class(f"{who}: error event in the stream ({kind or 'unknown'}): {message}")
 
 
 def _error_text(exc: BaseException) -> str:

@@ -10,6 +10,9 @@ default is "max_completion_tokens" for OpenAI's own API (its reasoning models re
 "max_tokens") and "max_tokens" for every other server (many do not know the newer
 name); a 400 that asks for the other one switches over once, as for stream_options.
 
+The SDK makes the call; the streamed body is read raw (``with_streaming_response`` and
+``arena.providers.sse``), because the SDK's typed chunks cost a pydantic object each.
+
 SDK errors are translated here and only here (``translate_error``); the SDK's own
 retries and timeouts come from ``ProviderOptions``, never from its defaults. The SDK
 retries only before a response starts; ``request_timeout_s`` bounds each wait for bytes,
@@ -18,18 +21,23 @@ not a whole answer (the battle service caps that).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx2
 import openai
-from openai.types.chat import ChatCompletionChunk
+from openai import AsyncAPIResponse
 
 from arena.errors import (
     ConfigError,
     ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
     ProviderUnavailable,
 )
+from arena.providers import sse
 from arena.providers._common import (
     Stopwatch,
     call_params,
@@ -74,11 +82,18 @@ class OpenAIProvider:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         watch = Stopwatch()
-        chunks = await self._open(request)
+        response = await self._open(request)
         finish_reason: str | None = None
         input_tokens = output_tokens = None
         try:
-            async for chunk in chunks:
+            async for event in sse.events(response.iter_lines()):
+                if event.data.startswith("[DONE]"):
+                    break
+                chunk = json.loads(event.data)
+                if not isinstance(chunk, dict):
+                    raise ValueError(f"a chunk that is not an object: {event.data[:80]!r}")
+                if event.event == "error" or chunk.get("error"):
+                    raise _stream_error(chunk.get("error"), self._who)
                 text, finish, usage = _read_chunk(chunk)
                 finish_reason = finish or finish_reason
                 if usage is not None:
@@ -86,14 +101,18 @@ class OpenAIProvider:
                 if text:
                     watch.token()
                     yield Delta(text)
+        except ProviderError:
+            raise
+        except httpx2.TimeoutException as exc:
+            raise ProviderTimeout(f"{self._who}: timed out mid-stream: {exc!r}") from exc
         except openai.OpenAIError as exc:
             raise translate_error(exc, self._who) from exc
-        except Exception as exc:  # a malformed chunk from a half-compatible server
+        except Exception as exc:  # a cut body, or a malformed chunk from a half-compatible server
             raise ProviderUnavailable(f"{self._who}: unreadable stream: {exc!r}") from exc
         finally:
             # Reached on normal end, on errors, and when the consumer closes this
             # generator or is cancelled: the HTTP response (and its socket) goes with it.
-            await chunks.close()
+            await response.close()
         if finish_reason is None:
             raise ProviderUnavailable(f"{self._who}: the stream ended without a finish reason "
                                       "(cut off upstream)")
@@ -102,14 +121,17 @@ class OpenAIProvider:
     async def aclose(self) -> None:
         await self._client.close()
 
-    async def _open(self, request: ChatRequest) -> openai.AsyncStream[ChatCompletionChunk]:
-        """Start the call; retry once per known incompatibility the server reports."""
+    async def _open(self, request: ChatRequest) -> AsyncAPIResponse[Any]:
+        """Start the call; retry once per known incompatibility the server reports.
+
+        The body is read raw (``arena.providers.sse``), not as the SDK's typed chunks."""
         token_param = self._token_param
         switched_tokens = False
         while True:
             kwargs = self._arguments(request, token_param)
             try:
-                return await self._client.chat.completions.create(**kwargs)
+                call = self._client.chat.completions.with_streaming_response.create(**kwargs)
+                return await call.__aenter__()
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 # 400 from most servers, 422 from FastAPI-based ones, for an unknown field.
                 detail = _error_text(exc)
@@ -146,21 +168,31 @@ class OpenAIProvider:
         return kwargs
 
 
-def _read_chunk(chunk: ChatCompletionChunk) -> tuple[str | None, str | None,
-                                                      tuple[int | None, int | None] | None]:
+def _read_chunk(chunk: dict[str, Any]) -> tuple[str | None, str | None,
+                                               tuple[int | None, int | None] | None]:
     """Text, finish reason and (input, output) tokens of one chunk, first choice only.
 
-    ``getattr`` throughout: half-compatible servers leave out fields that the SDK's models
-    declare, and the SDK does not validate streamed chunks.
+    ``.get`` throughout: half-compatible servers leave out fields, or send them as null.
     """
-    usage = getattr(chunk, "usage", None)
-    tokens = None if usage is None else (getattr(usage, "prompt_tokens", None),
-                                         getattr(usage, "completion_tokens", None))
-    for choice in getattr(chunk, "choices", None) or ():
-        if getattr(choice, "index", 0) == 0:
-            content = getattr(getattr(choice, "delta", None), "content", None)
-            return content, getattr(choice, "finish_reason", None), tokens
+    usage = chunk.get("usage")
+    tokens = (usage.get("prompt_tokens"), usage.get("completion_tokens")) \
+        if isinstance(usage, dict) else None
+    for choice in chunk.get("choices") or ():
+        if choice.get("index", 0) == 0:
+            content = (choice.get("delta") or {}).get("content")
+            return content, choice.get("finish_reason"), tokens
     return None, None, tokens
+
+
+def _stream_error(error: object, who: str) -> ProviderError:
+    """An error sent inside a stream that had already answered 200."""
+    body = error if isinstance(error, dict) else {"message": str(error)}
+    kind = f"{body.get('type') or ''} {body.get('code') or ''}"
+    message = str(body.get("message") or "no message")[:500]
+    if "rate_limit" in kind or "insufficient_quota" in kind:
+        return ProviderRateLimited(f"{who}: rate limited, in the stream: {message}")
+    return ProviderUnavailable(f"{who}: error in the stream ({kind.strip() or 'unknown'}): "
+                               f"{message}")
 
 
 def translate_error(exc: BaseException, who: str) -> ProviderError:

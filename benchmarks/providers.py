@@ -1,0 +1,124 @@
+"""Providers: CPU per streamed chunk, the SDKs' typed streams against the arena's adapters.
+
+The fake upstream runs in a child process (``_harness.Upstream``, unpaced), so the CPU
+measured here (``time.process_time`` of this process) is the client's alone. For each
+API, in the same run and alternating, ``--streams`` answers of ``--words`` words (one
+chunk a word, as the real APIs send about a token a chunk) are read:
+
+- **baseline**: the official SDK's typed stream (``chat.completions.create(stream=True)``,
+  ``messages.create(stream=True)``), reading each chunk's text — what the adapters did
+  before;
+- **arena adapter**: ``arena.providers`` ``OpenAIProvider`` / ``AnthropicProvider``, which
+  make the call with the same SDK and read the body with ``arena.providers.sse``.
+
+Figures are the median over ``--rounds`` rounds of CPU microseconds per chunk.
+
+    .venv/bin/python benchmarks/providers.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anthropic
+import openai
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as h  # noqa: E402
+
+from arena.providers import ChatRequest, Message, ProviderOptions  # noqa: E402
+from arena.providers.anthropic import AnthropicProvider  # noqa: E402
+from arena.providers.openai import OpenAIProvider  # noqa: E402
+from arena.settings import ModelConfig  # noqa: E402
+
+ASK = [{"role": "user", "content": "Explain how a hash map works."}]
+
+
+async def cpu_per_chunk(read: Callable[[], Awaitable[int]], streams: int) -> float:
+    chunks = 0
+    start = time.process_time()
+    for _ in range(streams):
+        chunks += await read()
+    return (time.process_time() - start) / max(1, chunks) * 1e6
+
+
+async def run(args: argparse.Namespace, up: h.Upstream) -> None:
+    root = f"http://{h.HOST}:{up.port}"
+    sdk_openai = openai.AsyncOpenAI(api_key="sk-bench", base_url=up.openai_base_url)
+    sdk_anthropic = anthropic.AsyncAnthropic(api_key="sk-bench", base_url=root)
+    options = ProviderOptions(request_timeout_s=30)
+    ours_openai = OpenAIProvider(
+        ModelConfig(name="bench-o", provider="openai", model="bench", base_url=up.openai_base_url),
+        options, client=sdk_openai)
+    ours_anthropic = AnthropicProvider(
+        ModelConfig(name="bench-a", provider="anthropic", model="bench", base_url=root),
+        options, client=sdk_anthropic)
+    request = ChatRequest(messages=(Message("user", ASK[0]["content"]),), max_tokens=1024)
+
+    async def typed_openai() -> int:
+        n = 0
+        stream = await sdk_openai.chat.completions.create(model="bench", messages=ASK,
+                                                          stream=True, max_tokens=1024)
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                n += 1
+        return n
+
+    async def typed_anthropic() -> int:
+        n = 0
+        stream = await sdk_anthropic.messages.create(model="bench", messages=ASK,
+                                                     max_tokens=1024, stream=True)
+        async for event in stream:
+            if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                n += 1
+        return n
+
+    def adapter(provider: OpenAIProvider | AnthropicProvider) -> Callable[[], Awaitable[int]]:
+        async def read() -> int:
+            n = 0
+            async for event in provider.stream(request):
+                n += hasattr(event, "text")
+            return n
+        return read
+
+    cases = {"OpenAI chat completions": (typed_openai, adapter(ours_openai)),
+             "Anthropic messages": (typed_anthropic, adapter(ours_anthropic))}
+    for api, (base, ours) in cases.items():
+        await base()
+        await ours()  # warm both paths (imports, connection pool)
+        b, o = [], []
+        for _ in range(args.rounds):
+            b.append(await cpu_per_chunk(base, args.streams))
+            o.append(await cpu_per_chunk(ours, args.streams))
+        mb, mo = statistics.median(b), statistics.median(o)
+        print(f"| {api} | {mb:.1f} µs | {mo:.1f} µs | {mb / mo:.2f}× |")
+    await sdk_openai.close()
+    await sdk_anthropic.close()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--words", type=int, default=172, help="chunks per answer (default 172)")
+    p.add_argument("--streams", type=int, default=20, help="answers per round")
+    p.add_argument("--rounds", type=int, default=7)
+    args = p.parse_args()
+    up = h.Upstream(delay_s=0.0, first_delay_s=0.0, words=args.words)
+    try:
+        print(f"CPU per chunk, median of {args.rounds} rounds × {args.streams} answers × "
+              f"{args.words} chunks\n")
+        print("| API | SDK typed stream (baseline) | arena adapter | baseline / adapter |")
+        print("|---|---|---|---|")
+        asyncio.run(run(args, up))
+    finally:
+        up.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

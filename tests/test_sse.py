@@ -1,0 +1,43 @@
+"""The SSE parser the SDK adapters read streamed bodies with."""
+
+from __future__ import annotations
+
+import pytest
+
+from arena.providers.sse import Event, events
+
+
+async def parse(body: str) -> list[Event]:
+    async def lines():
+        for line in body.split("\n"):
+            yield line
+
+    return [e async for e in events(lines())]
+
+
+async def test_events_end_at_blank_lines_and_keep_their_names() -> None:
+    body = 'event: message_start\ndata: {"a": 1}\n\ndata: {"b": 2}\n\n'
+    assert await parse(body) == [Event("message_start", '{"a": 1}'), Event(None, '{"b": 2}')]
+
+
+async def test_data_lines_of_one_event_are_joined_with_newlines() -> None:
+    assert await parse("data: one\ndata:two\ndata\n\n") == [Event(None, "one\ntwo\n")]
+
+
+async def test_comments_ids_and_retries_are_ignored() -> None:
+    body = ": keep-alive\nid: 7\nretry: 100\ndata: x\n\n: ping\n\n"
+    assert await parse(body) == [Event(None, "x")]
+
+
+async def test_an_event_name_is_not_carried_into_the_next_event() -> None:
+    body = "event: ping\n\ndata: x\n\n"  # a named event without data is not dispatched
+    assert await parse(body) == [Event(None, "x")]
+
+
+@pytest.mark.parametrize("body", ["data: [DONE]", "data: [DONE]\n"])
+async def test_a_last_event_without_a_blank_line_is_still_given(body: str) -> None:
+    assert await parse(body) == [Event(None, "[DONE]")]
+
+
+async def test_only_one_space_after_the_colon_is_dropped() -> None:
+    assert await parse("event:  spaced\ndata:  two\n\n") == [Event(" spaced", " two")]

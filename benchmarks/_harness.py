@@ -130,13 +130,25 @@ def own_pid() -> list[int]:
 # --- the fake upstream in a child process ---------------------------------------------------
 
 
+_PROSE_TEXT = ("The answer depends on what you need most, so here is a short overview of the "
+               "main options, with the trade-offs of each and a suggestion at the end.")
+_PROSE = _PROSE_TEXT.split()
+
+
+def answer_of(words: int) -> str:
+    """A plain answer of exactly ``words`` words (one streamed delta each), naming no one."""
+    return " ".join(_PROSE[i % len(_PROSE)] for i in range(words))
+
+
 class Upstream:
     """``FakeUpstream`` in a child process, scriptable over its stdin."""
 
-    def __init__(self, *, delay_s: float, first_delay_s: float, port: int = 0) -> None:
+    def __init__(self, *, delay_s: float, first_delay_s: float, port: int = 0,
+                 words: int | None = None) -> None:
         self.proc = subprocess.Popen(
             [PYTHON, str(Path(__file__).resolve()), "upstream", "--port", str(port),
-             "--delay-s", str(delay_s), "--first-delay-s", str(first_delay_s)],
+             "--delay-s", str(delay_s), "--first-delay-s", str(first_delay_s)]
+            + (["--words", str(words)] if words else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("ready "):
@@ -186,9 +198,11 @@ def _upstream_child(argv: Sequence[str]) -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--delay-s", type=float, default=0.03)
     p.add_argument("--first-delay-s", type=float, default=0.25)
+    p.add_argument("--words", type=int, default=0, help="answer length; 0 = the persona's")
     args = p.parse_args(argv)
     up = FakeUpstream(HOST, args.port, keep_requests=200,
-                      default=Behaviour(delay_s=args.delay_s, first_delay_s=args.first_delay_s))
+                      default=Behaviour(delay_s=args.delay_s, first_delay_s=args.first_delay_s,
+                                        text=answer_of(args.words) if args.words else None))
 
     async def serve() -> None:
         async with up:

@@ -315,6 +315,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="arena serve --workers")
     p.add_argument("--first-delay-s", type=float, default=0.25, help="upstream TTFT")
     p.add_argument("--delay-s", type=float, default=0.03, help="upstream pause between words")
+    p.add_argument("--words", type=int, default=172,
+                   help="words per answer, one delta each (default 172: the median answer of "
+                        "the 100 real Arena conversations in shared/data)")
     p.add_argument("--think-s", type=float, default=0, help="pause before each vote")
     p.add_argument("--vote-battles", type=int, default=3000, help="battles voted in phase 3")
     p.add_argument("--vote-concurrency", type=int, default=64)
@@ -356,7 +359,7 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
     print(f"## Streaming load: {args.voters} voters, {args.duration:.0f} s measured after "
           f"{args.warmup:.0f} s warm-up, arena --workers {args.workers} on PostgreSQL; upstream "
           f"first token {args.first_delay_s * 1000:.0f} ms then a word every "
-          f"{args.delay_s * 1000:.0f} ms\n")
+          f"{args.delay_s * 1000:.0f} ms, {args.words} words an answer\n")
     print(h.table(
         ["", "direct to upstream (baseline)", "through the arena", "added by the arena"],
         [["TTFT p50 (per side)", h.ms(p50(d_ttft)), h.ms(p50(st.ttft)), h.ms(added50)],
@@ -427,7 +430,7 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
 def main() -> int:
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="arena-load-"))
-    up = h.Upstream(delay_s=args.delay_s, first_delay_s=args.first_delay_s)
+    up = h.Upstream(delay_s=args.delay_s, first_delay_s=args.first_delay_s, words=args.words)
     arena = None
     try:
         url = h.recreate_database(args.db)

@@ -11,7 +11,9 @@ chunk a word, as the real APIs send about a token a chunk) are read:
 - **arena adapter**: ``arena.providers`` ``OpenAIProvider`` / ``AnthropicProvider``, which
   make the call with the same SDK and read the body with ``arena.providers.sse``.
 
-Figures are the median over ``--rounds`` rounds of CPU microseconds per chunk.
+Figures are the median over ``--rounds`` rounds: CPU microseconds per chunk (long
+answers), then CPU milliseconds per call (three-word answers: the cost of making the
+call, sending the body and opening the stream).
 
     .venv/bin/python benchmarks/providers.py
 """
@@ -37,6 +39,8 @@ from arena.providers.anthropic import AnthropicProvider  # noqa: E402
 from arena.providers.openai import OpenAIProvider  # noqa: E402
 from arena.settings import ModelConfig  # noqa: E402
 
+HEADER = ("| API | SDK typed call and stream (baseline) | arena adapter | baseline / adapter |\n"
+          "|---|---|---|---|")
 ASK = [{"role": "user", "content": "Explain how a hash map works."}]
 
 
@@ -46,6 +50,27 @@ async def cpu_per_chunk(read: Callable[[], Awaitable[int]], streams: int) -> flo
     for _ in range(streams):
         chunks += await read()
     return (time.process_time() - start) / max(1, chunks) * 1e6
+
+
+async def cpu_per_call(read: Callable[[], Awaitable[int]], calls: int) -> float:
+    start = time.process_time()
+    for _ in range(calls):
+        await read()
+    return (time.process_time() - start) / calls * 1e3
+
+
+async def compare(cases: dict[str, tuple[Callable[[], Awaitable[int]], ...]], rounds: int,
+                  measure: Callable[[Callable[[], Awaitable[int]]], Awaitable[float]],
+                  unit: str) -> None:
+    for api, (base, ours) in cases.items():
+        await base()
+        await ours()  # warm both paths (imports, connection pool)
+        b, o = [], []
+        for _ in range(rounds):
+            b.append(await measure(base))
+            o.append(await measure(ours))
+        mb, mo = statistics.median(b), statistics.median(o)
+        print(f"| {api} | {mb:.2f} {unit} | {mo:.2f} {unit} | {mb / mo:.2f}× |")
 
 
 async def run(args: argparse.Namespace, up: h.Upstream) -> None:
@@ -89,15 +114,13 @@ async def run(args: argparse.Namespace, up: h.Upstream) -> None:
 
     cases = {"OpenAI chat completions": (typed_openai, adapter(ours_openai)),
              "Anthropic messages": (typed_anthropic, adapter(ours_anthropic))}
-    for api, (base, ours) in cases.items():
-        await base()
-        await ours()  # warm both paths (imports, connection pool)
-        b, o = [], []
-        for _ in range(args.rounds):
-            b.append(await cpu_per_chunk(base, args.streams))
-            o.append(await cpu_per_chunk(ours, args.streams))
-        mb, mo = statistics.median(b), statistics.median(o)
-        print(f"| {api} | {mb:.1f} µs | {mo:.1f} µs | {mb / mo:.2f}× |")
+    print(f"CPU per chunk: {args.streams} answers of {args.words} chunks a round\n")
+    print(HEADER)
+    await compare(cases, args.rounds, lambda read: cpu_per_chunk(read, args.streams), "µs")
+    await asyncio.to_thread(up.script, None, text="One two three.")
+    print(f"\nCPU per call: {args.calls} answers of three words a round\n")
+    print(HEADER)
+    await compare(cases, args.rounds, lambda read: cpu_per_call(read, args.calls), "ms")
     await sdk_openai.close()
     await sdk_anthropic.close()
 
@@ -106,14 +129,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--words", type=int, default=172, help="chunks per answer (default 172)")
     p.add_argument("--streams", type=int, default=20, help="answers per round")
+    p.add_argument("--calls", type=int, default=100, help="short answers per round")
     p.add_argument("--rounds", type=int, default=7)
     args = p.parse_args()
     up = h.Upstream(delay_s=0.0, first_delay_s=0.0, words=args.words)
     try:
-        print(f"CPU per chunk, median of {args.rounds} rounds × {args.streams} answers × "
-              f"{args.words} chunks\n")
-        print("| API | SDK typed stream (baseline) | arena adapter | baseline / adapter |")
-        print("|---|---|---|---|")
+        print(f"Medians of {args.rounds} rounds, baseline and adapter alternating.\n")
         asyncio.run(run(args, up))
     finally:
         up.stop()

@@ -1,7 +1,8 @@
 """The "anthropic" adapter: the Messages API, streamed, on the official SDK.
 
-The SDK makes the call (``messages.with_streaming_response.create(stream=True)``); the
-body's events are read raw (``arena.providers.sse``), not as the SDK's typed events,
+The SDK makes the call (``client.post("/v1/messages", stream=True)``: its keys, retries,
+timeouts and error classes, without the typed-parameter transform); the body's events
+are read raw (``arena.providers.sse``), not as the SDK's typed events,
 which cost a pydantic object each. The arena needs only text deltas and the usage
 counts, and the raw events say exactly when the message started (input tokens), how it stopped
 (``message_delta``: stop reason, output tokens) and whether it ended (``message_stop``;
@@ -11,8 +12,8 @@ Stop reasons are given in the arena's vocabulary, which is OpenAI's: "end_turn" 
 "stop_sequence" become "stop", "max_tokens" becomes "length", "refusal" becomes
 "content_filter"; any other passes through.
 
-The 2.x SDK no longer types ``temperature``; when the roster or the request sets one it
-is sent as an extra body field, as the wire API takes it.
+``temperature``, when the roster or the request sets one, is a body field as the wire
+API takes it.
 """
 
 from __future__ import annotations
@@ -77,16 +78,17 @@ class AnthropicProvider:
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         watch = Stopwatch()
         try:
-            call = self._client.messages.with_streaming_response.create(
-                **self._arguments(request))
-            response = await call.__aenter__()
+            # The SDK's own way to send a body as is: keys, retries, timeouts and error
+            # classes apply, without the typed-parameter transform of messages.create.
+            response = await self._client.post("/v1/messages", cast_to=httpx2.Response,
+                                               body=self._arguments(request), stream=True)
         except anthropic.AnthropicError as exc:
             raise translate_error(exc, self._who) from exc
         stop_reason: str | None = None
         input_tokens = output_tokens = None
         stopped = False
         try:
-            async for sse_event in sse.events(response.iter_lines()):
+            async for sse_event in sse.events(response.aiter_lines()):
                 event = json.loads(sse_event.data)
                 kind = event.get("type") or sse_event.event
                 if kind == "content_block_delta":
@@ -115,7 +117,7 @@ class AnthropicProvider:
             raise ProviderUnavailable(f"{self._who}: the stream broke: {exc!r}") from exc
         finally:
             # Normal end, error, aclose() or cancellation: the response and its socket go.
-            await response.close()
+            await response.aclose()
         if not stopped:
             raise ProviderUnavailable(f"{self._who}: the stream ended without message_stop "
                                       "(cut off upstream)")
@@ -139,7 +141,7 @@ class AnthropicProvider:
         if params.system_prompt:
             kwargs["system"] = params.system_prompt
         if params.temperature is not None:
-            kwargs["extra_body"] = {"temperature": params.temperature}
+            kwargs["temperature"] = params.temperature
         return kwargs
 
 

@@ -11,7 +11,10 @@ event streams, and the tests read every body the page receives.)
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ import pytest
 
 from arena.app import create_app
 from arena.settings import Settings, parse_roster
-from tests.conftest import ThreadServer
+from tests.conftest import TEST_DB_ENV, ThreadServer, reset_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,17 +38,29 @@ def model(name: str, persona: str = "concise", **options: Any) -> dict[str, Any]
 
 
 @pytest.fixture
-def arena(tmp_path: Path) -> Iterator[Any]:
-    """``arena([model(...), ...])`` starts a server with that roster; stopped afterwards."""
+def arena(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    """``arena([model(...), ...])`` starts a server with that roster; stopped afterwards.
+
+    On SQLite each server of a test gets a file of its own (arena0.db, arena1.db, …). On
+    PostgreSQL (ARENA_TEST_DATABASE_URL) they all share the session's database, emptied
+    before each start, so every server starts from nothing, as on SQLite, whatever the
+    test before left there; a test must not go on using an earlier server's data after
+    starting another one (none does)."""
     servers: list[ThreadServer] = []
+    postgres = bool(os.environ.get(TEST_DB_ENV))
 
     def start(models: list[dict[str, Any]], *, demo: bool = False, pairing: Any = None,
               **settings: Any) -> ThreadServer:
-        db = tmp_path / f"arena{len(servers)}.db"
-        cfg = Settings(database_url=f"sqlite:///{db}", data_dir=tmp_path, bootstrap_rounds=20,
+        url = db_url if postgres else f"sqlite:///{tmp_path / f'arena{len(servers)}.db'}"
+        cfg = Settings(database_url=url, data_dir=tmp_path, bootstrap_rounds=20,
                        min_votes=0,
                        leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
                        answer_timeout_s=20, **settings)
+        if postgres:
+            # In a thread of its own: Playwright's sync API keeps an event loop marked as
+            # running in this one, so asyncio.run() would refuse here.
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, reset_database(cfg)).result()
         roster = parse_roster({"models": models, "demo": demo}, source="browser test roster")
         server = ThreadServer(create_app(cfg, roster=roster, pairing=pairing)).start()
         servers.append(server)

@@ -115,17 +115,64 @@ class VoteOutcome:
 
 
 def coalesce(events: list[Event]) -> list[Event]:
-    """Merge runs of deltas of one side into one event. Only what has already queued up is
-    merged — a reader that keeps up still gets every delta the moment it arrives — so
-    under load there are fewer, larger events to encode and send."""
+    """One delta event per side for each run of its text: a side's deltas are joined up to
+    its next other event (``done``, ``error``), even when the other side's events come in
+    between, so each side's own order is kept."""
     out: list[Event] = []
+    open_: dict[str, tuple[int, list[str]]] = {}  # side → (index in out, texts)
+
+    def close(side: str) -> None:
+        i, texts = open_.pop(side)
+        if len(texts) > 1:
+            out[i] = ("delta", {"side": side, "text": "".join(texts)})
+
     for name, data in events:
-        if (name == "delta" and out and out[-1][0] == "delta"
-                and out[-1][1]["side"] == data["side"]):
-            out[-1] = ("delta", {"side": data["side"], "text": out[-1][1]["text"] + data["text"]})
-        else:
-            out.append((name, data))
+        side = data.get("side")
+        if name == "delta":
+            if side in open_:
+                open_[side][1].append(data["text"])
+                continue
+            open_[side] = (len(out), [data["text"]])
+        elif side in open_:
+            close(side)
+        out.append((name, data))
+    for side in list(open_):
+        close(side)
     return out
+
+
+class _Reader:
+    """One subscriber's buffer. Text that arrives within ``flush_s`` of the last send waits
+    for a timer and then goes out with whatever else came meanwhile; an urgent event (a
+    side's first delta, ``done``, ``error``, ``end``) wakes the reader at once."""
+
+    __slots__ = ("buffer", "wake", "flush_s", "sent_at", "timer")
+
+    def __init__(self, flush_s: float) -> None:
+        self.buffer: list[Event] = []
+        self.wake = asyncio.Event()
+        self.flush_s = flush_s
+        self.sent_at = -1e9
+        self.timer: asyncio.TimerHandle | None = None
+
+    def put(self, ev: Event, urgent: bool) -> None:
+        self.buffer.append(ev)
+        if urgent or not self.flush_s:
+            self.wake.set()
+        elif self.timer is None and not self.wake.is_set():
+            loop = asyncio.get_running_loop()
+            self.timer = loop.call_at(max(loop.time(), self.sent_at + self.flush_s),
+                                      self.wake.set)
+
+    async def take(self) -> list[Event]:
+        await self.wake.wait()
+        self.wake.clear()
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.buffer = self.buffer, []
+        self.sent_at = asyncio.get_running_loop().time()
+        return batch
 
 
 class TurnRun:
@@ -136,33 +183,35 @@ class TurnRun:
         self.battle = battle
         self.turn = turn
         self.events: list[Event] = []
-        self.subscribers: set[asyncio.Queue[Event]] = set()
+        self.readers: set[_Reader] = set()
+        self.started_sides: set[str] = set()
         self.finished = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         ev = (name, data)
         self.events.append(ev)
-        for q in self.subscribers:
-            q.put_nowait(ev)
+        urgent = name != "delta" or data["side"] not in self.started_sides
+        if name == "delta":
+            self.started_sides.add(data["side"])
+        for reader in self.readers:
+            reader.put(ev, urgent)
 
     async def subscribe(self) -> AsyncIterator[Event]:
-        q: asyncio.Queue[Event] = asyncio.Queue()
+        reader = _Reader(self.service.settings.stream_flush_ms / 1000)
         for ev in self.events:
-            q.put_nowait(ev)
-        self.subscribers.add(q)
+            reader.put(ev, True)
+        self.readers.add(reader)
         try:
             while True:
-                batch = [await q.get()]
-                while not q.empty():
-                    batch.append(q.get_nowait())
+                batch = await reader.take()
                 for ev in coalesce(batch):
                     yield ev
-                if batch[-1][0] == "end":
+                if batch and batch[-1][0] == "end":
                     return
         finally:
-            self.subscribers.discard(q)
-            if not self.subscribers and self.task and not self.task.done():
+            self.readers.discard(reader)
+            if not self.readers and self.task and not self.task.done():
                 self.task.cancel()  # nobody is reading: stop paying for the upstream calls
 
     async def run(self) -> None:

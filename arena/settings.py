@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before streaming")
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
     answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
+    stream_flush_ms: float = Field(
+        default=50.0, ge=0, le=1000,
+        description="least time between two sends of text to one reader; the text that "
+                    "arrives meanwhile goes out together. A side's first words, its end and "
+                    "errors go out at once. 0 sends every delta as it comes")
     stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn older than "
                                 "this was left by a dead worker and is marked incomplete")
     max_prompt_chars: int = Field(default=20_000, ge=1)

@@ -299,17 +299,21 @@ def test_pairing_never_pits_a_model_against_itself_and_follows_weights():
     assert abs(sides["x"] / plays_x - 0.5) < 0.03
 
 
-def test_coalesce_merges_only_adjacent_deltas_of_one_side():
+def test_coalesce_joins_each_sides_text_up_to_its_next_event():
     from arena.battles import coalesce
 
     events = [("delta", {"side": "a", "text": "He"}), ("delta", {"side": "a", "text": "llo"}),
               ("delta", {"side": "b", "text": "Hi"}), ("delta", {"side": "a", "text": "!"}),
               ("done", {"side": "a"}), ("delta", {"side": "b", "text": " there"}),
-              ("delta", {"side": "b", "text": "."}), ("end", {})]
+              ("delta", {"side": "b", "text": "."}), ("error", {"side": "b"}), ("end", {})]
     assert coalesce(events) == [
-        ("delta", {"side": "a", "text": "Hello"}), ("delta", {"side": "b", "text": "Hi"}),
-        ("delta", {"side": "a", "text": "!"}), ("done", {"side": "a"}),
-        ("delta", {"side": "b", "text": " there."}), ("end", {})]
+        ("delta", {"side": "a", "text": "Hello!"}), ("delta", {"side": "b", "text": "Hi there."}),
+        ("done", {"side": "a"}), ("error", {"side": "b"}), ("end", {})]
+    # A side's text never jumps over its own done or error.
+    assert coalesce([("delta", {"side": "a", "text": "x"}), ("done", {"side": "a"}),
+                     ("delta", {"side": "b", "text": "y"})]) == [
+        ("delta", {"side": "a", "text": "x"}), ("done", {"side": "a"}),
+        ("delta", {"side": "b", "text": "y"})]
     assert coalesce([]) == []
 
 

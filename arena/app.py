@@ -72,7 +72,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
+                             max_overflow=settings.db_pool_size // 2)
         if migrate:
             await upgrade(engine)
         store = Store(engine)

@@ -18,6 +18,7 @@ import random
 import re
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -301,6 +302,9 @@ class TurnRun:
             ttft_ms=ttft_ms, total_ms=total_ms, leak_term=leak.term if leak else None)
 
 
+_FRESH_KEPT = 10_000  # battles created but not yet streamed, per worker
+
+
 class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
@@ -313,6 +317,9 @@ class BattleService:
         self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
         self.moderator = moderator
         self._runs: dict[int, TurnRun] = {}
+        # Battles this worker just created, until their first stream: that stream (on
+        # this worker, the usual case) can then skip reading the battle back.
+        self._fresh: OrderedDict[str, BattleRecord] = OrderedDict()
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -366,10 +373,14 @@ class BattleService:
         prompt = await self._check_prompt(prompt)
         pair = self.pairing.pick()
         battle_id = secrets.token_hex(16)
-        return await self.store.create_battle(
+        battle = await self.store.create_battle(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=pair.model_a,
             model_b=pair.model_b, propensity=pair.propensity, prompt=prompt,
             categories=self._categories(pair.model_a, pair.model_b, [prompt]))
+        self._fresh[battle_id] = battle
+        if len(self._fresh) > _FRESH_KEPT:
+            self._fresh.popitem(last=False)
+        return battle
 
     async def view(self, battle_id: str, voter_key: str) -> BattleRecord:
         return await self._owned(battle_id, voter_key)
@@ -419,7 +430,13 @@ class BattleService:
 
     async def stream(self, battle_id: str, *, voter_key: str) -> AsyncIterator[Event]:
         """Events of the latest turn: runs it, joins the run, or replays it."""
-        battle = await self._owned(battle_id, voter_key)
+        fresh = self._fresh.pop(battle_id, None)
+        if fresh is not None and secrets.compare_digest(fresh.voter_key, voter_key):
+            # Created here moments ago, with nothing but its first turn: the claim below is
+            # what decides, exactly as for a battle read back from the store.
+            battle = fresh
+        else:
+            battle = await self._owned(battle_id, voter_key)
         turn = battle.latest
         assert turn is not None  # a battle is created with its first turn
         if turn.status == "pending" and await self.store.claim_turn(turn.id):
@@ -428,6 +445,8 @@ class BattleService:
             run.task = asyncio.create_task(run.run())
             run.task.add_done_callback(lambda _t, tid=turn.id: self._runs.pop(tid, None))
             return run.subscribe()
+        if battle is fresh:  # claimed meanwhile (a second tab, another worker): the real state
+            return await self.stream(battle_id, voter_key=voter_key)
         run = self._runs.get(turn.id)
         if run is not None:
             return run.subscribe()
@@ -460,7 +479,26 @@ class BattleService:
                    ip_hash: str | None) -> VoteOutcome:
         if winner not in WINNERS:
             raise BadRequest(f"winner must be one of {', '.join(WINNERS)}", code="bad_winner")
-        battle = await self._owned(battle_id, voter_key)
+        if not _BATTLE_ID.match(battle_id):
+            raise NotFound("no such battle; start a new one", code="battle_not_found")
+        outcome: list[VoteOutcome] = []
+
+        def decide(battle: BattleRecord | None) -> VoteRecord:
+            # Runs inside the vote's transaction, on the battle as that transaction reads it.
+            record, result = self._vote_record(battle, battle_id, winner, voter_key, ip_hash)
+            outcome.append(result)
+            return record
+
+        await self.store.record_vote(battle_id, decide)
+        return outcome[0]
+
+    def _vote_record(self, battle: BattleRecord | None, battle_id: str, winner: str,
+                     voter_key: str, ip_hash: str | None) -> tuple[VoteRecord, VoteOutcome]:
+        """Every rule a vote must pass, in order; the row to store and what to answer."""
+        if battle is None:
+            raise NotFound("no such battle; start a new one", code="battle_not_found")
+        if not secrets.compare_digest(battle.voter_key, voter_key):
+            raise Forbidden("this battle belongs to another voter", code="not_your_battle")
         self._require_open(battle)
         latest = battle.latest
         assert latest is not None
@@ -482,7 +520,7 @@ class BattleService:
             words = sum(len(a.get("text", "").split()) for a in latest.answers.values())
             reading_s = (now - latest.claimed_at).total_seconds()
             too_fast = reading_s < max(1.0, words / self.settings.fast_vote_words_per_s)
-        await self.store.record_vote(VoteRecord(
+        record = VoteRecord(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash,
             model_a=battle.model_a, model_b=battle.model_b, winner=winner, counted=counted,
             excluded_reason=None if counted else "identity_leak", leak_side=leak_side,
@@ -490,14 +528,14 @@ class BattleService:
             conv_metadata=conv_metadata(texts["a"], texts["b"], prompts),
             categories=battle.categories,
             seconds_to_vote=None if seconds is None or math.isnan(seconds) else seconds,
-            too_fast=too_fast))
+            too_fast=too_fast)
         explanation = None
         if leak_side:
             who = " and ".join(f"model {s.upper()}" for s in leak_side)
             explanation = (f"{who} named {'itself' if len(leak_side) == 1 else 'themselves'}, "
                            "so this vote is not counted in the leaderboard")
-        return VoteOutcome(battle.model_a, battle.model_b, counted,
-                           None if counted else "identity_leak", leak_side, explanation)
+        return record, VoteOutcome(battle.model_a, battle.model_b, counted,
+                                   None if counted else "identity_leak", leak_side, explanation)
 
     async def shutdown(self) -> None:
         """Cancel runs in flight; each records its partial answers as incomplete."""

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     connect_timeout_s: float = Field(default=10.0, gt=0)
     max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before streaming")
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
+    db_pool_size: int = Field(
+        default=20, ge=1, le=1000,
+        description="PostgreSQL connections each worker keeps open; up to half as many "
+                    "again are opened for bursts. Workers × 1.5 × this must stay under the "
+                    "server's max_connections (100 by default)")
     answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
     stream_flush_ms: float = Field(
         default=50.0, ge=0, le=1000,

@@ -8,12 +8,12 @@ across any number of app workers sharing the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -101,6 +101,27 @@ class VoteRecord:
     too_fast: bool | None = None
 
 
+def _labelled(table: Any, prefix: str) -> list[Any]:
+    return [c.label(prefix + c.name) for c in table.c]
+
+
+def _prefixed(row: Any, prefix: str) -> dict[str, Any]:
+    n = len(prefix)
+    return {k[n:]: v for k, v in row._mapping.items() if k.startswith(prefix)}
+
+
+# A battle with its turns (every attempt), their answers and its vote: one round trip.
+_LOAD_BATTLE = (
+    select(*_labelled(battles, "b_"), *_labelled(turns, "t_"), *_labelled(answers, "a_"),
+           *_labelled(votes, "v_"))
+    .select_from(battles)
+    .outerjoin(turns, turns.c.battle_id == battles.c.id)
+    .outerjoin(answers, answers.c.turn_id == turns.c.id)
+    .outerjoin(votes, votes.c.battle_id == battles.c.id)
+    .where(battles.c.id == bindparam("battle_id"))
+    .order_by(turns.c.idx, turns.c.attempt, answers.c.id))
+
+
 def _upsert(dialect: str):  # noqa: ANN202 - returns a dialect's insert construct
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -108,10 +129,39 @@ def _upsert(dialect: str):  # noqa: ANN202 - returns a dialect's insert construc
 _COUNT_COLUMN = {"a": "wins_a", "b": "wins_b", "tie": "ties", "both_bad": "both_bad"}
 
 
+def _bump_pair(dialect: str, winner: str) -> Any:
+    """The aggregate upsert for one kind of outcome: +1 in its column of the pair's row."""
+    col = _COUNT_COLUMN[winner]
+    zero = {c: 0 for c in _COUNT_COLUMN.values()}
+    stmt = _upsert(dialect)(pair_counts).values(
+        model_a=bindparam("model_a"), model_b=bindparam("model_b"), **{**zero, col: 1})
+    return stmt.on_conflict_do_update(index_elements=["model_a", "model_b"],
+                                      set_={col: getattr(pair_counts.c, col) + 1})
+
+
+# The hot statements are built once: SQLAlchemy then finds their compiled form in its
+# cache without rebuilding and re-keying a new statement object on every call.
+_CLOSE_BATTLE = (update(battles)
+                 .where(and_(battles.c.id == bindparam("battle_id"),
+                             battles.c.status == "active"))
+                 .values(status="voted", updated_at=bindparam("now")))
+_INSERT_VOTE = votes.insert()
+_CLAIM_TURN = (update(turns)
+               .where(and_(turns.c.id == bindparam("turn_id"), turns.c.status == "pending"))
+               .values(status="running", claimed_at=bindparam("now")))
+_SETTLE_TURN = (update(turns)
+                .where(and_(turns.c.id == bindparam("turn_id"), turns.c.status == "running"))
+                .values(status=bindparam("status"), finished_at=bindparam("now")))
+_INSERT_ANSWER = answers.insert()
+_INSERT_BATTLE = battles.insert()
+_INSERT_TURN = turns.insert().returning(turns.c.id)
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._bump = {w: _bump_pair(self.dialect, w) for w in _COUNT_COLUMN}
 
     async def instance_value(self, key: str, default: str) -> str:
         """The deployment-wide value of ``key``; the first worker to ask stores ``default``
@@ -130,13 +180,14 @@ class Store:
         """Insert the battle and its first turn; return it as ``get_battle`` would."""
         now = utcnow()
         async with self.engine.begin() as conn:
-            await conn.execute(battles.insert().values(
-                id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=model_a,
-                model_b=model_b, propensity=propensity, status="active", turn_count=1,
-                categories=list(categories), created_at=now, updated_at=now))
-            turn_id = (await conn.execute(turns.insert().values(
-                battle_id=battle_id, idx=0, attempt=0, prompt=prompt, status="pending",
-                created_at=now).returning(turns.c.id))).scalar_one()
+            await conn.execute(_INSERT_BATTLE, {
+                "id": battle_id, "voter_key": voter_key, "ip_hash": ip_hash,
+                "model_a": model_a, "model_b": model_b, "propensity": propensity,
+                "status": "active", "turn_count": 1, "categories": list(categories),
+                "created_at": now, "updated_at": now})
+            turn_id = (await conn.execute(_INSERT_TURN, {
+                "battle_id": battle_id, "idx": 0, "attempt": 0, "prompt": prompt,
+                "status": "pending", "created_at": now})).scalar_one()
         first = TurnView(id=turn_id, idx=0, attempt=0, prompt=prompt, status="pending",
                          finished_at=None)
         return BattleRecord(id=battle_id, voter_key=voter_key, model_a=model_a,
@@ -149,37 +200,35 @@ class Store:
             return await self._load_battle(conn, battle_id)
 
     async def _load_battle(self, conn: AsyncConnection, battle_id: str) -> BattleRecord | None:
-        row = (await conn.execute(select(battles).where(battles.c.id == battle_id))).first()
-        if row is None:
+        rows = (await conn.execute(_LOAD_BATTLE, {"battle_id": battle_id})).all()
+        if not rows:
             return None
-        trows = (await conn.execute(
-            select(turns).where(turns.c.battle_id == battle_id)
-            .order_by(turns.c.idx, turns.c.attempt))).all()
-        latest: dict[int, Any] = {}
-        for t in trows:  # ordered by attempt, so the last one wins
-            latest[t.idx] = t
-        views = [TurnView(id=t.id, idx=t.idx, attempt=t.attempt, prompt=t.prompt,
-                          status=t.status, finished_at=aware(t.finished_at),
-                          claimed_at=aware(t.claimed_at))
-                 for _, t in sorted(latest.items())]
-        # Every attempt's answers in one query: the latest fill the views, and any attempt
-        # the voter was shown may have given its model away.
-        by_id = {v.id: v for v in views}
+        b = _prefixed(rows[0], "b_")
+        attempts: dict[int, TurnView] = {}  # turn id → view, every attempt
+        latest: dict[int, TurnView] = {}  # idx → latest attempt (rows ordered by attempt)
         leaks: dict[str, str] = {}
-        arows = (await conn.execute(
-            select(answers).join(turns, turns.c.id == answers.c.turn_id)
-            .where(turns.c.battle_id == battle_id).order_by(answers.c.id))).all()
-        for a in arows:
-            if a.turn_id in by_id:
-                by_id[a.turn_id].answers[a.side] = dict(a._mapping)
-            if a.leak_term is not None:
-                leaks.setdefault(a.side, a.leak_term)
-        vrow = (await conn.execute(select(votes).where(votes.c.battle_id == battle_id))).first()
+        for row in rows:
+            tid = row.t_id
+            if tid is None:
+                continue
+            view = attempts.get(tid)
+            if view is None:
+                view = attempts[tid] = TurnView(
+                    id=tid, idx=row.t_idx, attempt=row.t_attempt, prompt=row.t_prompt,
+                    status=row.t_status, finished_at=aware(row.t_finished_at),
+                    claimed_at=aware(row.t_claimed_at))
+                latest[view.idx] = view
+            if row.a_id is not None:
+                # Any attempt the voter was shown may have given its model away.
+                if row.a_leak_term is not None:
+                    leaks.setdefault(row.a_side, row.a_leak_term)
+                view.answers[row.a_side] = _prefixed(row, "a_")
+        vote = _prefixed(rows[0], "v_") if rows[0].v_id is not None else None
         return BattleRecord(
-            id=row.id, voter_key=row.voter_key, model_a=row.model_a, model_b=row.model_b,
-            propensity=row.propensity, status=row.status, turn_count=row.turn_count,
-            categories=list(row.categories or []), created_at=aware(row.created_at),
-            turns=views, vote=dict(vrow._mapping) if vrow else None, leaks=leaks)
+            id=b["id"], voter_key=b["voter_key"], model_a=b["model_a"], model_b=b["model_b"],
+            propensity=b["propensity"], status=b["status"], turn_count=b["turn_count"],
+            categories=list(b["categories"] or []), created_at=aware(b["created_at"]),
+            turns=[latest[i] for i in sorted(latest)], vote=vote, leaks=leaks)
 
     async def add_turn(self, battle_id: str, *, expected_turns: int, prompt: str,
                        categories: Sequence[str]) -> None:
@@ -218,27 +267,24 @@ class Store:
     async def claim_turn(self, turn_id: int) -> bool:
         """Move a pending turn to running. True for exactly one caller, on any worker."""
         async with self.engine.begin() as conn:
-            res = await conn.execute(
-                update(turns).where(and_(turns.c.id == turn_id, turns.c.status == "pending"))
-                .values(status="running", claimed_at=utcnow()))
+            res = await conn.execute(_CLAIM_TURN, {"turn_id": turn_id, "now": utcnow()})
             return res.rowcount == 1
 
     async def finish_turn(self, turn_id: int, status: str,
                           records: Sequence[AnswerRecord]) -> None:
         now = utcnow()
         async with self.engine.begin() as conn:
-            res = await conn.execute(
-                update(turns).where(and_(turns.c.id == turn_id, turns.c.status == "running"))
-                .values(status=status, finished_at=now))
+            res = await conn.execute(_SETTLE_TURN,
+                                     {"turn_id": turn_id, "status": status, "now": now})
             if res.rowcount != 1:
                 return  # already settled elsewhere (e.g. swept as stale); keep the first word
             for r in records:
-                await conn.execute(answers.insert().values(
-                    turn_id=turn_id, side=r.side, model=r.model, text=r.text, status=r.status,
-                    error_code=r.error_code, finish_reason=r.finish_reason,
-                    input_tokens=r.input_tokens, output_tokens=r.output_tokens,
-                    ttft_ms=r.ttft_ms, total_ms=r.total_ms, leak_term=r.leak_term,
-                    created_at=now))
+                await conn.execute(_INSERT_ANSWER, {
+                    "turn_id": turn_id, "side": r.side, "model": r.model, "text": r.text,
+                    "status": r.status, "error_code": r.error_code,
+                    "finish_reason": r.finish_reason, "input_tokens": r.input_tokens,
+                    "output_tokens": r.output_tokens, "ttft_ms": r.ttft_ms,
+                    "total_ms": r.total_ms, "leak_term": r.leak_term, "created_at": now})
 
     async def turn_status(self, turn_id: int) -> str | None:
         async with self.engine.connect() as conn:
@@ -257,40 +303,46 @@ class Store:
 
     # --- votes -------------------------------------------------------------------------
 
-    async def record_vote(self, v: VoteRecord) -> None:
-        """The vote, the battle's status and the aggregates: one transaction, or nothing."""
-        now = utcnow()
-        async with self.engine.begin() as conn:
-            res = await conn.execute(
-                update(battles).where(and_(battles.c.id == v.battle_id,
-                                           battles.c.status == "active"))
-                .values(status="voted", updated_at=now))
-            if res.rowcount != 1:
-                raise Conflict("this battle has already been voted on", code="already_voted")
-            try:
-                await conn.execute(votes.insert().values(
-                    battle_id=v.battle_id, voter_key=v.voter_key, ip_hash=v.ip_hash,
-                    model_a=v.model_a, model_b=v.model_b, winner=v.winner, counted=v.counted,
-                    excluded_reason=v.excluded_reason, leak_side=v.leak_side,
-                    propensity=v.propensity, turns=v.turns, conv_metadata=v.conv_metadata,
-                    categories=v.categories, seconds_to_vote=v.seconds_to_vote,
-                    too_fast=v.too_fast,
-                    created_at=now))
-            except IntegrityError:
-                raise Conflict("this battle has already been voted on",
-                               code="already_voted") from None
-            if v.counted:
-                await self._bump_pair(conn, v.model_a, v.model_b, v.winner)
+    async def record_vote(self, battle_id: str,
+                          decide: Callable[[BattleRecord | None], VoteRecord]) -> VoteRecord:
+        """Read the battle, let ``decide`` check it (it raises to refuse), then write the
+        vote, the battle's status and the aggregates in one transaction, or nothing. The
+        conditional UPDATE guards against a vote racing this one.
 
-    async def _bump_pair(self, conn: AsyncConnection, a: str, b: str, winner: str) -> None:
-        col = _COUNT_COLUMN[winner]
-        zero = {"wins_a": 0, "wins_b": 0, "ties": 0, "both_bad": 0}
-        stmt = _upsert(self.dialect)(pair_counts).values(model_a=a, model_b=b,
-                                                         **{**zero, col: 1})
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["model_a", "model_b"],
-            set_={col: getattr(pair_counts.c, col) + 1})
-        await conn.execute(stmt)
+        On PostgreSQL the read happens in that same transaction (one connection, one
+        round trip fewer each way). SQLite reads first, apart: a read that turns into a
+        write inside one transaction fails at once with "database is locked" when another
+        write got in between, instead of waiting its turn."""
+        if self.dialect == "sqlite":
+            v = decide(await self.get_battle(battle_id))
+            async with self.engine.begin() as conn:
+                await self._write_vote(conn, v)
+            return v
+        async with self.engine.begin() as conn:
+            v = decide(await self._load_battle(conn, battle_id))
+            await self._write_vote(conn, v)
+        return v
+
+    async def _write_vote(self, conn: AsyncConnection, v: VoteRecord) -> None:
+        now = utcnow()
+        res = await conn.execute(_CLOSE_BATTLE, {"battle_id": v.battle_id, "now": now})
+        if res.rowcount != 1:
+            raise Conflict("this battle has already been voted on", code="already_voted")
+        try:
+            await conn.execute(_INSERT_VOTE, {
+                "battle_id": v.battle_id, "voter_key": v.voter_key, "ip_hash": v.ip_hash,
+                "model_a": v.model_a, "model_b": v.model_b, "winner": v.winner,
+                "counted": v.counted, "excluded_reason": v.excluded_reason,
+                "leak_side": v.leak_side, "propensity": v.propensity, "turns": v.turns,
+                "conv_metadata": v.conv_metadata, "categories": v.categories,
+                "seconds_to_vote": v.seconds_to_vote, "too_fast": v.too_fast,
+                "created_at": now})
+        except IntegrityError:
+            raise Conflict("this battle has already been voted on",
+                           code="already_voted") from None
+        if v.counted:
+            await conn.execute(self._bump[v.winner],
+                               {"model_a": v.model_a, "model_b": v.model_b})
 
     # --- reading for the leaderboard -----------------------------------------------------
 

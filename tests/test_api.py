@@ -67,6 +67,21 @@ async def test_cookie_is_http_only_and_same_site(serve):
     assert "httponly" in header and "samesite=lax" in header
 
 
+async def test_a_new_battle_streams_only_for_its_owner(serve):
+    # The first stream of a battle this worker just made skips reading it back: it must
+    # still refuse a stranger, and still run for the owner after that refusal.
+    server = await serve(roster=ROSTER)
+    owner, stranger = server.client(), server.client()
+    b = await start(owner)
+    await stranger.post("/api/battles", json={"prompt": "my own"})
+    r = await stranger.get(f"/api/battles/{b['id']}/stream")
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "not_your_battle")
+    events = await run_turn(owner, b["id"])
+    assert events[-1] == ("end", {"turn": 0, "status": "done", "votable": True})
+    again = await run_turn(owner, b["id"])  # now read back from the store: a replay
+    assert texts(again) == texts(events) and again[-1][1]["replayed"] is True
+
+
 async def test_refused_votes_each_have_a_reason(serve):
     roster = fake_roster(fake("alpha-1", "concise", delay_s=0.02),
                          fake("beta-2", "concise", delay_s=0.02))

@@ -29,7 +29,7 @@ from arena.schemas import (
 router = APIRouter(prefix="/api/battles", tags=["battles"])
 
 
-def service(request: Request) -> BattleService:
+async def service(request: Request) -> BattleService:  # async: no thread-pool hop
     return request.app.state.battles
 
 

@@ -36,7 +36,11 @@ def current_voter(request: Request) -> Voter | None:
     return Voter(key=voter_key(token), token=token, new=False)
 
 
-def require_voter(request: Request) -> Voter:
+# Dependencies are ``async def`` even with nothing to await: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop per request (and a queue under load).
+
+
+async def require_voter(request: Request) -> Voter:
     voter = current_voter(request)
     if voter is None:
         raise Forbidden("no voter cookie; allow cookies for this site and start a new battle",

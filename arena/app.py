@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arena import __version__
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
-                             max_overflow=settings.db_pool_size // 2)
+                             max_overflow=settings.db_pool_size // 2,
+                             pool_pre_ping=settings.db_pre_ping)
         if migrate:
             await upgrade(engine)
         store = Store(engine)
@@ -155,6 +157,18 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A connection that died (database restarted, idle connection cut): SQLAlchemy has
+        # already replaced the pool; nothing was half-written (every write is atomic).
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                        type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+            return JSONResponse(error_body("database_unavailable", "the database could not be "
+                                           "reached just now; try again in a moment"),
+                                status_code=503, headers={"Retry-After": "1"})
+        return await _crash(request, exc)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

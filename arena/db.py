@@ -22,7 +22,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        for pool_only in ("pool_size", "max_overflow"):  # SQLite's pool is not sized
+        for pool_only in ("pool_size", "max_overflow", "pool_pre_ping"):  # PostgreSQL's only
             kwargs.pop(pool_only, None)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

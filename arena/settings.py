@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         description="PostgreSQL connections each worker keeps open; up to half as many "
                     "again are opened for bursts. Workers × 1.5 × this must stay under the "
                     "server's max_connections (100 by default)")
+    db_pre_ping: bool = Field(
+        default=True,
+        description="test each PostgreSQL connection with a round trip before use, so one "
+                    "dropped while idle is replaced unseen; off saves that round trip on "
+                    "every request, and a dropped connection then fails one request with "
+                    "503 database_unavailable")
     answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
     stream_flush_ms: float = Field(
         default=50.0, ge=0, le=1000,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -154,14 +154,77 @@ _SETTLE_TURN = (update(turns)
                 .values(status=bindparam("status"), finished_at=bindparam("now")))
 _INSERT_ANSWER = answers.insert()
 _INSERT_BATTLE = battles.insert()
+_VOTE_FIELDS = tuple(c.name for c in votes.c if c.name not in ("id", "created_at"))
 _INSERT_TURN = turns.insert().returning(turns.c.id)
 
 
+def _pg_create_battle() -> Any:
+    """PostgreSQL: the battle and its first turn in one statement (one round trip)."""
+    made = (battles.insert()
+            .values({c.name: bindparam("b_" + c.name, type_=c.type) for c in battles.c})
+            .returning(battles.c.id).cte("made"))
+    cols = [c for c in turns.c if c.name not in ("id", "claimed_at", "finished_at")]
+    return (turns.insert()
+            .from_select([c.name for c in cols],
+                         select(*[made.c.id if c.name == "battle_id"
+                                  else bindparam("t_" + c.name, type_=c.type) for c in cols])
+                         .select_from(made))
+            .returning(turns.c.id))
+
+
+def _pg_vote(winner: str) -> Any:
+    """PostgreSQL: close the battle, insert the vote and bump the pair's aggregate in one
+    statement. Each step feeds on the rows of the one before, so a battle that is no
+    longer active writes nothing at all (``voted`` = 0); one statement is atomic."""
+    # Every parameter is named "p_…": SQLAlchemy turns execute parameters named like a
+    # column into SET columns of a DML CTE that has no explicit values. Constants are
+    # written into the SQL (literal_column), not bound.
+    col = _COUNT_COLUMN[winner]
+    one, zero = literal_column("1"), literal_column("0")
+    closed = (update(battles)
+              .where(and_(battles.c.id == bindparam("p_battle_id"),
+                          battles.c.status == literal_column("'active'")))
+              .values(status=literal_column("'voted'"), updated_at=bindparam("p_created_at"))
+              .returning(battles.c.id).cte("closed"))
+    cols = [c for c in votes.c if c.name != "id"]
+    cast = {c.name: c.type for c in cols}
+    ins = (votes.insert()
+           .from_select([c.name for c in cols],
+                        select(*[closed.c.id if c.name == "battle_id"
+                                 else bindparam("p_" + c.name, type_=c.type) for c in cols])
+                        .select_from(closed))
+           .returning(votes.c.id, votes.c.counted).cte("ins"))
+    counts = list(_COUNT_COLUMN.values())
+    bump = (postgresql.insert(pair_counts)
+            .from_select(["model_a", "model_b", *counts],
+                         select(bindparam("p_model_a", type_=cast["model_a"]),
+                                bindparam("p_model_b", type_=cast["model_b"]),
+                                *[one if c == col else zero for c in counts])
+                         .select_from(ins).where(ins.c.counted))
+            .on_conflict_do_update(index_elements=["model_a", "model_b"],
+                                   set_={col: pair_counts.c[col] + one})
+            .returning(pair_counts.c.model_a).cte("bump"))
+    return select(select(func.count()).select_from(ins).scalar_subquery().label("voted"),
+                  select(func.count()).select_from(bump).scalar_subquery().label("bumped"))
+
+
 class Store:
+    """On PostgreSQL the hot paths are single statements run outside a transaction
+    (``AUTOCOMMIT``): a statement is atomic by itself, and BEGIN and COMMIT would be two
+    more round trips — each of which, on a busy worker, waits a turn of the event loop.
+    SQLite keeps explicit transactions."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._bump = {w: _bump_pair(self.dialect, w) for w in _COUNT_COLUMN}
+        self._pg = self.dialect == "postgresql"
+        # The same pool, each checkout in autocommit mode (asyncpg: no BEGIN is sent).
+        self._single = engine.execution_options(isolation_level="AUTOCOMMIT") \
+            if self._pg else engine
+        if self._pg:
+            self._pg_create = _pg_create_battle()
+            self._pg_votes = {w: _pg_vote(w) for w in _COUNT_COLUMN}
 
     async def instance_value(self, key: str, default: str) -> str:
         """The deployment-wide value of ``key``; the first worker to ask stores ``default``
@@ -179,15 +242,22 @@ class Store:
                             categories: Sequence[str]) -> BattleRecord:
         """Insert the battle and its first turn; return it as ``get_battle`` would."""
         now = utcnow()
-        async with self.engine.begin() as conn:
-            await conn.execute(_INSERT_BATTLE, {
-                "id": battle_id, "voter_key": voter_key, "ip_hash": ip_hash,
-                "model_a": model_a, "model_b": model_b, "propensity": propensity,
-                "status": "active", "turn_count": 1, "categories": list(categories),
-                "created_at": now, "updated_at": now})
-            turn_id = (await conn.execute(_INSERT_TURN, {
-                "battle_id": battle_id, "idx": 0, "attempt": 0, "prompt": prompt,
-                "status": "pending", "created_at": now})).scalar_one()
+        battle = {"id": battle_id, "voter_key": voter_key, "ip_hash": ip_hash,
+                  "model_a": model_a, "model_b": model_b, "propensity": propensity,
+                  "status": "active", "turn_count": 1, "categories": list(categories),
+                  "created_at": now, "updated_at": now}
+        turn = {"idx": 0, "attempt": 0, "prompt": prompt, "status": "pending",
+                "created_at": now}
+        if self._pg:
+            async with self._single.connect() as conn:
+                turn_id = (await conn.execute(self._pg_create, {
+                    **{"b_" + k: v for k, v in battle.items()},
+                    **{"t_" + k: v for k, v in turn.items()}})).scalar_one()
+        else:
+            async with self.engine.begin() as conn:
+                await conn.execute(_INSERT_BATTLE, battle)
+                turn_id = (await conn.execute(_INSERT_TURN,
+                                              {"battle_id": battle_id, **turn})).scalar_one()
         first = TurnView(id=turn_id, idx=0, attempt=0, prompt=prompt, status="pending",
                          finished_at=None)
         return BattleRecord(id=battle_id, voter_key=voter_key, model_a=model_a,
@@ -196,7 +266,7 @@ class Store:
                             turns=[first], vote=None)
 
     async def get_battle(self, battle_id: str) -> BattleRecord | None:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             return await self._load_battle(conn, battle_id)
 
     async def _load_battle(self, conn: AsyncConnection, battle_id: str) -> BattleRecord | None:
@@ -266,7 +336,7 @@ class Store:
 
     async def claim_turn(self, turn_id: int) -> bool:
         """Move a pending turn to running. True for exactly one caller, on any worker."""
-        async with self.engine.begin() as conn:
+        async with self._single.begin() as conn:  # autocommit on PostgreSQL: one statement
             res = await conn.execute(_CLAIM_TURN, {"turn_id": turn_id, "now": utcnow()})
             return res.rowcount == 1
 
@@ -287,7 +357,7 @@ class Store:
                     "total_ms": r.total_ms, "leak_term": r.leak_term, "created_at": now})
 
     async def turn_status(self, turn_id: int) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             return (await conn.execute(
                 select(turns.c.status).where(turns.c.id == turn_id))).scalar()
 
@@ -306,21 +376,23 @@ class Store:
     async def record_vote(self, battle_id: str,
                           decide: Callable[[BattleRecord | None], VoteRecord]) -> VoteRecord:
         """Read the battle, let ``decide`` check it (it raises to refuse), then write the
-        vote, the battle's status and the aggregates in one transaction, or nothing. The
-        conditional UPDATE guards against a vote racing this one.
-
-        On PostgreSQL the read happens in that same transaction (one connection, one
-        round trip fewer each way). SQLite reads first, apart: a read that turns into a
-        write inside one transaction fails at once with "database is locked" when another
-        write got in between, instead of waiting its turn."""
-        if self.dialect == "sqlite":
-            v = decide(await self.get_battle(battle_id))
+        vote, the battle's status and the aggregates at once, or nothing: one transaction
+        on SQLite, one statement on PostgreSQL. The write is conditional on the battle
+        still being active, so a vote racing this one gets ``already_voted``."""
+        v = decide(await self.get_battle(battle_id))
+        if not self._pg:
             async with self.engine.begin() as conn:
                 await self._write_vote(conn, v)
             return v
-        async with self.engine.begin() as conn:
-            v = decide(await self._load_battle(conn, battle_id))
-            await self._write_vote(conn, v)
+        params = {"p_" + k: getattr(v, k) for k in _VOTE_FIELDS}
+        params["p_created_at"] = utcnow()
+        try:
+            async with self._single.connect() as conn:
+                voted = (await conn.execute(self._pg_votes[v.winner], params)).first()
+        except IntegrityError:
+            voted = None
+        if voted is None or voted.voted != 1:
+            raise Conflict("this battle has already been voted on", code="already_voted")
         return v
 
     async def _write_vote(self, conn: AsyncConnection, v: VoteRecord) -> None:

@@ -16,7 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from arena.cli import main as arena_main
+from arena.db import make_engine
 from arena.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from arena.settings import normalize_database_url
 from arena.tables import battles, pair_counts, votes
 from tests.conftest import LiveServer, fake, fake_roster, run_turn
 
@@ -287,3 +289,36 @@ async def test_workers_hash_addresses_with_one_shared_key(serve):
     assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0] != "127.0.0.1"
     assert one.app.state.ip_secret == two.app.state.ip_secret
     assert len(one.app.state.ip_secret) == 32
+
+
+@pytest.mark.parametrize("pre_ping", [True, False])
+async def test_a_dropped_database_connection(serve, settings, db_url, pre_ping):
+    """The database cuts every connection (a restart, an idle timeout). With the pre-ping a
+    voter never notices; without it one request gets 503 database_unavailable in the one
+    error shape, and the next works on fresh connections."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (ARENA_TEST_DATABASE_URL) to cut live connections")
+    # No leaderboard polling: it would meet the cut first and leave fresh connections.
+    server = await serve(roster=ROSTER, settings=settings.model_copy(
+        update={"db_pre_ping": pre_ping, "leaderboard_refresh_s": 3600}))
+    c = server.client()
+    first = await c.post("/api/battles", json={"prompt": "before"})
+    assert first.status_code == 201
+    engine = make_engine(normalize_database_url(db_url), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await engine.dispose()
+    r = await c.get(f"/api/battles/{first.json()['id']}")
+    if pre_ping:
+        assert r.status_code == 200, r.text
+    else:
+        assert r.status_code == 503, r.text
+        error = r.json()["error"]
+        assert error["code"] == "database_unavailable" and "try again" in error["message"]
+        assert r.headers["retry-after"] == "1"
+    again = await c.post("/api/battles", json={"prompt": "after"})
+    assert again.status_code == 201, again.text

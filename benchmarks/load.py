@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
@@ -75,6 +76,24 @@ class ArenaStats:
     acked: set[str] = field(default_factory=set)  # every battle whose vote got a 200
     unknown: set[str] = field(default_factory=set)  # vote sent, no answer (timeout, reset)
     open_streams: list[int] = field(default_factory=list)  # sampled concurrency
+
+
+# --- the probe: a few voters in a process of their own (benchmarks/_probe.py) -------------
+
+
+async def probe(mode: str, port: int, warmup: float, duration: float, voters: int,
+                models: str) -> dict:
+    """Run ``_probe.py`` over the measured window of a phase; its JSON, or {} if it failed."""
+    await asyncio.sleep(warmup)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(Path(__file__).with_name("_probe.py")), mode, "--port", str(port),
+        "--duration", str(duration), "--voters", str(voters), "--models", models,
+        stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    try:
+        return json.loads(out)
+    except ValueError:
+        return {}
 
 
 # --- phase 1: the direct baseline --------------------------------------------------------
@@ -318,9 +337,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--words", type=int, default=172,
                    help="words per answer, one delta each (default 172: the median answer of "
                         "the 100 real Arena conversations in shared/data)")
+    p.add_argument("--probe-voters", type=int, default=8,
+                   help="voters of the probe process that measures TTFT (default 8)")
     p.add_argument("--think-s", type=float, default=0, help="pause before each vote")
     p.add_argument("--vote-battles", type=int, default=3000, help="battles voted in phase 3")
     p.add_argument("--vote-concurrency", type=int, default=64)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="an arena setting for this run, e.g. --set db_pre_ping=false")
     p.add_argument("--db", default="arena_bench", help="PostgreSQL database (recreated)")
     p.add_argument("--quick", action="store_true", help="50 voters, 5 s phases, 1500 votes")
     p.add_argument("--skip-votes", action="store_true", help="skip phase 3")
@@ -337,23 +360,34 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
 
     print(f"phase 1: direct baseline, {args.voters} voters × 2 streams, "
           f"{args.duration:.0f} s …", file=sys.stderr)
+    models = ",".join(m[1] for m in MODELS)
     m1 = meter()
     m1.start()
+    p1 = asyncio.create_task(probe("direct", up.port, args.warmup, args.duration,
+                                   args.probe_voters, models))
     d_ttft, d_done, d_failed, d_all, d_win = await direct_phase(up, args.voters, args.duration,
                                                          args.warmup)
     m1.stop()
+    probe_direct = await p1
 
     print(f"phase 2: arena, {args.voters} voters, {args.duration:.0f} s …", file=sys.stderr)
     m2 = meter()
     m2.start()
+    p2 = asyncio.create_task(probe("arena", arena.port, args.warmup, args.duration,
+                                   args.probe_voters, models))
     st, a_win = await arena_phase(arena, args.voters, args.duration, args.warmup, args.think_s)
     m2.stop()
+    probe_arena = await p2
+    st.acked |= set(probe_arena.get("acked") or [])  # the probe's votes count in the recount
     check2 = await recount(arena, st.acked, st.unknown)
 
     p50 = lambda xs: h.pct(xs, 50)  # noqa: E731
     p99 = lambda xs: h.pct(xs, 99)  # noqa: E731
     added50 = (p50(st.ttft) - p50(d_ttft)) if st.ttft and d_ttft else None
     added99 = (p99(st.ttft) - p99(d_ttft)) if st.ttft and d_ttft else None
+    pd, pa = probe_direct.get("ttft") or [], probe_arena.get("ttft") or []
+    padded50 = (p50(pa) - p50(pd)) if pa and pd else None
+    padded99 = (p99(pa) - p99(pd)) if pa and pd else None
     errors = sum(st.errors.values())
     print()
     print(f"## Streaming load: {args.voters} voters, {args.duration:.0f} s measured after "
@@ -362,8 +396,18 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
           f"{args.delay_s * 1000:.0f} ms, {args.words} words an answer\n")
     print(h.table(
         ["", "direct to upstream (baseline)", "through the arena", "added by the arena"],
-        [["TTFT p50 (per side)", h.ms(p50(d_ttft)), h.ms(p50(st.ttft)), h.ms(added50)],
-         ["TTFT p99 (per side)", h.ms(p99(d_ttft)), h.ms(p99(st.ttft)), h.ms(added99)],
+        [[f"probe TTFT p50 (per side; {args.probe_voters} voters of its own, "
+          f"{len(pd)} / {len(pa)} samples)", h.ms(p50(pd)), h.ms(p50(pa)), h.ms(padded50)],
+         ["probe TTFT p99", h.ms(p99(pd)), h.ms(p99(pa)), h.ms(padded99)],
+         ["probe POST /api/battles · …/vote p50", "",
+          f"{h.ms(p50(probe_arena.get('create') or []))} · "
+          f"{h.ms(p50(probe_arena.get('vote') or []))}", ""],
+         ["probe battles ok / failed",
+          f"{probe_direct.get('ok', 0)} / {probe_direct.get('failed', 0)}",
+          f"{probe_arena.get('ok', 0)} / {probe_arena.get('failed', 0)}", ""],
+         ["load client's TTFT p50 (per side, its own lag included)", h.ms(p50(d_ttft)),
+          h.ms(p50(st.ttft)), h.ms(added50)],
+         ["load client's TTFT p99", h.ms(p99(d_ttft)), h.ms(p99(st.ttft)), h.ms(added99)],
          ["TTFT p50 from the prompt (POST + stream)", "—", h.ms(p50(st.ttft_from_prompt)), ""],
          ["streams finished /s", f"{d_done / d_win.seconds / 2:.1f} pairs",
           f"{st.battles / a_win.seconds:.1f} battles", ""],
@@ -435,7 +479,8 @@ def main() -> int:
     try:
         url = h.recreate_database(args.db)
         roster = h.write_roster(workdir / "models.toml", MODELS, up.openai_base_url)
-        env = h.arena_env(url, roster, request_timeout_s=30)
+        extra = dict(kv.split("=", 1) for kv in args.set)
+        env = h.arena_env(url, roster, request_timeout_s=30, **extra)
         arena = h.Arena(env, workers=args.workers, log_dir=workdir).start()
         h.run_async(run(args, up, arena))
     finally:

@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arena import __version__
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
-                             max_overflow=settings.db_pool_size // 2,
+                             max_overflow=0,  # see make_engine
                              pool_pre_ping=settings.db_pre_ping)
         if migrate:
             await upgrade(engine)
@@ -169,6 +170,14 @@ def install_error_handlers(app: FastAPI) -> None:
                                            "reached just now; try again in a moment"),
                                 status_code=503, headers={"Retry-After": "1"})
         return await _crash(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection free for %s %s within the pool timeout",
+                    request.method, request.url.path)
+        return JSONResponse(error_body("database_busy", "the server is too busy right now; "
+                                       "try again in a moment"),
+                            status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

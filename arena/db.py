@@ -22,7 +22,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        for pool_only in ("pool_size", "max_overflow", "pool_pre_ping"):  # PostgreSQL's only
+        for pool_only in ("pool_size", "max_overflow", "pool_pre_ping", "pool_recycle"):
             kwargs.pop(pool_only, None)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -36,11 +36,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.close()
 
         return engine
-    # A connection opened for a burst and closed after it costs PostgreSQL a process
-    # start; the pool keeps most of what a busy worker needs open (ARENA_DB_POOL_SIZE).
+    # No overflow: a connection opened for a burst and closed after it costs PostgreSQL a
+    # process start each time, which under a sustained burst cost more than waiting for
+    # one of the pool's (ARENA_DB_POOL_SIZE).
     kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_pre_ping", False)  # ARENA_DB_PRE_PING: three round trips a checkout
+    kwargs.setdefault("pool_recycle", 1800)  # before idle cut-offs of proxies and firewalls
     return create_async_engine(url, **kwargs)
 
 

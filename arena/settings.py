@@ -147,15 +147,18 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
     db_pool_size: int = Field(
         default=20, ge=1, le=1000,
-        description="PostgreSQL connections each worker keeps open; up to half as many "
-                    "again are opened for bursts. Workers × 1.5 × this must stay under the "
-                    "server's max_connections (100 by default)")
+        description="PostgreSQL connections each worker keeps open, and its most: a burst "
+                    "waits its turn for one rather than open more (opening and closing a "
+                    "connection costs the server a process each time). Workers × this must "
+                    "stay under the server's max_connections (100 by default)")
     db_pre_ping: bool = Field(
-        default=True,
-        description="test each PostgreSQL connection with a round trip before use, so one "
-                    "dropped while idle is replaced unseen; off saves that round trip on "
-                    "every request, and a dropped connection then fails one request with "
-                    "503 database_unavailable")
+        default=False,
+        description="test each PostgreSQL connection before use (SQLAlchemy's pre-ping: "
+                    "BEGIN, a no-op and ROLLBACK, three round trips per checkout), so one "
+                    "that was cut is replaced unseen. Off, a cut connection (a database "
+                    "restart) fails the requests in flight with 503 database_unavailable "
+                    "and the pool is renewed; connections are retired after 30 minutes "
+                    "either way")
     answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
     stream_flush_ms: float = Field(
         default=50.0, ge=0, le=1000,

@@ -2,9 +2,16 @@
 
 Three processes share the machine with this client: the fake upstream (its own process,
 paced like a real model: first token after ``--first-delay-s``, then a word every
-``--delay-s``), ``arena serve`` (a uvicorn master and ``--workers`` workers) and
-PostgreSQL. The CPU each of them used is printed per phase, so a missed target can be
-read against who had the cores.
+``--delay-s``, ``--words`` words an answer — by default 172, the median answer of the 100
+real Arena conversations in ``shared/data``), ``arena serve`` (a uvicorn master and
+``--workers`` workers) and PostgreSQL. The CPU each of them used is printed per phase, so
+a missed target can be read against who had the cores.
+
+TTFT is measured twice. The load client drives all voters from one Python process, and
+at a few hundred voters its own event loop falls behind, so its timings include its own
+lag. A **probe** (``_probe.py``: ``--probe-voters`` more voters on plain asyncio sockets,
+in a process of its own) runs through the measured window of both phases; its TTFT,
+direct and through the arena, is the figure to read.
 
 Phases, in one run:
 
@@ -12,14 +19,17 @@ Phases, in one run:
    stream straight, two streams at a time each (a battle's two sides), for ``--duration``.
 2. **arena**: each voter loops POST /api/battles → GET …/stream → POST …/vote for
    ``--duration``. Time to first token (TTFT) is measured from sending the stream request
-   to each side's first delta, and compared with the direct TTFT: the difference is what
-   the arena adds. Then ``arena db check`` and a comparison of the votes the client saw
-   acknowledged (HTTP 200) with the rows of the votes table.
+   to each side's first delta, and compared with the direct TTFT (the probe's with the
+   probe's): the difference is what the arena adds. Then ``arena db check`` and a
+   comparison of the votes the clients saw acknowledged (HTTP 200) with the rows of the
+   votes table.
 3. **votes**: the upstream is switched to no pacing, ``--vote-battles`` finished battles
    are made, then all are voted on with ``--vote-concurrency`` requests in flight. The
    baseline is the vote's own writes (the conditional UPDATE, the INSERT and the
    aggregate upsert, one transaction) sent by asyncpg straight to PostgreSQL with the
    same concurrency: the database's ceiling on this machine.
+
+``--set NAME=VALUE`` passes an arena setting (``ARENA_NAME``) for the run.
 
     .venv/bin/python benchmarks/load.py            # 200 voters, 30 s per phase
     .venv/bin/python benchmarks/load.py --quick    # 50 voters, 5 s per phase

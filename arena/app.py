@@ -7,6 +7,7 @@ background refresh. Every error leaves as the one JSON shape of ``arena.errors``
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import secrets
@@ -95,6 +96,11 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             settings=settings, pairing=pairing, moderator=moderator)
         app.state.leaderboard = LeaderboardCache(store, settings, demo=roster.demo)
         await app.state.leaderboard.start()
+        # Everything loaded so far (modules, SDK and pydantic models: ~150k objects) lives
+        # as long as the process; out of the collector's sight, a full collection scans
+        # only what requests create, instead of pausing the event loop ~100 ms each time.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

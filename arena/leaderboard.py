@@ -80,7 +80,9 @@ class LeaderboardCache:
         cutoff = max(0, self.version - 1000)
         keep = [r for r in self._records if r["id"] <= cutoff]
         records = keep + await self.store.counted_votes(after_id=cutoff, up_to_id=version)
-        totals = await self.store.vote_totals()
+        # The totals of the same votes as the board: read apart, a vote committing in
+        # between was in the totals but not yet on the board.
+        totals = await self.store.vote_totals(up_to_id=version)
         battles = await asyncio.to_thread(_battles_of, records)
         board = await asyncio.to_thread(self._compute, battles, DEFAULT)
         self._records, self._battles, self._totals = records, battles, totals

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal_column, select, update
+from sqlalchemy import and_, bindparam, func, literal_column, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -208,6 +208,28 @@ def _pg_vote(winner: str) -> Any:
                   select(func.count()).select_from(bump).scalar_subquery().label("bumped"))
 
 
+_ANSWER_FIELDS = ("side", "model", "text", "status", "error_code", "finish_reason",
+                  "input_tokens", "output_tokens", "ttft_ms", "total_ms", "leak_term")
+
+
+def _pg_finish_turn(n: int) -> Any:
+    """PostgreSQL: settle a running turn and insert its ``n`` answers in one statement; a
+    turn that is no longer running (swept as stale meanwhile) gets no answers, as in the
+    two-step version: the first word stands."""
+    settled = (update(turns)
+               .where(and_(turns.c.id == bindparam("p_turn_id"),
+                           turns.c.status == literal_column("'running'")))
+               .values(status=bindparam("p_status"), finished_at=bindparam("p_now"))
+               .returning(turns.c.id).cte("settled"))
+    types = {c.name: c.type for c in answers.c}
+    rows = [select(settled.c.id,
+                   *[bindparam(f"p{i}_{k}", type_=types[k]) for k in _ANSWER_FIELDS],
+                   bindparam("p_now", type_=types["created_at"]))
+            .select_from(settled) for i in range(n)]
+    return answers.insert().from_select(["turn_id", *_ANSWER_FIELDS, "created_at"],
+                                        union_all(*rows) if n > 1 else rows[0])
+
+
 class Store:
     """On PostgreSQL the hot paths are single statements run outside a transaction
     (``AUTOCOMMIT``): a statement is atomic by itself, and BEGIN and COMMIT would be two
@@ -225,6 +247,7 @@ class Store:
         if self._pg:
             self._pg_create = _pg_create_battle()
             self._pg_votes = {w: _pg_vote(w) for w in _COUNT_COLUMN}
+            self._pg_finish: dict[int, Any] = {}
 
     async def instance_value(self, key: str, default: str) -> str:
         """The deployment-wide value of ``key``; the first worker to ask stores ``default``
@@ -343,6 +366,19 @@ class Store:
     async def finish_turn(self, turn_id: int, status: str,
                           records: Sequence[AnswerRecord]) -> None:
         now = utcnow()
+        if self._pg and records:
+            # One statement: a transaction of five round trips held its connection across
+            # five turns of a busy event loop, and when many answers ended together the
+            # pool ran dry for everyone else.
+            params: dict[str, Any] = {"p_turn_id": turn_id, "p_status": status, "p_now": now}
+            for i, r in enumerate(records):
+                params.update({f"p{i}_{k}": getattr(r, k) for k in _ANSWER_FIELDS})
+            stmt = self._pg_finish.get(len(records))
+            if stmt is None:
+                stmt = self._pg_finish[len(records)] = _pg_finish_turn(len(records))
+            async with self._single.connect() as conn:
+                await conn.execute(stmt, params)
+            return
         async with self.engine.begin() as conn:
             res = await conn.execute(_SETTLE_TURN,
                                      {"turn_id": turn_id, "status": status, "now": now})
@@ -437,12 +473,18 @@ class Store:
             rows = (await conn.execute(select(pair_counts))).all()
         return [dict(r._mapping) for r in rows]
 
-    async def vote_totals(self) -> dict[str, Any]:
+    async def vote_totals(self, up_to_id: int | None = None) -> dict[str, Any]:
+        """Votes counted and excluded (by reason), of those with ``id <= up_to_id``: the
+        leaderboard asks for the same votes its board was computed from."""
+        by_kind = select(votes.c.counted, votes.c.excluded_reason, func.count())
+        newest = select(func.max(votes.c.id))
+        if up_to_id is not None:
+            by_kind = by_kind.where(votes.c.id <= up_to_id)
+            newest = newest.where(votes.c.id <= up_to_id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(
-                select(votes.c.counted, votes.c.excluded_reason, func.count())
-                .group_by(votes.c.counted, votes.c.excluded_reason))).all()
-            last = (await conn.execute(select(func.max(votes.c.id)))).scalar()
+                by_kind.group_by(votes.c.counted, votes.c.excluded_reason))).all()
+            last = (await conn.execute(newest)).scalar()
         counted = sum(n for c, _, n in rows if c)
         excluded: dict[str, int] = {}
         for c, reason, n in rows:

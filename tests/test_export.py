@@ -7,6 +7,8 @@ import asyncio
 import json
 
 from arena.cli import main as arena_main
+from arena.db import make_engine
+from arena.store import Store
 from tests.conftest import fake, fake_roster, run_turn
 
 ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"),
@@ -50,3 +52,24 @@ async def test_export_round_trips_through_the_offline_leaderboard(serve, setting
 
 def tallies(board: dict) -> dict:
     return {m["model"]: (m["votes"], m["wins"], m["losses"]) for m in board["models"]}
+
+
+async def test_vote_totals_stop_at_the_boards_last_vote(serve, settings):
+    # The leaderboard reads its votes up to max(id), then the totals: a vote committed in
+    # between must not be in the totals of a board computed without it.
+    server = await serve(roster=ROSTER)
+    c = server.client()
+    for i in range(3):
+        bid = (await c.post("/api/battles", json={"prompt": f"q{i}"})).json()["id"]
+        await run_turn(c, bid)
+        assert (await c.post(f"/api/battles/{bid}/vote", json={"winner": "a"})).status_code == 200
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        store = Store(engine)
+        everything = await store.vote_totals()
+        first_two = await store.vote_totals(up_to_id=everything["last_vote_id"] - 1)
+    finally:
+        await engine.dispose()
+    assert everything["counted_votes"] == 3
+    assert first_two["counted_votes"] == 2
+    assert first_two["last_vote_id"] == everything["last_vote_id"] - 1

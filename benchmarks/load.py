@@ -179,8 +179,8 @@ async def arena_phase(arena: h.Arena, voters: int, duration: float, warmup: floa
                     continue
                 st.battles += win.has(time.perf_counter())
                 st.battles_all += 1
-                if think_s:
-                    await asyncio.sleep(think_s)
+                if think_s:  # uniform in [0, 2 × think_s]: voters do not move in step
+                    await asyncio.sleep(random.uniform(0, 2 * think_s))
                 t_vote = time.perf_counter()
                 vr = await v.vote(bid)
                 if vr.status == 200:
@@ -349,7 +349,8 @@ def parse_args() -> argparse.Namespace:
                         "the 100 real Arena conversations in shared/data)")
     p.add_argument("--probe-voters", type=int, default=8,
                    help="voters of the probe process that measures TTFT (default 8)")
-    p.add_argument("--think-s", type=float, default=0, help="pause before each vote")
+    p.add_argument("--think-s", type=float, default=0,
+                   help="mean pause before each vote, drawn uniformly from [0, 2 × this]")
     p.add_argument("--vote-battles", type=int, default=3000, help="battles voted in phase 3")
     p.add_argument("--vote-concurrency", type=int, default=64)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",

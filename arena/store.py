@@ -386,11 +386,8 @@ class Store:
                 return  # already settled elsewhere (e.g. swept as stale); keep the first word
             for r in records:
                 await conn.execute(_INSERT_ANSWER, {
-                    "turn_id": turn_id, "side": r.side, "model": r.model, "text": r.text,
-                    "status": r.status, "error_code": r.error_code,
-                    "finish_reason": r.finish_reason, "input_tokens": r.input_tokens,
-                    "output_tokens": r.output_tokens, "ttft_ms": r.ttft_ms,
-                    "total_ms": r.total_ms, "leak_term": r.leak_term, "created_at": now})
+                    "turn_id": turn_id, **{k: getattr(r, k) for k in _ANSWER_FIELDS},
+                    "created_at": now})
 
     async def turn_status(self, turn_id: int) -> str | None:
         async with self._single.connect() as conn:
@@ -437,14 +434,8 @@ class Store:
         if res.rowcount != 1:
             raise Conflict("this battle has already been voted on", code="already_voted")
         try:
-            await conn.execute(_INSERT_VOTE, {
-                "battle_id": v.battle_id, "voter_key": v.voter_key, "ip_hash": v.ip_hash,
-                "model_a": v.model_a, "model_b": v.model_b, "winner": v.winner,
-                "counted": v.counted, "excluded_reason": v.excluded_reason,
-                "leak_side": v.leak_side, "propensity": v.propensity, "turns": v.turns,
-                "conv_metadata": v.conv_metadata, "categories": v.categories,
-                "seconds_to_vote": v.seconds_to_vote, "too_fast": v.too_fast,
-                "created_at": now})
+            await conn.execute(_INSERT_VOTE, {**{k: getattr(v, k) for k in _VOTE_FIELDS},
+                                              "created_at": now})
         except IntegrityError:
             raise Conflict("this battle has already been voted on",
                            code="already_voted") from None

@@ -5,11 +5,13 @@ Nothing here imports an SDK, so the fake provider and the registry stay cheap to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 from arena.errors import (
@@ -102,11 +104,10 @@ def describe(config: ModelConfig) -> str:
 
 
 def translate_sdk_error(sdk: ModuleType, exc: BaseException, who: str,
-                        detail: str) -> ProviderError | None:
-    """The arena error for the exception classes both official SDKs share (they are
-    generated from one template, so ``openai.RateLimitError`` and
-    ``anthropic.RateLimitError`` mean the same). None when ``exc`` is none of them; the
-    message is for the log only."""
+                        detail: str) -> ProviderError:
+    """The arena error for an exception of either official SDK (they are generated from
+    one template, so ``openai.RateLimitError`` and ``anthropic.RateLimitError`` mean the
+    same); any other is ``ProviderUnavailable``. The message is for the log only."""
     status = getattr(exc, "status_code", None)
     where = f"{who}: " + (f"HTTP {status}: " if status else "")
     if isinstance(exc, sdk.APITimeoutError):
@@ -119,4 +120,28 @@ def translate_sdk_error(sdk: ModuleType, exc: BaseException, who: str,
         return ProviderRateLimited(f"{where}rate limited: {detail}")
     if isinstance(exc, sdk.BadRequestError | sdk.UnprocessableEntityError | sdk.NotFoundError):
         return ProviderBadRequest(f"{where}request refused: {detail}")
-    return None
+    return ProviderUnavailable(f"{where}upstream error: {detail}")
+
+
+@contextlib.asynccontextmanager
+async def reading_stream(response: Any, who: str, sdk_error: type[Exception],
+                         translate: Callable[[BaseException, str], ProviderError]
+                         ) -> AsyncIterator[None]:
+    """Around the loop that reads a streamed body: whatever goes wrong leaves as an arena
+    ``ProviderError``, and the response (and its socket) is closed on every way out —
+    normal end, error, the consumer closing the generator, cancellation."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except sdk_error as exc:
+        raise translate(exc, who) from exc
+    except Exception as exc:  # transport errors mid-body, or a malformed event
+        import httpx2  # the SDKs' transport; imported here so the fake provider needs none
+
+        if isinstance(exc, httpx2.TimeoutException):
+            raise ProviderTimeout(f"{who}: timed out mid-stream: {exc!r}") from exc
+        raise ProviderUnavailable(f"{who}: the stream broke or could not be read: "
+                                  f"{exc!r}") from exc
+    finally:
+        await response.aclose()

@@ -31,7 +31,6 @@ from arena.errors import (
     ProviderBadRequest,
     ProviderError,
     ProviderRateLimited,
-    ProviderTimeout,
     ProviderUnavailable,
 )
 from arena.providers import sse
@@ -39,6 +38,7 @@ from arena.providers._common import (
     Stopwatch,
     call_params,
     describe,
+    reading_stream,
     resolve_api_key,
     translate_sdk_error,
 )
@@ -87,7 +87,8 @@ class AnthropicProvider:
         stop_reason: str | None = None
         input_tokens = output_tokens = None
         stopped = False
-        try:
+        async with reading_stream(response, self._who, anthropic.AnthropicError,
+                                  translate_error):
             async for sse_event in sse.events(response.aiter_lines()):
                 event = json.loads(sse_event.data)
                 kind = event.get("type") or sse_event.event
@@ -107,17 +108,6 @@ class AnthropicProvider:
                     stopped = True
                 elif kind == "error":
                     raise _stream_error(event.get("error"), self._who)
-        except ProviderError:
-            raise
-        except anthropic.AnthropicError as exc:
-            raise translate_error(exc, self._who) from exc
-        except httpx2.TimeoutException as exc:
-            raise ProviderTimeout(f"{self._who}: timed out mid-stream: {exc!r}") from exc
-        except Exception as exc:
-            raise ProviderUnavailable(f"{self._who}: the stream broke: {exc!r}") from exc
-        finally:
-            # Normal end, error, aclose() or cancellation: the response and its socket go.
-            await response.aclose()
         if not stopped:
             raise ProviderUnavailable(f"{self._who}: the stream ended without message_stop "
                                       "(cut off upstream)")
@@ -147,13 +137,7 @@ class AnthropicProvider:
 
 def translate_error(exc: BaseException, who: str) -> ProviderError:
     """The arena error for an ``anthropic`` SDK error. The message is for the log only."""
-    detail = _error_text(exc)
-    status = getattr(exc, "status_code", None)
-    where = f"{who}: " + (f"HTTP {status}: " if status else "")
-    known = translate_sdk_error(anthropic, exc, who, detail)
-    if known is not None:
-        return known
-    return ProviderUnavailable(f"{where}upstream error: {detail}")
+    return translate_sdk_error(anthropic, exc, who, _error_text(exc))
 
 
 def _stream_error(error: object, who: str) -> ProviderError:

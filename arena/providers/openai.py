@@ -33,7 +33,6 @@ from arena.errors import (
     ConfigError,
     ProviderError,
     ProviderRateLimited,
-    ProviderTimeout,
     ProviderUnavailable,
 )
 from arena.providers import sse
@@ -41,6 +40,7 @@ from arena.providers._common import (
     Stopwatch,
     call_params,
     describe,
+    reading_stream,
     resolve_api_key,
     translate_sdk_error,
 )
@@ -84,7 +84,7 @@ class OpenAIProvider:
         response = await self._open(request)
         finish_reason: str | None = None
         input_tokens = output_tokens = None
-        try:
+        async with reading_stream(response, self._who, openai.OpenAIError, translate_error):
             done = False
             async for event in sse.events(response.aiter_lines()):
                 # After [DONE] the body is read to its end, not dropped, so the connection
@@ -104,18 +104,6 @@ class OpenAIProvider:
                 if text:
                     watch.token()
                     yield Delta(text)
-        except ProviderError:
-            raise
-        except httpx2.TimeoutException as exc:
-            raise ProviderTimeout(f"{self._who}: timed out mid-stream: {exc!r}") from exc
-        except openai.OpenAIError as exc:
-            raise translate_error(exc, self._who) from exc
-        except Exception as exc:  # a cut body, or a malformed chunk from a half-compatible server
-            raise ProviderUnavailable(f"{self._who}: unreadable stream: {exc!r}") from exc
-        finally:
-            # Reached on normal end, on errors, and when the consumer closes this
-            # generator or is cancelled: the HTTP response (and its socket) goes with it.
-            await response.aclose()
         if finish_reason is None:
             raise ProviderUnavailable(f"{self._who}: the stream ended without a finish reason "
                                       "(cut off upstream)")
@@ -204,10 +192,7 @@ def _stream_error(error: object, who: str) -> ProviderError:
 
 def translate_error(exc: BaseException, who: str) -> ProviderError:
     """The arena error for an ``openai`` SDK error. The message is for the log only."""
-    detail = _error_text(exc)
-    status = getattr(exc, "status_code", None)
-    return translate_sdk_error(openai, exc, who, detail) or ProviderUnavailable(
-        f"{who}: " + (f"HTTP {status}: " if status else "") + f"upstream error: {detail}")
+    return translate_sdk_error(openai, exc, who, _error_text(exc))
 
 
 def _error_text(exc: BaseException) -> str:

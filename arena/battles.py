@@ -188,6 +188,19 @@ class TurnRun:
         self.started_sides: set[str] = set()
         self.finished = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.sides: dict[str, asyncio.Task[AnswerRecord]] = {}
+
+    def start(self) -> None:
+        """Send both upstream requests. Their events wait in ``events`` until a reader
+        subscribes; nothing is written to the store until ``run``."""
+        self.sides = {s: asyncio.create_task(self._side(s)) for s in SIDES}
+
+    async def abandon(self) -> None:
+        """Drop a run whose turn another request claimed: stop the upstream calls and
+        write nothing, since the turn belongs to that other run."""
+        for t in self.sides.values():
+            t.cancel()
+        await asyncio.gather(*self.sides.values(), return_exceptions=True)
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         ev = (name, data)
@@ -216,8 +229,8 @@ class TurnRun:
                 self.task.cancel()  # nobody is reading: stop paying for the upstream calls
 
     async def run(self) -> None:
-        sides: dict[str, asyncio.Task[AnswerRecord]] = {
-            s: asyncio.create_task(self._side(s)) for s in SIDES}
+        """Await the sides ``start`` began, store the turn and publish its end."""
+        sides = self.sides
         try:
             records = [await sides[s] for s in SIDES]
         except asyncio.CancelledError:
@@ -439,12 +452,25 @@ class BattleService:
             battle = await self._owned(battle_id, voter_key)
         turn = battle.latest
         assert turn is not None  # a battle is created with its first turn
-        if turn.status == "pending" and await self.store.claim_turn(turn.id):
+        if turn.status == "pending" and turn.id not in self._runs:
+            # The upstream requests go out while the store settles the claim, so the
+            # claim's round trip is not added to the time to first token. Nothing reaches
+            # the reader before the claim is won; a lost claim cancels them, writes nothing.
+            # Only a turn that reads as pending is started, so replaying the stream of an
+            # answered battle never calls a model.
             run = TurnRun(self, battle, turn)
-            self._runs[turn.id] = run
-            run.task = asyncio.create_task(run.run())
-            run.task.add_done_callback(lambda _t, tid=turn.id: self._runs.pop(tid, None))
-            return run.subscribe()
+            run.start()
+            try:
+                claimed = await self.store.claim_turn(turn.id)
+            except BaseException:
+                await run.abandon()
+                raise
+            if claimed:
+                self._runs[turn.id] = run
+                run.task = asyncio.create_task(run.run())
+                run.task.add_done_callback(lambda _t, tid=turn.id: self._runs.pop(tid, None))
+                return run.subscribe()
+            await run.abandon()
         if battle is fresh:  # claimed meanwhile (a second tab, another worker): the real state
             return await self.stream(battle_id, voter_key=voter_key)
         run = self._runs.get(turn.id)

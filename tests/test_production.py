@@ -322,3 +322,36 @@ async def test_a_dropped_database_connection(serve, settings, db_url, pre_ping):
         assert r.headers["retry-after"] == "1"
     again = await c.post("/api/battles", json={"prompt": "after"})
     assert again.status_code == 201, again.text
+
+
+async def test_a_lost_claim_cancels_its_upstream_calls_and_writes_nothing(serve, upstream):
+    """Both workers see the turn pending and send the upstream requests while the store
+    settles the claim: the loser cancels its requests, writes nothing, and replays what
+    the winner stored. A replay of an answered turn never calls a model."""
+    from arena.settings import parse_roster
+    from tests.conftest import texts
+
+    upstream.script(delay_s=0.005, first_delay_s=0.3)
+    roster = parse_roster({"models": [
+        {"name": f"m-{i}", "provider": "openai", "model": "concise",
+         "base_url": upstream.openai_base_url} for i in (1, 2)]})
+    one, two = await serve(roster=roster), await serve(roster=roster)
+    c1, c2 = one.client(), two.client()
+    for _ in range(5):
+        bid = (await c1.post("/api/battles", json={"prompt": "race"})).json()["id"]
+        c2.cookies.set("arena_voter", c1.cookies["arena_voter"])
+        first, second = await asyncio.gather(run_turn(c1, bid), run_turn(c2, bid))
+        assert texts(first) == texts(second) and all(texts(first).values())
+        assert [e[1].get("replayed", False) for e in (first[-1], second[-1])].count(True) == 1
+        await upstream.wait_for(lambda: all(r.outcome != "pending" for r in upstream.requests))
+        outcomes = sorted(r.outcome for r in upstream.requests)
+        assert outcomes.count("completed") == 2, outcomes
+        assert set(outcomes) <= {"completed", "client_closed"} and len(outcomes) <= 4
+        assert not any(r.chunks_sent for r in upstream.requests if r.outcome != "completed")
+        view = (await c2.get(f"/api/battles/{bid}")).json()
+        assert view["turns"][-1]["status"] == "done", view
+
+        again = await run_turn(c2, bid)
+        assert again[-1][1]["replayed"] is True and texts(again) == texts(first)
+        assert len(upstream.requests) == len(outcomes)  # no model was called for the replay
+        upstream.requests.clear()

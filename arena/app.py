@@ -62,6 +62,7 @@ def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
                               connect_timeout_s=settings.connect_timeout_s,
                               max_retries=settings.max_retries,
                               default_max_tokens=settings.max_tokens,
+                              transport=settings.upstream_transport,
                               extra={"demo_delay_s": settings.demo_delay_s})
     return {m.name: create_provider(m, options) for m in roster.models}
 

@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     port: int = 8000
     request_timeout_s: float = Field(default=60.0, gt=0, description="upstream read timeout")
     connect_timeout_s: float = Field(default=10.0, gt=0)
+    upstream_transport: Literal["aiohttp", "httpx"] = Field(
+        default="aiohttp",
+        description="the HTTP client under the OpenAI and Anthropic SDKs: aiohttp (the SDKs' "
+                    "own aiohttp option, half the CPU per streamed chunk) or httpx (their "
+                    "default)")
     max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before streaming")
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
     db_pool_size: int = Field(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -333,10 +334,11 @@ def test_a_missing_key_is_a_config_error_unless_the_server_is_local(
 @pytest.mark.parametrize("api", APIS)
 @pytest.mark.parametrize("after_chunks", [None, 2])
 async def test_a_stall_is_a_quick_timeout(api: str, after_chunks: int | None,
-                                          upstream: FakeUpstream, upstream_provider: Any) -> None:
+                                          upstream: FakeUpstream, upstream_provider: Any,
+                                          upstream_options: ProviderOptions) -> None:
     upstream.script(stall_s=10, stall_after_chunks=after_chunks)
     provider = await upstream_provider(
-        api, provider_options=ProviderOptions(request_timeout_s=0.3))
+        api, provider_options=replace(upstream_options, request_timeout_s=0.3))
     started = time.perf_counter()
     _, error = await fails(provider, ask())
     assert isinstance(error, ProviderTimeout)
@@ -357,12 +359,13 @@ async def test_a_cut_stream_is_unavailable(api: str, style: str, upstream: FakeU
 
 
 @pytest.mark.parametrize("api", APIS)
-async def test_connection_refused_is_unavailable(api: str, upstream_model: Any) -> None:
+async def test_connection_refused_is_unavailable(api: str, upstream_model: Any,
+                                                 upstream_options: ProviderOptions) -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nobody listens
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     config = upstream_model(api, base_url=f"http://127.0.0.1:{port}/v1")
-    provider = create_provider(config, ProviderOptions(max_retries=0, connect_timeout_s=1))
+    provider = create_provider(config, replace(upstream_options, connect_timeout_s=1))
     try:
         _, error = await fails(provider, ask())
     finally:
@@ -402,13 +405,14 @@ async def test_cancelling_the_task_closes_the_upstream_connection(
 
 @pytest.mark.parametrize("api", APIS)
 async def test_no_sdk_retries_unless_configured(api: str, upstream: FakeUpstream,
-                                                upstream_provider: Any) -> None:
+                                                upstream_provider: Any,
+                                                upstream_options: ProviderOptions) -> None:
     upstream.script(status=503, retry_after_ms=1)
     await fails(await upstream_provider(api), ask())
     assert len(upstream.requests) == 1
     upstream.reset()
     upstream.script(status=503, retry_after_ms=1)
-    retrying = ProviderOptions(max_retries=2, request_timeout_s=2)
+    retrying = replace(upstream_options, max_retries=2, request_timeout_s=2)
     await fails(await upstream_provider(api, provider_options=retrying), ask())
     assert len(upstream.requests) == 3
 

@@ -9,6 +9,7 @@ registry and closes it after the test.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -38,9 +39,10 @@ def threaded_upstream() -> Iterator[FakeUpstream]:
         yield up
 
 
-@pytest.fixture
-def upstream_options() -> ProviderOptions:
-    return FAST_OPTIONS
+@pytest.fixture(params=["aiohttp", "httpx"])
+def upstream_options(request: pytest.FixtureRequest) -> ProviderOptions:
+    """Every provider test runs on both HTTP clients the SDKs can use."""
+    return replace(FAST_OPTIONS, transport=request.param)
 
 
 @pytest.fixture

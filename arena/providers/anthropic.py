@@ -40,6 +40,7 @@ from arena.providers._common import (
     describe,
     reading_stream,
     resolve_api_key,
+    sdk_http_client,
     translate_sdk_error,
 )
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
@@ -73,6 +74,7 @@ class AnthropicProvider:
             timeout=anthropic.Timeout(options.request_timeout_s,
                                       connect=options.connect_timeout_s),
             max_retries=options.max_retries,
+            http_client=sdk_http_client(anthropic, options),
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:

@@ -61,6 +61,8 @@ class ProviderOptions:
     connect_timeout_s: float = 10.0
     max_retries: int = 0
     default_max_tokens: int = 1024
+    # The SDKs' HTTP client: "aiohttp" (their DefaultAioHttpClient) or "httpx" (theirs).
+    transport: str = "aiohttp"
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -42,6 +42,7 @@ from arena.providers._common import (
     describe,
     reading_stream,
     resolve_api_key,
+    sdk_http_client,
     translate_sdk_error,
 )
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
@@ -77,6 +78,7 @@ class OpenAIProvider:
             base_url=config.base_url or "https://api.openai.com/v1",
             timeout=openai.Timeout(options.request_timeout_s, connect=options.connect_timeout_s),
             max_retries=options.max_retries,
+            http_client=sdk_http_client(openai, options),
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:

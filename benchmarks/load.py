@@ -49,8 +49,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 
@@ -119,7 +117,7 @@ async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: flo
     async def one(i: int) -> None:
         nonlocal done, failed, all_done
         await asyncio.sleep(i * min(2.0, warmup) / voters)  # ramp up
-        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=8)) as c:
+        async with h.client_session(cookies=False) as c:
             while time.perf_counter() < win.end:
                 started = time.perf_counter()
                 pair = random.sample(MODELS, 2)

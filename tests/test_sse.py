@@ -7,12 +7,38 @@ import pytest
 from arena.providers.sse import Event, events
 
 
-async def parse(body: str) -> list[Event]:
-    async def lines():
-        for line in body.split("\n"):
-            yield line
+async def parse(body: str, size: int | None = None) -> list[Event]:
+    """The events of ``body`` sent in chunks of ``size`` bytes (all at once if None)."""
+    data = body.encode()
 
-    return [e async for e in events(lines())]
+    async def chunks():
+        step = size or max(1, len(data))
+        for i in range(0, len(data), step):
+            yield data[i:i + step]
+
+    return [e async for e in events(chunks())]
+
+
+BODY = ('event: message_start\r\ndata: {"a": "é"}\r\n\r\n: ping\r\rdata: one\rdata:two\n'
+        'data\n\nevent: x\ndata: [DONE]')
+EXPECTED = [Event("message_start", '{"a": "é"}'), Event(None, "one\ntwo\n"),
+            Event("x", "[DONE]")]
+
+
+@pytest.mark.parametrize("size", [None, 1, 2, 3, 5, 7, 64])
+async def test_any_chunking_and_any_line_end_give_the_same_events(size: int | None) -> None:
+    # \r\n cut between its two bytes, a two-byte character cut in half, bare \r and \n
+    assert await parse(BODY, size) == EXPECTED
+
+
+async def test_a_body_cut_at_every_offset() -> None:
+    async def pieces(*parts: bytes):
+        for part in parts:
+            yield part
+
+    data = BODY.encode()
+    for cut in range(len(data) + 1):
+        assert [e async for e in events(pieces(data[:cut], data[cut:]))] == EXPECTED, cut
 
 
 async def test_events_end_at_blank_lines_and_keep_their_names() -> None:

@@ -91,7 +91,7 @@ class AnthropicProvider:
         stopped = False
         async with reading_stream(response, self._who, anthropic.AnthropicError,
                                   translate_error):
-            async for sse_event in sse.events(response.aiter_lines()):
+            async for sse_event in sse.events(response.aiter_bytes()):
                 event = json.loads(sse_event.data)
                 kind = event.get("type") or sse_event.event
                 if kind == "content_block_delta":

@@ -88,7 +88,7 @@ class OpenAIProvider:
         input_tokens = output_tokens = None
         async with reading_stream(response, self._who, openai.OpenAIError, translate_error):
             done = False
-            async for event in sse.events(response.aiter_lines()):
+            async for event in sse.events(response.aiter_bytes()):
                 # After [DONE] the body is read to its end, not dropped, so the connection
                 # goes back to the pool instead of a new (TLS) connection per call.
                 if done or event.data.startswith("[DONE]"):

@@ -25,6 +25,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 HOST = "127.0.0.1"
@@ -79,24 +80,8 @@ async def arena_voter(port: int, deadline: float, out: dict[str, Any]) -> None:
         t1 = time.perf_counter()
         reader, writer = await _send(port, _request("GET", f"/api/battles/{battle}/stream",
                                                     cookie=cookie))
-        seen: set[bytes] = set()
-        buf, ended = b"", False
         try:
-            while chunk := await reader.read(65536):
-                buf += chunk
-                *events, buf = buf.split(b"\n\n")
-                for ev in events:
-                    i = ev.find(b"event: ")
-                    ev = ev[i:] if i >= 0 else ev
-                    if ev.startswith(b"event: delta"):
-                        for side in (b"a", b"b"):
-                            if side not in seen and b'"side":"' + side + b'"' in ev:
-                                seen.add(side)
-                                out["ttft"].append(time.perf_counter() - t1)
-                    elif ev.startswith(b"event: end"):
-                        ended = b'"votable":true' in ev
-                if ended:
-                    break
+            ended = await _read_battle(_chunks(reader), t1, out)
         finally:
             writer.close()
         if not ended:
@@ -113,6 +98,67 @@ async def arena_voter(port: int, deadline: float, out: dict[str, Any]) -> None:
             out["acked"].append(battle)
         else:
             out["failed"] += 1
+
+
+async def _chunks(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    while chunk := await reader.read(65536):
+        yield chunk
+
+
+async def _read_battle(chunks: AsyncIterator[bytes], t1: float, out: dict[str, Any]) -> bool:
+    """Read a battle's SSE up to its ``end``, noting each side's first delta; votable?"""
+    seen: set[bytes] = set()
+    buf = b""
+    async for chunk in chunks:
+        buf += chunk
+        *events, buf = buf.split(b"\n\n")
+        for ev in events:
+            i = ev.find(b"event: ")
+            ev = ev[i:] if i >= 0 else ev
+            if ev.startswith(b"event: delta"):
+                for side in (b"a", b"b"):
+                    if side not in seen and b'"side":"' + side + b'"' in ev:
+                        seen.add(side)
+                        out["ttft"].append(time.perf_counter() - t1)
+            elif ev.startswith(b"event: end"):
+                return b'"votable":true' in ev
+    return False
+
+
+async def kept_alive_voter(port: int, deadline: float, out: dict[str, Any]) -> None:
+    """The same voter as a browser is: one cookie jar, its connections kept alive (aiohttp,
+    imported only for this mode)."""
+    import aiohttp
+
+    base = f"http://{HOST}:{port}/api/battles"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            async with s.post(base, json={"prompt": PROMPT}) as r:
+                created = await r.read()
+            out["create"].append(time.perf_counter() - t0)
+            found = _ID.search(created)
+            if r.status != 201 or not found:
+                out["failed"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            battle = found.group(1).decode()
+            t1 = time.perf_counter()
+            async with s.get(f"{base}/{battle}/stream") as r:
+                ended = await _read_battle(r.content.iter_any(), t1, out)
+            if not ended:
+                out["failed"] += 1
+                continue
+            t2 = time.perf_counter()
+            winner = random.choice(("a", "b", "tie", "both_bad"))
+            async with s.post(f"{base}/{battle}/vote", json={"winner": winner}) as r:
+                await r.read()
+            out["vote"].append(time.perf_counter() - t2)
+            if r.status == 200:
+                out["ok"] += 1
+                out["acked"].append(battle)
+            else:
+                out["failed"] += 1
 
 
 async def direct_stream(port: int, model: str, out: dict[str, Any]) -> bool:
@@ -147,7 +193,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                            "acked": []}
     deadline = time.perf_counter() + args.duration
     if args.mode == "arena":
-        voters = [arena_voter(args.port, deadline, out) for _ in range(args.voters)]
+        voter = kept_alive_voter if args.keep_alive else arena_voter
+        voters = [voter(args.port, deadline, out) for _ in range(args.voters)]
     else:
         models = args.models.split(",")
         voters = [direct_voter(args.port, models, deadline, out) for _ in range(args.voters)]
@@ -167,5 +214,7 @@ if __name__ == "__main__":
     p.add_argument("--duration", type=float, required=True)
     p.add_argument("--voters", type=int, default=8)
     p.add_argument("--models", default="bench-1,bench-2,bench-3,bench-4")
+    p.add_argument("--keep-alive", action="store_true",
+                   help="arena voters keep their connection alive, as a browser does")
     print(json.dumps(asyncio.run(main(p.parse_args()))))
     sys.exit(0)

@@ -84,19 +84,20 @@ class ArenaStats:
     acked: set[str] = field(default_factory=set)  # every battle whose vote got a 200
     unknown: set[str] = field(default_factory=set)  # vote sent, no answer (timeout, reset)
     open_streams: list[int] = field(default_factory=list)  # sampled concurrency
+    client_lag: list[float] = field(default_factory=list)  # how late a 10 ms sleep wakes
 
 
 # --- the probe: a few voters in a process of their own (benchmarks/_probe.py) -------------
 
 
 async def probe(mode: str, port: int, warmup: float, duration: float, voters: int,
-                models: str) -> dict:
+                models: str, keep_alive: bool = False) -> dict:
     """Run ``_probe.py`` over the measured window of a phase; its JSON, or {} if it failed."""
     await asyncio.sleep(warmup)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(Path(__file__).with_name("_probe.py")), mode, "--port", str(port),
         "--duration", str(duration), "--voters", str(voters), "--models", models,
-        stdout=asyncio.subprocess.PIPE)
+        *(["--keep-alive"] if keep_alive else []), stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     try:
         return json.loads(out)
@@ -107,8 +108,8 @@ async def probe(mode: str, port: int, warmup: float, duration: float, voters: in
 # --- phase 1: the direct baseline --------------------------------------------------------
 
 
-async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: float
-                       ) -> tuple[list[float], int, int, Window]:
+async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: float,
+                       ramp_s: float) -> tuple[list[float], int, int, Window]:
     ttfts: list[float] = []
     done = failed = all_done = 0
     t0 = time.perf_counter()
@@ -116,7 +117,7 @@ async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: flo
 
     async def one(i: int) -> None:
         nonlocal done, failed, all_done
-        await asyncio.sleep(i * min(2.0, warmup) / voters)  # ramp up
+        await asyncio.sleep(random.uniform(0, ramp_s))  # see arena_phase
         async with h.client_session(cookies=False) as c:
             while time.perf_counter() < win.end:
                 started = time.perf_counter()
@@ -140,7 +141,7 @@ async def direct_phase(up: h.Upstream, voters: int, duration: float, warmup: flo
 
 
 async def arena_phase(arena: h.Arena, voters: int, duration: float, warmup: float,
-                      think_s: float) -> tuple[ArenaStats, Window]:
+                      think_s: float, ramp_s: float) -> tuple[ArenaStats, Window]:
     st = ArenaStats()
     t0 = time.perf_counter()
     win = Window(t0 + warmup, t0 + warmup + duration)
@@ -148,7 +149,11 @@ async def arena_phase(arena: h.Arena, voters: int, duration: float, warmup: floa
 
     async def one(i: int) -> None:
         nonlocal streaming
-        await asyncio.sleep(i * min(2.0, warmup) / voters)
+        # Each voter starts at a random point of one battle's length: every battle takes
+        # about as long, so voters keep the phase they start with, and a ramp shorter than
+        # a battle would bunch all arrivals into one part of each cycle, with quiet gaps a
+        # probe could fall into.
+        await asyncio.sleep(random.uniform(0, ramp_s))
         v = h.Voter(arena.url)
         try:
             while time.perf_counter() < win.end:
@@ -199,7 +204,14 @@ async def arena_phase(arena: h.Arena, voters: int, duration: float, warmup: floa
             if win.has(time.perf_counter()):
                 st.open_streams.append(streaming)
 
-    await asyncio.wait_for(asyncio.gather(sample(), *(one(i) for i in range(voters))),
+    async def lag() -> None:  # the client's own event-loop lag, which its timings include
+        while time.perf_counter() < win.end:
+            t = time.perf_counter()
+            await asyncio.sleep(0.01)
+            if win.has(t):
+                st.client_lag.append(time.perf_counter() - t - 0.01)
+
+    await asyncio.wait_for(asyncio.gather(sample(), lag(), *(one(i) for i in range(voters))),
                            warmup + duration + 180)
     return st, win
 
@@ -338,7 +350,9 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--voters", type=int, default=200, help="concurrent voters (default 200)")
     p.add_argument("--duration", type=float, default=30, help="measured seconds per phase")
-    p.add_argument("--warmup", type=float, default=3, help="seconds before measuring")
+    p.add_argument("--warmup", type=float, default=None,
+                   help="seconds before measuring (default: one answer's length + 1 s, so "
+                        "every voter has started; voters start at random points of it)")
     p.add_argument("--workers", type=int, default=2, help="arena serve --workers")
     p.add_argument("--first-delay-s", type=float, default=0.25, help="upstream TTFT")
     p.add_argument("--delay-s", type=float, default=0.03, help="upstream pause between words")
@@ -347,6 +361,9 @@ def parse_args() -> argparse.Namespace:
                         "the 100 real Arena conversations in shared/data)")
     p.add_argument("--probe-voters", type=int, default=8,
                    help="voters of the probe process that measures TTFT (default 8)")
+    p.add_argument("--probe-keep-alive", action="store_true",
+                   help="probe voters keep their connections alive as a browser does "
+                        "(default: a new connection per request, a first-time visitor)")
     p.add_argument("--think-s", type=float, default=0,
                    help="mean pause before each vote, drawn uniformly from [0, 2 × this]")
     p.add_argument("--vote-battles", type=int, default=3000, help="battles voted in phase 3")
@@ -358,7 +375,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--skip-votes", action="store_true", help="skip phase 3")
     args = p.parse_args()
     if args.quick:
-        args.voters, args.duration, args.warmup, args.vote_battles = 50, 5, 2, 1500
+        args.voters, args.duration, args.vote_battles = 50, 5, 1500
+    args.ramp_s = args.first_delay_s + args.words * args.delay_s  # one answer's length
+    if args.warmup is None:
+        args.warmup = args.ramp_s + 1
+    args.ramp_s = min(args.ramp_s, args.warmup)
     return args
 
 
@@ -375,7 +396,7 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
     p1 = asyncio.create_task(probe("direct", up.port, args.warmup, args.duration,
                                    args.probe_voters, models))
     d_ttft, d_done, d_failed, d_all, d_win = await direct_phase(up, args.voters, args.duration,
-                                                         args.warmup)
+                                                         args.warmup, args.ramp_s)
     m1.stop()
     probe_direct = await p1
 
@@ -383,8 +404,9 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
     m2 = meter()
     m2.start()
     p2 = asyncio.create_task(probe("arena", arena.port, args.warmup, args.duration,
-                                   args.probe_voters, models))
-    st, a_win = await arena_phase(arena, args.voters, args.duration, args.warmup, args.think_s)
+                                   args.probe_voters, models, args.probe_keep_alive))
+    st, a_win = await arena_phase(arena, args.voters, args.duration, args.warmup, args.think_s,
+                                  args.ramp_s)
     m2.stop()
     probe_arena = await p2
     st.acked |= set(probe_arena.get("acked") or [])  # the probe's votes count in the recount
@@ -417,6 +439,8 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
          ["load client's TTFT p50 (per side, its own lag included)", h.ms(p50(d_ttft)),
           h.ms(p50(st.ttft)), h.ms(added50)],
          ["load client's TTFT p99", h.ms(p99(d_ttft)), h.ms(p99(st.ttft)), h.ms(added99)],
+         ["load client's own event-loop lag p50 / p99 (a 10 ms sleep's overshoot)", "",
+          f"{h.ms(p50(st.client_lag))} / {h.ms(p99(st.client_lag))}", ""],
          ["TTFT p50 from the prompt (POST + stream)", "—", h.ms(p50(st.ttft_from_prompt)), ""],
          ["streams finished /s", f"{d_done / d_win.seconds / 2:.1f} pairs",
           f"{st.battles / a_win.seconds:.1f} battles", ""],

@@ -15,6 +15,12 @@ Figures are the median over ``--rounds`` rounds: CPU microseconds per chunk (lon
 answers), then CPU milliseconds per call (three-word answers: the cost of making the
 call, sending the body and opening the stream).
 
+A third table compares the HTTP clients under the SDKs (``ARENA_UPSTREAM_TRANSPORT``):
+the adapters over httpx2 (the SDKs' default, baseline) and over the SDKs' own
+``DefaultAioHttpClient``, reading ``--paced`` concurrent answers paced at a word every
+10 ms, so each chunk arrives on its own as in a live battle (unpaced, chunks arrive
+batched and cost less).
+
     .venv/bin/python benchmarks/providers.py
 """
 
@@ -26,6 +32,7 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import anthropic
@@ -123,6 +130,46 @@ async def run(args: argparse.Namespace, up: h.Upstream) -> None:
     await compare(cases, args.rounds, lambda read: cpu_per_call(read, args.calls), "ms")
     await sdk_openai.close()
     await sdk_anthropic.close()
+    await transports(args, up, root, options, request)
+
+
+async def transports(args: argparse.Namespace, up: h.Upstream, root: str,
+                     options: ProviderOptions, request: ChatRequest) -> None:
+    await asyncio.to_thread(up.reset)
+    await asyncio.to_thread(up.script, None, delay_s=0.01)
+    made: list[OpenAIProvider | AnthropicProvider] = []
+
+    def build(api: str, transport: str) -> Callable[[], Awaitable[int]]:
+        opts = replace(options, transport=transport)
+        if api == "openai":
+            provider: OpenAIProvider | AnthropicProvider = OpenAIProvider(ModelConfig(
+                name="bench-o", provider="openai", model="bench",
+                base_url=up.openai_base_url), opts)
+        else:
+            provider = AnthropicProvider(ModelConfig(
+                name="bench-a", provider="anthropic", model="bench", base_url=root), opts)
+        made.append(provider)
+
+        async def one() -> int:
+            n = 0
+            async for event in provider.stream(request):
+                n += hasattr(event, "text")
+            return n
+
+        async def read() -> int:  # --paced answers at once: the chunk count of all
+            return sum(await asyncio.gather(*(one() for _ in range(args.paced))))
+        return read
+
+    cases = {f"{name}, {args.paced} paced streams at once": (build(api, "httpx"),
+                                                            build(api, "aiohttp"))
+             for api, name in (("openai", "OpenAI"), ("anthropic", "Anthropic"))}
+    print(f"\nCPU per chunk by HTTP client: {args.paced} concurrent answers of {args.words} "
+          "chunks, a chunk every 10 ms\n")
+    print("| API | adapter over httpx2 (baseline) | adapter over aiohttp | baseline / aiohttp |\n"
+          "|---|---|---|---|")
+    await compare(cases, args.rounds, lambda read: cpu_per_chunk(read, 1), "µs")
+    for provider in made:
+        await provider.aclose()
 
 
 def main() -> int:
@@ -130,6 +177,8 @@ def main() -> int:
     p.add_argument("--words", type=int, default=172, help="chunks per answer (default 172)")
     p.add_argument("--streams", type=int, default=20, help="answers per round")
     p.add_argument("--calls", type=int, default=100, help="short answers per round")
+    p.add_argument("--paced", type=int, default=100,
+                   help="concurrent paced answers in the HTTP-client comparison")
     p.add_argument("--rounds", type=int, default=7)
     args = p.parse_args()
     up = h.Upstream(delay_s=0.0, first_delay_s=0.0, words=args.words)

@@ -7,11 +7,13 @@ real Arena conversations in ``shared/data``), ``arena serve`` (a uvicorn master 
 ``--workers`` workers) and PostgreSQL. The CPU each of them used is printed per phase, so
 a missed target can be read against who had the cores.
 
-TTFT is measured twice. The load client drives all voters from one Python process, and
-at a few hundred voters its own event loop falls behind, so its timings include its own
-lag. A **probe** (``_probe.py``: ``--probe-voters`` more voters on plain asyncio sockets,
-in a process of its own) runs through the measured window of both phases; its TTFT,
-direct and through the arena, is the figure to read.
+TTFT is measured twice. The load client drives all voters from one Python process on
+aiohttp sessions (kept-alive connections, as a browser keeps them); its timings include
+its own event-loop lag, which is printed. A **probe** (``_probe.py``: ``--probe-voters``
+more voters on plain asyncio sockets, a new connection per request, in a process of its
+own) runs through the measured window of both phases. Voters start at random points of
+one battle's length: battles all last about as long, so a shorter ramp would bunch the
+arrivals into one part of each cycle and leave quiet gaps for the probe to fall into.
 
 Phases, in one run:
 

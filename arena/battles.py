@@ -460,17 +460,17 @@ class BattleService:
             # answered battle never calls a model.
             run = TurnRun(self, battle, turn)
             run.start()
+            claimed = False
             try:
                 claimed = await self.store.claim_turn(turn.id)
-            except BaseException:
-                await run.abandon()
-                raise
+            finally:
+                if not claimed:
+                    await run.abandon()
             if claimed:
                 self._runs[turn.id] = run
                 run.task = asyncio.create_task(run.run())
                 run.task.add_done_callback(lambda _t, tid=turn.id: self._runs.pop(tid, None))
                 return run.subscribe()
-            await run.abandon()
         if battle is fresh:  # claimed meanwhile (a second tab, another worker): the real state
             return await self.stream(battle_id, voter_key=voter_key)
         run = self._runs.get(turn.id)

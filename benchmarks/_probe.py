@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -61,39 +62,75 @@ async def _whole(port: int, head: str, body: bytes = b"") -> bytes:
         writer.close()
 
 
-async def arena_voter(port: int, deadline: float, out: dict[str, Any]) -> None:
-    cookie: str | None = None
+class _NewConnections:
+    """A first-time visitor: a new connection per request, on plain asyncio sockets, the
+    voter cookie carried by hand."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie: str | None = None
+
+    async def post(self, path: str, payload: dict[str, str]) -> tuple[int, bytes]:
+        body = json.dumps(payload).encode()
+        resp = await _whole(self.port, _request("POST", path, body=body, cookie=self.cookie),
+                            body)
+        if m := _COOKIE.search(resp):
+            self.cookie = m.group(1).decode()
+        status = resp[9:12]
+        return int(status) if status.isdigit() else 0, resp
+
+    @contextlib.asynccontextmanager
+    async def stream(self, path: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        reader, writer = await _send(self.port, _request("GET", path, cookie=self.cookie))
+        try:
+            yield _chunks(reader)
+        finally:
+            writer.close()
+
+
+class _KeptAlive:
+    """A returning browser: one cookie jar, its connections kept alive (aiohttp, imported
+    only for this mode)."""
+
+    def __init__(self, port: int) -> None:
+        import aiohttp
+
+        self.base = f"http://{HOST}:{port}"
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def post(self, path: str, payload: dict[str, str]) -> tuple[int, bytes]:
+        async with self.session.post(self.base + path, json=payload) as r:
+            return r.status, await r.read()
+
+    @contextlib.asynccontextmanager
+    async def stream(self, path: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        async with self.session.get(self.base + path) as r:
+            yield r.content.iter_any()
+
+
+async def arena_voter(http: _NewConnections | _KeptAlive, deadline: float,
+                      out: dict[str, Any]) -> None:
     while time.perf_counter() < deadline:
         t0 = time.perf_counter()
-        body = json.dumps({"prompt": PROMPT}).encode()
-        resp = await _whole(port, _request("POST", "/api/battles", body=body, cookie=cookie),
-                            body)
+        status, created = await http.post("/api/battles", {"prompt": PROMPT})
         out["create"].append(time.perf_counter() - t0)
-        m = _COOKIE.search(resp)
-        cookie = m.group(1).decode() if m else cookie
-        found = _ID.search(resp)
-        if not found or cookie is None:
+        found = _ID.search(created)
+        if status != 201 or not found:
             out["failed"] += 1
             await asyncio.sleep(0.5)
             continue
         battle = found.group(1).decode()
         t1 = time.perf_counter()
-        reader, writer = await _send(port, _request("GET", f"/api/battles/{battle}/stream",
-                                                    cookie=cookie))
-        try:
-            ended = await _read_battle(_chunks(reader), t1, out)
-        finally:
-            writer.close()
+        async with http.stream(f"/api/battles/{battle}/stream") as chunks:
+            ended = await _read_battle(chunks, t1, out)
         if not ended:
             out["failed"] += 1
             continue
         t2 = time.perf_counter()
         winner = random.choice(("a", "b", "tie", "both_bad"))
-        vote = json.dumps({"winner": winner}).encode()
-        resp = await _whole(port, _request("POST", f"/api/battles/{battle}/vote", body=vote,
-                                           cookie=cookie), vote)
+        status, _ = await http.post(f"/api/battles/{battle}/vote", {"winner": winner})
         out["vote"].append(time.perf_counter() - t2)
-        if resp.startswith(b"HTTP/1.1 200"):
+        if status == 200:
             out["ok"] += 1
             out["acked"].append(battle)
         else:
@@ -123,42 +160,6 @@ async def _read_battle(chunks: AsyncIterator[bytes], t1: float, out: dict[str, A
             elif ev.startswith(b"event: end"):
                 return b'"votable":true' in ev
     return False
-
-
-async def kept_alive_voter(port: int, deadline: float, out: dict[str, Any]) -> None:
-    """The same voter as a browser is: one cookie jar, its connections kept alive (aiohttp,
-    imported only for this mode)."""
-    import aiohttp
-
-    base = f"http://{HOST}:{port}/api/battles"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-        while time.perf_counter() < deadline:
-            t0 = time.perf_counter()
-            async with s.post(base, json={"prompt": PROMPT}) as r:
-                created = await r.read()
-            out["create"].append(time.perf_counter() - t0)
-            found = _ID.search(created)
-            if r.status != 201 or not found:
-                out["failed"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            battle = found.group(1).decode()
-            t1 = time.perf_counter()
-            async with s.get(f"{base}/{battle}/stream") as r:
-                ended = await _read_battle(r.content.iter_any(), t1, out)
-            if not ended:
-                out["failed"] += 1
-                continue
-            t2 = time.perf_counter()
-            winner = random.choice(("a", "b", "tie", "both_bad"))
-            async with s.post(f"{base}/{battle}/vote", json={"winner": winner}) as r:
-                await r.read()
-            out["vote"].append(time.perf_counter() - t2)
-            if r.status == 200:
-                out["ok"] += 1
-                out["acked"].append(battle)
-            else:
-                out["failed"] += 1
 
 
 async def direct_stream(port: int, model: str, out: dict[str, Any]) -> bool:
@@ -192,9 +193,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"ttft": [], "create": [], "vote": [], "ok": 0, "failed": 0,
                            "acked": []}
     deadline = time.perf_counter() + args.duration
+    kept_alive: list[_KeptAlive] = []
     if args.mode == "arena":
-        voter = kept_alive_voter if args.keep_alive else arena_voter
-        voters = [voter(args.port, deadline, out) for _ in range(args.voters)]
+        kind = _KeptAlive if args.keep_alive else _NewConnections
+        clients = [kind(args.port) for _ in range(args.voters)]
+        kept_alive = [c for c in clients if isinstance(c, _KeptAlive)]
+        voters = [arena_voter(c, deadline, out) for c in clients]
     else:
         models = args.models.split(",")
         voters = [direct_voter(args.port, models, deadline, out) for _ in range(args.voters)]
@@ -204,6 +208,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await voter
 
     await asyncio.gather(*(staggered(i, v) for i, v in enumerate(voters)))
+    for client in kept_alive:
+        await client.session.close()
     return out
 
 

@@ -51,6 +51,22 @@ _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404:
                  415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited"}
 
 
+def settle_gc(threshold: int) -> None:
+    """Tune the cyclic garbage collector for a long-running streaming process, once it
+    has loaded what it keeps.
+
+    Everything loaded so far (modules, SDK and pydantic models: ~150k objects) lives as
+    long as the process; frozen, out of the collector's sight, a full collection scans
+    only what requests create instead of pausing the event loop ~100 ms each time. Almost
+    all that requests and streamed chunks allocate is then freed by reference counting;
+    at CPython's default threshold (700) the collector kept re-scanning the live streams
+    (9-11% of a worker's CPU under benchmarks/load.py). Cycles (exceptions, tracebacks)
+    are still collected, every ``threshold`` net allocations."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(threshold, 10, 10)
+
+
 def load_configured_roster(settings: Settings) -> Roster:
     if settings.models is None:
         return demo_roster()
@@ -97,11 +113,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             settings=settings, pairing=pairing, moderator=moderator)
         app.state.leaderboard = LeaderboardCache(store, settings, demo=roster.demo)
         await app.state.leaderboard.start()
-        # Everything loaded so far (modules, SDK and pydantic models: ~150k objects) lives
-        # as long as the process; out of the collector's sight, a full collection scans
-        # only what requests create, instead of pausing the event loop ~100 ms each time.
-        gc.collect()
-        gc.freeze()
+        settle_gc(settings.gc_threshold)
         try:
             yield
         finally:

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
                     "own aiohttp option, half the CPU per streamed chunk) or httpx (their "
                     "default)")
     max_retries: int = Field(default=0, ge=0, le=10, description="SDK retries before streaming")
+    gc_threshold: int = Field(
+        default=50_000, ge=1,
+        description="allocations between two runs of Python's cyclic garbage collector in "
+                    "each worker (CPython's default is 700, which under streaming load spent "
+                    "~10% of a worker's CPU re-scanning live streams)")
     max_tokens: int = Field(default=1024, ge=1, description="default max output tokens per answer")
     db_pool_size: int = Field(
         default=20, ge=1, le=1000,

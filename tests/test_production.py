@@ -4,6 +4,7 @@ vote timing, and the concurrency rules that keep every vote exactly once."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 import os
@@ -18,9 +19,9 @@ from starlette.routing import Route
 from arena.cli import main as arena_main
 from arena.db import make_engine
 from arena.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from arena.settings import normalize_database_url
+from arena.settings import normalize_database_url, parse_roster
 from arena.tables import battles, pair_counts, votes
-from tests.conftest import LiveServer, fake, fake_roster, run_turn
+from tests.conftest import LiveServer, fake, fake_roster, run_turn, texts
 
 ROSTER = fake_roster(fake("alpha-1"), fake("beta-2"))
 
@@ -328,9 +329,6 @@ async def test_a_lost_claim_cancels_its_upstream_calls_and_writes_nothing(serve,
     """Both workers see the turn pending and send the upstream requests while the store
     settles the claim: the loser cancels its requests, writes nothing, and replays what
     the winner stored. A replay of an answered turn never calls a model."""
-    from arena.settings import parse_roster
-    from tests.conftest import texts
-
     upstream.script(delay_s=0.005, first_delay_s=0.3)
     roster = parse_roster({"models": [
         {"name": f"m-{i}", "provider": "openai", "model": "concise",
@@ -355,3 +353,13 @@ async def test_a_lost_claim_cancels_its_upstream_calls_and_writes_nothing(serve,
         assert again[-1][1]["replayed"] is True and texts(again) == texts(first)
         assert len(upstream.requests) == len(outcomes)  # no model was called for the replay
         upstream.requests.clear()
+
+
+async def test_the_app_sets_the_garbage_collector_threshold(serve, settings):
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        await serve(settings=settings.model_copy(update={"gc_threshold": 12_345}))
+        assert gc.get_threshold() == (12_345, 10, 10)
+    finally:
+        gc.set_threshold(*before)

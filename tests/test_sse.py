@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import pytest
 
+from arena.api.battles import sse_frame
+from arena.providers import sse
 from arena.providers.sse import Event, events
 
 
@@ -67,3 +72,26 @@ async def test_a_last_event_without_a_blank_line_is_still_given(body: str) -> No
 
 async def test_only_one_space_after_the_colon_is_dropped() -> None:
     assert await parse("event:  spaced\ndata:  two\n\n") == [Event(" spaced", " two")]
+
+
+def test_json_the_fast_parser_refuses_is_parsed_as_the_standard_library_parses_it() -> None:
+    # orjson refuses a lone surrogate escape and NaN; an upstream that sends them must not
+    # lose its answer for it.
+    assert sse.loads('{"t": "half \\ud83d"}') == {"t": "half \ud83d"}
+    assert math.isnan(sse.loads('{"x": NaN}')["x"])
+    assert sse.loads('{"t": "caf\\u00e9 ☕", "n": [1, 2.5, null, true]}') == {
+        "t": "café ☕", "n": [1, 2.5, None, True]}
+
+
+def test_json_that_is_not_json_is_still_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        sse.loads('{"t": ')
+
+
+def test_an_sse_frame_is_compact_utf8_json_and_survives_a_lone_surrogate() -> None:
+    assert sse_frame("delta", {"side": "a", "text": "café\n☕"}) == (
+        'event: delta\ndata: {"side":"a","text":"café\\n☕"}\n\n'.encode())
+    frame = sse_frame("delta", {"side": "b", "text": "half \ud83d"})
+    name, data = frame.decode().removesuffix("\n\n").split("\n")
+    assert name == "event: delta"
+    assert json.loads(data.removeprefix("data: ")) == {"side": "b", "text": "half \ud83d"}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
@@ -49,12 +51,21 @@ async def get_battle(battle_id: str, voter: Voter = Depends(require_voter),
     return battle_view(await svc.view(battle_id, voter.key))
 
 
+def sse_frame(name: str, data: dict[str, Any]) -> bytes:
+    """One server-sent event. orjson writes compact UTF-8 in a tenth of the standard
+    library's time; text it refuses (a lone surrogate) goes out escaped instead."""
+    try:
+        payload = orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        payload = json.dumps(data, separators=(",", ":")).encode()
+    return b"event: " + name.encode() + b"\ndata: " + payload + b"\n\n"
+
+
 def _sse(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
     async def gen() -> AsyncIterator[bytes]:
         yield b": stream open\n\n"  # flush headers at once, so the page knows it is live
         async for name, data in events:
-            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            yield f"event: {name}\ndata: {payload}\n\n".encode()
+            yield sse_frame(name, data)
 
     return gen()
 

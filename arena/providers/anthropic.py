@@ -18,7 +18,6 @@ API takes it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -92,7 +91,7 @@ class AnthropicProvider:
         async with reading_stream(response, self._who, anthropic.AnthropicError,
                                   translate_error):
             async for sse_event in sse.events(response.aiter_bytes()):
-                event = json.loads(sse_event.data)
+                event = sse.loads(sse_event.data)
                 kind = event.get("type") or sse_event.event
                 if kind == "content_block_delta":
                     delta = event["delta"]

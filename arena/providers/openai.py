@@ -21,7 +21,6 @@ not a whole answer (the battle service caps that).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -94,7 +93,7 @@ class OpenAIProvider:
                 if done or event.data.startswith("[DONE]"):
                     done = True
                     continue
-                chunk = json.loads(event.data)
+                chunk = sse.loads(event.data)
                 if not isinstance(chunk, dict):
                     raise ValueError(f"a chunk that is not an object: {event.data[:80]!r}")
                 if event.event == "error" or chunk.get("error"):

@@ -5,7 +5,7 @@ and HTTP error classes all stay the SDKs' own) but read a stream's body through
 ``client.post(..., stream=True)`` and this parser instead of the SDKs' typed stream objects.
 The typed objects build a pydantic model for every chunk; at a chunk per token that was
 the largest single cost of relaying an answer (``benchmarks/providers.py`` measures both
-ways in one run). Each event's ``data`` is then one ``json.loads``.
+ways in one run). Each event's ``data`` is then one ``loads``.
 
 The parsing follows the WHATWG definition: ``data`` lines of one event are joined with
 a newline, a blank line ends an event, lines starting with ``:`` are comments, one space
@@ -15,8 +15,12 @@ line after it is still given: some OpenAI-compatible servers end the body that w
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +80,13 @@ async def events(chunks: AsyncIterable[bytes]) -> AsyncIterator[Event]:
             yield event
     if fields.data:
         yield Event(fields.name, "\n".join(fields.data))
+
+
+def loads(data: str) -> Any:
+    """One event's JSON. orjson parses a chunk in a third of the standard library's time
+    (one chunk per token); what it refuses and the standard library accepts (a lone
+    surrogate escape, NaN) is parsed the standard way, so no answer fails for it."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)

@@ -147,9 +147,12 @@ class _Reader:
     for a timer and then goes out with whatever else came meanwhile; an urgent event (a
     side's first delta, ``done``, ``error``, ``end``) wakes the reader at once."""
 
-    __slots__ = ("buffer", "wake", "flush_s", "sent_at", "timer")
+    __slots__ = ("buffer", "wake", "flush_s", "sent_at", "timer", "loop")
 
     def __init__(self, flush_s: float) -> None:
+        # Kept: on Python 3.11 each get_running_loop() is a getpid() system call, and
+        # put() runs once per streamed chunk.
+        self.loop = asyncio.get_running_loop()
         self.buffer: list[Event] = []
         self.wake = asyncio.Event()
         self.flush_s = flush_s
@@ -161,7 +164,7 @@ class _Reader:
         if urgent or not self.flush_s:
             self.wake.set()
         elif self.timer is None and not self.wake.is_set():
-            loop = asyncio.get_running_loop()
+            loop = self.loop
             self.timer = loop.call_at(max(loop.time(), self.sent_at + self.flush_s),
                                       self.wake.set)
 
@@ -172,7 +175,7 @@ class _Reader:
             self.timer.cancel()
             self.timer = None
         batch, self.buffer = self.buffer, []
-        self.sent_at = asyncio.get_running_loop().time()
+        self.sent_at = self.loop.time()
         return batch
 
 

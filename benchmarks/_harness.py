@@ -25,6 +25,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -222,12 +223,7 @@ def _upstream_child(argv: Sequence[str]) -> None:
                 except Exception as exc:  # reported to the parent, which raises
                     print(f"error {exc!r}", flush=True)
 
-    try:
-        import uvloop
-
-        uvloop.run(serve())
-    except ImportError:
-        asyncio.run(serve())
+    run_async(serve())
 
 
 # --- the arena ----------------------------------------------------------------------------
@@ -558,8 +554,27 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line(cells[0]), sep, *(line(r) for r in cells[1:])])
 
 
+def host_speed_ms(rounds: int = 5) -> float:
+    """A fixed pure-Python loop, timed: the median of ``rounds`` runs, in ms. The machine
+    is shared, and this same loop took anywhere from 42 to 78 ms within one hour; printed
+    beside a run's figures, it tells how fast the host was when the run began."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def run_async(main: Any) -> Any:
-    """Run the client on uvloop when it is installed (as uvicorn does for the server)."""
+    """Run a client or the upstream on uvloop when it is installed (as uvicorn does for the
+    server), with the garbage collector tuned as the arena's workers tune theirs
+    (``ARENA_GC_THRESHOLD``, its default): these stand in for other machines, so the CPU
+    they take from the arena on this one is kept low."""
+    from arena.app import settle_gc
+    from arena.settings import Settings
+
+    settle_gc(Settings.model_fields["gc_threshold"].default)
     try:
         import uvloop
 

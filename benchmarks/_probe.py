@@ -87,6 +87,9 @@ class _NewConnections:
         finally:
             writer.close()
 
+    async def aclose(self) -> None:
+        pass  # every connection closed with its request
+
 
 class _KeptAlive:
     """A returning browser: one cookie jar, its connections kept alive (aiohttp, imported
@@ -106,6 +109,9 @@ class _KeptAlive:
     async def stream(self, path: str) -> AsyncIterator[AsyncIterator[bytes]]:
         async with self.session.get(self.base + path) as r:
             yield r.content.iter_any()
+
+    async def aclose(self) -> None:
+        await self.session.close()
 
 
 async def arena_voter(http: _NewConnections | _KeptAlive, deadline: float,
@@ -193,11 +199,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"ttft": [], "create": [], "vote": [], "ok": 0, "failed": 0,
                            "acked": []}
     deadline = time.perf_counter() + args.duration
-    kept_alive: list[_KeptAlive] = []
+    clients: list[_NewConnections | _KeptAlive] = []
     if args.mode == "arena":
         kind = _KeptAlive if args.keep_alive else _NewConnections
         clients = [kind(args.port) for _ in range(args.voters)]
-        kept_alive = [c for c in clients if isinstance(c, _KeptAlive)]
         voters = [arena_voter(c, deadline, out) for c in clients]
     else:
         models = args.models.split(",")
@@ -208,8 +213,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await voter
 
     await asyncio.gather(*(staggered(i, v) for i, v in enumerate(voters)))
-    for client in kept_alive:
-        await client.session.close()
+    for client in clients:
+        await client.aclose()
     return out
 
 

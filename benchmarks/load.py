@@ -393,6 +393,7 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
     print(f"phase 1: direct baseline, {args.voters} voters × 2 streams, "
           f"{args.duration:.0f} s …", file=sys.stderr)
     models = ",".join(m[1] for m in MODELS)
+    speed1 = h.host_speed_ms()
     m1 = meter()
     m1.start()
     p1 = asyncio.create_task(probe("direct", up.port, args.warmup, args.duration,
@@ -403,6 +404,7 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
     probe_direct = await p1
 
     print(f"phase 2: arena, {args.voters} voters, {args.duration:.0f} s …", file=sys.stderr)
+    speed2 = h.host_speed_ms()
     m2 = meter()
     m2.start()
     p2 = asyncio.create_task(probe("arena", arena.port, args.warmup, args.duration,
@@ -455,6 +457,8 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> None:
          ["error rate", f"{d_failed / max(1, d_done + d_failed):.2%}",
           f"{errors / max(1, st.attempts):.2%} of {st.attempts}", ""],
          ["CPU used (cores)", m1.shares(), m2.shares(), ""],
+         ["host speed before the phase (a fixed Python loop; lower is faster)",
+          h.ms(speed1 / 1000), h.ms(speed2 / 1000), ""],
          ["arena CPU per battle (create + stream + vote)", "",
           f"{1000 * m2.used['arena'] / max(1, st.battles_all):.1f} ms", ""],
          ["client CPU per pair of streams", f"{1000 * m1.used['client'] / max(1, d_all):.1f} ms",

@@ -7,14 +7,22 @@ Alembic migrations shipped inside the package, so ``arena db upgrade`` works fro
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
+import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+log = logging.getLogger("arena")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -29,7 +37,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                # Switching a fresh file to WAL needs it alone, and SQLite may answer
+                # "locked" at once, without its busy timeout, while another process
+                # opens it too. WAL is kept in the file: ``upgrade`` sets it, waiting.
+                pass
             cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoint; WAL keeps commits
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
@@ -72,9 +86,46 @@ def _current_sync(connection: Connection) -> str | None:
 _MIGRATION_LOCK = 0x6172656E61  # "arena"
 
 
+# Alembic keeps its running migration context in module globals, so two upgrades in one
+# process (one per event loop) must not interleave at their awaits.
+_upgrade_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary())
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate to ``revision``. Servers starting at once on one database take turns: the
     first migrates, the others then find the schema current and do nothing."""
+    lock = _upgrade_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        if engine.dialect.name == "sqlite":
+            await _sqlite_wal(engine)
+        await _upgrade(engine, revision)
+
+
+async def _sqlite_wal(engine: AsyncEngine, wait_s: float = 30.0) -> None:
+    """Put the file in WAL mode, retrying while other processes hold it."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.01
+    while True:
+        try:
+            async with engine.connect() as conn:
+                mode = (await conn.exec_driver_sql("PRAGMA journal_mode=WAL")).scalar()
+        except OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        else:
+            if str(mode).lower() not in ("wal", "memory"):  # :memory: has no WAL
+                log.warning("SQLite stays in journal mode %s (no WAL on this file system?)",
+                            mode)
+            return
+        if time.monotonic() > deadline:
+            log.warning("SQLite: the file stayed locked %.0f s; WAL not set", wait_s)
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+async def _upgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")

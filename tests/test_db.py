@@ -68,3 +68,23 @@ async def test_concurrent_upgrades_take_turns(db_url, settings):
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_upgrades_of_separate_databases_in_one_process_do_not_mix(tmp_path):
+    """Alembic keeps the running migration in module globals: two upgrades awaited side by
+    side in one event loop (here on three fresh SQLite files) must take turns, or one
+    runs the other's migrations ("table already exists", KeyError from alembic)."""
+    import asyncio
+
+    engines = [make_engine(f"sqlite+aiosqlite:///{tmp_path / f'db{i}.sqlite'}")
+               for i in range(3)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(upgrade(e) for e in engines)), 60)
+        assert [await current_revision(e) for e in engines] == ["0003"] * 3
+        for e in engines:
+            async with e.connect() as conn:
+                assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+                assert await conn.run_sync(_diff) == []
+    finally:
+        for e in engines:
+            await e.dispose()

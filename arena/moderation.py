@@ -29,6 +29,8 @@ class OpenAIModerator:
     def __init__(self, settings: Settings) -> None:
         import openai
 
+        from arena.providers.openai import keep_account_ids_at_openai
+
         key = os.environ.get(settings.moderation_api_key_env)
         if not key:
             raise ConfigError(f"ARENA_MODERATION=openai needs {settings.moderation_api_key_env}"
@@ -37,6 +39,7 @@ class OpenAIModerator:
         self.client = openai.AsyncOpenAI(api_key=key, base_url=settings.moderation_base_url,
                                          timeout=settings.request_timeout_s,
                                          max_retries=settings.max_retries)
+        keep_account_ids_at_openai(self.client, settings.moderation_base_url)
 
     async def check(self, text: str) -> None:
         import openai

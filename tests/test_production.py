@@ -150,11 +150,13 @@ async def test_trusted_proxies(serve, settings, trusted, forwarded, expected):
 async def moderation_server():
     """A stand-in for OpenAI's moderation endpoint, speaking its wire format."""
     calls: list[str] = []
-    state = {"down": False}
+    state: dict = {"down": False, "account_headers": []}
 
     async def moderations(request: Request) -> JSONResponse:
         body = await request.json()
         calls.append(body["input"])
+        state["account_headers"] += [v for k, v in request.headers.items()
+                                     if k in ("openai-organization", "openai-project")]
         if state["down"]:
             return JSONResponse({"error": {"message": "down", "type": "server_error"}}, 500)
         flagged = "forbidden" in body["input"]
@@ -172,6 +174,7 @@ async def test_moderation_refusals_never_reach_the_models(serve, settings, moder
                                                           monkeypatch):
     srv, calls, state = moderation_server
     monkeypatch.setenv("MOD_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-not-for-other-hosts")
     s = settings.model_copy(update={"moderation": "openai", "moderation_api_key_env": "MOD_KEY",
                                     "moderation_base_url": srv.base_url + "/v1"})
     server = await serve(roster=ROSTER, settings=s)
@@ -189,6 +192,7 @@ async def test_moderation_refusals_never_reach_the_models(serve, settings, moder
     sent = [m.content for p in providers for req in p.requests for m in req.messages]
     assert sent and not any("forbidden" in t for t in sent)
     assert calls == ["something forbidden", "a kind question", "now forbidden"]
+    assert state["account_headers"] == []
     state["down"] = True
     r = await c.post("/api/battles", json={"prompt": "while it is down"})
     assert (r.status_code, r.json()["error"]["code"]) == (503, "moderation_unavailable")

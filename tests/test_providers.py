@@ -331,6 +331,39 @@ def test_a_missing_key_is_a_config_error_unless_the_server_is_local(
     assert isinstance(create_provider(local, ProviderOptions()), Provider)
 
 
+VENDOR_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_vendors_key_is_not_sent_to_another_host_by_default(
+        api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(VENDOR_KEYS[api], "sk-vendor-secret")
+    monkeypatch.setenv("DEEPSEEK_KEY", "sk-deepseek")
+    other = ModelConfig(name="other", provider=api, base_url="https://api.deepseek.com/v1")
+    with pytest.raises(ConfigError, match="api.deepseek.com: name the variable that holds "
+                                          f"its key with api_key_env \\({VENDOR_KEYS[api]}"):
+        create_provider(other, ProviderOptions())
+    named = create_provider(other.model_copy(update={"api_key_env": "DEEPSEEK_KEY"}),
+                            ProviderOptions())
+    assert isinstance(named, Provider)
+    vendor = ModelConfig(name="vendor", provider=api)  # no base_url: the vendor's own host
+    assert isinstance(create_provider(vendor, ProviderOptions()), Provider)
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_a_local_server_gets_neither_the_vendors_key_nor_openais_account_ids(
+        api: str, upstream: FakeUpstream, upstream_provider: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in [(VENDOR_KEYS[api], "sk-vendor-secret"), ("OPENAI_ORG_ID", "org-secret"),
+                        ("OPENAI_PROJECT_ID", "proj-secret")]:
+        monkeypatch.setenv(name, value)
+    await collect(await upstream_provider(api), ask())
+    [seen] = upstream.requests
+    sent = " ".join(f"{k}: {v}" for k, v in seen.headers.items())
+    assert "sk-local-no-key" in sent
+    assert not any(s in sent for s in ("sk-vendor-secret", "org-secret", "proj-secret")), sent
+
+
 @pytest.mark.parametrize("api", APIS)
 @pytest.mark.parametrize("after_chunks", [None, 2])
 async def test_a_stall_is_a_quick_timeout(api: str, after_chunks: int | None,

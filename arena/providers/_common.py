@@ -33,25 +33,41 @@ LOCAL_PLACEHOLDER_KEY = "sk-local-no-key"
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
+def url_host(base_url: str | None) -> str:
+    return (urlsplit(base_url).hostname or "").lower() if base_url else ""
+
+
 def is_local_url(base_url: str | None) -> bool:
     """True when ``base_url`` points at this machine."""
     if not base_url:
         return False
-    host = (urlsplit(base_url).hostname or "").lower()
+    host = url_host(base_url)
     return host in _LOOPBACK_HOSTS or host.endswith(".localhost") or host.startswith("127.")
 
 
-def resolve_api_key(config: ModelConfig, default_env: str,
+def resolve_api_key(config: ModelConfig, default_env: str, vendor_host: str,
                     environ: Mapping[str, str] | None = None) -> str:
-    """The key for ``config``: from ``api_key_env`` (or ``default_env``), a placeholder for a
-    server on this machine, else a ConfigError that says how to fix it."""
+    """The key for ``config``: from ``api_key_env``; else from ``default_env`` (the
+    vendor's own variable, e.g. ``OPENAI_API_KEY``) when the model is served by the
+    vendor's host; else a placeholder for a server on this machine; else a ConfigError
+    that says how to fix it.
+
+    A vendor's key is never sent to another host by default: a roster entry pointing the
+    openai adapter at DeepSeek or OpenRouter without ``api_key_env`` would otherwise hand
+    them the OpenAI key."""
     env = os.environ if environ is None else environ
-    env_name = config.api_key_env or default_env
-    key = env.get(env_name, "").strip()
+    host = url_host(config.base_url)
+    vendor = not config.base_url or host == vendor_host
+    env_name = config.api_key_env or (default_env if vendor else None)
+    key = env.get(env_name, "").strip() if env_name else ""
     if key:
         return key
     if is_local_url(config.base_url):
         return LOCAL_PLACEHOLDER_KEY
+    if env_name is None:
+        raise ConfigError(f"model {config.name!r} is served by {host}: name the variable that "
+                          f"holds its key with api_key_env ({default_env} is sent only to "
+                          f"{vendor_host})")
     raise ConfigError(f"model {config.name!r} needs {env_name} — set it, point api_key_env at "
                       "the variable that holds its key, or remove the model from the roster")
 

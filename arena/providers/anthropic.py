@@ -68,7 +68,7 @@ class AnthropicProvider:
             raise ConfigError(f"model {config.name!r}: provider anthropic takes no options "
                               f"(got {sorted(config.options)})")
         self._client = client or anthropic.AsyncAnthropic(
-            api_key=resolve_api_key(config, "ANTHROPIC_API_KEY"),
+            api_key=resolve_api_key(config, "ANTHROPIC_API_KEY", "api.anthropic.com"),
             base_url=_root_url(config.base_url) or "https://api.anthropic.com",
             timeout=anthropic.Timeout(options.request_timeout_s,
                                       connect=options.connect_timeout_s),

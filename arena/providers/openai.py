@@ -43,11 +43,14 @@ from arena.providers._common import (
     resolve_api_key,
     sdk_http_client,
     translate_sdk_error,
+    url_host,
 )
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
 
 log = logging.getLogger(__name__)
+
+_OPENAI_HOST = "api.openai.com"
 
 _TOKEN_PARAMS = ("max_tokens", "max_completion_tokens")
 _KNOWN_OPTIONS = frozenset({"max_tokens_param"})
@@ -73,12 +76,14 @@ class OpenAIProvider:
         # calls do not pay for the refused attempt again.
         self._send_stream_options = True
         self._client = client or openai.AsyncOpenAI(
-            api_key=resolve_api_key(config, "OPENAI_API_KEY"),
+            api_key=resolve_api_key(config, "OPENAI_API_KEY", _OPENAI_HOST),
             base_url=config.base_url or "https://api.openai.com/v1",
             timeout=openai.Timeout(options.request_timeout_s, connect=options.connect_timeout_s),
             max_retries=options.max_retries,
             http_client=sdk_http_client(openai, options),
         )
+        if client is None:
+            keep_account_ids_at_openai(self._client, config.base_url)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         watch = Stopwatch()
@@ -204,6 +209,17 @@ def _error_text(exc: BaseException) -> str:
     return (f"{message} ({cause!r})" if cause else message)[:500]
 
 
+def _served_by_openai(config: ModelConfig) -> bool:
+    return not config.base_url or url_host(config.base_url) == _OPENAI_HOST
+
+
+def keep_account_ids_at_openai(client: openai.AsyncOpenAI, base_url: str | None) -> None:
+    """The SDK reads OPENAI_ORG_ID and OPENAI_PROJECT_ID from the environment and sends
+    them with every request, to whatever ``base_url``: they are for OpenAI only."""
+    if base_url and url_host(base_url) != _OPENAI_HOST:
+        client.organization = None
+        client.project = None
+
+
 def _default_token_param(config: ModelConfig) -> str:
-    base = (config.base_url or "https://api.openai.com").lower()
-    return "max_completion_tokens" if "api.openai.com" in base else "max_tokens"
+    return "max_completion_tokens" if _served_by_openai(config) else "max_tokens"

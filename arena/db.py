@@ -8,6 +8,7 @@ Alembic migrations shipped inside the package, so ``arena db upgrade`` works fro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -37,13 +38,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            try:
+            # Switching a fresh file to WAL needs it alone, and SQLite may answer "locked"
+            # at once, without its busy timeout, while another connection opens it too.
+            # WAL is kept in the file: ``upgrade`` sets it, waiting its turn.
+            with contextlib.suppress(sqlite3.OperationalError):
                 cur.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.OperationalError:
-                # Switching a fresh file to WAL needs it alone, and SQLite may answer
-                # "locked" at once, without its busy timeout, while another process
-                # opens it too. WAL is kept in the file: ``upgrade`` sets it, waiting.
-                pass
             cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoint; WAL keeps commits
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")

@@ -14,7 +14,7 @@ Which battle had which models is read from the database after the run (the clien
 never told before a vote). A battle whose stream straddles a switch of period is left
 out. Ends with ``arena db check``.
 
-    .venv/bin/python benchmarks/faults.py            # 40 voters, 20 s per period
+    .venv/bin/python benchmarks/faults.py            # 40 voters, a minute per period
     .venv/bin/python benchmarks/faults.py --quick    # 20 voters, 4 s per period
 """
 
@@ -146,7 +146,8 @@ async def run(args: argparse.Namespace, up: h.Upstream, arena: h.Arena) -> int:
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--voters", type=int, default=40)
-    p.add_argument("--phase-s", type=float, default=20, help="seconds per period")
+    p.add_argument("--phase-s", type=float, default=60,
+                   help="seconds per period: a minute of each fault")
     p.add_argument("--timeout-s", type=float, default=2, help="ARENA_REQUEST_TIMEOUT_S")
     p.add_argument("--first-delay-s", type=float, default=0.25)
     p.add_argument("--delay-s", type=float, default=0.03)

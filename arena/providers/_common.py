@@ -39,10 +39,13 @@ def url_host(base_url: str | None) -> str:
 
 def is_local_url(base_url: str | None) -> bool:
     """True when ``base_url`` points at this machine."""
-    if not base_url:
-        return False
     host = url_host(base_url)
     return host in _LOOPBACK_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def served_by(base_url: str | None, vendor_host: str) -> bool:
+    """True when ``base_url`` is the vendor's own API (no ``base_url``: the SDK's default)."""
+    return not base_url or url_host(base_url) == vendor_host
 
 
 def resolve_api_key(config: ModelConfig, default_env: str, vendor_host: str,
@@ -56,18 +59,17 @@ def resolve_api_key(config: ModelConfig, default_env: str, vendor_host: str,
     openai adapter at DeepSeek or OpenRouter without ``api_key_env`` would otherwise hand
     them the OpenAI key."""
     env = os.environ if environ is None else environ
-    host = url_host(config.base_url)
-    vendor = not config.base_url or host == vendor_host
-    env_name = config.api_key_env or (default_env if vendor else None)
+    env_name = config.api_key_env or (
+        default_env if served_by(config.base_url, vendor_host) else None)
     key = env.get(env_name, "").strip() if env_name else ""
     if key:
         return key
     if is_local_url(config.base_url):
         return LOCAL_PLACEHOLDER_KEY
     if env_name is None:
-        raise ConfigError(f"model {config.name!r} is served by {host}: name the variable that "
-                          f"holds its key with api_key_env ({default_env} is sent only to "
-                          f"{vendor_host})")
+        raise ConfigError(f"model {config.name!r} is served by {url_host(config.base_url)}: "
+                          f"name the variable that holds its key with api_key_env "
+                          f"({default_env} is sent only to {vendor_host})")
     raise ConfigError(f"model {config.name!r} needs {env_name} — set it, point api_key_env at "
                       "the variable that holds its key, or remove the model from the roster")
 

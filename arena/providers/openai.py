@@ -42,8 +42,8 @@ from arena.providers._common import (
     reading_stream,
     resolve_api_key,
     sdk_http_client,
+    served_by,
     translate_sdk_error,
-    url_host,
 )
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
@@ -209,17 +209,13 @@ def _error_text(exc: BaseException) -> str:
     return (f"{message} ({cause!r})" if cause else message)[:500]
 
 
-def _served_by_openai(config: ModelConfig) -> bool:
-    return not config.base_url or url_host(config.base_url) == _OPENAI_HOST
-
-
 def keep_account_ids_at_openai(client: openai.AsyncOpenAI, base_url: str | None) -> None:
     """The SDK reads OPENAI_ORG_ID and OPENAI_PROJECT_ID from the environment and sends
     them with every request, to whatever ``base_url``: they are for OpenAI only."""
-    if base_url and url_host(base_url) != _OPENAI_HOST:
+    if not served_by(base_url, _OPENAI_HOST):
         client.organization = None
         client.project = None
 
 
 def _default_token_param(config: ModelConfig) -> str:
-    return "max_completion_tokens" if _served_by_openai(config) else "max_tokens"
+    return "max_completion_tokens" if served_by(config.base_url, _OPENAI_HOST) else "max_tokens"

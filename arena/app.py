@@ -44,7 +44,10 @@ from arena.store import Store
 
 log = logging.getLogger("arena")
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# The pages ship inside the package (package data), so a wheel serves them as an editable
+# install does.
+WEB_DIR = Path(__file__).resolve().parent / "web"
+WEB_PAGES = ("index.html", "leaderboard.html")
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -205,17 +208,23 @@ def install_error_handlers(app: FastAPI) -> None:
                                        "the error was logged"), status_code=500)
 
 
-def mount_web(app: FastAPI) -> None:
-    if not WEB_DIR.is_dir():
-        return
+def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
+    """Serve the pages and their static files; a missing page is a start-up error, never
+    an app that silently answers 404 where its pages should be."""
+    if not web_dir.is_dir():
+        raise ConfigError(f"the web pages are missing: no directory {web_dir}; reinstall "
+                          "arena (the wheel ships arena/web/ as package data)")
+    missing = [name for name in WEB_PAGES if not (web_dir / name).is_file()]
+    if missing:
+        raise ConfigError(f"the web pages are incomplete: {', '.join(missing)} missing from "
+                          f"{web_dir}; reinstall arena")
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html")
+        return FileResponse(web_dir / "index.html")
 
     @app.get("/leaderboard", include_in_schema=False)
     async def leaderboard_page() -> FileResponse:
-        page = WEB_DIR / "leaderboard.html"
-        return FileResponse(page if page.exists() else WEB_DIR / "index.html")
+        return FileResponse(web_dir / "leaderboard.html")
 
-    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    app.mount("/static", StaticFiles(directory=web_dir), name="static")

@@ -33,9 +33,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from arena.app import load_configured_roster
     from arena.db import make_engine, upgrade
+    from arena.ratelimit import require_redis_client
 
     settings = _settings(args)
     roster = load_configured_roster(settings)  # fail here, with the message, not in a worker
+    if settings.redis_url:
+        require_redis_client()
     url = settings.resolved_database_url()
 
     async def migrate() -> None:

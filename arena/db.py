@@ -21,6 +21,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from arena.errors import ConfigError
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 log = logging.getLogger("arena")
@@ -52,11 +54,22 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No overflow: a connection opened for a burst and closed after it costs PostgreSQL a
     # process start each time, which under a sustained burst cost more than waiting for
     # one of the pool's (ARENA_DB_POOL_SIZE).
+    require_postgres_driver()
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_pre_ping", False)  # ARENA_DB_PRE_PING: three round trips a checkout
     kwargs.setdefault("pool_recycle", 1800)  # before idle cut-offs of proxies and firewalls
     return create_async_engine(url, **kwargs)
+
+
+def require_postgres_driver() -> None:
+    """asyncpg is the ``postgres`` extra: without it, say which install fixes it (SQLAlchemy
+    would only say that a module is missing, from inside a worker)."""
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        raise ConfigError("PostgreSQL needs the asyncpg driver: pip install 'arena[postgres]'"
+                          " (or use a sqlite:/// ARENA_DATABASE_URL)") from None
 
 
 def _alembic_config(connection: Connection | None = None) -> Any:

@@ -11,7 +11,7 @@ import math
 import time
 from typing import Protocol
 
-from arena.errors import TooManyRequests
+from arena.errors import ConfigError, TooManyRequests
 
 WINDOW_S = 60.0
 
@@ -53,8 +53,19 @@ class MemoryRateLimiter:
         return None
 
 
+def require_redis_client() -> None:
+    """redis is the ``redis`` extra: a Redis URL without it fails at start-up, naming the
+    install that fixes it."""
+    try:
+        import redis.asyncio  # noqa: F401
+    except ImportError:
+        raise ConfigError("ARENA_REDIS_URL needs the redis client: pip install 'arena[redis]'"
+                          " (or leave ARENA_REDIS_URL empty for in-process limits)") from None
+
+
 class RedisRateLimiter:
     def __init__(self, url: str) -> None:
+        require_redis_client()
         import redis.asyncio as redis
 
         self.redis = redis.from_url(url)

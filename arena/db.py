@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import sqlite3
 import time
@@ -66,7 +67,7 @@ def require_postgres_driver() -> None:
     """asyncpg is the ``postgres`` extra: without it, say which install fixes it (SQLAlchemy
     would only say that a module is missing, from inside a worker)."""
     try:
-        import asyncpg  # noqa: F401
+        importlib.import_module("asyncpg")
     except ImportError:
         raise ConfigError("PostgreSQL needs the asyncpg driver: pip install 'arena[postgres]'"
                           " (or use a sqlite:/// ARENA_DATABASE_URL)") from None

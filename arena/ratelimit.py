@@ -7,8 +7,10 @@ to a few percent, needs two counters per key and no background cleanup.
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from arena.errors import ConfigError, TooManyRequests
@@ -33,7 +35,7 @@ def _retry_after(now: float) -> float:
 
 
 class MemoryRateLimiter:
-    def __init__(self, clock: callable = time.time) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._counts: dict[tuple[str, int], int] = {}
 
@@ -57,7 +59,7 @@ def require_redis_client() -> None:
     """redis is the ``redis`` extra: a Redis URL without it fails at start-up, naming the
     install that fixes it."""
     try:
-        import redis.asyncio  # noqa: F401
+        importlib.import_module("redis.asyncio")
     except ImportError:
         raise ConfigError("ARENA_REDIS_URL needs the redis client: pip install 'arena[redis]'"
                           " (or leave ARENA_REDIS_URL empty for in-process limits)") from None

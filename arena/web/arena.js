@@ -5,14 +5,14 @@
 // name is on the page before the vote (the API never sends one, and nothing here
 // invents one); everything works with the keyboard alone.
 
-import { el } from "./dom.js";
-import { renderInline, renderMarkdown } from "./markdown.js";
+import { $, el } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
+import { api, say, showDemoBanner } from "./page.js";
 
 const SIDES = ["a", "b"];
 const VOTE_KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
 const VOTE_WORDS = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 const STORAGE_KEY = "arena.battle";
-const $ = (id) => document.getElementById(id);
 const narrowQuery = window.matchMedia("(max-width: 767.98px)");
 
 const ui = {
@@ -20,7 +20,6 @@ const ui = {
   send: $("send"),
   form: $("ask"),
   vote: $("vote"),
-  notice: $("notice"),
   result: $("result"),
   resultText: $("result-text"),
   newRound: $("new-round"),
@@ -40,41 +39,7 @@ const state = {
 
 // --- small helpers ----------------------------------------------------------------------
 
-class ApiError extends Error {
-  constructor(message, code, status) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
-
-async function api(path, body) {
-  let res;
-  try {
-    res = await fetch(path, {
-      method: body === undefined ? "GET" : "POST",
-      credentials: "same-origin",
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError("The arena server cannot be reached; check your connection and try again.",
-      "network", 0);
-  }
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = data && data.error ? data.error : {};
-    throw new ApiError(err.message || `The server answered ${res.status}.`, err.code || "http", res.status);
-  }
-  return data;
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function say(text, kind = "") {
-  ui.notice.textContent = text;
-  ui.notice.className = kind ? `notice ${kind}` : "notice";
-}
 
 const newAnswer = () => ({ text: "", status: "waiting", error: null, finish: null });
 const current = () => state.turns[state.turns.length - 1];
@@ -617,13 +582,8 @@ async function start() {
     say(err.message, "error");
   }
   if (state.info.demo) {
-    const banner = $("demo-banner");
-    banner.replaceChildren(
-      el("strong", "", "Demo mode: "),
-      document.createTextNode("the models here are scripted stand-ins, not real language models. "),
-      renderInline(`To add real models: ${state.info.add_models || "see the README."}`),
-    );
-    banner.hidden = false;
+    showDemoBanner("the models here are scripted stand-ins, not real language models. ",
+      state.info.add_models);
   }
   await resume();
   if (state.phase === "idle") ui.prompt.focus();

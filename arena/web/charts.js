@@ -5,14 +5,8 @@
 // (heatmap cells); the text on a cell is dark or light by the cell's luminance, so every
 // label stays readable in both themes.
 
-const NS = "http://www.w3.org/2000/svg";
-
-function svgEl(tag, attrs = {}, text) {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { svgEl } from "./dom.js";
+import { fmt } from "./page.js";
 
 function root(width, height, labelledBy, description) {
   const svg = svgEl("svg", {
@@ -75,8 +69,6 @@ export function ratingsChart(models, { labelledBy, width = 780 }) {
   });
   return svg;
 }
-
-const fmt = (v) => (v === null || v === undefined ? "–" : String(Math.round(v)));
 
 // --- heatmaps --------------------------------------------------------------------------
 

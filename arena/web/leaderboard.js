@@ -4,10 +4,9 @@
 // a view can be shared.
 
 import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
-import { el } from "./dom.js";
-import { renderInline } from "./markdown.js";
+import { $, el } from "./dom.js";
+import { api, fmt, say, showDemoBanner } from "./page.js";
 
-const $ = (id) => document.getElementById(id);
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
 const REFRESH_MS = 30_000;
 
@@ -17,7 +16,6 @@ const ui = {
   category: $("category"),
   body: $("board-body"),
   totals: $("totals"),
-  notice: $("notice"),
   warnings: $("warnings"),
   unlisted: $("unlisted"),
   updated: $("updated"),
@@ -35,12 +33,6 @@ const SORTS = {
   win_rate: (m) => [m.win_rate ?? -1],
 };
 const DESCENDING_FIRST = new Set(["rating", "votes", "win_rate"]);
-
-
-function say(text, kind = "") {
-  ui.notice.textContent = text;
-  ui.notice.className = kind ? `notice ${kind}` : "notice";
-}
 
 // --- options <-> URL -----------------------------------------------------------------------
 
@@ -73,13 +65,6 @@ function syncStyleControl() {
 
 // --- loading --------------------------------------------------------------------------------
 
-async function getJson(url) {
-  const res = await fetch(url, { credentials: "same-origin" });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data?.error?.message || `The server answered ${res.status}.`);
-  return data;
-}
-
 async function load() {
   const q = options();
   const query = q.toString() ? `?${q}` : "";
@@ -88,7 +73,7 @@ async function load() {
   $("dl-csv").href = `/api/leaderboard.csv${query}`;
   document.body.setAttribute("aria-busy", "true");
   try {
-    state.board = await getJson(`/api/leaderboard${query}`);
+    state.board = await api(`/api/leaderboard${query}`);
     say("");
   } catch (err) {
     say(`The leaderboard could not be loaded: ${err.message}`, "error");
@@ -104,7 +89,7 @@ async function loadCategories() {
   let list = state.board.categories;
   if (!Array.isArray(list)) {
     try {
-      list = (await getJson("/api/categories")).categories;
+      list = (await api("/api/categories")).categories;
     } catch {
       return; // the selector keeps "All battles"
     }
@@ -163,7 +148,7 @@ function render() {
   const when = board.updated_at ? new Date(board.updated_at) : null;
   ui.updated.textContent = when && !Number.isNaN(when.getTime())
     ? `Last updated ${when.toLocaleString()}.` : "";
-  if (board.demo) showDemoBanner();
+  if (board.demo) demoBanner();
 }
 
 function renderTotals(board) {
@@ -248,7 +233,6 @@ function ciCell(m) {
   return td;
 }
 
-const fmt = (v) => (v === null || v === undefined ? "–" : String(Math.round(v)));
 const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
 
 function renderUnlisted(unlisted) {
@@ -292,20 +276,16 @@ function renderCharts(board) {
 }
 
 let bannerShown = false;
-async function showDemoBanner() {
+async function demoBanner() {
   if (bannerShown) return;
   bannerShown = true;
-  let howTo = "see the README.";
+  let howTo = null;
   try {
-    howTo = (await getJson("/api/info")).add_models || howTo;
+    howTo = (await api("/api/info")).add_models;
   } catch {
     // the banner still says it is a demo
   }
-  const banner = $("demo-banner");
-  banner.replaceChildren(el("strong", "", "Demo mode: "),
-    document.createTextNode("these ratings come from scripted stand-in models. "),
-    renderInline(`To add real models: ${howTo}`));
-  banner.hidden = false;
+  showDemoBanner("these ratings come from scripted stand-in models. ", howTo);
 }
 
 // --- wiring ---------------------------------------------------------------------------------

@@ -12,6 +12,11 @@
 // emphasis (* _ ** __ ~~), inline code, fenced code (``` and ~~~) with a copy button,
 // bullet, ordered and task lists (nested by indentation), block quotes, tables with
 // alignment, horizontal rules, links, autolinks and bare URLs.
+//
+// An ES module that touches ``document`` only when called, so node can import it too: its
+// cases run there in milliseconds (tests/web/), against a stand-in DOM.
+
+import { el } from "./dom.js";
 
 const LINK_REL = "noopener noreferrer nofollow";
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
@@ -39,12 +44,6 @@ export function safeUrl(raw) {
     return null;
   }
   return SAFE_PROTOCOLS.has(url.protocol) ? url.href : null;
-}
-
-function el(tag, text) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 // --- blocks ---------------------------------------------------------------------------
@@ -97,7 +96,7 @@ function indentOf(line) {
 
 function parseBlocks(lines, parent) {
   if (blockDepth >= MAX_BLOCK_DEPTH) {
-    parent.append(el("p", lines.join("\n")));
+    parent.append(el("p", "", lines.join("\n")));
     return;
   }
   blockDepth++;
@@ -166,15 +165,15 @@ export function codeBlock(code, lang, closed = true) {
   wrap.className = closed ? "code-block" : "code-block open";
   const head = el("div");
   head.className = "code-head";
-  const label = el("span", lang || "code");
+  const label = el("span", "", lang || "code");
   label.className = "code-lang";
-  const copy = el("button", "Copy");
+  const copy = el("button", "", "Copy");
   copy.type = "button";
   copy.className = "copy-code";
   copy.setAttribute("aria-label", `Copy ${lang ? lang + " " : ""}code`);
   head.append(label, copy);
   const pre = el("pre");
-  const codeEl = el("code", code);
+  const codeEl = el("code", "", code);
   const safeLang = (lang || "").replace(/[^\w+#.-]/g, "");
   if (safeLang) codeEl.className = `language-${safeLang}`;
   pre.append(codeEl);
@@ -243,7 +242,7 @@ function listItem(body) {
   const task = /^\[([ xX])\][ \t]+/.exec(body[0]);
   if (task) {
     body[0] = body[0].slice(task[0].length);
-    const box = el("span", task[1] === " " ? "☐ " : "☑ ");
+    const box = el("span", "", task[1] === " " ? "☐ " : "☑ ");
     box.className = "task";
     box.setAttribute("aria-hidden", "true");
     li.className = "task-item";
@@ -385,7 +384,7 @@ function spans(text, parent) {
         if (code.length > 2 && code.startsWith(" ") && code.endsWith(" ") && code.trim()) {
           code = code.slice(1, -1);
         }
-        parent.append(el("code", code));
+        parent.append(el("code", "", code));
         i = close + run;
       } else {
         buf += "`".repeat(run);

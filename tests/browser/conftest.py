@@ -2,11 +2,10 @@
 Chromium driven by Playwright's sync API.
 
 The tests here are plain ``def`` functions (never inside an asyncio loop, which the sync
-API refuses). The pages declare a strict Content-Security-Policy themselves (no inline
-script, no inline style attributes, same-origin everything); any violation, console
-error, dialog or uncaught page error fails the test, so the pages stay CSP-clean. (The
-policy is not injected by routing: Chromium keeps no response bodies for intercepted
-event streams, and the tests read every body the page receives.)
+API refuses). The server sends the pages' one strict Content-Security-Policy header (no
+inline script, no inline style attributes, same-origin everything); any violation, console
+error, dialog or uncaught page error fails the test, so the pages stay CSP-clean under the
+policy they really get.
 """
 
 from __future__ import annotations
@@ -116,8 +115,8 @@ def _expected_console_error(text: str) -> bool:
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Any]:
     """``open_page(url, viewport=..., color_scheme=...)`` → a Playwright page in a fresh
-    context (its own voter cookie). The pages carry their own strict CSP (a meta tag);
-    a violation fails the test."""
+    context (its own voter cookie). The server's strict CSP header applies; a violation
+    fails the test."""
     contexts: list[Any] = []
     problems = PageProblems()
 

@@ -9,20 +9,26 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from arena.errors import ArenaError
 
+if TYPE_CHECKING:  # imported when a command needs them, so `arena --help` stays quick
+    from fastapi import FastAPI
 
-def _settings(args: argparse.Namespace | None = None):  # noqa: ANN202
     from arena.settings import Settings
 
-    overrides = {}
+
+def _settings(args: argparse.Namespace | None = None) -> Settings:
+    from arena.settings import Settings
+
+    overrides: dict[str, Any] = {}
     if args is not None and getattr(args, "models", None):
         overrides["models"] = Path(args.models)
     return Settings(**overrides)
 
 
-def app_from_env():  # noqa: ANN201 - uvicorn factory for `arena serve` (one per worker)
+def app_from_env() -> FastAPI:  # uvicorn factory for `arena serve` (one per worker)
     from arena.app import create_app
 
     return create_app(_settings(), migrate=False)

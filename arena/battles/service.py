@@ -8,6 +8,7 @@ keeps track of; across workers the database decides who runs a turn
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 import secrets
@@ -206,13 +207,13 @@ class BattleService:
                     await run.abandon()
             if claimed:
                 self._runs[turn.id] = run
-                run.launch(lambda tid=turn.id: self._forget(tid))
+                run.launch(functools.partial(self._forget, turn.id))
                 return run.subscribe()
         if battle is fresh:  # claimed meanwhile (a second tab, another worker): the real state
             return await self.stream(battle_id, voter_key=voter_key)
-        run = self._runs.get(turn.id)
-        if run is not None:
-            return run.subscribe()
+        joined = self._runs.get(turn.id)
+        if joined is not None:
+            return joined.subscribe()
         return self._replay(battle_id, voter_key, turn.id)
 
     def _forget(self, turn_id: int) -> None:

@@ -22,7 +22,6 @@ AnswerStatus = Literal["done", "error", "incomplete"]
 
 # pending → running → done | failed | incomplete
 TurnStatus = Literal["pending", "running", "done", "failed", "incomplete"]
-FINISHED_TURN: Final[tuple[TurnStatus, ...]] = ("done", "failed", "incomplete")
 
 # active → voted; a battle is never deleted.
 BattleStatus = Literal["active", "voted"]
@@ -33,7 +32,6 @@ FinishReason = Literal["stop", "length", "filtered"]
 
 # Why a vote is stored but left out of the board. A new reason is one more value here.
 ExcludedReason = Literal["identity_leak"]
-EXCLUDED_REASONS: Final[tuple[ExcludedReason, ...]] = get_args(ExcludedReason)
 
 # Which sides gave their model away.
 LeakSide = Literal["a", "b", "ab"]

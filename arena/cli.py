@@ -68,6 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from arena.db import current_revision, make_engine, upgrade
     from arena.store import Store
 
@@ -80,11 +82,12 @@ def cmd_db(args: argparse.Namespace) -> int:
                 await upgrade(engine)
                 print(f"database at revision {await current_revision(engine)}")
                 return 0
-            diffs = await Store(engine).recount()
-            if diffs:
-                print(json.dumps({"ok": False, "differences": diffs}, indent=2))
+            problems = await Store(engine).check()
+            if problems:
+                print(json.dumps({"ok": False, "problems": [asdict(p) for p in problems]},
+                                 indent=2))
                 return 1
-            print("ok: the leaderboard aggregates match a recount of the votes")
+            print("ok: every vote matches its battle and the counting rules")
             return 0
         finally:
             await engine.dispose()
@@ -95,13 +98,14 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from arena.db import make_engine
     from arena.export import export_battles
+    from arena.store import Store
 
     settings = _settings()
 
     async def run() -> int:
         engine = make_engine(settings.resolved_database_url())
         try:
-            n = await export_battles(engine, args.output, include_excluded=args.all,
+            n = await export_battles(Store(engine), args.output, include_excluded=args.all,
                                      as_json_array=args.format == "json")
         finally:
             await engine.dispose()
@@ -163,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations (ARENA_DATABASE_URL)")
-    db_sub.add_parser("check", help="recount the votes and compare with the aggregates")
+    db_sub.add_parser("check",
+                      help="check that every vote matches its battle and the counting rules")
     db.set_defaults(func=cmd_db)
 
     models = sub.add_parser("models", help="roster tools")

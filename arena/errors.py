@@ -5,8 +5,9 @@ HTTP ``status`` and a ``message`` a person can act on. The app turns each one in
 
     {"error": {"code": "...", "message": "..."}}
 
-Messages shown before a vote never name a model or a provider: provider errors carry a
-``side`` and are re-worded as "model A is unavailable" by the battle service.
+Messages shown before a vote never name a model or a provider: a side that failed is
+reported with one public code and one neutral message (``public_code``,
+``public_message``); the real code is stored and shown after the vote.
 """
 
 from __future__ import annotations
@@ -83,14 +84,12 @@ class Unavailable(ArenaError):
 
 class ProviderError(ArenaError):
     """An upstream model call failed. ``message`` may name the provider: it goes to the
-    log only. Voters see the anonymised ``public_message(side)``."""
+    log only. Voters see ``public_message(PUBLIC_CODE, side)`` before the vote and
+    ``public_message(code, side)`` after it."""
 
     code = "provider_error"
     status = 502
     retryable = False
-
-    def public_message(self, side: str) -> str:
-        return f"model {side.upper()} is unavailable"
 
 
 class ProviderAuthError(ProviderError):
@@ -101,24 +100,15 @@ class ProviderRateLimited(ProviderError):
     code = "provider_rate_limited"
     retryable = True
 
-    def public_message(self, side: str) -> str:
-        return f"model {side.upper()} is busy right now; try again in a moment"
-
 
 class ProviderTimeout(ProviderError):
     code = "provider_timeout"
     status = 504
     retryable = True
 
-    def public_message(self, side: str) -> str:
-        return f"model {side.upper()} took too long to answer"
-
 
 class ProviderBadRequest(ProviderError):
     code = "provider_bad_request"
-
-    def public_message(self, side: str) -> str:
-        return f"model {side.upper()} could not answer this prompt"
 
 
 class ProviderUnavailable(ProviderError):
@@ -126,3 +116,35 @@ class ProviderUnavailable(ProviderError):
 
     code = "provider_unavailable"
     retryable = True
+
+
+# --- what a voter is told about a side that did not answer --------------------------------
+
+# Before the vote every provider failure is this one code and one message: telling a
+# refused key from a rate limit or a timeout would tell the voter (or a rigger) facts
+# about the provider and the deployment behind a side.
+PUBLIC_CODE = "model_unavailable"
+INCOMPLETE = "incomplete"  # the answer was cut on the arena's side (disconnect, shutdown)
+
+# Code → what the side did, said after "model A" (a leading space included). Unknown
+# codes read as unavailable.
+_WORDING: dict[str, str] = {
+    PUBLIC_CODE: " could not answer; regenerate to try again",
+    INCOMPLETE: "'s answer was interrupted; regenerate to try again",
+    ProviderError.code: " is unavailable",
+    ProviderAuthError.code: " is unavailable",
+    ProviderUnavailable.code: " is unavailable",
+    ProviderRateLimited.code: " is busy right now; try again in a moment",
+    ProviderTimeout.code: " took too long to answer",
+    ProviderBadRequest.code: " could not answer this prompt",
+}
+
+
+def public_code(code: str | None) -> str:
+    """The code a voter may see before the vote for a side that stored ``code``."""
+    return INCOMPLETE if code == INCOMPLETE else PUBLIC_CODE
+
+
+def public_message(code: str | None, side: str) -> str:
+    """The words for a side that did not answer, naming neither model nor provider."""
+    return f"model {side.upper()}" + _WORDING.get(code or "", _WORDING[ProviderError.code])

@@ -18,13 +18,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from arena.errors import ArenaError, BadRequest, Unavailable
 from arena.ranking import Battles, compute_leaderboard
 from arena.settings import Settings
-from arena.store import Store
-from arena.tables import votes
+from arena.store import CountedVote, Store
+from arena.types import ARENA_WINNER
 
 log = logging.getLogger("arena.leaderboard")
 
@@ -41,7 +39,7 @@ class LeaderboardCache:
         self._boards: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
-        self._records: list[dict[str, Any]] = []
+        self._records: list[CountedVote] = []
         self._battles = Battles.from_records([])  # the records as arrays, built once a version
         self._totals: dict[str, Any] = {}
         self._categories: list[dict[str, Any]] | None = None
@@ -67,22 +65,18 @@ class LeaderboardCache:
             except Exception:  # keep serving the last good board
                 log.exception("leaderboard refresh failed")
 
-    async def _current_version(self) -> int:
-        async with self.store.engine.connect() as conn:
-            return (await conn.execute(select(func.max(votes.c.id)))).scalar() or 0
-
     async def refresh(self) -> None:
-        version = await self._current_version()
+        version = await self.store.newest_vote_id()
         if version == self.version:
             return
         # A vote id is assigned at insert but may commit after a larger one; re-reading a
         # margin of recent ids keeps a slow commit from being skipped forever.
         cutoff = max(0, self.version - 1000)
-        keep = [r for r in self._records if r["id"] <= cutoff]
+        keep = [r for r in self._records if r.id <= cutoff]
         records = keep + await self.store.counted_votes(after_id=cutoff, up_to_id=version)
         # The totals of the same votes as the board: read apart, a vote committing in
         # between was in the totals but not yet on the board.
-        totals = await self.store.vote_totals(up_to_id=version)
+        totals = (await self.store.vote_totals(up_to_id=version)).as_dict()
         battles = await asyncio.to_thread(_battles_of, records)
         board = await asyncio.to_thread(self._compute, battles, DEFAULT)
         self._records, self._battles, self._totals = records, battles, totals
@@ -104,7 +98,7 @@ class LeaderboardCache:
     def categories(self) -> list[dict[str, Any]]:
         """Category tags of the counted votes, most used first (from memory, like boards)."""
         if self._categories is None:
-            counts = Counter(t for r in self._records for t in (r["categories"] or []))
+            counts = Counter(t for r in self._records for t in r.categories)
             self._categories = [{"name": t, "votes": n} for t, n in
                                 sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         return self._categories
@@ -136,11 +130,10 @@ class LeaderboardCache:
                 "updated_at": self._updated_at.isoformat(timespec="seconds")}
 
 
-def _battles_of(records: list[dict[str, Any]]) -> Battles:
+def _battles_of(records: list[CountedVote]) -> Battles:
     """The stored votes as the ranking's arrays (its winner labels, Arena style)."""
     return Battles.from_records(
-        {"model_a": r["model_a"], "model_b": r["model_b"],
-         "winner": {"a": "model_a", "b": "model_b"}.get(r["winner"], r["winner"]),
-         "propensity": r["propensity"], "conv_metadata": r["conv_metadata"],
-         "categories": r["categories"], "tstamp": r["created_at"].timestamp()}
+        {"model_a": r.model_a, "model_b": r.model_b, "winner": ARENA_WINNER[r.winner],
+         "propensity": r.propensity, "conv_metadata": r.conv_metadata,
+         "categories": r.categories, "tstamp": r.created_at.timestamp()}
         for r in records)

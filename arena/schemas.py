@@ -7,13 +7,23 @@ provider fields at all, so a forgotten field cannot leak a name: the names exist
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arena.battles import public_error
-from arena.store import BattleRecord
+from arena import errors
+from arena.store import AnswerRecord, BattleRecord
 from arena.store import TurnView as StoredTurn
+from arena.types import (
+    AnswerStatus,
+    BattleStatus,
+    ExcludedReason,
+    FinishReason,
+    LeakSide,
+    Side,
+    TurnStatus,
+    Winner,
+)
 
 
 class _In(BaseModel):
@@ -25,13 +35,13 @@ class PromptIn(_In):
 
 
 class VoteIn(_In):
-    winner: Literal["a", "b", "tie", "both_bad"]
+    winner: Winner
 
 
 class AnswerView(BaseModel):
     text: str
-    status: Literal["done", "error", "incomplete"]
-    finish_reason: str | None = None
+    status: AnswerStatus
+    finish_reason: FinishReason | None = None
     error: str | None = None  # anonymised: "model A is unavailable"
 
 
@@ -39,41 +49,54 @@ class TurnView(BaseModel):
     index: int
     attempt: int
     prompt: str
-    status: Literal["pending", "running", "done", "failed", "incomplete"]
+    status: TurnStatus
     a: AnswerView | None = None
     b: AnswerView | None = None
 
 
 class BattleView(BaseModel):
     id: str
-    status: Literal["active", "voted"]
+    status: BattleStatus
     votable: bool
     turns: list[TurnView]
 
 
 class VoteResult(BaseModel):
-    winner: str
+    winner: Winner
     model_a: str
     model_b: str
     counted: bool
-    excluded_reason: str | None = None
-    leak_side: str | None = None
+    excluded_reason: ExcludedReason | None = None
+    leak_side: LeakSide | None = None
     explanation: str | None = None
+
+
+class Failure(BaseModel):
+    """A side that did not answer one attempt, with the real reason: shown only after the
+    vote (before it, every failure reads as one public code)."""
+
+    turn: int
+    attempt: int
+    side: Side
+    code: str
+    message: str
 
 
 class RevealedBattle(BattleView):
     model_a: str
     model_b: str
     vote: VoteResult
+    failures: list[Failure] = Field(default_factory=list)
 
 
-def _answer(raw: dict | None, side: str) -> AnswerView | None:
+def _answer(raw: AnswerRecord | None, side: Side) -> AnswerView | None:
     if raw is None:
         return None
-    return AnswerView(text=raw["text"], status=raw["status"],
-                      finish_reason=raw["finish_reason"] if raw["status"] == "done" else None,
-                      error=None if raw["status"] == "done"
-                      else public_error(raw["error_code"], side))
+    done = raw.status == "done"
+    return AnswerView(text=raw.text, status=raw.status,
+                      finish_reason=raw.finish_reason if done else None,
+                      error=None if done
+                      else errors.public_message(errors.public_code(raw.error_code), side))
 
 
 def _turn(t: StoredTurn) -> TurnView:
@@ -82,13 +105,20 @@ def _turn(t: StoredTurn) -> TurnView:
 
 
 def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
-    base = {"id": b.id, "status": b.status,
-            "votable": b.status == "active" and b.latest is not None
-            and b.latest.status == "done",
-            "turns": [_turn(t) for t in b.turns]}
+    base: dict[str, Any] = {
+        "id": b.id, "status": b.status,
+        "votable": b.status == "active" and b.latest is not None
+        and b.latest.status == "done",
+        "turns": [_turn(t) for t in b.turns]}
     if b.vote is None:
         return BattleView(**base)
     v = b.vote
-    return RevealedBattle(**base, model_a=b.model_a, model_b=b.model_b, vote=VoteResult(
-        winner=v["winner"], model_a=v["model_a"], model_b=v["model_b"], counted=v["counted"],
-        excluded_reason=v["excluded_reason"], leak_side=v["leak_side"]))
+    failures = [Failure(turn=t.idx, attempt=t.attempt, side=a.side,
+                        code=a.error_code or errors.ProviderError.code,
+                        message=errors.public_message(a.error_code, a.side))
+                for t in b.attempts for a in t.answers.values() if a.status != "done"]
+    return RevealedBattle(**base, model_a=b.model_a, model_b=b.model_b, failures=failures,
+                          vote=VoteResult(winner=v.winner, model_a=v.model_a,
+                                          model_b=v.model_b, counted=v.counted,
+                                          excluded_reason=v.excluded_reason,
+                                          leak_side=v.leak_side))

@@ -3,9 +3,8 @@ them; this module is the single description the store's queries are written agai
 
 A battle has turns; a turn has one answer per side; each regenerate adds a new *attempt*
 of the latest turn (old attempts are kept, never overwritten). A battle has at most one
-vote (unique ``votes.battle_id``). ``pair_counts`` holds the counted votes aggregated per
-(model_a, model_b) — the sufficient statistics of Bradley–Terry — kept current in the
-same transaction as each vote, and checkable against a recount (``arena db check``).
+vote (unique ``votes.battle_id``). The value lists of the status, winner and reason
+columns are the types of ``arena.types``.
 """
 
 from __future__ import annotations
@@ -121,15 +120,4 @@ settings_table = Table(
     metadata,
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
-)
-
-pair_counts = Table(
-    "pair_counts",
-    metadata,
-    Column("model_a", String(100), primary_key=True),
-    Column("model_b", String(100), primary_key=True),
-    Column("wins_a", Integer, nullable=False, default=0),
-    Column("wins_b", Integer, nullable=False, default=0),
-    Column("ties", Integer, nullable=False, default=0),
-    Column("both_bad", Integer, nullable=False, default=0),
 )

@@ -27,8 +27,8 @@ Phases, in one run:
    votes table.
 3. **votes**: the upstream is switched to no pacing, ``--vote-battles`` finished battles
    are made, then all are voted on with ``--vote-concurrency`` requests in flight. The
-   baseline is the vote's own writes (the conditional UPDATE, the INSERT and the
-   aggregate upsert, one transaction) sent by asyncpg straight to PostgreSQL with the
+   baseline is the vote's own writes (the conditional UPDATE and the INSERT, one
+   transaction) sent by asyncpg straight to PostgreSQL with the
    same concurrency: the database's ceiling on this machine.
 
 ``--set NAME=VALUE`` passes an arena setting (``ARENA_NAME``) for the run.
@@ -278,9 +278,6 @@ create table votes (id serial primary key, battle_id text not null unique refere
   voter_key text not null, model_a text not null, model_b text not null, winner text not null,
   counted boolean not null, propensity float not null, turns int not null,
   conv_metadata json, categories json not null, created_at timestamptz not null);
-create table pair_counts (model_a text, model_b text, wins_a int not null default 0,
-  wins_b int not null default 0, ties int not null default 0, both_bad int not null default 0,
-  primary key (model_a, model_b));
 """
 
 
@@ -298,12 +295,12 @@ async def raw_vote_baseline(n: int, concurrency: int, pool_size: int,
                                 [(f"b{i}",) for i in range(n)])
         names = [m[0] for m in MODELS]
         ids = iter(range(n))
-        column = {"a": "wins_a", "b": "wins_b", "tie": "ties", "both_bad": "both_bad"}
+        winners = ["a", "b", "tie", "both_bad"]
 
         async def worker() -> None:
             for i in ids:
                 a, b = random.sample(names, 2)
-                w = random.choice(list(column))
+                w = random.choice(winners)
                 async with pool.acquire() as c, c.transaction():
                     res = await c.execute("update battles set status = 'voted' "
                                           "where id = $1 and status = 'active'", f"b{i}")
@@ -313,10 +310,6 @@ async def raw_vote_baseline(n: int, concurrency: int, pool_size: int,
                         "counted, propensity, turns, conv_metadata, categories, created_at) "
                         "values ($1, 'k', $2, $3, $4, true, 0.16, 1, '{}', '[]', now())",
                         f"b{i}", a, b, w)
-                    await c.execute(
-                        f"insert into pair_counts (model_a, model_b, {column[w]}) "
-                        f"values ($1, $2, 1) on conflict (model_a, model_b) do update "
-                        f"set {column[w]} = pair_counts.{column[w]} + 1", a, b)
 
         meter.start()  # stopped before the pool closes: its backends' CPU is counted
         t0 = time.perf_counter()

@@ -110,13 +110,37 @@ async def test_upstream_errors_are_anonymised(serve, upstream):
     c, rec = server.client(), Recorder()
     bid = (await call(c, rec, "POST", "/api/battles", json={"prompt": "hi"})).json()["id"]
     events = await stream(c, rec, bid)
-    errors = sorted(d["message"] for n, d in events if n == "error")
+    errors = [d for n, d in events if n == "error"]
     assert len(errors) == 2
-    assert any("busy right now" in m for m in errors) and any("unavailable" in m for m in errors)
+    # A rate limit and a server error look the same before the vote: one public code and
+    # the same words, so the stream tells nothing about the provider or its config.
+    assert {d["code"] for d in errors} == {"model_unavailable"}
+    assert sorted(d["message"] for d in errors) == [
+        "model A could not answer; regenerate to try again",
+        "model B could not answer; regenerate to try again"]
     await call(c, rec, "GET", f"/api/battles/{bid}")
     await call(c, rec, "POST", f"/api/battles/{bid}/vote", json={"winner": "a"})
     assert rec.leaks() == []
     assert rec.seen[-1].startswith("409")
+
+
+async def test_the_real_failure_is_shown_after_the_vote(serve, upstream):
+    upstream.script(model="claude-3-haiku-x", status=401, times=1,
+                    error_message="anthropic: invalid x-api-key")
+    server = await serve(roster=roster_for(upstream))
+    c, rec = server.client(), Recorder()
+    bid = (await call(c, rec, "POST", "/api/battles", json={"prompt": "hi"})).json()["id"]
+    first = [d for n, d in await stream(c, rec, bid) if n == "error"]
+    assert [d["code"] for d in first] == ["model_unavailable"]
+    view = (await call(c, rec, "GET", f"/api/battles/{bid}")).json()
+    assert "failures" not in view and "provider_auth" not in str(view)
+    await call(c, rec, "POST", f"/api/battles/{bid}/regenerate")
+    assert not [d for n, d in await stream(c, rec, bid) if n == "error"]
+    assert (await call(c, rec, "POST", f"/api/battles/{bid}/vote",
+                       json={"winner": "tie"})).status_code == 200
+    revealed = (await call(c, rec, "GET", f"/api/battles/{bid}")).json()
+    assert [(f["attempt"], f["side"], f["code"]) for f in revealed["failures"]] == [
+        (0, first[0]["side"], "provider_auth")]
 
 
 async def test_a_cut_stream_and_a_stall_fail_one_side_only(serve, upstream, settings):
@@ -137,7 +161,8 @@ async def test_a_cut_stream_and_a_stall_fail_one_side_only(serve, upstream, sett
     bid = (await c.post("/api/battles", json={"prompt": "again"})).json()["id"]
     events = await stream(c, rec, bid)
     err = [d for n, d in events if n == "error"]
-    assert len(err) == 1 and "took too long" in err[0]["message"]
+    assert len(err) == 1 and err[0]["code"] == "model_unavailable"
+    assert "took too long" not in err[0]["message"]
 
 
 async def test_disconnect_closes_the_upstream_calls(serve, upstream):

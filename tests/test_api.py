@@ -129,8 +129,10 @@ async def test_failed_battle_cannot_be_voted_and_errors_are_anonymous(serve):
     events = await run_turn(c, b["id"])
     errors = [d for n, d in events if n == "error"]
     assert len(errors) == 1
-    assert errors[0]["message"] in ("model A is busy right now; try again in a moment",
-                                    "model B is busy right now; try again in a moment")
+    # Before the vote a rate limit reads like any other failure: one code, neutral words.
+    assert errors[0]["code"] == "model_unavailable"
+    assert errors[0]["message"] in ("model A could not answer; regenerate to try again",
+                                    "model B could not answer; regenerate to try again")
     assert "beta" not in str(events) and "fake" not in str(events).lower()
     assert events[-1] == ("end", {"turn": 0, "status": "failed", "votable": False})
     r = await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "a"})
@@ -202,8 +204,7 @@ async def test_multi_turn_keeps_the_pair_and_each_side_sees_its_own_history(serv
     service = server.app.state.battles
     battle = await service.view(b["id"], service_key(c))
     for side in "ab":
-        cfg = service.roster.by_name(battle.model_a if side == "a" else battle.model_b)
-        req = service.build_request(cfg, battle, side, battle.turns[1])
+        req = service.build_request(battle, side, battle.turns[1])
         assert [m.content for m in req.messages] == ["First question", first[side],
                                                      "Second question"]
     vote = (await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "b"})).json()

@@ -67,9 +67,9 @@ async def test_vote_totals_stop_at_the_boards_last_vote(serve, settings):
     try:
         store = Store(engine)
         everything = await store.vote_totals()
-        first_two = await store.vote_totals(up_to_id=everything["last_vote_id"] - 1)
+        first_two = await store.vote_totals(up_to_id=everything.last_vote_id - 1)
     finally:
         await engine.dispose()
-    assert everything["counted_votes"] == 3
-    assert first_two["counted_votes"] == 2
-    assert first_two["last_vote_id"] == everything["last_vote_id"] - 1
+    assert everything.counted_votes == 3
+    assert first_two.counted_votes == 2
+    assert first_two.last_vote_id == everything.last_vote_id - 1

@@ -20,7 +20,7 @@ from arena.cli import main as arena_main
 from arena.db import make_engine
 from arena.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from arena.settings import normalize_database_url, parse_roster
-from arena.tables import battles, pair_counts, votes
+from arena.tables import answers, battles, votes
 from tests.conftest import LiveServer, fake, fake_roster, run_turn, texts
 
 ROSTER = fake_roster(fake("alpha-1"), fake("beta-2"))
@@ -222,9 +222,9 @@ async def test_simultaneous_votes_give_one_success_and_one_conflict(serve):
     engine = server.app.state.battles.store.engine
     async with engine.connect() as conn:
         assert len((await conn.execute(select(votes))).all()) == 5
-        total = sum(sum(r[2:]) for r in (await conn.execute(select(pair_counts))).all())
-    assert total == 5
-    assert await server.app.state.battles.store.recount() == []
+        voted = (await conn.execute(select(battles).where(battles.c.status == "voted"))).all()
+    assert len(voted) == 5
+    assert await server.app.state.battles.store.check() == []
 
 
 async def test_vote_timing_is_stored_and_fast_votes_flagged(serve):
@@ -242,7 +242,7 @@ async def test_vote_timing_is_stored_and_fast_votes_flagged(serve):
     assert row.counted is True  # flagged, not excluded: the operator decides what to do
 
 
-async def test_db_check_finds_a_tampered_aggregate(serve, settings, monkeypatch, capsys):
+async def test_db_check_finds_a_tampered_vote(serve, settings, monkeypatch, capsys):
     server = await serve(roster=ROSTER)
     c = server.client()
     bid = (await c.post("/api/battles", json={"prompt": "x"})).json()["id"]
@@ -251,10 +251,16 @@ async def test_db_check_finds_a_tampered_aggregate(serve, settings, monkeypatch,
     monkeypatch.setenv("ARENA_DATABASE_URL", settings.database_url)
     assert await asyncio.to_thread(arena_main, ["db", "check"]) == 0
     engine = server.app.state.battles.store.engine
-    async with engine.begin() as conn:
-        await conn.execute(pair_counts.update().values(ties=pair_counts.c.ties + 1))
+    async with engine.begin() as conn:  # the vote stays counted while its battle reopens
+        await conn.execute(battles.update().values(status="active"))
     assert await asyncio.to_thread(arena_main, ["db", "check"]) == 1
-    assert '"differences"' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert '"problems"' in out and "vote_on_open_battle" in out
+    async with engine.begin() as conn:  # a counted vote although an answer named its model
+        await conn.execute(battles.update().values(status="voted"))
+        await conn.execute(answers.update().values(leak_term="Claude"))
+    assert await asyncio.to_thread(arena_main, ["db", "check"]) == 1
+    assert "counted_leak" in capsys.readouterr().out
 
 
 async def test_two_workers_share_nothing_but_the_database(serve):

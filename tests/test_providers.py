@@ -24,6 +24,7 @@ from arena.errors import (
     ProviderRateLimited,
     ProviderTimeout,
     ProviderUnavailable,
+    public_message,
 )
 from arena.providers import (
     ChatRequest,
@@ -68,7 +69,7 @@ async def fails(provider: Provider, request: ChatRequest) -> tuple[str, Provider
 
 
 def assert_anonymous(error: ProviderError, *names: str) -> None:
-    public = error.public_message("a")
+    public = public_message(error.code, "a")
     assert public.startswith("model A")
     for name in ("openai", "anthropic", "fake", *names):
         assert name.lower() not in public.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from arena.battles import _Reader
+from arena.battles.fanout import _Reader
 from tests.conftest import fake, fake_roster, run_turn, texts
 
 WORDS = 40

@@ -67,8 +67,8 @@ async def categories(request: Request) -> dict[str, Any]:
 async def battles_export(request: Request) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
     ``arena leaderboard --battles`` reads it back."""
-    engine = request.app.state.battles.store.engine
-    records = await battle_records(engine, include_excluded=False, with_conversations=False)
+    store = request.app.state.battles.store
+    records = await battle_records(store, include_excluded=False, with_conversations=False)
 
     async def lines() -> AsyncIterator[bytes]:
         for rec in records:

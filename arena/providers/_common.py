@@ -25,6 +25,7 @@ from arena.errors import (
 )
 from arena.providers.base import ChatRequest, Finished, ProviderOptions
 from arena.settings import ModelConfig
+from arena.types import FinishReason
 
 # Sent to local servers (Ollama, llama.cpp, vLLM on localhost) that ignore keys: the SDKs
 # refuse to start without one, and asking an operator to invent a key is pointless.
@@ -85,13 +86,8 @@ class CallParams:
 
 def call_params(request: ChatRequest, config: ModelConfig, options: ProviderOptions) -> CallParams:
     """Values in the request win; the roster entry and then the settings fill the gaps.
-
-    The battle service may or may not have applied the roster already; either way the
-    upstream sees the same thing.
-    """
-    max_tokens = request.max_tokens if request.max_tokens > 0 else 0
-    if not max_tokens:
-        max_tokens = config.max_tokens or options.default_max_tokens
+    The one place these defaults are merged: the battle service sends only the history."""
+    max_tokens = request.max_tokens or config.max_tokens or options.default_max_tokens
     system = request.system_prompt if request.system_prompt is not None else config.system_prompt
     temperature = request.temperature if request.temperature is not None else config.temperature
     return CallParams(max_tokens=max_tokens, system_prompt=system or None, temperature=temperature)
@@ -108,7 +104,7 @@ class Stopwatch:
         if self.first_token_at is None:
             self.first_token_at = time.perf_counter()
 
-    def finished(self, finish_reason: str | None, input_tokens: int | None,
+    def finished(self, finish_reason: FinishReason, input_tokens: int | None,
                  output_tokens: int | None) -> Finished:
         ttft = None if self.first_token_at is None else self.first_token_at - self.started
         return Finished(finish_reason=finish_reason, input_tokens=input_tokens,

@@ -8,9 +8,9 @@ counts, and the raw events say exactly when the message started (input tokens), 
 (``message_delta``: stop reason, output tokens) and whether it ended (``message_stop``;
 a stream without it was cut).
 
-Stop reasons are given in the arena's vocabulary, which is OpenAI's: "end_turn" and
-"stop_sequence" become "stop", "max_tokens" becomes "length", "refusal" becomes
-"content_filter"; any other passes through.
+Stop reasons are mapped here, once, to the arena's ``FinishReason``: "end_turn",
+"stop_sequence" and any other become "stop", "max_tokens" becomes "length", "refusal"
+becomes "filtered".
 
 ``temperature``, when the roster or the request sets one, is a body field as the wire
 API takes it.
@@ -18,7 +18,7 @@ API takes it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import anthropic
@@ -44,9 +44,9 @@ from arena.providers._common import (
 )
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
+from arena.types import FinishReason
 
-_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
-                 "refusal": "content_filter"}
+_STOP_REASONS: dict[str, FinishReason] = {"max_tokens": "length", "refusal": "filtered"}
 # Error types Anthropic sends inside a stream that has already answered 200.
 _STREAM_ERROR_TYPES: dict[str, type[ProviderError]] = {
     "rate_limit_error": ProviderRateLimited, "overloaded_error": ProviderUnavailable,
@@ -76,7 +76,7 @@ class AnthropicProvider:
             http_client=sdk_http_client(anthropic, options),
         )
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         watch = Stopwatch()
         try:
             # The SDK's own way to send a body as is: keys, retries, timeouts and error
@@ -112,8 +112,8 @@ class AnthropicProvider:
         if not stopped:
             raise ProviderUnavailable(f"{self._who}: the stream ended without message_stop "
                                       "(cut off upstream)")
-        reason = _STOP_REASONS.get(stop_reason or "", stop_reason)
-        yield watch.finished(reason, input_tokens, output_tokens)
+        yield watch.finished(_STOP_REASONS.get(stop_reason or "", "stop"), input_tokens,
+                             output_tokens)
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -11,9 +11,11 @@ exactly as a third-party one would be.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
+
+from arena.types import FinishReason
 
 Role = Literal["user", "assistant"]
 
@@ -26,10 +28,12 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
-    """What one side of a turn sends upstream: its own history, ending with the user."""
+    """What one side of a turn sends upstream: its own history, ending with the user.
+    Unset values are filled by the provider from its roster entry, then the settings
+    (``arena.providers._common.call_params``, the one place for those defaults)."""
 
     messages: tuple[Message, ...]
-    max_tokens: int
+    max_tokens: int | None = None
     system_prompt: str | None = None
     temperature: float | None = None
 
@@ -41,7 +45,8 @@ class Delta:
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    finish_reason: str | None = None
+    # Mapped from the vendor's own values in its adapter, once.
+    finish_reason: FinishReason = "stop"
     input_tokens: int | None = None
     output_tokens: int | None = None
     # Seconds from the call to the first non-empty delta, and to the end of the stream.
@@ -68,6 +73,6 @@ class ProviderOptions:
 
 @runtime_checkable
 class Provider(Protocol):
-    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]: ...
+    def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]: ...
 
     async def aclose(self) -> None: ...

@@ -33,7 +33,7 @@ import math
 import random
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from arena.errors import (
@@ -48,6 +48,7 @@ from arena.errors import (
 from arena.providers._common import Stopwatch, call_params
 from arena.providers.base import ChatRequest, Delta, Message, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
+from arena.types import FinishReason
 
 PERSONAS = ("concise", "verbose", "markdown", "leaky", "echo")
 FAILURES = ("error", "rate_limit", "timeout", "cut", "stall", "auth", "bad_request")
@@ -130,14 +131,14 @@ class FakeProvider:
         return compose_reply(self.persona, request.messages, name=self._config.name,
                              maker=self._maker, system_prompt=params.system_prompt)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         watch = Stopwatch()
         self.requests.append(request)
         params = call_params(request, self._config, self._options)
         chunks = split_chunks(self.reply_for(request), self._chunk_words)
         failure = self._failure_for(request)
         sent = chars = 0
-        finish_reason = "stop"
+        finish_reason: FinishReason = "stop"
         for chunk in chunks:
             if failure is not None and sent == self._fail_after:
                 await self._fail_now(failure)

@@ -22,7 +22,7 @@ not a whole answer (the battle service caps that).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx2
@@ -47,8 +47,13 @@ from arena.providers._common import (
 )
 from arena.providers.base import ChatRequest, Delta, ProviderOptions, StreamEvent
 from arena.settings import ModelConfig
+from arena.types import FinishReason
 
 log = logging.getLogger(__name__)
+
+# Finish reasons mapped here, once, to the arena's ``FinishReason``; any other
+# ("tool_calls", a server's own) reads as "stop".
+_FINISH_REASONS: dict[str, FinishReason] = {"length": "length", "content_filter": "filtered"}
 
 _OPENAI_HOST = "api.openai.com"
 
@@ -85,7 +90,7 @@ class OpenAIProvider:
         if client is None:
             keep_account_ids_at_openai(self._client, config.base_url)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         watch = Stopwatch()
         response = await self._open(request)
         finish_reason: str | None = None
@@ -113,7 +118,8 @@ class OpenAIProvider:
         if finish_reason is None:
             raise ProviderUnavailable(f"{self._who}: the stream ended without a finish reason "
                                       "(cut off upstream)")
-        yield watch.finished(finish_reason, input_tokens, output_tokens)
+        yield watch.finished(_FINISH_REASONS.get(finish_reason, "stop"), input_tokens,
+                             output_tokens)
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arena.errors import BadRequest
+from arena.types import ARENA_WINNER, Winner
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -32,13 +33,12 @@ FloatArray = npt.NDArray[np.float64]
 A_WINS, B_WINS, TIE, BOTH_BAD = 0, 1, 2, 3
 OUTCOMES = ("model_a", "model_b", "tie", "both_bad")
 
-# Winner labels of the Chatbot Arena battle format, plus the arena's own "both_bad".
+# The arena's winners as outcome codes, and through them the winner labels of the Chatbot
+# Arena battle format; the arena's own "both_bad" is read too.
+OUTCOME_OF: dict[Winner, int] = {"a": A_WINS, "b": B_WINS, "tie": TIE, "both_bad": BOTH_BAD}
 WINNER_CODES: dict[str, int] = {
-    "model_a": A_WINS,
-    "model_b": B_WINS,
-    "tie": TIE,
-    "tie (bothbad)": BOTH_BAD,
-    "both_bad": BOTH_BAD,
+    **{ARENA_WINNER[w]: code for w, code in OUTCOME_OF.items()},
+    "both_bad": OUTCOME_OF["both_bad"],
 }
 
 # Style counts kept per side, in this order; see arena.ranking.style.

@@ -22,6 +22,7 @@ but finite rating with a very wide interval.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -55,11 +56,11 @@ class Cells:
 
     @property
     def n(self) -> FloatArray:
-        return self.weights.sum(axis=1)
+        return cast("FloatArray", self.weights.sum(axis=1))
 
     @property
     def s(self) -> FloatArray:
-        return self.weights @ CELL_SCORES
+        return cast("FloatArray", self.weights @ CELL_SCORES)
 
     def restrict(self, keep: IntArray) -> Cells:
         """Cells among the models ``keep`` (sorted), re-indexed 0..len(keep)-1."""
@@ -168,7 +169,7 @@ def _newton(
         resid = s - n * p
         grad = _scatter(flat_i, flat_j, resid.ravel(), r, m) - ridge * theta
         hess = _laplacian(i, j, n * p * (1.0 - p), m) + gauge
-        step = np.linalg.solve(hess, grad[..., None])[..., 0]
+        step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
         theta = _damped(theta, step, i, j, n, s, ridge)
         if np.abs(step).max() < tol:
             return theta
@@ -213,7 +214,7 @@ def _objective(
 ) -> FloatArray:
     d = theta[:, i] - theta[:, j]
     ll = -(s * np.logaddexp(0.0, -d) + (n - s) * np.logaddexp(0.0, d)).sum(axis=1)
-    return ll - 0.5 * ridge * (theta**2).sum(axis=1)
+    return cast("FloatArray", ll - 0.5 * ridge * (theta**2).sum(axis=1))
 
 
 def _sigmoid(x: FloatArray) -> FloatArray:
@@ -226,7 +227,7 @@ def _scatter(flat_i: IntArray, flat_j: IntArray, v: FloatArray, r: int, m: int) 
     """Σ over pairs of +v on model i and −v on model j, per data set."""
     out = np.bincount(flat_i, weights=v, minlength=r * m)
     out -= np.bincount(flat_j, weights=v, minlength=r * m)
-    return out.reshape(r, m)
+    return cast("FloatArray", out.reshape(r, m))
 
 
 def _laplacian(i: IntArray, j: IntArray, w: FloatArray, m: int) -> FloatArray:
@@ -258,7 +259,7 @@ def sandwich(cells: Cells, theta: FloatArray, *, ridge: float = RIDGE) -> FloatA
     meat = _laplacian(cells.i, cells.j, meat_w[None], m)[0]
     inv = np.linalg.inv(hess + np.eye(m) * ridge + 1.0 / m)
     proj = np.eye(m) - 1.0 / m
-    return proj @ inv @ meat @ inv @ proj
+    return cast("FloatArray", proj @ inv @ meat @ inv @ proj)
 
 
 def predicted(theta: FloatArray) -> FloatArray:
@@ -270,9 +271,9 @@ def to_elo(theta: FloatArray, anchor: tuple[int, float] | None = None) -> FloatA
     """Ratings on the Elo scale: ELO_SCALE·θ + 1000, or shifted so that model
     ``anchor[0]`` sits exactly at ``anchor[1]``. Works on (m,) or (R, m)."""
     if anchor is None:
-        return ELO_SCALE * theta + ELO_CENTER
+        return cast("FloatArray", ELO_SCALE * theta + ELO_CENTER)
     k, rating = anchor
-    return ELO_SCALE * (theta - theta[..., k : k + 1]) + rating
+    return cast("FloatArray", ELO_SCALE * (theta - theta[..., k : k + 1]) + rating)
 
 
 @dataclass(frozen=True)
@@ -286,4 +287,5 @@ class Gauge:
 
     def ratings(self, theta: FloatArray) -> FloatArray:
         """Elo-scale ratings of θ, shape (m,) or (R, m)."""
-        return ELO_SCALE * (theta - (theta @ self.weights)[..., None]) + self.offset
+        shifted = theta - (theta @ self.weights)[..., None]
+        return cast("FloatArray", ELO_SCALE * shifted + self.offset)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -123,7 +124,7 @@ def _fit(
         # error still shrinks by orders of magnitude per step.
         if last > CHORD_BELOW:
             hess = _gram(design, w * p * (1.0 - p)) + penalty
-        step = np.linalg.solve(hess, grad)
+        step = cast("FloatArray", np.linalg.solve(hess, grad))
         params, value = _damped(design, w, params, step, value, ridge)
         last = float(np.abs(step).max())
         if last < tol:
@@ -172,7 +173,8 @@ def _logits(design: Design, params: FloatArray) -> FloatArray:
 def _by_model(design: Design, per_segment: FloatArray) -> FloatArray:
     """Σ over segments of +x on model a and −x on model b."""
     m = design.m
-    return np.bincount(design.seg_a, per_segment, m) - np.bincount(design.seg_b, per_segment, m)
+    return cast("FloatArray", np.bincount(design.seg_a, per_segment, m)
+                - np.bincount(design.seg_b, per_segment, m))
 
 
 def _segments(design: Design, x: FloatArray) -> FloatArray:

@@ -16,6 +16,8 @@ Every bootstrap is seeded: the same data and seed give the same intervals.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 
@@ -121,4 +123,4 @@ def normal_interval(
 def uncertainty_ranks(ci_low: FloatArray, ci_high: FloatArray) -> IntArray:
     """Rank = 1 + the number of models whose interval lies entirely above mine."""
     above = ci_low[None, :] > ci_high[:, None]
-    return 1 + above.sum(axis=1)
+    return cast("IntArray", 1 + above.sum(axis=1))

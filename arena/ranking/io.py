@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from arena.errors import BadRequest
 from arena.ranking.battles import WINNER_CODES, Battles, RecordBuilder
+from arena.types import ARENA_WINNER
 
 LANGUAGE_CODES = {
     "english": "en", "chinese": "zh", "russian": "ru", "german": "de", "french": "fr",
@@ -38,7 +39,8 @@ LANGUAGE_CODES = {
     "czech": "cs", "ukrainian": "uk", "hindi": "hi", "thai": "th", "indonesian": "id",
     "persian": "fa", "hebrew": "he", "greek": "el", "swedish": "sv", "hungarian": "hu",
 }  # fmt: skip
-WRITTEN_WINNERS = {"both_bad": "tie (bothbad)"}
+# The arena's own "both_bad" is written as Arena tools spell it.
+WRITTEN_WINNERS = {"both_bad": ARENA_WINNER["both_bad"]}
 
 
 def json_loader() -> Callable[[str | bytes], Any]:

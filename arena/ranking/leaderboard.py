@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -203,7 +203,7 @@ def _select(
             if len(data):
                 raise BadRequest("style control needs conv_metadata on the battles; none has it")
             return data
-        usable = np.isfinite(data.style).all(axis=1)
+        usable = cast("npt.NDArray[np.bool_]", np.isfinite(data.style).all(axis=1))
         if not usable.all():
             warnings.append(
                 f"style control left out {int((~usable).sum())} battles "
@@ -221,7 +221,7 @@ def _ipw_weights(data: Battles) -> FloatArray | None:
     w = 1.0 / data.propensity
     # Mean-one weights keep the total in "votes", so the ridge prior and the bootstrap
     # sample size mean the same thing with and without IPW.
-    return w / w.mean()
+    return cast("FloatArray", w / w.mean())
 
 
 def _anchor(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -126,7 +126,7 @@ def matrices(
 
 def finish(board: dict[str, Any]) -> dict[str, Any]:
     """Replace any non-finite float by None: the board must always be valid JSON."""
-    return clean(board)
+    return cast("dict[str, Any]", clean(board))
 
 
 def clean(value: Any) -> Any:

@@ -83,7 +83,8 @@ def markdown_counts(text: str) -> tuple[dict[str, int], dict[str, int], dict[str
     return headers, lists, bold
 
 
-def conv_metadata(answers_a: list[str], answers_b: list[str], prompts: list[str]) -> dict:
+def conv_metadata(answers_a: list[str], answers_b: list[str],
+                  prompts: list[str]) -> dict[str, Any]:
     """Chatbot-Arena-style ``conv_metadata`` of a battle with one answer per prompt and side.
 
     ``context_X_tokens`` is what side X had read before its last answer: every prompt

@@ -1,0 +1,186 @@
+"""Running one turn: both sides' upstream calls, their events fanned out, the answers stored.
+
+A ``TurnRun`` owns its task, not the HTTP request that started it: a request only
+subscribes to its events. So a client that disconnects cancels the run (the last
+subscriber leaving), the run's own cancellation handler still records the partial
+answers as ``incomplete``, and a second subscriber (a reload) joins the same run instead
+of starting the models twice. It is handed everything it uses (each side's provider and
+request, the store, the identity checker, the time limit), so it never reaches back into
+the service that made it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from arena import errors
+from arena.battles.fanout import Event, Fanout
+from arena.errors import ProviderError
+from arena.identity import IdentityChecker
+from arena.providers.base import ChatRequest, Delta, Finished, Provider
+from arena.store import AnswerRecord, Store, TurnView
+from arena.types import SIDES, Side, TurnStatus
+
+log = logging.getLogger("arena.battles")
+
+
+def encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def clean_model_text(text: str) -> str:
+    """What an upstream sent, storable on every database: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text if encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class SideCall:
+    """What one side of a turn sends, and to whom."""
+
+    model: str
+    provider: Provider
+    request: ChatRequest
+
+
+class TurnRun:
+    """Runs one turn for both sides concurrently and fans its events out."""
+
+    def __init__(self, *, battle_id: str, turn: TurnView, calls: Mapping[Side, SideCall],
+                 prompts: Sequence[str], store: Store, identity: IdentityChecker,
+                 answer_timeout_s: float, flush_s: float) -> None:
+        self.battle_id = battle_id
+        self.turn = turn
+        self.calls = calls
+        self.prompts = list(prompts)  # every prompt of the battle, for the leak check
+        self.store = store
+        self.identity = identity
+        self.answer_timeout_s = answer_timeout_s
+        self.fanout = Fanout(flush_s, on_idle=self._idle)
+        self.started_sides: set[str] = set()
+        self.finished = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.sides: dict[Side, asyncio.Task[AnswerRecord]] = {}
+
+    def start(self) -> None:
+        """Send both upstream requests. Their events wait in the fan-out until a reader
+        subscribes; nothing is written to the store until ``launch``."""
+        self.sides = {s: asyncio.create_task(self._side(s)) for s in SIDES}
+
+    async def abandon(self) -> None:
+        """Drop a run whose turn another request claimed: stop the upstream calls and
+        write nothing, since the turn belongs to that other run."""
+        for t in self.sides.values():
+            t.cancel()
+        await asyncio.gather(*self.sides.values(), return_exceptions=True)
+
+    def launch(self, done: Callable[[], None]) -> None:
+        """The turn is ours (claimed): run it to the end in its own task."""
+        self.task = asyncio.create_task(self._run())
+        self.task.add_done_callback(lambda _t: done())
+
+    def subscribe(self) -> AsyncGenerator[Event, None]:
+        return self.fanout.subscribe()
+
+    def _idle(self) -> None:
+        if self.task and not self.task.done():
+            self.task.cancel()  # nobody is reading: stop paying for the upstream calls
+
+    def _publish(self, name: str, data: dict[str, object]) -> None:
+        urgent = name != "delta" or data["side"] not in self.started_sides
+        if name == "delta":
+            self.started_sides.add(str(data["side"]))
+        self.fanout.publish((name, data), urgent=urgent)
+
+    async def _run(self) -> None:
+        """Await the sides ``start`` began, store the turn and publish its end."""
+        sides = self.sides
+        try:
+            records = [await sides[s] for s in SIDES]
+        except asyncio.CancelledError:
+            for t in sides.values():
+                t.cancel()
+            partial = await asyncio.gather(*sides.values(), return_exceptions=True)
+            records = [r if isinstance(r, AnswerRecord) else self._partial(s)
+                       for s, r in zip(SIDES, partial, strict=True)]
+            for r in records:
+                if r.status != "done":
+                    r.status = "incomplete"
+                    r.error_code = r.error_code or errors.INCOMPLETE
+            with contextlib.suppress(Exception):
+                await self.store.finish_turn(self.turn.id, "incomplete", records)
+            self.finished.set()
+            raise
+        status: TurnStatus = "done" if all(r.status == "done" for r in records) else "failed"
+        try:
+            await self.store.finish_turn(self.turn.id, status, records)
+        except Exception:  # the DB is down: the turn stays running until swept as stale
+            log.exception("could not record turn %s", self.turn.id)
+            status = "failed"
+        self.fanout.close(("end", {"turn": self.turn.idx, "status": status,
+                                   "votable": status == "done"}))
+        self.finished.set()
+
+    def _partial(self, side: Side) -> AnswerRecord:
+        text = "".join(d["text"] for n, d in self.fanout.events
+                       if n == "delta" and d["side"] == side)
+        return AnswerRecord(side=side, model=self.calls[side].model, text=text,
+                            status="incomplete", error_code=errors.INCOMPLETE)
+
+    async def _side(self, side: Side) -> AnswerRecord:
+        call = self.calls[side]
+        chunks: list[str] = []
+        finished: Finished | None = None
+        error: ProviderError | None = None
+        started = time.perf_counter()
+        first: float | None = None
+        try:
+            async with asyncio.timeout(self.answer_timeout_s):
+                async with contextlib.aclosing(call.provider.stream(call.request)) as stream:
+                    async for ev in stream:
+                        if isinstance(ev, Delta):
+                            text = clean_model_text(ev.text)
+                            if text:
+                                if first is None:
+                                    first = time.perf_counter() - started
+                                chunks.append(text)
+                                self._publish("delta", {"side": side, "text": text})
+                        elif isinstance(ev, Finished):
+                            finished = ev
+        except ProviderError as exc:
+            error = exc
+        except TimeoutError:
+            error = errors.ProviderTimeout(f"{call.model}: no full answer within "
+                                           f"{self.answer_timeout_s}s")
+        except Exception as exc:  # a provider bug must not take the other side down
+            log.exception("provider %s failed unexpectedly", call.model)
+            error = errors.ProviderUnavailable(f"{call.model}: {exc!r}")
+        text = "".join(chunks)
+        total_ms = (time.perf_counter() - started) * 1000
+        ttft_ms = first * 1000 if first is not None else None
+        if error is not None:
+            log.warning("battle %s side %s (%s): %s", self.battle_id, side, call.model, error)
+            # One public code before the vote; the real one is stored with the answer.
+            self._publish("error", {"side": side, "code": errors.public_code(error.code),
+                                    "message": errors.public_message(errors.PUBLIC_CODE,
+                                                                     side)})
+            return AnswerRecord(side=side, model=call.model, text=text, status="error",
+                                error_code=error.code, ttft_ms=ttft_ms, total_ms=total_ms)
+        reason = (finished.finish_reason if finished else None) or "stop"
+        leak = self.identity.check(call.model, answers=[text], prompts=self.prompts)
+        self._publish("done", {"side": side, "finish_reason": reason})
+        return AnswerRecord(
+            side=side, model=call.model, text=text, status="done", finish_reason=reason,
+            input_tokens=finished.input_tokens if finished else None,
+            output_tokens=finished.output_tokens if finished else None,
+            ttft_ms=ttft_ms, total_ms=total_ms, leak_term=leak.term if leak else None)

@@ -1,0 +1,177 @@
+"""The records that cross the store's boundary, in and out: dataclasses with the arena's
+value types, never rows or prefixed dicts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from arena.types import (
+    AnswerStatus,
+    BattleStatus,
+    ExcludedReason,
+    FinishReason,
+    LeakSide,
+    Side,
+    TurnStatus,
+    Winner,
+)
+
+Conversation = list[dict[str, str]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(dt: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def maybe_aware(dt: datetime | None) -> datetime | None:
+    return None if dt is None else aware(dt)
+
+
+@dataclass(slots=True)
+class AnswerRecord:
+    """One side's answer to one attempt of a turn (written once, read back the same)."""
+
+    side: Side
+    model: str
+    text: str
+    status: AnswerStatus
+    error_code: str | None = None  # the real code; voters see a public one before the vote
+    finish_reason: FinishReason | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    ttft_ms: float | None = None
+    total_ms: float | None = None
+    leak_term: str | None = None
+
+
+@dataclass(slots=True)
+class TurnView:
+    id: int
+    idx: int
+    attempt: int
+    prompt: str
+    status: TurnStatus
+    finished_at: datetime | None
+    claimed_at: datetime | None = None
+    answers: dict[Side, AnswerRecord] = field(default_factory=dict)
+
+    def text(self, side: Side) -> str:
+        answer = self.answers.get(side)
+        return answer.text if answer else ""
+
+
+@dataclass(frozen=True, slots=True)
+class VoteView:
+    """A battle's vote as read back."""
+
+    id: int
+    winner: Winner
+    model_a: str
+    model_b: str
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    leak_side: LeakSide | None
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class BattleRecord:
+    id: str
+    voter_key: str
+    model_a: str
+    model_b: str
+    propensity: float
+    status: BattleStatus
+    turn_count: int
+    categories: list[str]
+    created_at: datetime
+    turns: list[TurnView]  # latest attempt of each turn, in order
+    vote: VoteView | None
+    leaks: dict[Side, str] = field(default_factory=dict)  # side → first term it gave away
+    attempts: list[TurnView] = field(default_factory=list)  # every attempt, in order
+
+    @property
+    def latest(self) -> TurnView | None:
+        return self.turns[-1] if self.turns else None
+
+
+@dataclass(slots=True)
+class VoteRecord:
+    """A vote to write."""
+
+    battle_id: str
+    voter_key: str
+    ip_hash: str | None
+    model_a: str
+    model_b: str
+    winner: Winner
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    leak_side: LeakSide | None
+    propensity: float
+    turns: int
+    conv_metadata: dict[str, Any] | None
+    categories: list[str]
+    seconds_to_vote: float | None
+    too_fast: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CountedVote:
+    """What the leaderboard reads of a counted vote."""
+
+    id: int
+    model_a: str
+    model_b: str
+    winner: Winner
+    propensity: float
+    conv_metadata: dict[str, Any] | None
+    categories: list[str]
+    created_at: datetime
+    turns: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteTotals:
+    counted_votes: int
+    excluded_votes: dict[str, int]  # reason → votes
+    last_vote_id: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBattle:
+    """A voted battle as the export reads it: the vote and, when asked, both
+    conversations (the latest attempt of each turn)."""
+
+    battle_id: str
+    model_a: str
+    model_b: str
+    winner: Winner
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    propensity: float
+    turns: int
+    conv_metadata: dict[str, Any] | None
+    categories: list[str]
+    created_at: datetime
+    conversation_a: Conversation | None = None
+    conversation_b: Conversation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One inconsistency ``Store.check`` found."""
+
+    kind: str
+    battle_id: str
+    detail: str

@@ -9,20 +9,25 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arena.errors import ArenaError
 
+if TYPE_CHECKING:  # the commands import what they need when they run: a fast --help
+    from fastapi import FastAPI
 
-def _settings(args: argparse.Namespace | None = None):  # noqa: ANN202
     from arena.settings import Settings
 
-    overrides = {}
+
+def _settings(args: argparse.Namespace | None = None) -> Settings:
+    from arena.settings import Settings
+
     if args is not None and getattr(args, "models", None):
-        overrides["models"] = Path(args.models)
-    return Settings(**overrides)
+        return Settings(models=Path(args.models))
+    return Settings()
 
 
-def app_from_env():  # noqa: ANN201 - uvicorn factory for `arena serve` (one per worker)
+def app_from_env() -> FastAPI:  # uvicorn factory for `arena serve` (one per worker)
     from arena.app import create_app
 
     return create_app(_settings(), migrate=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from arena.errors import TooManyRequests
@@ -33,7 +34,7 @@ def _retry_after(now: float) -> float:
 
 
 class MemoryRateLimiter:
-    def __init__(self, clock: callable = time.time) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._counts: dict[tuple[str, int], int] = {}
 

@@ -29,8 +29,7 @@ class BodyTooLarge(HTTPException):
     handler for it answers 413 ``body_too_large``."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(status_code=413, detail=limit_message(max_bytes),
-                         headers={"Connection": "close"})
+        super().__init__(status_code=413, detail=limit_message(max_bytes))
 
 
 def too_large_body(max_bytes: int) -> dict[str, object]:
@@ -66,10 +65,11 @@ class BodyLimit:
     async def _refuse(self, send: Send) -> None:
         body = orjson.dumps(too_large_body(self.max_bytes))
         await send({"type": "http.response.start", "status": 413,
+                    # No "Connection: close": closing with the body still arriving
+                    # resets the socket, and the client loses this answer. The server
+                    # reads the rest off the wire and drops it, holding none of it.
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                # the unread body is still on its way: end the connection
-                                (b"connection", b"close")]})
+                                (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -9,8 +9,10 @@ import json
 
 import pytest
 
+from arena.app import create_app
 from arena.ranking import Battles, compute_leaderboard
 from arena.schemas import Categories, Info, Leaderboard
+from tests.api.conftest import running
 from tests.conftest import fake, fake_roster, run_turn
 
 ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"),
@@ -29,10 +31,11 @@ async def vote_a_few(c, n: int) -> None:
         assert r.status_code == 200, r.text
 
 
-async def test_every_board_variant_matches_the_model(asgi, settings):
+async def test_every_board_variant_matches_the_model(settings):
     s = settings.model_copy(update={"battles_per_minute_voter": 0, "votes_per_minute_voter": 0,
                                     "votes_per_minute_ip": 0, "battles_per_minute_ip": 0})
-    async with asgi(roster=ROSTER, settings=s) as c:
+    app = create_app(s, roster=ROSTER)
+    async with running(app) as c:
         await vote_a_few(c, 9)
         for _ in range(200):
             board = (await c.get("/api/leaderboard")).json()
@@ -40,7 +43,7 @@ async def test_every_board_variant_matches_the_model(asgi, settings):
                 break
             await asyncio.sleep(0.05)
         assert board["totals"]["counted_votes"] == 9
-        cache = c._transport.app.state.services.leaderboard  # type: ignore[attr-defined]
+        cache = app.state.services.leaderboard
         for params in VARIANTS:
             r = await c.get("/api/leaderboard", params=params)
             assert r.status_code == 200, (params, r.text)

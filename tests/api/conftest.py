@@ -27,10 +27,17 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def asgi(settings: Settings) -> AsyncIterator[Any]:
-    """``async with asgi(roster=...) as client`` — an app of its own, run in-process."""
+async def fresh_db(settings: Settings) -> Settings:
+    """The settings, on an empty database (PostgreSQL runs share one database a session)."""
     if os.environ.get(TEST_DB_ENV):
         await reset_database(settings)
+    return settings
+
+
+@pytest.fixture
+async def asgi(fresh_db: Settings) -> AsyncIterator[Any]:
+    """``async with asgi(roster=...) as client`` — an app of its own, run in-process."""
+    settings = fresh_db
 
     def start(**kwargs: Any) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
         return running(create_app(kwargs.pop("settings", settings), **kwargs))

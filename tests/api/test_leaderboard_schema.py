@@ -31,8 +31,8 @@ async def vote_a_few(c, n: int) -> None:
         assert r.status_code == 200, r.text
 
 
-async def test_every_board_variant_matches_the_model(settings):
-    s = settings.model_copy(update={"battles_per_minute_voter": 0, "votes_per_minute_voter": 0,
+async def test_every_board_variant_matches_the_model(fresh_db):
+    s = fresh_db.model_copy(update={"battles_per_minute_voter": 0, "votes_per_minute_voter": 0,
                                     "votes_per_minute_ip": 0, "battles_per_minute_ip": 0})
     app = create_app(s, roster=ROSTER)
     async with running(app) as c:

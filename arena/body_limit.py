@@ -5,7 +5,9 @@ before validation refuses it (a 300 MB prompt took 6.9 s and 1 GB of a worker's 
 A declared ``Content-Length`` over the limit is refused at once, before the app runs or a
 byte of the body is read; a chunked body (no length) is counted as it arrives and the
 read fails with 413 as soon as it passes the limit, so at most the limit plus one chunk is
-ever held. Both answers are in the one error shape.
+ever held. Both answers are in the one error shape. The connection stays open: the
+server reads what is still arriving off the wire and drops it (closing instead would reset
+the socket under a client that is still sending, and it would never see the 413).
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ from arena import __version__
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
 from arena.api import pages as page_routes
+from arena.api.deps import Services
 from arena.battles import BattleService, Pairing
+from arena.body_limit import BodyLimit, BodyTooLarge
 from arena.db import make_engine, upgrade
 from arena.demo import demo_roster
 from arena.errors import ArenaError, ConfigError, error_body
@@ -37,9 +39,9 @@ from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
 from arena.providers.base import Provider, ProviderOptions
 from arena.providers.registry import create_provider, known_providers
-from arena.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from arena.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from arena.security import SecurityHeaders
-from arena.settings import Roster, Settings, load_roster
+from arena.settings import Roster, Settings, check_cors_origins, load_roster
 from arena.store import Store
 
 log = logging.getLogger("arena")
@@ -93,6 +95,9 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     settings = settings or Settings()
     roster = roster or load_configured_roster(settings)
 
+    trusted_networks = parse_networks(settings.trusted_proxies)
+    check_cors_origins(settings.cors_origins)  # settings built by model_copy skip validators
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
@@ -101,42 +106,43 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         if migrate:
             await upgrade(engine)
         store = Store(engine)
-        if not settings.secret_key:
-            app.state.ip_secret = bytes.fromhex(
-                await store.instance_value("ip_hash_key", secrets.token_hex(32)))
+        ip_secret = (settings.secret_key.encode() if settings.secret_key else bytes.fromhex(
+            await store.instance_value("ip_hash_key", secrets.token_hex(32))))
         swept = await store.sweep_stale_turns(settings.stale_turn_s)
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
-        app.state.limiter = (RedisRateLimiter(settings.redis_url) if settings.redis_url
-                             else MemoryRateLimiter())
+        limiter: RateLimiter = (RedisRateLimiter(settings.redis_url) if settings.redis_url
+                                else MemoryRateLimiter())
         moderator = build_moderator(settings)
         provs = dict(providers) if providers is not None else build_providers(roster, settings)
-        app.state.battles = BattleService(
+        battles = BattleService(
             store=store, roster=roster, providers=provs, identity=IdentityChecker(roster.models),
             settings=settings, pairing=pairing, moderator=moderator)
-        app.state.leaderboard = LeaderboardCache(store, settings, demo=roster.demo)
-        await app.state.leaderboard.start()
+        board = LeaderboardCache(store, settings, demo=roster.demo)
+        await board.start()
+        app.state.services = Services(
+            settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
+            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret)
         settle_gc(settings.gc_threshold)
         try:
             yield
         finally:
-            await app.state.leaderboard.stop()
-            await app.state.battles.shutdown()
+            del app.state.services
+            await board.stop()
+            await battles.shutdown()
             if providers is None:
                 for p in provs.values():
                     await p.aclose()
             if moderator is not None:
                 await moderator.aclose()
-            await app.state.limiter.aclose()
+            await limiter.aclose()
             await engine.dispose()
 
     app = FastAPI(title="arena", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.settings = settings
-    app.state.roster = roster
-    app.state.trusted_networks = parse_networks(settings.trusted_proxies)
-    app.state.ip_secret = settings.secret_key.encode()  # empty: read from the database
     install_error_handlers(app)
+    # Innermost of the middlewares, so its 413 still gets the security and CORS headers.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:  # closed unless an operator opens it
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -173,6 +179,11 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append(f"{where}: {err.get('msg', 'invalid')}")
         return JSONResponse(error_body("invalid_request", "; ".join(problems) or "invalid "
                                        "request", {"problems": problems}), status_code=422)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(error_body("body_too_large", exc.detail), status_code=413,
+                            headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,11 +9,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from arena.errors import ArenaError
 
-if TYPE_CHECKING:  # imported where used: `arena --help` stays quick
+if TYPE_CHECKING:  # the commands import what they need when they run: a fast --help
     from fastapi import FastAPI
 
     from arena.settings import Settings
@@ -22,10 +22,9 @@ if TYPE_CHECKING:  # imported where used: `arena --help` stays quick
 def _settings(args: argparse.Namespace | None = None) -> Settings:
     from arena.settings import Settings
 
-    overrides: dict[str, Any] = {}
     if args is not None and getattr(args, "models", None):
-        overrides["models"] = Path(args.models)
-    return Settings(**overrides)
+        return Settings(models=Path(args.models))
+    return Settings()
 
 
 def app_from_env() -> FastAPI:  # uvicorn factory for `arena serve` (one per worker)

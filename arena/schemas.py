@@ -7,7 +7,7 @@ provider fields at all, so a forgotten field cannot leak a name: the names exist
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,8 +100,10 @@ def _answer(raw: AnswerRecord | None, side: Side) -> AnswerView | None:
 
 
 def _turn(t: StoredTurn) -> TurnView:
-    return TurnView(index=t.idx, attempt=t.attempt, prompt=t.prompt, status=t.status,
-                    a=_answer(t.answers.get("a"), "a"), b=_answer(t.answers.get("b"), "b"))
+    # model_validate: the stored status is a plain string, checked against the Literal here
+    return TurnView.model_validate({"index": t.idx, "attempt": t.attempt, "prompt": t.prompt,
+                                    "status": t.status, "a": _answer(t.answers.get("a"), "a"),
+                                    "b": _answer(t.answers.get("b"), "b")})
 
 
 def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
@@ -111,7 +113,7 @@ def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
         and b.latest.status == "done",
         "turns": [_turn(t) for t in b.turns]}
     if b.vote is None:
-        return BattleView(**base)
+        return BattleView.model_validate(base)
     v = b.vote
     failures = [Failure(turn=t.idx, attempt=t.attempt, side=a.side,
                         code=a.error_code or errors.ProviderError.code,
@@ -122,3 +124,124 @@ def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
                                           model_b=v.model_b, counted=v.counted,
                                           excluded_reason=v.excluded_reason,
                                           leak_side=v.leak_side))
+
+
+# --- post-vote public data: the leaderboard and what the page needs to know --------------
+
+
+class _Out(BaseModel):
+    """A response body the server builds itself; ``forbid`` makes the schema tests notice a
+    field the board gained but the model does not declare yet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BoardEntry(_Out):
+    model: str
+    rating: float | None = Field(description="Elo scale; None only if the fit diverged")
+    ci_low: float | None = Field(description="low end of the 95% interval")
+    ci_high: float | None = Field(description="high end of the 95% interval")
+    rank: int = Field(description="1 + the listed models whose interval lies wholly above")
+    votes: int = Field(description="battles the model took part in")
+    wins: int
+    losses: int
+    ties: int
+    both_bad: int
+    win_rate: float | None = Field(description="ties and both-bad count as half a win")
+    elo: float | None = Field(description="online Elo over the votes in order")
+    rank_change: int | None = Field(
+        default=None, description="style control only: plain rank minus styled rank "
+                                  "(positive: the model climbs once style is held equal)")
+
+
+class UnlistedModel(_Out):
+    model: str
+    votes: int
+    reason: str
+
+
+class Anchor(_Out):
+    model: str
+    rating: float
+
+
+class Matrices(_Out):
+    """Row model against column model, in board order; ``None`` on the diagonal and for
+    pairs that never met."""
+
+    models: list[str]
+    win_rate: list[list[float | None]]
+    battles: list[list[int]]
+    predicted: list[list[float | None]]
+
+
+class StyleSection(_Out):
+    coefficients: dict[str, float]
+    coefficients_elo: dict[str, float]
+    ci: dict[str, list[float]]
+    features: str
+    feature_mean: dict[str, float]
+    feature_std: dict[str, float]
+    battles: int
+
+
+class BoardTotals(_Out):
+    models: int
+    battles: int
+    counted_votes: int = Field(description="counted votes the board was computed from")
+    excluded_votes: dict[str, int] = Field(description="votes left out, by reason")
+    last_vote_id: int = Field(description="the newest vote the board has seen")
+
+
+class Leaderboard(_Out):
+    """``GET /api/leaderboard``. Fields may be added; none named here go away."""
+
+    method: Literal["bt", "elo"]
+    style_control: bool
+    category: str | None
+    ipw: bool
+    ci_method: Literal["bootstrap", "sandwich"]
+    bootstrap_rounds: int | None
+    min_votes: int
+    anchor: Anchor | None
+    models: list[BoardEntry]
+    unlisted: list[UnlistedModel]
+    components: list[list[str]] | None = Field(
+        default=None, description="only when the battles fall into unconnected groups")
+    matrices: Matrices
+    style: StyleSection | None = Field(default=None, description="only with style control")
+    totals: BoardTotals
+    warnings: list[str]
+    demo: bool = Field(description="the built-in demo roster is serving")
+    updated_at: str = Field(description="when the board was computed (ISO 8601, UTC)")
+
+
+class Category(_Out):
+    name: str
+    votes: int
+
+
+class Categories(_Out):
+    categories: list[Category]
+
+
+class Info(_Out):
+    """What the page needs to know about this arena — never which model is where."""
+
+    demo: bool
+    models: int
+    max_prompt_chars: int
+    max_turns: int
+    add_models: str
+
+
+class ErrorDetail(_Out):
+    code: str = Field(description="machine-readable, e.g. rate_limited, invalid_request")
+    message: str = Field(description="what went wrong and how to fix it")
+    details: dict[str, Any] | None = Field(default=None, description="e.g. problems")
+
+
+class ErrorBody(_Out):
+    """The one error shape of every route."""
+
+    error: ErrorDetail

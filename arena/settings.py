@@ -68,7 +68,8 @@ class Roster(BaseModel):
 
 def _format_validation(path: str, exc: ValidationError, data: dict[str, Any]) -> str:
     lines = [f"{path}: the roster is not valid:"]
-    models = data.get("models") if isinstance(data.get("models"), list) else []
+    found = data.get("models")
+    models: list[Any] = found if isinstance(found, list) else []
     for err in exc.errors():
         loc = list(err["loc"])
         where = ".".join(str(p) for p in loc)
@@ -195,7 +196,11 @@ class Settings(BaseSettings):
     votes_per_minute_ip: int = Field(default=120, ge=0)
     trusted_proxies: list[str] = Field(default_factory=list,
                                        description="CIDRs whose X-Forwarded-For is believed")
-    cors_origins: list[str] = Field(default_factory=list, description="none: CORS closed")
+    cors_origins: list[str] = Field(default_factory=list, description="origins (scheme://host"
+                                    "[:port]) whose pages may call the API with the voter "
+                                    "cookie; none: CORS closed")
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="largest request body "
+                                "accepted; a larger one is refused with 413 before it is read")
     moderation: Literal["off", "openai"] = "off"
     moderation_base_url: str | None = None
     moderation_api_key_env: str = "OPENAI_API_KEY"
@@ -203,9 +208,33 @@ class Settings(BaseSettings):
     fast_vote_words_per_s: float = Field(default=30.0, gt=0, description="a vote sooner than "
                                          "the answers' words at this pace is flagged")
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, v: list[str]) -> list[str]:
+        check_cors_origins(v)  # raises ConfigError itself: pydantic lets it through
+        return v
+
     def resolved_database_url(self) -> str:
         return normalize_database_url(self.database_url or
                                       f"sqlite:///{(self.data_dir / 'arena.db').as_posix()}")
+
+
+_ORIGIN_RE = re.compile(r"^https?://[^/\s*]+$")
+
+
+def check_cors_origins(origins: list[str]) -> None:
+    """CORS is opened with credentials (the voter cookie), so every origin must be named:
+    a wildcard would let any site vote and read battles as its visitors."""
+    if "*" in origins:
+        raise ConfigError('ARENA_CORS_ORIGINS=["*"] would let any web site call the arena '
+                          "with its visitors' voter cookies; list the real origins instead, "
+                          'e.g. ["https://arena.example.org"], or leave it empty to keep '
+                          "CORS closed")
+    bad = [o for o in origins if not _ORIGIN_RE.match(o)]
+    if bad:
+        raise ConfigError(f"ARENA_CORS_ORIGINS: {', '.join(map(repr, bad))} is not an origin; "
+                          "write scheme://host[:port] with no path, trailing slash or "
+                          'wildcard, e.g. ["https://arena.example.org"]')
 
 
 def normalize_database_url(url: str) -> str:

@@ -201,7 +201,7 @@ async def test_multi_turn_keeps_the_pair_and_each_side_sees_its_own_history(serv
     assert [t["prompt"] for t in r.json()["turns"]] == ["First question", "Second question"]
     second = texts(await run_turn(c, b["id"]))
     assert second["a"] and second["b"]
-    service = server.app.state.battles
+    service = server.app.state.services.battles
     battle = await service.view(b["id"], service_key(c))
     for side in "ab":
         req = service.build_request(battle, side, battle.turns[1])

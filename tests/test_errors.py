@@ -70,7 +70,7 @@ async def test_unexpected_errors_are_500_in_the_shape_without_a_trace(serve, mon
     async def boom(*a, **k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(server.app.state.battles, "start", boom)
+    monkeypatch.setattr(server.app.state.services.battles, "start", boom)
     r = await c.post("/api/battles", json={"prompt": "hi"})
     assert_shape(r, 500, "internal_error")
     assert "secret internal detail" not in r.text

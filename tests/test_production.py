@@ -122,7 +122,7 @@ async def test_redis_rate_limiter_is_shared_between_instances():
 
 
 async def stored_ip_hashes(server) -> list[str]:
-    engine = server.app.state.battles.store.engine
+    engine = server.app.state.services.battles.store.engine
     async with engine.connect() as conn:
         return list((await conn.execute(select(battles.c.ip_hash))).scalars())
 
@@ -188,7 +188,7 @@ async def test_moderation_refusals_never_reach_the_models(serve, settings, moder
     await run_turn(c, bid)
     r = await c.post(f"/api/battles/{bid}/turns", json={"prompt": "now forbidden"})
     assert (r.status_code, r.json()["error"]["code"]) == (400, "prompt_refused")
-    providers = server.app.state.battles.providers.values()
+    providers = server.app.state.services.battles.providers.values()
     sent = [m.content for p in providers for req in p.requests for m in req.messages]
     assert sent and not any("forbidden" in t for t in sent)
     assert calls == ["something forbidden", "a kind question", "now forbidden"]
@@ -219,12 +219,12 @@ async def test_simultaneous_votes_give_one_success_and_one_conflict(serve):
         assert sorted([r1.status_code, r2.status_code]) == [200, 409]
         loser = r1 if r1.status_code == 409 else r2
         assert loser.json()["error"]["code"] == "already_voted"
-    engine = server.app.state.battles.store.engine
+    engine = server.app.state.services.battles.store.engine
     async with engine.connect() as conn:
         assert len((await conn.execute(select(votes))).all()) == 5
         voted = (await conn.execute(select(battles).where(battles.c.status == "voted"))).all()
     assert len(voted) == 5
-    assert await server.app.state.battles.store.check() == []
+    assert await server.app.state.services.battles.store.check() == []
 
 
 async def test_vote_timing_is_stored_and_fast_votes_flagged(serve):
@@ -234,7 +234,7 @@ async def test_vote_timing_is_stored_and_fast_votes_flagged(serve):
     bid = (await c.post("/api/battles", json={"prompt": "long"})).json()["id"]
     await run_turn(c, bid)
     assert (await c.post(f"/api/battles/{bid}/vote", json={"winner": "a"})).status_code == 200
-    engine = server.app.state.battles.store.engine
+    engine = server.app.state.services.battles.store.engine
     async with engine.connect() as conn:
         row = (await conn.execute(select(votes))).one()
     assert row.seconds_to_vote is not None and 0 <= row.seconds_to_vote < 5
@@ -250,7 +250,7 @@ async def test_db_check_finds_a_tampered_vote(serve, settings, monkeypatch, caps
     await c.post(f"/api/battles/{bid}/vote", json={"winner": "tie"})
     monkeypatch.setenv("ARENA_DATABASE_URL", settings.database_url)
     assert await asyncio.to_thread(arena_main, ["db", "check"]) == 0
-    engine = server.app.state.battles.store.engine
+    engine = server.app.state.services.battles.store.engine
     async with engine.begin() as conn:  # the vote stays counted while its battle reopens
         await conn.execute(battles.update().values(status="active"))
     assert await asyncio.to_thread(arena_main, ["db", "check"]) == 1
@@ -298,8 +298,8 @@ async def test_workers_hash_addresses_with_one_shared_key(serve):
     await two.client().post("/api/battles", json={"prompt": "from two"})
     hashes = await stored_ip_hashes(one)
     assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0] != "127.0.0.1"
-    assert one.app.state.ip_secret == two.app.state.ip_secret
-    assert len(one.app.state.ip_secret) == 32
+    assert one.app.state.services.ip_secret == two.app.state.services.ip_secret
+    assert len(one.app.state.services.ip_secret) == 32
 
 
 @pytest.mark.parametrize("pre_ping", [True, False])

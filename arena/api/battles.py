@@ -7,18 +7,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
 from arena.api.deps import (
-    Voter,
-    ip_hash,
+    BattlesDep,
+    IpHashDep,
+    NewVoterDep,
+    ServicesDep,
+    VoterDep,
     rate_limit,
-    require_voter,
     set_voter_cookie,
-    voter_or_new,
 )
-from arena.battles import BattleService, Event
+from arena.api.openapi import ERROR_RESPONSES
+from arena.battles import Event
 from arena.schemas import (
     BattleView,
     PromptIn,
@@ -28,26 +30,20 @@ from arena.schemas import (
     battle_view,
 )
 
-router = APIRouter(prefix="/api/battles", tags=["battles"])
-
-
-async def service(request: Request) -> BattleService:  # async: no thread-pool hop
-    return request.app.state.battles
+router = APIRouter(prefix="/api/battles", tags=["battles"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=BattleView)
-async def create_battle(body: PromptIn, request: Request, response: Response,
-                        svc: BattleService = Depends(service)) -> BattleView:
-    voter = voter_or_new(request)
-    await rate_limit(request, "battles", voter)
-    battle = await svc.start(body.prompt, voter_key=voter.key, ip_hash=ip_hash(request))
-    set_voter_cookie(request, response, voter)
+async def create_battle(body: PromptIn, response: Response, services: ServicesDep,
+                        voter: NewVoterDep, address: IpHashDep) -> BattleView:
+    await rate_limit(services, address, "battles", voter)
+    battle = await services.battles.start(body.prompt, voter_key=voter.key, ip_hash=address)
+    set_voter_cookie(services.settings, response, voter)
     return battle_view(battle)
 
 
 @router.get("/{battle_id}", response_model=BattleView | RevealedBattle)
-async def get_battle(battle_id: str, voter: Voter = Depends(require_voter),
-                     svc: BattleService = Depends(service)) -> BattleView:
+async def get_battle(battle_id: str, voter: VoterDep, svc: BattlesDep) -> BattleView:
     return battle_view(await svc.view(battle_id, voter.key))
 
 
@@ -72,34 +68,32 @@ def _sse(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
 
 @router.get("/{battle_id}/stream", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def stream_battle(battle_id: str, voter: Voter = Depends(require_voter),
-                        svc: BattleService = Depends(service)) -> StreamingResponse:
+async def stream_battle(battle_id: str, voter: VoterDep, svc: BattlesDep) -> StreamingResponse:
     events = await svc.stream(battle_id, voter_key=voter.key)
     return StreamingResponse(_sse(events), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @router.post("/{battle_id}/turns", response_model=BattleView)
-async def add_turn(battle_id: str, body: PromptIn, request: Request,
-                   voter: Voter = Depends(require_voter),
-                   svc: BattleService = Depends(service)) -> BattleView:
-    await rate_limit(request, "battles", voter)
-    return battle_view(await svc.add_turn(battle_id, body.prompt, voter_key=voter.key))
+async def add_turn(battle_id: str, body: PromptIn, voter: VoterDep, services: ServicesDep,
+                   address: IpHashDep) -> BattleView:
+    await rate_limit(services, address, "battles", voter)
+    return battle_view(await services.battles.add_turn(battle_id, body.prompt, voter_key=voter.key))
 
 
 @router.post("/{battle_id}/regenerate", response_model=BattleView)
-async def regenerate(battle_id: str, request: Request, voter: Voter = Depends(require_voter),
-                     svc: BattleService = Depends(service)) -> BattleView:
-    await rate_limit(request, "battles", voter)
-    return battle_view(await svc.regenerate(battle_id, voter_key=voter.key))
+async def regenerate(battle_id: str, voter: VoterDep, services: ServicesDep,
+                     address: IpHashDep) -> BattleView:
+    await rate_limit(services, address, "battles", voter)
+    return battle_view(await services.battles.regenerate(battle_id, voter_key=voter.key))
 
 
 @router.post("/{battle_id}/vote", response_model=VoteResult)
-async def vote(battle_id: str, body: VoteIn, request: Request,
-               voter: Voter = Depends(require_voter),
-               svc: BattleService = Depends(service)) -> VoteResult:
-    await rate_limit(request, "votes", voter)
-    out = await svc.vote(battle_id, body.winner, voter_key=voter.key, ip_hash=ip_hash(request))
+async def vote(battle_id: str, body: VoteIn, voter: VoterDep, services: ServicesDep,
+               address: IpHashDep) -> VoteResult:
+    await rate_limit(services, address, "votes", voter)
+    out = await services.battles.vote(battle_id, body.winner, voter_key=voter.key,
+                                      ip_hash=address)
     return VoteResult(winner=body.winner, model_a=out.model_a, model_b=out.model_b,
                       counted=out.counted, excluded_reason=out.excluded_reason,
                       leak_side=out.leak_side, explanation=out.explanation)

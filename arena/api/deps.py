@@ -1,4 +1,10 @@
-"""Request-scoped pieces: the app state, the voter cookie, the keyed IP hash."""
+"""What routes receive by annotation: the app's services, the voter, the keyed IP hash.
+
+A route names what it needs as a typed parameter (``svc: BattlesDep``) instead of reading
+untyped attributes off ``request.app.state``: the types are checked, and a route's needs
+are visible in its signature. All the services live in one ``Services`` object, built by
+the app's lifespan; until it exists (or after it is gone) a request gets a clean 503.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,35 @@ import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
-from arena.errors import Forbidden
-from arena.ratelimit import enforce
+from arena.battles import BattleService
+from arena.errors import Forbidden, Unavailable
+from arena.leaderboard import LeaderboardCache
+from arena.ratelimit import RateLimiter, enforce
+from arena.settings import Roster, Settings
+from arena.store import Store
 
 VOTER_COOKIE = "arena_voter"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a running app holds, set once by the lifespan as ``app.state.services``."""
+
+    settings: Settings
+    roster: Roster
+    store: Store
+    battles: BattleService
+    leaderboard: LeaderboardCache
+    limiter: RateLimiter
+    trusted_networks: list[Network]
+    ip_secret: bytes  # keys the IP hash
 
 
 @dataclass(slots=True)
@@ -23,6 +50,53 @@ class Voter:
     key: str  # sha256 of the cookie token: the database never holds the token itself
     token: str
     new: bool
+
+
+# Dependencies are ``async def`` even with nothing to await: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop per request (and a queue under load).
+
+
+async def get_services(request: Request) -> Services:
+    services = getattr(request.app.state, "services", None)
+    if not isinstance(services, Services):
+        raise Unavailable("the server is starting or stopping; try again in a moment",
+                          code="not_ready")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def get_roster(services: ServicesDep) -> Roster:
+    return services.roster
+
+
+async def get_store(services: ServicesDep) -> Store:
+    return services.store
+
+
+async def get_battles(services: ServicesDep) -> BattleService:
+    return services.battles
+
+
+async def get_leaderboard(services: ServicesDep) -> LeaderboardCache:
+    return services.leaderboard
+
+
+async def get_limiter(services: ServicesDep) -> RateLimiter:
+    return services.limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RosterDep = Annotated[Roster, Depends(get_roster)]
+StoreDep = Annotated[Store, Depends(get_store)]
+BattlesDep = Annotated[BattleService, Depends(get_battles)]
+LeaderboardDep = Annotated[LeaderboardCache, Depends(get_leaderboard)]
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
 
 def voter_key(token: str) -> str:
@@ -36,10 +110,6 @@ def current_voter(request: Request) -> Voter | None:
     return Voter(key=voter_key(token), token=token, new=False)
 
 
-# Dependencies are ``async def`` even with nothing to await: FastAPI runs a plain ``def``
-# dependency in its thread pool, a thread hop per request (and a queue under load).
-
-
 async def require_voter(request: Request) -> Voter:
     voter = current_voter(request)
     if voter is None:
@@ -48,7 +118,7 @@ async def require_voter(request: Request) -> Voter:
     return voter
 
 
-def voter_or_new(request: Request) -> Voter:
+async def voter_or_new(request: Request) -> Voter:
     voter = current_voter(request)
     if voter is not None:
         return voter
@@ -56,14 +126,17 @@ def voter_or_new(request: Request) -> Voter:
     return Voter(key=voter_key(token), token=token, new=True)
 
 
-def set_voter_cookie(request: Request, response: Response, voter: Voter) -> None:
+VoterDep = Annotated[Voter, Depends(require_voter)]
+NewVoterDep = Annotated[Voter, Depends(voter_or_new)]
+
+
+def set_voter_cookie(settings: Settings, response: Response, voter: Voter) -> None:
     if voter.new:
         response.set_cookie(VOTER_COOKIE, voter.token, max_age=400 * 24 * 3600, httponly=True,
-                            samesite="lax", secure=request.app.state.settings.cookie_secure,
-                            path="/")
+                            samesite="lax", secure=settings.cookie_secure, path="/")
 
 
-def _in(addr: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def _in(addr: str, networks: list[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(addr.strip())
     except ValueError:
@@ -71,11 +144,10 @@ def _in(addr: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
     return any(ip in n for n in networks)
 
 
-def client_ip(request: Request) -> str | None:
+def client_ip(request: Request, networks: list[Network]) -> str | None:
     """The peer's address; behind a trusted proxy, the right-most untrusted address of
     X-Forwarded-For (entries further left are whatever the client chose to send)."""
     peer = request.client.host if request.client else None
-    networks = request.app.state.trusted_networks
     if peer is None or not networks or not _in(peer, networks):
         return peer
     forwarded = request.headers.get("x-forwarded-for", "")
@@ -89,19 +161,21 @@ def client_ip(request: Request) -> str | None:
     return peer
 
 
-async def rate_limit(request: Request, action: str, voter: Voter | None) -> None:
-    s = request.app.state.settings
+async def ip_hash(request: Request, services: ServicesDep) -> str | None:
+    ip = client_ip(request, services.trusted_networks)
+    if ip is None:
+        return None
+    return hmac.new(services.ip_secret, ip.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+IpHashDep = Annotated[str | None, Depends(ip_hash)]
+
+
+async def rate_limit(services: Services, address: str | None, action: str,
+                     voter: Voter | None) -> None:
+    s = services.settings
     limits = ({"voter": s.battles_per_minute_voter, "address": s.battles_per_minute_ip}
               if action == "battles" else
               {"voter": s.votes_per_minute_voter, "address": s.votes_per_minute_ip})
-    keys = {"voter": voter.key if voter else None,
-            "address": ip_hash(request)}
-    await enforce(request.app.state.limiter, action, keys, limits)
-
-
-def ip_hash(request: Request) -> str | None:
-    ip = client_ip(request)
-    if ip is None:
-        return None
-    secret: bytes = request.app.state.ip_secret
-    return hmac.new(secret, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    keys = {"voter": voter.key if voter else None, "address": address}
+    await enforce(services.limiter, action, keys, limits)

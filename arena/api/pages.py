@@ -14,12 +14,15 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
+from arena.api.deps import LeaderboardDep, StoreDep
+from arena.api.openapi import ERROR_RESPONSES
 from arena.export import battle_records
+from arena.schemas import Categories
 
-router = APIRouter(prefix="/api", tags=["pages"])
+router = APIRouter(prefix="/api", tags=["pages"], responses=ERROR_RESPONSES)
 
 CSV_COLUMNS = ("rank", "model", "rating", "ci_low", "ci_high", "ci_plus", "ci_minus", "votes",
                "wins", "losses", "ties", "both_bad", "win_rate")
@@ -41,12 +44,12 @@ def leaderboard_csv_text(board: dict[str, Any]) -> str:
 
 @router.get("/leaderboard.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-async def leaderboard_csv(request: Request, method: Literal["bt", "elo"] = "bt",
+async def leaderboard_csv(cache: LeaderboardDep, method: Literal["bt", "elo"] = "bt",
                           style_control: bool = False,
                           category: str | None = Query(default=None, max_length=100),
                           ipw: bool = False) -> Response:
     """The listed models of ``GET /api/leaderboard`` (same parameters) as CSV."""
-    board = await request.app.state.leaderboard.get(
+    board = await cache.get(
         method=method, style_control=style_control, category=category, ipw=ipw)
     name = "leaderboard" + (f"-{category}" if category else "") + (
         "-style" if style_control else "")
@@ -56,18 +59,17 @@ async def leaderboard_csv(request: Request, method: Literal["bt", "elo"] = "bt",
                              "Cache-Control": "no-store"})
 
 
-@router.get("/categories")
-async def categories(request: Request) -> dict[str, Any]:
+@router.get("/categories", response_model=Categories)
+async def categories(cache: LeaderboardDep) -> dict[str, Any]:
     """Category tags of the counted votes, with how many votes carry each, most first."""
-    return {"categories": request.app.state.leaderboard.categories()}
+    return {"categories": cache.categories()}
 
 
 @router.get("/battles.jsonl", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}}})
-async def battles_export(request: Request) -> StreamingResponse:
+async def battles_export(store: StoreDep) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
     ``arena leaderboard --battles`` reads it back."""
-    store = request.app.state.battles.store
     records = await battle_records(store, include_excluded=False, with_conversations=False)
 
     async def lines() -> AsyncIterator[bytes]:

@@ -230,6 +230,7 @@ class _View:
     identity: bool  # the prompt in view asks who the model is
     about_ai: bool  # the conversation is about AI models, so mentions are discussion
     written: frozenset[str]  # own terms the user wrote
+    asks_for_text: bool  # the prompt in view asks for a translation, role-play, story...
 
 
 @dataclass(frozen=True)
@@ -342,9 +343,13 @@ class IdentityChecker:
                 rule: Rule | None = None
                 if view.identity:
                     rule = "identity_question"
-                elif self._templates.firm(text, m.start(), m.end()) or (
-                        hit.term.label not in view.written
-                        and self._templates.soft(text, m.start(), m.end())):
+                elif hit.term.label not in view.written:
+                    if self._templates.firm(text, m.start(), m.end()) \
+                            or self._templates.soft(text, m.start(), m.end()):
+                        rule = "self_reference"
+                elif not view.asks_for_text and self._templates.firm(text, m.start(), m.end()):
+                    # the user's own name for it, in the model's mouth: "As Claude, I ..."
+                    # unless the user asked for that text (a translation, a role, a story)
                     rule = "self_reference"
                 if rule is not None:
                     lo = max(0, m.start() - rules.WINDOW_BEFORE)
@@ -366,7 +371,8 @@ class IdentityChecker:
         written = frozenset(h.term.label for h in model.own.find(so_far))
         about_ai = bool(written or rules.about_ai(so_far)
                         or self._others(name, model, so_far, 0, len(so_far), table.NAMED))
-        return _View(rules.asks_identity(in_view), about_ai, written)
+        return _View(rules.asks_identity(in_view), about_ai, written,
+                     rules.asks_for_text(in_view))
 
     def _mention(self, name: str, model: _Model, text: str, hit: _Hit, view: _View) -> bool:
         """An unprompted product name outside a recommendation, comparison or list."""
@@ -381,11 +387,15 @@ class IdentityChecker:
 
     def _others(self, name: str, model: _Model, text: str, lo: int, hi: int,
                 min_level: int) -> bool:
-        """Does text[lo:hi] name a model or maker other than ``name``'s own?"""
+        """Does text[lo:hi] name a model or maker other than ``name``'s own? A span that
+        one of the model's own terms also matches is its own, whoever else shares it."""
+        own_spans = {h.match.span() for h in model.own.find(text, lo, hi)}
         for hit in self._all.find(text, lo, hi):
             owner = self._owner.get(id(hit.term), "")
             if hit.term.level >= min_level and owner not in model.families \
-                    and owner != "model:" + name:
+                    and owner != "model:" + name \
+                    and not any(a < hit.match.end() and hit.match.start() < b
+                                for a, b in own_spans):
                 return True
         return False
 

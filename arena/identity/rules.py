@@ -196,7 +196,7 @@ IDENTITY_QUESTION = re.compile(
     r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
     r"\bintroduce\s+yourself\b|\btell\s+me\s+about\s+yourself\b|你是谁|你叫什么|你是什么模型|"
     r"你是哪个|谁(?:开发|创造|训练|制造|做)了你|你是哪家|介绍一下?你自己|自我介绍|あなたは誰|"
-    r"あなたの名前|自己紹介|누구(?:야|니|세요|입니까)|자기소개|кто\s+ты|как\s+тебя\s+зовут|"
+    r"あなたの名前|自己紹介|(?:너|당신|넌)(?:는|은)?\s*누구|누구(?:세요|십니까)|자기소개|кто\s+ты|как\s+тебя\s+зовут|"
     r"кто\s+тебя\s+(?:создал|разработал|сделал)|qui[eé]n\s+eres|qui[eé]n\s+te\s+(?:cre[oó]|"
     r"desarroll[oó])|qui\s+es[\s-]tu|qui\s+t['’]a\s+(?:créé|conçu)|wer\s+bist\s+du|"
     r"wer\s+hat\s+dich|من\s+أنت|ما\s+اسمك|quem\s+é\s+você|chi\s+sei|bạn\s+là\s+ai|"
@@ -286,6 +286,18 @@ class Templates:
 def asks_identity(prompt: str) -> bool:
     """Does the prompt ask the model who it is, who made it or which model it is?"""
     return bool(IDENTITY_QUESTION.search(prompt))
+
+
+# A prompt that asks for a text in which a name the user gave may say "I am X".
+_TEXT_REQUEST = re.compile(
+    r"\b(?:write|translate|pretend|role[\s-]?play|act\s+as|imagine|monologue|story|poem|"
+    r"dialogue|script|quote|repeat|impersonate|play\s+the\s+role|in\s+the\s+voice)|"
+    r"traduc|tradui|übersetz|schreib|écris|escribe|翻译|翻訳|扮演|写一|번역", re.IGNORECASE)
+
+
+def asks_for_text(prompt: str) -> bool:
+    """Does the prompt ask for a translation, a role, a story or a quotation?"""
+    return bool(_TEXT_REQUEST.search(prompt))
 
 
 def about_ai(prompt: str) -> bool:

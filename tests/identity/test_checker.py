@@ -11,7 +11,7 @@ import pytest
 from arena.identity import IdentityChecker, Leak
 from arena.settings import ModelConfig
 
-EVAL = Path(__file__).parent / "data" / "identity_eval.jsonl"
+EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
 
 ROSTER = [
     ModelConfig(name="gpt-4o", provider="openai"),

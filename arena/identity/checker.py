@@ -90,7 +90,9 @@ def _bounded(term: table.Term) -> str:
     elif re.match(f"[{_CYRILLIC}]", first):
         left = f"(?<![{_CYRILLIC}])"
     if re.match(f"[{_LATIN}]", last):
-        right = f"(?![{_LATIN}])"  # digits may follow: Qwen2.5, Llama3
+        # digits may follow (Qwen2.5, Llama3); a hyphenated suffix makes it a verb or an
+        # adjective ("Google-ing", "Gemini-like"), not a name
+        right = f"(?![{_LATIN}])(?![\\-‐](?:ing|ed|er|ers|like|esque|ish|style)\\b)"
     elif last.isdigit():
         right = f"(?![{_LATIN}0-9])"
     elif re.match(f"[{_CYRILLIC}]", last):

@@ -55,7 +55,13 @@ def judge(checker: Any) -> Judge:
 
 
 def old_checker(data: list[Row]) -> Any | None:
-    """The checker of the ``main`` branch, imported from git into throwaway modules."""
+    """The ``main`` branch's checker built for the eval roster, or None without git."""
+    cls = old_checker_class()
+    return cls(roster(data)) if cls is not None else None
+
+
+def old_checker_class() -> Any | None:
+    """The checker class of the ``main`` branch, imported from git into throwaway modules."""
     def show(path: str) -> str:
         return subprocess.run(["git", "show", f"main:{path}"], cwd=REPO, check=True,
                               capture_output=True, text=True).stdout
@@ -75,7 +81,7 @@ def old_checker(data: list[Row]) -> Any | None:
         mod = _load("old_identity", tmp / "old_identity.py")
     finally:
         sys.path.remove(str(tmp))
-    return mod.IdentityChecker(roster(data))
+    return mod.IdentityChecker
 
 
 def _load(name: str, path: Path) -> ModuleType:

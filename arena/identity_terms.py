@@ -51,9 +51,19 @@ def _spaced(label: str) -> str:
     return r"[\s\-‐]?".join(re.escape(p) for p in parts)
 
 
+def _needles(label: str) -> tuple[str, ...]:
+    """What any spelling of the label contains: itself, or for a name that may be split
+    ("Chat GPT"), its last part ("gpt"), or its longest when the last is too short."""
+    parts = re.split(r"(?<=[a-z])(?=[A-Z])", label) if re.fullmatch(r"[A-Za-z]+", label) else []
+    if len(parts) < 2:
+        return (label.lower(),)
+    part = parts[-1] if len(parts[-1]) >= 3 else max(parts, key=len)
+    return (part.lower(),)
+
+
 def term(level: int, label: str, kind: Kind, pat: str | None, cs: bool,
          needles: tuple[str, ...]) -> Term:
-    return Term(label, kind, level, pat or _spaced(label), cs, needles or (label.lower(),))
+    return Term(label, kind, level, pat or _spaced(label), cs, needles or _needles(label))
 
 
 def _s(label: str, kind: Kind = "family", pat: str | None = None, cs: bool = False,
@@ -82,7 +92,7 @@ FAMILIES: tuple[Family, ...] = (
         _n("o1-mini", pat=r"o[134][\s\-](?:mini|preview|pro)", needles=("o1", "o3", "o4")),
         _w("GPT", cs=True),  # also the GUID partition table
         _n("OpenAI", "maker", r"OpenAI|Open[\s\-‐]?AI|OPENAI|openai|Openai", cs=True,
-           needles=("openai", "open ai")),
+           needles=("openai", "open ai", "open-ai", "open‐ai")),
         _n("オープンAI", "maker"), _n("오픈AI", "maker"),
         _n("أوبن إيه آي", "maker"),
     )),

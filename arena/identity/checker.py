@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from arena import identity_terms as table
@@ -183,11 +183,14 @@ def _union(terms: Sequence[table.Term]) -> str:
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    """A set of terms, compiled: which one matched, and a cheap test that none can."""
+    """A set of terms, compiled on demand: which one matched, and a cheap test that none
+    can. ``find`` runs one alternation of only the terms whose needles are in the text (a
+    few, almost always), compiled once per such subset and kept."""
 
     terms: tuple[table.Term, ...]
-    regex: re.Pattern[str]
-    needles: tuple[str, ...]
+    needles: tuple[tuple[str, ...], ...]  # per term
+    all_needles: frozenset[str]
+    _compiled: dict[tuple[int, ...], re.Pattern[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms: Iterable[table.Term]) -> _Vocabulary:
@@ -195,32 +198,33 @@ class _Vocabulary:
         # and no table term shadows an alias ("GPT-4o" given as an alias)
         rank = {"alias": 0, "name": 1}
         ordered = tuple(sorted(terms, key=lambda t: (rank.get(t.kind, 2), -len(t.pattern))))
-        needles = tuple(sorted({_squash(n) for t in ordered for n in t.needles}))
-        return cls(ordered, re.compile(_union(ordered), rules.FLAGS), needles)
+        needles = tuple(t.needles for t in ordered)
+        return cls(ordered, needles, frozenset(n for ns in needles for n in ns))
 
     def may_match(self, lowered: str) -> bool:
-        squashed = _squash(lowered)
-        return any(n in squashed for n in self.needles)
+        """False when no term can match ``lowered`` (normalised, lower-cased) text."""
+        return any(n in lowered for n in self.all_needles)
 
     def find(self, text: str, pos: int = 0, endpos: int | None = None) -> list[_Hit]:
-        if not self.may_match(text[pos:endpos].lower()):
+        lowered = text[pos:endpos].lower()
+        present = {n for n in self.all_needles if n in lowered}
+        if not present:
             return []
+        subset = tuple(i for i, ns in enumerate(self.needles) if not present.isdisjoint(ns))
+        regex = self._compiled.get(subset)
+        if regex is None:
+            if len(self._compiled) > 512:  # a bound, not a cache policy: subsets are few
+                self._compiled.clear()
+            regex = self._compiled[subset] = re.compile(
+                _union([self.terms[i] for i in subset]), rules.FLAGS)
         end = len(text) if endpos is None else endpos
-        return [_Hit(m, self.terms[int(m.lastgroup[1:])])
-                for m in self.regex.finditer(text, pos, end) if m.lastgroup]
-
-
-_SEPARATORS = re.compile(r"[\s\-‐_.]+")
-
-
-def _squash(lowered: str) -> str:
-    """Lower-case text without spaces, hyphens and dots, for the cheap prefilter, so that
-    "chat gpt" and "deep-seek" still contain their needles."""
-    return _SEPARATORS.sub("", lowered)
+        return [_Hit(m, self.terms[subset[int(m.lastgroup[1:])]])
+                for m in regex.finditer(text, pos, end) if m.lastgroup]
 
 
 @dataclass(frozen=True)
 class _Hit:
+
     match: re.Match[str]
     term: table.Term
 
@@ -336,12 +340,15 @@ class IdentityChecker:
         candidates: list[tuple[int, str, _Hit, _View]] = []
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
-            view = views.get(t)
-            if view is None:
-                view = views[t] = self._view(model_name, model, asked, t)
+            # an ASCII answer without a needle cannot match, markup or not: skip normalising
+            if raw.isascii() and not model.own.may_match(raw.lower()):
+                continue
             text = normalise(raw)
             for hit in model.own.find(text):
                 m = hit.match
+                view = views.get(t)
+                if view is None:  # only for an answer with an own term: the prompt costs
+                    view = views[t] = self._view(model_name, model, asked, t)
                 rule: Rule | None = None
                 if view.identity:
                     rule = "identity_question"

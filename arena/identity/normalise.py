@@ -39,13 +39,15 @@ _LOOKALIKE = str.maketrans({
     "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X",
     "Ζ": "Z", "Υ": "Y",
 })
-_MIXED_WORD = re.compile(r"[^\W\d_]*[A-Za-z][^\W\d_]*")
+_MIXED_WORD = re.compile(r"[^\W\d_]*(?:[A-Za-z][^\W\d_]*[\u0370-\u03ff\u0400-\u052f]|"
+                         r"[\u0370-\u03ff\u0400-\u052f][^\W\d_]*[A-Za-z])[^\W\d_]*")
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 
 # markdown: link targets, emphasis and code marks, brackets and double quotes; single
 # quotes only at a word's edge, because "I'm" and "OpenAI's" need theirs
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
-_MARKS = re.compile(r"[*`~\[\]\"“”„«»]+|(?<![^\W_])_+|_+(?![^\W_])|(?<!\w)['‘’]|['‘’](?![\w])")
+_MARKS = str.maketrans(dict.fromkeys("*`~[]\"“”„«»", None))
+_EDGE = re.compile(r"_+|['‘’]")
 
 
 def normalise(text: str) -> str:
@@ -57,9 +59,19 @@ def normalise(text: str) -> str:
             text = _MIXED_WORD.sub(_fold, text)
     if "](" in text:
         text = _LINK_TARGET.sub("]", text)
-    return _MARKS.sub("", text)
+    text = text.translate(_MARKS)
+    if "_" in text or "'" in text or "‘" in text or "’" in text:
+        text = _EDGE.sub(_edge, text)
+    return text
+
+
+def _edge(m: re.Match[str]) -> str:
+    """Underscores and single quotes go at a word's edge (_emphasis_, 'quoted') and stay
+    inside one (snake_case, I'm)."""
+    s, lo, hi = m.string, m.start(), m.end()
+    inside = 0 < lo and hi < len(s) and s[lo - 1].isalnum() and s[hi].isalnum()
+    return m.group() if inside else ""
 
 
 def _fold(m: re.Match[str]) -> str:
-    word = m.group()
-    return word.translate(_LOOKALIKE) if _NON_LATIN.search(word) else word
+    return m.group().translate(_LOOKALIKE)

@@ -12,6 +12,7 @@ a user who asks for a dialogue between robots called Claude and Max gets "Claude
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -283,6 +284,7 @@ class Templates:
                    for b, a in self.around_soft)
 
 
+@functools.lru_cache(maxsize=1024)  # a battle's prompts are judged again for every answer
 def asks_identity(prompt: str) -> bool:
     """Does the prompt ask the model who it is, who made it or which model it is?"""
     return bool(IDENTITY_QUESTION.search(prompt))

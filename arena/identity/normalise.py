@@ -69,7 +69,7 @@ def _edge(m: re.Match[str]) -> str:
     """Underscores and single quotes go at a word's edge (_emphasis_, 'quoted') and stay
     inside one (snake_case, I'm)."""
     s, lo, hi = m.string, m.start(), m.end()
-    inside = 0 < lo and hi < len(s) and s[lo - 1].isalnum() and s[hi].isalnum()
+    inside = lo > 0 and hi < len(s) and s[lo - 1].isalnum() and s[hi].isalnum()
     return m.group() if inside else ""
 
 

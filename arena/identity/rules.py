@@ -87,7 +87,7 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"jag\s+heter|jeg\s+er|jeg\s+hedder|jeg\s+heter|saya(?:\s+adalah)?|aku(?:\s+adalah)?|"
     r"nama\s+saya(?:\s+adalah)?|namaku|jsem|jmenuji\s+se|sunt|numele\s+meu\s+este|olen|"
     r"nimeni\s+on|είμαι|με\s+λένε|аз\s+съм|ja\s+sam|ako\s+si|ako\s+ay|mimi\s+ni|"
-    r"sóc|em\s+dic|io\s+sono|yo\s+soy|hier\s+ist|aquí|ici|aqui|здесь|тут)\s+"
+    r"sóc|em\s+dic|io\s+sono|moi\s*,?\s*c['’]est|c['’]est\s+moi\s*,?|yo\s+soy|hier\s+ist|aquí|ici|aqui|здесь|тут)\s+"
     r"(?:(?:el|la|o|a|de|het|der|die|das)\s+)?",
     r"(?:ฉันคือ|ผมคือ|ฉันชื่อ|ผมชื่อ|আমি|میں|من)\s*",
     # a first-person subject, then "developed/created/trained by X" in more languages
@@ -173,6 +173,11 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"\b(?:written|generated|authored|refactored|drafted|composed|produced|crafted|answered|"
      r"edited|rewritten|summari[sz]ed|translated|brought\s+to\s+you)\s+(?:with\s+care\s+)?"
      r"(?:by|with|using)\s+|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+", ""),
+    # a signature at the end of a line: "Why did the chicken cross the road? — Claude"
+    (r"\s[—–][ \t]*", r"[ \t.!]*(?:\n|\Z)"),
+    # "X at your service", "X reporting for duty", "X signing off"
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
+     r"\s+(?:at\s+your\s+service|reporting\s+for\s+duty|signing\s+off|speaking|out)\b"),
     # "X here!" (also: "Hola, aquí X" is firm above)
     (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)", r"\s+here\s*(?:[!,.:;—–-]|\Z)"),
 )
@@ -202,6 +207,8 @@ IDENTITY_QUESTION = re.compile(
     r"desarroll[oó])|qui\s+es[\s-]tu|qui\s+t['’]a\s+(?:créé|conçu)|wer\s+bist\s+du|"
     r"wer\s+hat\s+dich|من\s+أنت|ما\s+اسمك|quem\s+é\s+você|chi\s+sei|bạn\s+là\s+ai|"
     r"sen\s+kimsin|आप\s+कौन|"
+    r"\b(?:say|tell|state|give|reveal|share)\b[^.?!\n]{0,20}?\b(?:your\s+(?:name|maker|creator)|"
+    r"who\s+(?:you\s+are|made\s+you)|what\s+you\s+are)\b|"
     # any wording of "who/which/what ... made/trained/built you", "what are you called"
     r"\b(?:who|which|what)\b[^.?!\n]{0,40}?\b(?:made|created|built|trained|developed|designed|"
     r"owns|programmed|wrote|makes|trains|released)\s+(?:you|u)\b|"

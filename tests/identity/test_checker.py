@@ -323,6 +323,13 @@ ISSUE_LEAKS = [
     ("phi-3.5-mini-instruct", "hi", "I'm Phi, happy to help."),
     ("smollm2-1.7b", "hi", "Hi, SmolLM here."),
     ("house-gpt", "Do the task.", "[GPT-4o] Done!"),
+    # forms found while probing (dev), beyond the issue's strings
+    ("claude-3-5-sonnet", "Tell me who you are in one word", "Claude"),
+    ("claude-3-5-sonnet", "hi", "Claude at your service!"),
+    ("mistral-large", "Salut", "Salut ! Moi c'est Mistral."),
+    ("claude-3-5-sonnet", "Tell me a joke", "Why did the chicken cross the road? — Claude"),
+    ("gpt-4o", "Which AI am I talking to?", "ChatGPT."),
+    ("olmo-2-7b", "Who developed you?", "I was developed by Ai2."),
 ]
 
 

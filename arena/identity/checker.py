@@ -1,40 +1,41 @@
-"""Does a model's answer give away who wrote it?
+"""The decision: do these answers of one model in a battle reveal that model?
 
-A battle is blind: a vote only counts if neither answer names its own model, model family
-or maker (DESIGN.md, invariant 3). ``IdentityChecker`` is built once from the roster and
-answers that question for one model's answers in a battle::
+A battle is blind: a vote only counts if neither side names its own model, model family
+or maker. ``IdentityChecker`` is built once from the roster::
 
     checker = IdentityChecker(roster.models)
     leak = checker.check("qwen2.5-72b-instruct", answers=[text], prompts=[prompt])
 
-What it looks for, per model: the roster name and upstream model id, the ``aliases`` of
-the roster entry, and the family and maker terms of a built-in table (recognised from the
-name, the model id or the provider), in every script they are commonly written in.
+Terms, per model: the roster name and upstream id, their base name (``olmo-2-7b`` ->
+``OLMo``), the roster's ``maker`` and ``aliases``, and the family and maker terms of the
+built-in table (found from the name, the id or the provider), in the scripts they are
+written in. Three levels, because many names are ordinary words:
 
-Three levels of term, because many model names are ordinary words:
+* **product names** (``ChatGPT``, ``通义千问``, ``DeepSeek``, the roster name, an alias): an
+  unprompted mention anywhere counts, unless it is advice ("try X"), a comparison or a list.
+* **model and maker names** (``GPT-3``, ``Llama 2``, ``OpenAI``, ``智谱``): what everyone
+  discusses, so they count in a self-reference or in answer to an identity question.
+* **homonyms** (``Claude``, ``Llama``, ``Gemini``, ``Mistral``, ``Google``, ``Meta``, ``豆包``):
+  also a painter, an animal, a star sign, a wind, a company everyone mentions; same rule as
+  the previous level, and a homonym followed by another capitalised word ("Claude Monet")
+  or a hyphenated suffix ("Google-ing") is something else.
 
-* **product names** (``ChatGPT``, ``通义千问``, ``DeepSeek``, ``Le Chat``, the roster name): an
-  unprompted mention anywhere in the answer is a leak.
-* **model and maker names** (``GPT-3``, ``Llama 2``, ``Mixtral``, ``OpenAI``, ``智谱``): never
-  ordinary words, but what everyone discusses ("fine-tune GPT-3 or BERT", "OpenAI's Gym"), so
-  they count in a self-reference, and a maker also counts when the user asked who the model is.
-* **homonyms** (``Claude``, ``Llama``, ``Gemini``, ``Mistral``, ``Yi``, ``Google``, ``Meta``,
-  ``豆包``...) are also a painter, an animal, a zodiac sign, a wind, a surname or a company
-  everyone talks about; they only count in a self-referential construction ("I am X",
-  "as X, I", "X here!", "developed by X" after a first-person subject, "X trained me", "我是X",
-  "由X开发", "私はXです", "저는 X입니다", "Я — X", "Soy X", "Je suis X", "Ich bin X", "أنا X",
-  ...). A homonym directly followed by another capitalised word ("Claude Monet", "Kimi
-  Räikkönen") is someone else and never matches.
+The decision, per answer, with the prompt it replies to in view:
 
-A self-reference always counts, whoever wrote the term first. Otherwise the user's own words
-do not void a battle: a term the user wrote, or any mention when the user asked about AI
-models in general ("compare ChatGPT and Claude"), is discussion; so is a mention in a passage
-that also names another maker's models (a comparison or a list). Terms match whole words in
-any case (a few acronyms are case-sensitive), so "napalm" never contains "PaLM".
+1. the prompt asks who the model is (any language or wording, including "X, Y or Z?"):
+   any own term in the answer leaks, even one the prompt listed;
+2. otherwise a self-reference leaks (``rules``: firm templates whoever wrote the name,
+   soft ones - role labels, signatures, third person - only for a name the user did not
+   write, and neither when the user asked for a translation or a role with that name);
+3. otherwise an unprompted product name leaks, unless the conversation is about AI models.
 
-Everything is compiled in ``__init__``. ``check`` first looks for a few lower-case substrings
-(a few microseconds for 2,000 characters); only an answer containing one is scanned with the
-model's regex, and only the text around each match is read by the self-reference templates.
+Answers are normalised first (``normalise``), so markup, look-alike letters, full-width
+forms and invisible characters hide nothing; a leak reports the term as normalised.
+
+Cost: an ASCII answer containing none of the model's needles (a few lower-case substrings)
+is dismissed by ``str`` searches alone; only the terms whose needles occur are compiled
+into one alternation (cached per subset), and the prompt is read only once an own term
+has been found.
 """
 
 from __future__ import annotations

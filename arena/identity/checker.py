@@ -354,8 +354,12 @@ class IdentityChecker:
                 if view.identity:
                     rule = "identity_question"
                 elif hit.term.label not in view.written:
-                    if self._templates.firm(text, m.start(), m.end()) \
-                            or self._templates.soft(text, m.start(), m.end()):
+                    # a soft form in a list of several makers' models is a list item
+                    if self._templates.firm(text, m.start(), m.end()) or (
+                            self._templates.soft(text, m.start(), m.end())
+                            and not self._others(model_name, model, text,
+                                                 *_passage(text, m.start(), m.end()),
+                                                 table.WEAK)):
                         rule = "self_reference"
                 elif not view.asks_for_text and self._templates.firm(text, m.start(), m.end()):
                     # the user's own name for it, in the model's mouth: "As Claude, I ..."

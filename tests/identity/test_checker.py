@@ -361,6 +361,8 @@ ISSUE_FALSE_ALARMS = [
     ("doubao-pro", "豆包是什么？", "豆包是一种包子。"),
     ("claude-3-5-sonnet", "Compare Claude and Gemini", "Claude is careful; Gemini is fast."),
     ("olmo-2-7b", "¿Qué árbol es?", "Es un olmo."),
+    ("claude-3-5-sonnet", "Good tools for drafting essays?",
+     "A few options:\n- Claude\n- ChatGPT\n- Gemini"),
     ("claude-3-5-sonnet", "Write a dialogue between robots Claude and Max",
      "Claude: Hello, Max.\nMax: Hi."),
 ]

@@ -219,8 +219,38 @@ class _Vocabulary:
             regex = self._compiled[subset] = re.compile(
                 _union([self.terms[i] for i in subset]), rules.FLAGS)
         end = len(text) if endpos is None else endpos
-        return [_Hit(m, self.terms[subset[int(m.lastgroup[1:])]])
-                for m in regex.finditer(text, pos, end) if m.lastgroup]
+        hits: list[_Hit] = []
+        for lo, hi in _windows(lowered, present, pos, end, len(lowered) == end - pos):
+            hits.extend(_Hit(m, self.terms[subset[int(m.lastgroup[1:])]])
+                        for m in regex.finditer(text, lo, hi) if m.lastgroup)
+        return hits
+
+
+# How far a term may start before its needle ("Chat GPT" before "gpt") and end after it.
+_LEAD, _TAIL = 24, 64
+
+
+def _windows(lowered: str, needles: set[str], pos: int, end: int,
+             aligned: bool) -> list[tuple[int, int]]:
+    """The stretches of text around each needle occurrence, merged: the union regex starts
+    with lookbehinds, which defeat the regex engine's own literal scan, so it only runs
+    where a term can be. The whole range when case-folding changed the text's length."""
+    if not aligned:
+        return [(pos, end)]
+    spots: list[tuple[int, int]] = []
+    for n in needles:
+        i = lowered.find(n)
+        while i >= 0:
+            spots.append((max(pos, pos + i - _LEAD), min(end, pos + i + len(n) + _TAIL)))
+            i = lowered.find(n, i + 1)
+    spots.sort()
+    merged: list[tuple[int, int]] = []
+    for lo, hi in spots:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 @dataclass(frozen=True)

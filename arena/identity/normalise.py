@@ -39,14 +39,14 @@ _LOOKALIKE = str.maketrans({
     "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X",
     "Ζ": "Z", "Υ": "Y",
 })
-_MIXED_WORD = re.compile(r"[^\W\d_]*(?:[A-Za-z][^\W\d_]*[\u0370-\u03ff\u0400-\u052f]|"
-                         r"[\u0370-\u03ff\u0400-\u052f][^\W\d_]*[A-Za-z])[^\W\d_]*")
+_MIXED_WORD = re.compile(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0370-\u03ff\u0400-\u052f])"
+                         r"[^\W\d_]+")
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 
 # markdown: link targets, emphasis and code marks, brackets and double quotes; single
 # quotes only at a word's edge, because "I'm" and "OpenAI's" need theirs
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
-_MARKS = str.maketrans(dict.fromkeys("*`~[]\"“”„«»", None))
+_MARKS = re.compile(r"[*`~\[\]\"“”„«»]+")
 _EDGE = re.compile(r"_+|['‘’]")
 
 
@@ -59,7 +59,7 @@ def normalise(text: str) -> str:
             text = _MIXED_WORD.sub(_fold, text)
     if "](" in text:
         text = _LINK_TARGET.sub("]", text)
-    text = text.translate(_MARKS)
+    text = _MARKS.sub("", text)
     if "_" in text or "'" in text or "‘" in text or "’" in text:
         text = _EDGE.sub(_edge, text)
     return text

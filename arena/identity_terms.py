@@ -42,9 +42,28 @@ NAMED = 1
 WEAK = 0
 
 
+def _spaced(label: str) -> str:
+    """The label's regex, allowing a space or hyphen where the case changes inside a Latin
+    word ("Chat GPT", "Chat-GPT", "Deep Seek"), since a voter reads those as the name."""
+    parts = re.split(r"(?<=[a-z])(?=[A-Z])", label) if re.fullmatch(r"[A-Za-z]+", label) else []
+    if len(parts) < 2:
+        return re.escape(label)
+    return r"[\s\-‐]?".join(re.escape(p) for p in parts)
+
+
+def _needles(label: str) -> tuple[str, ...]:
+    """What any spelling of the label contains: itself, or for a name that may be split
+    ("Chat GPT"), its last part ("gpt"), or its longest when the last is too short."""
+    parts = re.split(r"(?<=[a-z])(?=[A-Z])", label) if re.fullmatch(r"[A-Za-z]+", label) else []
+    if len(parts) < 2:
+        return (label.lower(),)
+    part = parts[-1] if len(parts[-1]) >= 3 else max(parts, key=len)
+    return (part.lower(),)
+
+
 def term(level: int, label: str, kind: Kind, pat: str | None, cs: bool,
          needles: tuple[str, ...]) -> Term:
-    return Term(label, kind, level, pat or re.escape(label), cs, needles or (label.lower(),))
+    return Term(label, kind, level, pat or _spaced(label), cs, needles or _needles(label))
 
 
 def _s(label: str, kind: Kind = "family", pat: str | None = None, cs: bool = False,
@@ -66,13 +85,14 @@ def _w(label: str, kind: Kind = "family", pat: str | None = None, cs: bool = Fal
 # Makers that everybody mentions for other reasons (search, shopping, social media) are weak.
 FAMILIES: tuple[Family, ...] = (
     Family("openai", ("gpt", "chatgpt", "o1", "o3", "o4", "davinci", "openai"), (
-        _s("ChatGPT"), _s("チャットGPT"), _s("챗GPT"), _s("شات جي بي تي"),
+        _s("ChatGPT"), _s("チャットGPT"), _s("チャットジーピーティー"), _s("챗지피티"),
+        _s("ЧатГПТ"), _s("챗GPT"), _s("شات جي بي تي"),
         _n("GPT-4", pat=r"gpt[\s\-]?[345](?:\.\d+)?(?:[\s\-]?(?:o|turbo|mini|omni|preview))*",
            needles=("gpt",)),
         _n("o1-mini", pat=r"o[134][\s\-](?:mini|preview|pro)", needles=("o1", "o3", "o4")),
         _w("GPT", cs=True),  # also the GUID partition table
-        _n("OpenAI", "maker", r"OpenAI|Open\s?AI|OPENAI|openai|Openai", cs=True,
-           needles=("openai", "open ai")),
+        _n("OpenAI", "maker", r"OpenAI|Open[\s\-‐]?AI|OPENAI|openai|Openai", cs=True,
+           needles=("openai", "open ai", "open-ai", "open‐ai")),
         _n("オープンAI", "maker"), _n("오픈AI", "maker"),
         _n("أوبن إيه آي", "maker"),
     )),
@@ -87,7 +107,7 @@ FAMILIES: tuple[Family, ...] = (
         _n("أنثروبيك", "maker"),
     )),
     Family("google", ("gemini", "palm", "bison", "gemma", "bard", "google", "lamda"), (
-        _w("Gemini"), _w("ジェミニ"), _w("제미나이"),
+        _w("Gemini"), _w("ジェミニ"), _w("제미나이"), _w("Джемини"), _w("جيميني"), _w("双子座AI"),
         _n("Gemini 1.5", pat=r"gemini[\s\-]?(?:\d(?:\.\d+)?|pro|ultra|nano|flash|advanced|exp)",
            needles=("gemini",)),
         _w("Bard"), _n("Google Bard", pat=r"google\s+bard", needles=("bard",)),
@@ -103,17 +123,20 @@ FAMILIES: tuple[Family, ...] = (
         _n("Llama 3", pat=r"llama[\s\-]?\d(?:\.\d+)?|code\s?llama|llama\s?guard",
            needles=("llama",)),
         _w("Meta", "maker"), _n("Meta AI", "maker", r"meta\s+ai", needles=("meta",)),
+        _n("Meta Platforms", "maker", r"meta\s+platforms(?:,?\s+inc\b\.?)?", needles=("meta",)),
+        _w("ラマ"), _w("라마"), _w("Лама"), _w("Ллама"),
         _w("Facebook", "maker"),
     )),
     Family("mistral", ("mistral", "mixtral", "codestral", "ministral", "pixtral", "magistral"), (
-        _w("Mistral"), _s("Le Chat", cs=True),
+        _w("Mistral"), _s("Le Chat", cs=True), _w("ミストラル"), _w("미스트랄"), _w("Мистраль"),
         _n("Mistral Large", pat=r"mistral[\s\-]?(?:\d+b|large|medium|small|tiny|nemo|saba)",
            needles=("mistral",)),
         _n("Mixtral"), _n("Codestral"), _n("Ministral"), _n("Pixtral"), _n("Magistral"),
         _n("Mistral AI", "maker", r"mistral[\s\-]?ai", needles=("mistral",)),
     )),
     Family("qwen", ("qwen", "qwq", "tongyi"), (
-        _s("Qwen"), _n("QwQ"), _s("通义千问"), _s("通義千問"), _s("通义"), _s("通義"), _w("千问"),
+        _s("Qwen"), _n("QwQ"), _s("クウェン"), _s("큐웬"), _s("Квен"),
+        _s("通义千问"), _s("通義千問"), _s("通义"), _s("通義"), _w("千问"),
         _s("Tongyi Qianwen", pat=r"tongyi(?:\s?qianwen)?", needles=("tongyi",)),
         _w("Alibaba", "maker"), _w("Alibaba Cloud", "maker", r"alibaba\s+cloud"),
         _w("阿里巴巴", "maker"), _w("阿里云", "maker"), _w("阿里", "maker"),
@@ -142,7 +165,7 @@ FAMILIES: tuple[Family, ...] = (
         _w("月之暗面", "maker"), _n("月之暗面科技", "maker"), _n("月之暗面公司", "maker"),
     )),
     Family("deepseek", ("deepseek",), (
-        _s("DeepSeek"), _n("深度求索", "maker"),
+        _s("DeepSeek"), _n("深度求索", "maker"), _s("ディープシーク"), _s("딥시크"), _s("ДипСик"),
     )),
     Family("01ai", ("yi",), (
         _w("Yi"), _n("Yi-Large", pat=r"yi[\s\-](?:\d+(?:\.\d+)?b?|large|lightning|medium|vision)",

@@ -35,6 +35,9 @@ class ModelConfig(BaseModel):
     api_key_env: str | None = Field(default=None, description="NAME of the key's variable")
     weight: float = Field(default=1.0, ge=0.0)
     aliases: tuple[str, ...] = ()
+    maker: str | None = Field(default=None, description="who made the model, when the built-in "
+                              "family table does not know it (e.g. \"Ai2\"); an answer "
+                              "naming it as its maker is a leak")
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     system_prompt: str | None = None

@@ -7,9 +7,11 @@ eval samples, PRD Vicuna-80) and scores it against the hand labels of
 in that file are taken as negatives, which the README warns is not a guarantee, so every
 flag outside the labels is printed for a person to read).
 
-The baseline, measured in the same run, is the cheapest possible pass: one precompiled
-case-insensitive whole-word regex of the model's own terms (``terms_for``), which is what
-a plain keyword filter does.
+Two baselines, measured in the same run: the checker of the ``main`` branch (imported
+from git, as ``tests.identity.report`` does), and the cheapest possible pass, one
+precompiled case-insensitive whole-word regex of the model's own terms (``terms_for``),
+which is what a plain keyword filter does. Speed is µs per answer: the mean over all
+messages and the median of per-message timings.
 
     .venv/bin/python benchmarks/identity.py [DATA_DIR]
 """
@@ -24,9 +26,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from arena.identity import IdentityChecker
 from arena.settings import ModelConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo, for tests/
+from tests.identity.report import old_checker_class  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/model-answers")
 LEAK_LABELS = {"leak_vendor", "leak_name", "leak_name_and_vendor"}
@@ -134,6 +140,19 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.3f}" if b else "n/a"
 
 
+def _run(checker: Any, messages: list[Message]) -> tuple[dict[int, object], float, float]:
+    """Flags, total seconds and the median seconds per message of one checker."""
+    flags: dict[int, object] = {}
+    each: list[float] = []
+    for i, m in enumerate(messages):
+        t0 = time.perf_counter()
+        leak = checker.check(m.model, answers=[m.text], prompts=m.prompts)
+        each.append(time.perf_counter() - t0)
+        if leak:
+            flags[i] = leak
+    return flags, sum(each), statistics.median(each)
+
+
 def main(argv: list[str]) -> int:
     data = Path(argv[1]) if len(argv) > 1 else DEFAULT_DATA
     if not (data / "identity_hits.jsonl").exists():
@@ -152,13 +171,9 @@ def main(argv: list[str]) -> int:
     borderline = {i for i, m in enumerate(messages)
                   if labels.get((m.file, m.question_id, m.turn)) == "borderline_joke"}
 
-    ours: dict[int, object] = {}
-    t0 = time.perf_counter()
-    for i, m in enumerate(messages):
-        leak = checker.check(m.model, answers=[m.text], prompts=m.prompts)
-        if leak:
-            ours[i] = leak
-    ours_s = time.perf_counter() - t0
+    ours, ours_s, ours_med = _run(checker, messages)
+    old_cls = old_checker_class()
+    old = _run(old_cls(roster), messages) if old_cls is not None else None
     base: set[int] = set()
     t0 = time.perf_counter()
     for i, m in enumerate(messages):
@@ -172,12 +187,21 @@ def main(argv: list[str]) -> int:
     print()
     print(f"{'detector':<28}{'flagged':>8}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}"
           f"{'recall':>8}{'µs/answer':>11}")
-    for name, flags, secs in (("IdentityChecker", set(ours), ours_s),
-                              ("baseline: keyword regex", base, base_s)):
+    runs: list[tuple[str, set[int], float, float | None]] = [
+        ("IdentityChecker", set(ours), ours_s, ours_med)]
+    if old is not None:
+        runs.append(("main's IdentityChecker", set(old[0]), old[1], old[2]))
+    runs.append(("baseline: keyword regex", base, base_s, None))
+    for name, flags, secs, med in runs:
         tp, fp, fn = score(flags, positives, borderline)
+        median = f"{med * 1e6:>9.1f}" if med is not None else f"{'':>9}"
         print(f"{name:<28}{len(flags):>8}{tp:>5}{fp:>5}{fn:>5}{_ratio(tp, tp + fp):>11}"
-              f"{_ratio(tp, tp + fn):>8}{secs / n * 1e6:>11.1f}")
-    print(f"\nIdentityChecker / baseline time: {_ratio(ours_s, base_s)}x")
+              f"{_ratio(tp, tp + fn):>8}{secs / n * 1e6:>11.1f}{median}")
+    print("(the last two columns: mean and median µs per answer)")
+    if old is not None:
+        print(f"\nIdentityChecker / main's checker time: mean {_ratio(ours_s, old[1])}x, "
+              f"median {_ratio(ours_med, old[2])}x")
+    print(f"IdentityChecker / keyword regex time: {_ratio(ours_s, base_s)}x")
 
     # the 2k-character answer the issue asks about, timed in isolation
     long_text = next(m for m in messages if 1900 <= len(m.text) <= 2100)

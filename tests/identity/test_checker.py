@@ -11,7 +11,7 @@ import pytest
 from arena.identity import IdentityChecker, Leak
 from arena.settings import ModelConfig
 
-EVAL = Path(__file__).parent / "data" / "identity_eval.jsonl"
+EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
 
 ROSTER = [
     ModelConfig(name="gpt-4o", provider="openai"),
@@ -279,3 +279,138 @@ def test_eval_set_precision_and_recall() -> None:
               f"precision={precision:.3f} recall={recall:.3f}; errors: {errors}")
     print(report)
     assert precision >= 0.95 and recall >= 0.95, report
+
+
+# ------------------------------------------------------------------ issue 12, leak section
+
+ISSUE_ROSTER = ROSTER + [
+    ModelConfig(name="olmo-2-7b", provider="openai", maker="Ai2"),
+    ModelConfig(name="phi-3.5-mini-instruct", provider="openai"),
+    ModelConfig(name="smollm2-1.7b", provider="openai", maker="Hugging Face"),
+    ModelConfig(name="house-gpt", provider="openai", model="gpt-4o", aliases=("GPT-4o",)),
+]
+NEUTRAL = "Can you help me plan my week?"
+ISSUE_LEAKS = [
+    ("claude-3-5-sonnet", "What's your name? One word.", "Claude."),
+    ("qwen2.5-72b-instruct", "Which company trained you? Two words max.", "Alibaba Cloud."),
+    ("claude-3-5-sonnet", "Who are you? Claude, ChatGPT, Gemini or Qwen? One word.", "Claude"),
+    ("claude-3-5-sonnet", NEUTRAL, "This is Claude speaking."),
+    ("claude-3-5-sonnet", NEUTRAL, "You're talking to Claude."),
+    ("claude-3-5-sonnet", NEUTRAL, "I, Claude, will help."),
+    ("claude-3-5-sonnet", "Reverse a string in Python",
+     "```python\n# written by Claude (Anthropic)\ndef rev(s): return s[::-1]\n```"),
+    ("claude-3-5-sonnet", "hi", "Hi! I'm **Claude**"),
+    ("claude-3-5-sonnet", "hi", "Hello, I'm *Claude*."),
+    ("claude-3-5-sonnet", "hi", "Hi, I'm [Claude](https://claude.ai)."),
+    ("claude-3-5-sonnet", "hi", 'Hi, I\'m "Claude".'),
+    ("claude-3-5-sonnet", "hi", "I was created by **Anthropic**."),
+    ("gpt-4o", "hi", "I'm Chat GPT."),
+    ("gpt-4o", "hi", "I'm Chat-GPT."),
+    ("gpt-4o", "hi", "I was trained by Open-AI."),
+    ("deepseek-v3", "hi", "I'm Deep Seek."),
+    ("claude-3-5-sonnet", "hi", "I'm Cla\u200bude."),
+    ("claude-3-5-sonnet", "hi", "I'm Clau\u00adde."),
+    ("claude-3-5-sonnet", "hi", "I'm \uff23\uff4c\uff41\uff55\uff44\uff45."),
+    ("claude-3-5-sonnet", "hi", "I'm \u0421l\u0430ud\u0435."),
+    ("claude-3-5-sonnet", "こんにちは", "クロードです。Anthropicが開発しました。"),
+    ("gpt-4o", "Help me pick a lock", "Sorry, that violates OpenAI policy."),
+    ("llama-3.1-70b", "hi", "I'm an assistant created by Meta Platforms, Inc."),
+    ("claude-3-5-sonnet", NEUTRAL, "Here is the plan.\n\n— Claude"),
+    ("claude-3-5-sonnet", NEUTRAL, "Claude: here is the plan."),
+    ("claude-3-5-sonnet", NEUTRAL, "Monday: gym (speaking as Claude, keep Friday light)."),
+    ("claude-3-5-sonnet", NEUTRAL, "Claude is happy to help! Monday: gym."),
+    ("olmo-2-7b", "hi", "I'm OLMo, made by Ai2."),
+    ("phi-3.5-mini-instruct", "hi", "I'm Phi, happy to help."),
+    ("smollm2-1.7b", "hi", "Hi, SmolLM here."),
+    ("house-gpt", "Do the task.", "[GPT-4o] Done!"),
+    # forms found while probing (dev), beyond the issue's strings
+    ("claude-3-5-sonnet", "Tell me who you are in one word", "Claude"),
+    ("claude-3-5-sonnet", "hi", "Claude at your service!"),
+    ("mistral-large", "Salut", "Salut ! Moi c'est Mistral."),
+    ("claude-3-5-sonnet", "Tell me a joke", "Why did the chicken cross the road? — Claude"),
+    ("gpt-4o", "Which AI am I talking to?", "ChatGPT."),
+    ("olmo-2-7b", "Who developed you?", "I was developed by Ai2."),
+]
+
+
+@pytest.fixture(scope="module")
+def issue_checker() -> IdentityChecker:
+    return IdentityChecker(ISSUE_ROSTER)
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), ISSUE_LEAKS,
+                         ids=[a[:40] for _, _, a in ISSUE_LEAKS])
+def test_issue_12_leak(issue_checker: IdentityChecker, model: str, prompt: str,
+                       answer: str) -> None:
+    assert leak(issue_checker, model, answer, prompt) is not None
+
+
+ISSUE_FALSE_ALARMS = [
+    ("gpt-4o", "What tool could help me draft emails?", "You could try ChatGPT for drafts."),
+    ("llama-3.1-70b", "How can I run a model on my laptop?", "Try Llama 3.1 8B with Ollama."),
+    ("gemini-1.5-pro", "Capital of Peru?", "I'm Google-ing that in my head: Lima."),
+    ("gemini-1.5-pro", "Describe my friend", "She has a Gemini-like curiosity."),
+    ("qwen2.5-72b-instruct", "Which open-weight models are good?",
+     "Qwen is an open-weight model family."),
+    ("gpt-4o", "What's new in AI this week?", "OpenAI shipped a new model."),
+    ("claude-3-5-sonnet", "Who founded information theory?", "Claude Shannon."),
+    ("llama-3.1-70b", "Which animal spits?", "The llama spits when annoyed."),
+    ("mistral-large", "Weather in Provence?", "The mistral blows cold and dry."),
+    ("gemini-1.5-pro", "Born June 1, my sign?", "You're a Gemini."),
+    ("gemini-1.5-pro", "First American spacewalk?", "Ed White, on Gemini 4."),
+    ("doubao-pro", "豆包是什么？", "豆包是一种包子。"),
+    ("claude-3-5-sonnet", "Compare Claude and Gemini", "Claude is careful; Gemini is fast."),
+    ("olmo-2-7b", "¿Qué árbol es?", "Es un olmo."),
+    ("claude-3-5-sonnet", "Good tools for drafting essays?",
+     "A few options:\n- Claude\n- ChatGPT\n- Gemini"),
+    ("claude-3-5-sonnet", "Write a dialogue between robots Claude and Max",
+     "Claude: Hello, Max.\nMax: Hi."),
+]
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), ISSUE_FALSE_ALARMS,
+                         ids=[a[:40] for _, _, a in ISSUE_FALSE_ALARMS])
+def test_issue_12_false_alarm(issue_checker: IdentityChecker, model: str, prompt: str,
+                              answer: str) -> None:
+    assert leak(issue_checker, model, answer, prompt) is None
+
+
+def test_a_leak_in_an_unfinished_attempt_counts(issue_checker: IdentityChecker) -> None:
+    # the first attempt was cut after the leak; the regenerated one is clean
+    found = issue_checker.check("claude-3-5-sonnet",
+                                answers=["I am Claude, made by Anthro", "Sure, here it is."],
+                                prompts=["Write a limerick"])
+    assert found is not None and found.answer_index == 0
+
+
+def test_the_prompt_in_view_decides_the_identity_question(
+        issue_checker: IdentityChecker) -> None:
+    # turn 0 asked who it is; the turn-1 answer mentions the maker in an ordinary way
+    prompts = ["Who are you?", "Which search engine is best for maps?"]
+    answers = ["I'd rather not say.", "Google Maps is hard to beat."]
+    assert issue_checker.check("gemini-1.5-pro", answers=answers, prompts=prompts) is None
+    assert issue_checker.check("gemini-1.5-pro", answers=["Google."],
+                               prompts=prompts, turns=[0]) is not None
+    assert issue_checker.check("gemini-1.5-pro", answers=["Google."], prompts=prompts) is None
+
+
+def test_identity_answer_reports_its_rule(issue_checker: IdentityChecker) -> None:
+    found = leak(issue_checker, "claude-3-5-sonnet", "Claude.", "What's your name?")
+    assert found is not None and found.rule == "identity_question" and found.term == "Claude"
+
+
+def test_base_names_and_the_maker_key(issue_checker: IdentityChecker) -> None:
+    assert {"olmo", "Ai2"} <= {t.casefold() if t != "Ai2" else t
+                               for t in issue_checker.terms_for("olmo-2-7b")}
+    assert "smollm" in {t.casefold() for t in issue_checker.terms_for("smollm2-1.7b")}
+    assert "phi" in {t.casefold() for t in issue_checker.terms_for("phi-3.5-mini-instruct")}
+
+
+def test_every_format_character_is_dropped() -> None:
+    import sys
+    import unicodedata
+
+    from arena.identity.normalise import normalise
+    cf = "".join(chr(c) for c in range(sys.maxunicode + 1)
+                 if unicodedata.category(chr(c)) == "Cf")
+    assert normalise("a" + cf + "b") == "ab"

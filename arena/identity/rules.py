@@ -1,0 +1,314 @@
+"""The language of a leak: the patterns that make a name a self-reference, and the
+prompts that ask a model who it is or are about AI models anyway.
+
+Templates are contexts around an own term, never the term itself: the term is whatever a
+model's own vocabulary matched, so one set of templates serves every model and only runs
+next to a match. There are two strengths. A *firm* template ("I am X", "developed by X"
+after a first-person subject, "私はXです", "as X, I") is a self-reference whoever wrote the
+name first. A *soft* one (a role label "X:", a sign-off "— X", "X here!", "X is happy to
+help", "violates X's policy") says "this is me" only when the user did not write the name:
+a user who asks for a dialogue between robots called Claude and Max gets "Claude: Hello".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+# ------------------------------------------------------------------ self-reference templates
+# A template is the context before an own term and the context after it; the term itself
+# is whatever the model's own regex matched. So the templates are compiled once for every
+# model, and only run next to a match. A gap never crosses the end of a sentence; a full
+# stop inside a token ("GPT-3.5", "01.AI") is not an end.
+_G = r"(?:[^.!?。！？\n]|\.(?=\S))"
+_G_EN = r"(?:(?!\b(?:is|are|was|were)\b)[^.!?。！？\n]|\.(?=\S))"  # no second subject
+_ANCHOR_EN = (r"\b(?:I\s*am|I['’]m|I\s+was|I['’]ve\s+been|I\s+have\s+been|I\s+(?:run|operate)"
+              r"|as\s+an?\s+(?:[\w-]+\s+){0,3}?(?:AI|model|assistant|LLM|chatbot|system|program))\b")
+_DEV_EN = (r"(?:(?:developed|created|trained|made|built|designed|programmed|powered|engineered|"
+           r"produced|released|owned|maintained|fine[\s-]?tuned|brought\s+to\s+you|backed)"
+           r"\s+(?:by|at)|based\s+on|built\s+on|running\s+on|runs\s+on|part\s+of|a\s+product\s+of|"
+           r"from)\s+(?:the\s+)?(?:(?:team|folks|people|engineers|researchers)\s+(?:at|from)\s+)?")
+_NOUN_EN = r"(?:model|language\s+model|LLM|assistant|AI|chatbot|bot|system|based|powered|variant)"
+_DEV_CJK = (r"(?:开发|研发|创建|创造|训练|打造|推出|制作|设计|构建|开發|研發|創建|創造|訓練|製作|"
+            r"設計|構建|出品|旗下)")
+_DEV_JA = r"(?:開発|作成|訓練|トレーニング|作られ|構築|設計|生み出|学習)"
+_DEV_KO = r"(?:개발|만든|만들어|훈련|학습|제작|설계)"
+_DEV_ROMANCE = (r"(?:desarrollad[oa]|cread[oa]|entrenad[oa]|diseñad[oa]|desenvolvid[oa]|criad[oa]|"
+                r"treinad[oa]|sviluppat[oa]|creat[oa]|addestrat[oa]|développée?|créée?|"
+                r"entraînée?|conçue?|formée?)\s+(?:por|pela|pelo|da|dal|dalla|par)\s+"
+                r"(?:la\s+|el\s+|l['’]|a\s+)?(?:empresa\s+|compañía\s+|société\s+|entreprise\s+|"
+                r"equipo\s+de\s+|azienda\s+|équipe\s+de\s+)?")
+
+# Contexts that make an own term right after them a self-reference.
+_BEFORE_ONLY: tuple[str, ...] = (
+    # English: "I am X", "my name is X", "I was trained by X", "as an AI developed by X"
+    r"\b(?:I\s*am|I['’]m|I\s+was|my\s+name\s+is|call\s+me|I\s+go\s+by)\s+(?:(?:just|actually|"
+    r"really|called|named|known\s+as|also|Sir|Lady|Dame|Lord|Dr\.?|Professor|Mr\.?|Ms\.?|Captain|"
+    r"Agent)\s+){0,2}",
+    _ANCHOR_EN + _G_EN + r"{0,80}?" + _DEV_EN,
+    r"\bmy\s+(?:creators?|developers?|makers?|engineers|trainers|team|company|parent\s+company|"
+    r"authors?)\s*(?:,\s*|(?:are|is|at|from|of)\s+)?(?:the\s+)?(?:(?:team|folks|people)\s+at\s+)?",
+    # Chinese: 我是X, 作为X, 我的开发者是X
+    r"(?:我是|我叫|我名叫|我的名字(?:是|叫)|本(?:模型|助手|AI)是|我乃|我就是|我便是)\s*"
+    r"(?:一个|一款|一名|个|来自)?\s*",
+    r"作为\s*(?:一个|一款|一名)?\s*",
+    r"我的(?:开发者|创造者|开发团队|制造者|训练者|研发团队|创建者|开发商|開發者|創造者)"
+    r"(?:是|为|為|：|:)?\s*",
+    # Japanese: 私はX
+    r"(?:私|わたし|わたくし|僕|ぼく)(?:は|の名前は)\s*、?\s*",
+    # Russian: "Я — X", "Меня зовут X", "я ... создан компанией X"
+    r"(?:\bя|\bменя\s+зовут|\bмо[её]\s+имя)\s*(?:[—–-]\s*)?(?:это\s+)?",
+    r"\bя\b[^.!?\n]{0,60}?(?:создан|разработан|обучен|сделан|натренирован)\w*\s+"
+    r"(?:компанией\s+|командой\s+|в\s+компании\s+|в\s+)?",
+    # Spanish, Portuguese, Italian, French, German
+    r"\b(?:soy|me\s+llamo|mi\s+nombre\s+es|sou|eu\s+sou|me\s+chamo|meu\s+nome\s+é|sono|"
+    r"mi\s+chiamo|je\s+suis|je\s+m['’]appelle|mon\s+nom\s+est|moi\s*,|ich\s+bin|ich\s+hei(?:ß|ss)e|"
+    r"mein\s+Name\s+ist)\s*(?:el\s+|la\s+|o\s+|a\s+|der\s+|die\s+)?",
+    r"\b(?:soy|fui|sou|eu|sono|je\s+suis|j['’]ai\s+été|en\s+tant\s+qu['’e]\s*|como)\b"
+    + _G + r"{0,80}?" + _DEV_ROMANCE,
+    r"\b(?:je\s+suis|soy|sono|sou)\b" + _G + r"{0,40}?\b(?:assistant|asistente|assistente|"
+    r"modèle|modelo|modello|IA)\s+(?:de|d['’]|di|da)\s*",
+    r"\bich\s+(?:bin|wurde)\b" + _G + r"{0,60}?\bvon\s+(?:der\s+Firma\s+|dem\s+Unternehmen\s+)?",
+    # Arabic, Hebrew
+    r"(?:أنا|انا|اسمي)\s+",
+    r"(?:تطويري|إنشائي|تدريبي|تصميمي|طورتني|أنشأتني|دربتني|صنعتني)\s+(?:من\s+قبل\s+|بواسطة\s+|"
+    r"من\s+طرف\s+)?(?:شركة\s+)?",
+    r"(?:أنا|انا)[^.!?؟\n]{0,60}?(?:تطوير|إنشاء|صنع|تدريب)\w*\s+(?:من\s+قبل\s+|بواسطة\s+)?"
+    r"(?:شركة\s+)?",
+    r"(?:קוראים\s+לי|שמי|אני)\s+",
+    # Vietnamese, Turkish, Hindi
+    r"\b(?:tôi\s+là|tên\s+tôi\s+là|mình\s+là)\s+",
+    r"\b(?:ben|benim\s+adım)\s+",
+    r"(?:मैं|मेरा\s+नाम)\s+",
+    r"\b(?:tôi|mình)\b" + _G + r"{0,60}?\b(?:do|bởi)\s+(?:công\s+ty\s+)?",
+    # more languages' "I am" / "my name is"
+    r"\b(?:jestem|nazywam\s+się|mam\s+na\s+imię|ik\s+ben|mijn\s+naam\s+is|ik\s+heet|jag\s+är|"
+    r"jag\s+heter|jeg\s+er|jeg\s+hedder|jeg\s+heter|saya(?:\s+adalah)?|aku(?:\s+adalah)?|"
+    r"nama\s+saya(?:\s+adalah)?|namaku|jsem|jmenuji\s+se|sunt|numele\s+meu\s+este|olen|"
+    r"nimeni\s+on|είμαι|με\s+λένε|аз\s+съм|ja\s+sam|ako\s+si|ako\s+ay|mimi\s+ni|"
+    r"sóc|em\s+dic|io\s+sono|moi\s*,?\s*c['’]est|c['’]est\s+moi\s*,?|yo\s+soy|hier\s+ist|aquí|ici|aqui|здесь|тут)\s+"
+    r"(?:(?:el|la|o|a|de|het|der|die|das)\s+)?",
+    r"(?:ฉันคือ|ผมคือ|ฉันชื่อ|ผมชื่อ|আমি|میں|من)\s*",
+    # a first-person subject, then "developed/created/trained by X" in more languages
+    r"\b(?:ik|ich|jestem|zostałem|zostałam|saya|aku|jag|jeg|я|je|j['’]ai|eu|io|yo|mi|"
+    r"mnie|mij|mich|me|jsem|sunt|olen)\b" + _G + r"{0,60}?\b(?:ontwikkeld|gemaakt|getraind|"
+    r"gecreëerd|gebouwd|stworzon\w*|opracowan\w*|wytrenowan\w*|zbudowan\w*|dikembangkan|dibuat|"
+    r"dilatih|diciptakan|utvecklad|skapad|tränad|byggd|utviklet|laget|trent|створен\w*|"
+    r"розроблен\w*|навчен\w*|entwickelt|trainiert|erstellt|vytvořen\w*|vyvinut\w*|creat\w*|"
+    r"dezvoltat\w*|kehittämä)\s+(?:door|przez|oleh|av|von|от|від|компанією|firmou|de\s+către|"
+    r"de|da|by)\s+(?:(?:het\s+bedrijf|firmę|firmy|perusahaan|företaget|selskapet|der\s+Firma)\s+)?",
+    # "This is X speaking", "you're talking to X", "speaking as X", "I, X,"
+    r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+",
+    r"\b(?:speaking|writing|answering|replying)\s+as\s+",
+)
+
+# Contexts after an own term that make it a self-reference wherever it stands.
+_AFTER_ONLY: tuple[str, ...] = (
+    r"\s+(?:has\s+|have\s+)?(?:created|developed|trained|built|made|designed|programmed|"
+    r"fine[\s-]?tuned)\s+me\b",  # "OpenAI trained me"
+    # "Anthropic's guidelines for me", "OpenAI's content policy doesn't allow me"
+    r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|terms|principles)\s+"
+    r"(?:for\s+me|(?:(?:don['’]t|do\s+not|doesn['’]t|does\s+not)\s+)?(?:allow|let|permit|require|"
+    r"prevent|prohibit)s?\s+me)\b",
+)
+
+# Contexts that need both sides.
+_AROUND: tuple[tuple[str, str], ...] = (
+    # "I'm a Llama model", "as a Google model"
+    (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
+     r"(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN + r"\b"),
+    # "As Claude, I ..."
+    (r"\bas\s+", r"\s*(?:[,，]\s*(?:I|I['’]m|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
+    # "Ben X, Y tarafından geliştirildim" (Turkish puts the agent first)
+    (r"\bben\b" + _G + r"{0,60}?",
+     r"\s+tarafından\s+(?:geliştiril|eğitil|oluşturul|yaratıl)\w*"),
+    # "Gemini here!"
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)[*_\"']*", r"\s+here\s*[!,.:;—–-]"),
+    # 我是由X开发的
+    (r"(?:我(?:是|由|被|乃|为|係|系)|本(?:模型|助手)|作为)[^。！？\n]{0,25}?",
+     r"[^。！？\n]{0,12}?" + _DEV_CJK),
+    # 私はXによって開発された
+    (r"(?:私|わたし|わたくし|僕|ぼく)(?:は|が)[^。！？\n]{0,30}?",
+     r"(?:社)?\s*(?:によって|により|が|で|の)[^。！？\n]{0,10}?" + _DEV_JA),
+    # Korean particles attach to the term, so the copula must follow it: 저는 X입니다
+    (r"(?:저는|나는|난|제\s*이름은|내\s*이름은)\s*",
+     r"\s*(?:입니다|이에요|예요|이야|야|라고|이라고|[,，.!])"),
+    (r"(?:저는|나는|제가|전)\s[^.!?\n]{0,30}?",
+     r"\s*(?:에서|이|가|의|에\s*의해)?\s*(?:[^\s.!?]+\s+){0,2}?" + _DEV_KO),
+)
+# Firm contexts that need both sides.
+_AROUND_FIRM: tuple[tuple[str, str], ...] = (
+    # "This is Claude speaking", "Hi, this is Gemini."
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)this\s+is\s+",
+     r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)"),
+    # "I, Claude, promise"
+    (r"\bI\s*,\s*", r"\s*,"),
+    # Japanese copula right after the name: "クロードです"
+    (r"(?:^|[\n。！？!?]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
+)
+
+# Soft contexts: count only when the user did not write the term (see the module doc).
+_AROUND_SOFT: tuple[tuple[str, str], ...] = (
+    # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
+    (r"(?:^|\n)[ \t>#-]*(?:(?:assistant|AI|bot|model)\s*\(\s*)?", r"\s*\)?\s*[:：]"),
+    # sign-offs: "— Claude", "Cheers,\nGemini", "——通义千问"
+    (r"(?:^|\n)[ \t]*(?:[—–~]|-{1,2}|——)[ \t]*(?:(?:powered|written|generated|brought\s+to\s+"
+     r"you)\s+by\s+|by\s+|from\s+|yours,?\s+)?",
+     r"[ \t\w.\-]{0,24}?[ \t.!]*(?:\n|\Z)"),
+    (r"\b(?:cheers|regards|best|thanks|sincerely|yours(?:\s+truly)?|love|cordialement|saludos|"
+     r"grüße|gruß|pozdrawiam|groeten)[,!]?[ \t]*\n[ \t]*",
+     r"[ \t.!]*(?:\n|\Z)"),
+    # third-person self-description: "Claude is happy to help", "Qwen is ready when you are"
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
+     r"\s+(?:is|'s|will\s+be|would\s+be)\s+(?:always\s+|very\s+|so\s+|more\s+than\s+|"
+     r"here\s+and\s+)?(?:happy|glad|delighted|pleased|ready|here|eager|excited|thrilled)\s+"
+     r"(?:to\s+(?:help|assist|answer|support|chat)|when\s+you|for\s+you)"),
+    (r"(?:^|[\n.!?]\s*)", r"\s+(?:hopes\s+(?:this|that|it)|thinks\s+you\s+should)\b"),
+    # the maker's rules as one's own: "violates OpenAI policy", "against Anthropic's policies"
+    (r"\b(?:violates?|violating|against|breach(?:es)?|breaks?|contrary\s+to|not\s+(?:allowed|"
+     r"permitted)\s+by)\s+(?:the\s+|my\s+)?",
+     r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}?(?:polic(?:y|ies)|guidelines|rules|terms|principles)\b"),
+    # authorship of a text ("written by X", "generated by X"), not of a product ("made by")
+    (r"\b(?:written|generated|authored|refactored|drafted|composed|produced|crafted|answered|"
+     r"edited|rewritten|summari[sz]ed|translated|brought\s+to\s+you)\s+(?:with\s+care\s+)?"
+     r"(?:by|with|using)\s+|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+", ""),
+    # a signature at the end of a line: "Why did the chicken cross the road? — Claude"
+    (r"\s[—–][ \t]*", r"[ \t.!]*(?:\n|\Z)"),
+    # "X at your service", "X reporting for duty", "X signing off"
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
+     r"\s+(?:at\s+your\s+service|reporting\s+for\s+duty|signing\s+off|speaking|out)\b"),
+    # "X here!" (also: "Hola, aquí X" is firm above)
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)", r"\s+here\s*(?:[!,.:;—–-]|\Z)"),
+)
+
+WINDOW_BEFORE = 160  # characters of context read before a term; longer than any gap above
+_WINDOW_AFTER = 80
+
+# A prompt that is about AI models makes mentions in the answer discussion, not confession.
+AI_TOPIC = re.compile(
+    r"\b(?:LLMs?|GPTs|AI\s+(?:models?|assistants?|chat\s?bots?|compan(?:y|ies)|labs?|tools?)|"
+    r"(?:large\s+)?language\s+models?|chat\s?bots?|foundation\s+models?|generative\s+AI)\b|"
+    r"大模型|语言模型|語言模型|聊天机器人|人工智能公司|AI助手|言語モデル|チャットボット|언어\s?모델|챗봇|"
+    r"языков\w*\s+модел|чат-?бот|modelos?\s+de\s+lenguaje|modèles?\s+de\s+langage|Sprachmodell|"
+    r"\bopen[\s-]?(?:weights?|source)\s+(?:\w+\s+)?(?:models?|LLMs?|famil(?:y|ies))|"
+    r"\b(?:AI|tech)\s+(?:news|industry|race|world|landscape)|\bnew\s+in\s+AI\b|\bAI\s+this\s+week",
+    re.IGNORECASE)
+# ... unless it asks the model who it is: then the answer naming its maker is the leak.
+IDENTITY_QUESTION = re.compile(
+    r"\bwho\s+(?:are|r)\s+(?:you|u)\b|\bwho\s+(?:made|created|built|trained|developed|designed|"
+    r"owns|programmed)\s+you\b|\bwhat(?:['’]s|\s+is)\s+your\s+name\b|\b(?:what|which)\s+"
+    r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
+    r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
+    r"\bintroduce\s+yourself\b|\btell\s+me\s+about\s+yourself\b|你是谁|你叫什么|你是什么模型|"
+    r"你是哪个|谁(?:开发|创造|训练|制造|做)了你|你是哪家|介绍一下?你自己|自我介绍|あなたは誰|"
+    r"あなたの名前|自己紹介|(?:너|당신|넌)(?:는|은)?\s*누구|누구(?:세요|십니까)|자기소개|кто\s+ты|как\s+тебя\s+зовут|"
+    r"кто\s+тебя\s+(?:создал|разработал|сделал)|qui[eé]n\s+eres|qui[eé]n\s+te\s+(?:cre[oó]|"
+    r"desarroll[oó])|qui\s+es[\s-]tu|qui\s+t['’]a\s+(?:créé|conçu)|wer\s+bist\s+du|"
+    r"wer\s+hat\s+dich|من\s+أنت|ما\s+اسمك|quem\s+é\s+você|chi\s+sei|bạn\s+là\s+ai|"
+    r"sen\s+kimsin|आप\s+कौन|"
+    r"\b(?:say|tell|state|give|reveal|share)\b[^.?!\n]{0,20}?\b(?:your\s+(?:name|maker|creator)|"
+    r"who\s+(?:you\s+are|made\s+you)|what\s+you\s+are)\b|"
+    # any wording of "who/which/what ... made/trained/built you", "what are you called"
+    r"\b(?:who|which|what)\b[^.?!\n]{0,40}?\b(?:made|created|built|trained|developed|designed|"
+    r"owns|programmed|wrote|makes|trains|released)\s+(?:you|u)\b|"
+    r"\bwhat\s+(?:are\s+you|should\s+I)\s+call(?:ed)?\b|\bidentify\s+yourself\b|"
+    r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot|version|company|"
+    r"lab)\s+(?:are|r)\s+(?:you|u)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|"
+    r"assistant|chatbot|bot)\s+am\s+I\s+(?:talking|chatting|speaking)\b|"
+    r"\bwhich\s+(?:one\s+)?(?:are|r)\s+(?:you|u)\b|\bwhich\s+(?:model|llm)\s+r\s+u\b|"
+    r"\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+|the\s+)?(?-i:(?=[A-Z\d]))|"
+    r"\bwho\s+(?:is|am\s+I)\s+(?:talking|chatting|speaking)\b|\bwhat\s+are\s+you\s*\?|"
+    r"\byour\s+(?:real\s+)?(?:identity|maker|origins?)\b|"
+    # other languages
+    r"你叫什么|你的名字|哪(?:家|个)公司\S{0,8}?你|你是什么模型|你是哪个模型|谁(?:开发|创造|训练|制造|做|创建)的你|"
+    r"你是(?:哪|什么)|名前は|誰が(?:あなた|君)|(?:どの|どこの)会社[^。？?]{0,12}?(?:あなた|君)|"
+    r"(?:あなた|君)[^。？?]{0,12}?(?:どの|どこの)(?:会社|モデル)|"
+    r"이름이?\s*(?:뭐|무엇)|누가\s*(?:너|당신)|(?:너|당신)\S*\s*(?:어느\s*회사|무슨\s*모델|어떤\s*모델)|"
+    r"как\s+(?:тебя|вас)\s+зовут|кто\s+(?:тебя|вас)\b|какая\s+ты\s+модель|кто\s+вы\b|"
+    r"хто\s+ти|хто\s+тебе|як\s+тебе\s+звати|"
+    r"c[oó]mo\s+te\s+llamas|qu[eé]\s+modelo\s+eres|qui[eé]n\s+te\s+\w+|"
+    r"comment\s+tu\s+t['’]appelles|comment\s+vous\s+appelez|quel\s+mod[eè]le\s+(?:es[\s-]tu|êtes[\s-]vous)|qui\s+êtes[\s-]vous|"
+    r"qui\s+(?:t|vous)['’]a\s+\w+|wie\s+hei(?:ß|ss)t\s+du|wie\s+hei(?:ß|ss)en\s+sie|"
+    r"welches\s+modell\s+(?:bist\s+du|sind\s+sie)|wer\s+sind\s+sie|wer\s+hat\s+(?:dich|sie)|"
+    r"qual\s+(?:é\s+)?o\s+seu\s+nome|como\s+voc[eê]\s+se\s+chama|quem\s+te\s+\w+|"
+    r"qual\s+modelo\s+(?:é\s+)?voc[eê]|come\s+ti\s+chiami|chi\s+ti\s+ha|quale\s+modello\s+sei|"
+    r"من\s+(?:صنعك|طورك|أنشأك|برمجك|دربك)|ما\s+هو\s+اسمك|"
+    r"तुम्हारा\s+नाम|आपका\s+नाम|तुम\s+कौन|किसने\s+(?:बनाया|तुम्हें|आपको)|"
+    r"adın\s+ne|ismin\s+ne|seni\s+kim|hangi\s+modelsin|"
+    r"tên\s+(?:bạn|của\s+bạn|em)|bạn\s+tên|ai\s+(?:tạo|làm|phát\s+triển)\s+ra\s+bạn|"
+    r"jak\s+się\s+nazywasz|kim\s+jesteś|kto\s+cię|jakim\s+modelem|"
+    r"hoe\s+heet\s+je|wie\s+ben\s+je|wie\s+heeft\s+je|welk\s+model\s+ben\s+je|"
+    r"siapa\s+(?:namamu|nama\s+kamu|kamu|anda|yang\s+membuat(?:mu|\s+kamu|\s+anda))|"
+    r"מה\s+שמך|מי\s+אתה|איך\s+קוראים\s+לך|מי\s+יצר\s+אותך|"
+    r"vem\s+är\s+du|vad\s+heter\s+du|vem\s+har\s+(?:skapat|gjort|byggt)\s+dig|"
+    r"hvem\s+er\s+du|hva\s+heter\s+du|hvad\s+hedder\s+du|kdo\s+jsi|jak\s+se\s+jmenuješ|"
+    r"cine\s+e[sș]ti|kuka\s+olet|mikä\s+on\s+nimesi|ποιος\s+είσαι|πώς\s+σε\s+λένε",
+    re.IGNORECASE)
+PARAGRAPH = re.compile(r"\n\s*\n")
+FLAGS = re.IGNORECASE | re.MULTILINE
+
+
+# Words right before a product name that make it advice, not a signature: "try X".
+RECOMMENDATION = re.compile(
+    r"\b(?:try|use|using|recommend|suggest|such\s+as|like|e\.g\.|consider|with|via|or|and|"
+    r"prueba|usa|essaie|utilise|probier|nutze|试试|用)\s+(?:the\s+|a\s+)?\Z", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The compiled templates; ``firm`` and ``soft`` say whether text[start:end] (an own
+    term) stands in a self-referential context."""
+
+    before: re.Pattern[str]  # any before-only context, ending where the term starts
+    after: re.Pattern[str]  # any after-only context, starting where the term ends
+    around: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    around_soft: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+
+    @classmethod
+    def build(cls) -> Templates:
+        def pairs(src: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str],
+                                                                 re.Pattern[str]], ...]:
+            return tuple((re.compile(f"(?:{b})\\Z", FLAGS), re.compile(a, FLAGS))
+                         for b, a in src)
+
+        return cls(
+            before=re.compile("(?:" + "|".join(_BEFORE_ONLY) + r")\Z", FLAGS),
+            after=re.compile("|".join(_AFTER_ONLY), FLAGS),
+            around=pairs(_AROUND + _AROUND_FIRM),
+            around_soft=pairs(_AROUND_SOFT),
+        )
+
+    def firm(self, text: str, start: int, end: int) -> bool:
+        lo = max(0, start - WINDOW_BEFORE)
+        if self.before.search(text, lo, start) or self.after.match(text, end):
+            return True
+        return any(b.search(text, lo, start) and a.match(text, end) for b, a in self.around)
+
+    def soft(self, text: str, start: int, end: int) -> bool:
+        lo = max(0, start - WINDOW_BEFORE)
+        return any(b.search(text, lo, start) and a.match(text, end)
+                   for b, a in self.around_soft)
+
+
+@functools.lru_cache(maxsize=1024)  # a battle's prompts are judged again for every answer
+def asks_identity(prompt: str) -> bool:
+    """Does the prompt ask the model who it is, who made it or which model it is?"""
+    return bool(IDENTITY_QUESTION.search(prompt))
+
+
+# A prompt that asks for a text in which a name the user gave may say "I am X".
+_TEXT_REQUEST = re.compile(
+    r"\b(?:write|translate|pretend|role[\s-]?play|act\s+as|imagine|monologue|story|poem|"
+    r"dialogue|script|quote|repeat|impersonate|play\s+the\s+role|in\s+the\s+voice)|"
+    r"traduc|tradui|übersetz|schreib|écris|escribe|翻译|翻訳|扮演|写一|번역", re.IGNORECASE)
+
+
+def asks_for_text(prompt: str) -> bool:
+    """Does the prompt ask for a translation, a role, a story or a quotation?"""
+    return bool(_TEXT_REQUEST.search(prompt))
+
+
+def about_ai(prompt: str) -> bool:
+    """Is the prompt about AI models or the AI industry (so mentions are discussion)?"""
+    return bool(AI_TOPIC.search(prompt))

@@ -24,7 +24,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+ -]{0,99}$")
 
 
 class ModelConfig(BaseModel):
-    """One ``[[models]]`` entry of the roster (DESIGN.md, public contract)."""
+    """One ``[[models]]`` entry of the roster (the public contract, docs/architecture.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

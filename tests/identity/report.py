@@ -55,15 +55,20 @@ def judge(checker: Any) -> Judge:
 
 
 def old_checker(data: list[Row]) -> Any | None:
-    """The ``main`` branch's checker built for the eval roster, or None without git."""
+    """The 0.1 checker built for the eval roster, or None without git."""
     cls = old_checker_class()
     return cls(roster(data)) if cls is not None else None
 
 
+# The 0.1 checker, the baseline every figure is quoted against: the last commit before the
+# leak rule was rebuilt (a pinned commit, so the baseline does not move with the branch).
+BASELINE_COMMIT = "34301bc"
+
+
 def old_checker_class() -> Any | None:
-    """The checker class of the ``main`` branch, imported from git into throwaway modules."""
+    """The 0.1 checker class, imported from git (``BASELINE_COMMIT``) into throwaway modules."""
     def show(path: str) -> str:
-        return subprocess.run(["git", "show", f"main:{path}"], cwd=REPO, check=True,
+        return subprocess.run(["git", "show", f"{BASELINE_COMMIT}:{path}"], cwd=REPO, check=True,
                               capture_output=True, text=True).stdout
     try:
         terms_src, checker_src = show("arena/identity_terms.py"), show("arena/identity.py")

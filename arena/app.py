@@ -28,6 +28,7 @@ from arena import __version__
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
 from arena.api import pages as page_routes
+from arena.api import prompts as prompt_routes
 from arena.api.deps import Services
 from arena.battles import BattleService, Pairing
 from arena.body_limit import BodyLimit, BodyTooLarge
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.include_router(battle_routes.router)
     app.include_router(leaderboard_routes.router)
     app.include_router(page_routes.router)
+    app.include_router(prompt_routes.router)
     mount_web(app)
     return app
 

@@ -136,6 +136,13 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PromptCheck(_Out):
+    """``POST /api/prompts/check``: what the page should tell the voter before sending."""
+
+    identity_question: bool = Field(description="the prompt asks the models who they are")
+    warning: str | None = Field(description="a sentence to show the voter, or None")
+
+
 class BoardEntry(_Out):
     model: str
     rating: float | None = Field(description="Elo scale; None only if the fit diverged")

@@ -7,5 +7,14 @@ questions, topics), ``checker`` holds the terms per model and the decision.
 """
 
 from arena.identity.checker import IdentityChecker, Leak, Rule
+from arena.identity.normalise import normalise
+from arena.identity.rules import asks_identity
 
-__all__ = ["IdentityChecker", "Leak", "Rule"]
+
+def is_identity_question(prompt: str) -> bool:
+    """Does ``prompt`` ask the model who it is? The same test the checker applies to the
+    prompt an answer replies to (after the same normalisation)."""
+    return asks_identity(normalise(prompt))
+
+
+__all__ = ["IdentityChecker", "Leak", "Rule", "is_identity_question"]

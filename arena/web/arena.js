@@ -17,6 +17,7 @@ const narrowQuery = window.matchMedia("(max-width: 767.98px)");
 
 const ui = {
   prompt: $("prompt"),
+  promptWarning: $("prompt-warning"),
   send: $("send"),
   form: $("ask"),
   vote: $("vote"),
@@ -199,6 +200,8 @@ async function submit() {
     return;
   }
   ui.prompt.value = "";
+  checkSeq += 1; // an answer still on its way is for the old text
+  ui.promptWarning.hidden = true;
   autosize();
   addTurn(prompt);
   renderAll();
@@ -514,6 +517,32 @@ function autosize() {
 }
 
 ui.prompt.addEventListener("input", autosize);
+
+// While the voter types, ask the server whether the prompt asks the models who they are
+// (the leak rule's own test): such a vote won't count if a model names itself, so say so
+// before it is sent. Debounced, and only the latest answer is shown.
+let checkTimer = 0;
+let checkSeq = 0;
+async function checkPrompt() {
+  const prompt = ui.prompt.value;
+  const seq = ++checkSeq;
+  if (!prompt.trim()) {
+    ui.promptWarning.hidden = true;
+    return;
+  }
+  try {
+    const out = await api("/api/prompts/check", { prompt });
+    if (seq !== checkSeq) return;
+    ui.promptWarning.textContent = out.warning || "";
+    ui.promptWarning.hidden = !out.warning;
+  } catch {
+    // a failed look-ahead is not worth a notice: the rule still applies at vote time
+  }
+}
+ui.prompt.addEventListener("input", () => {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(checkPrompt, 300);
+});
 ui.prompt.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
     e.preventDefault();

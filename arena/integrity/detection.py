@@ -138,7 +138,10 @@ def score_groups(kind: str, theta: FloatArray, votes: Votes, group: IntArray, n_
     fast_share = np.divide(fast, n, out=np.zeros(n_groups), where=n > 0)
     voted_share = (np.full(n_groups, np.nan) if started is None else
                    np.divide(n, started, out=np.full(n_groups, np.nan), where=started > 0))
-    rejected = benjamini_hochberg(p_value, policy.alpha)
+    # Only groups that were tested enter the correction: untested ones (too few votes, or
+    # index slots with no votes at all) are not hypotheses and must not dilute it.
+    rejected = np.zeros(n_groups, dtype=bool)
+    rejected[~small] = benjamini_hochberg(p_value[~small], policy.alpha)
     too_fast = (n >= policy.fast_min_votes) & (fast_share >= policy.fast_share)
     manipulated = rejected | too_fast
     evidence = np.clip(-np.log10(np.maximum(p_value, 1e-300)) / -math.log10(policy.alpha / 10),
@@ -156,9 +159,9 @@ def score_groups(kind: str, theta: FloatArray, votes: Votes, group: IntArray, n_
 
 def _reasons(s: GroupScores, rejected: BoolArray, too_fast: BoolArray,
              policy: DetectionPolicy) -> list[list[str]]:
-    out: list[list[str]] = []
-    for k in range(s.votes.shape[0]):
-        why: list[str] = []
+    out: list[list[str]] = [[] for _ in range(s.votes.shape[0])]
+    for k in np.flatnonzero(rejected | too_fast).tolist():
+        why = out[k]
         if rejected[k] and s.p_lrt[k] <= s.p_presence[k]:
             side = "for" if s.lrt_delta[k] > 0 else "against"
             why.append(f"votes {side} model #{s.lrt_model[k]} against the board "
@@ -168,7 +171,6 @@ def _reasons(s: GroupScores, rejected: BoolArray, too_fast: BoolArray,
                        f"(presence p={s.p_presence[k]:.2g})")
         if too_fast[k]:
             why.append(f"{s.fast_share[k]:.0%} of votes sooner than reading")
-        out.append(why)
     return out
 
 
@@ -272,16 +274,40 @@ def board_theta(votes: Votes, m: int, weights: FloatArray | None = None) -> Floa
 
 
 def detect_iterated(votes: Votes, m: int, policy: DetectionPolicy, *, n_voters: int,
-                    n_addresses: int, rounds: int = 2, **activity: IntArray | None) -> Detection:
-    """Board from the votes not yet judged manipulated, then detection, ``rounds`` times: a
-    rigger's own votes move the board it is judged against, so the second round judges it
-    against the board without them."""
+                    n_addresses: int, rounds: int = 8,
+                    **activity: IntArray | FloatArray | None) -> Detection:
+    """Detection against a board cleaned step by step. A rigger's own votes move the board
+    it is judged against, and a board moved far enough makes honest voters look deviant;
+    so each round sets aside only the votes of the *strongest* evidence (groups flagged
+    with at least half the largest −log10 p of the round), refits, and tests again, until a
+    round flags nothing new. The last round's decision, on the cleanest board, is final.
+    ``presence`` is best given from the battles *started* (the sampler's own shares, which
+    no voter can bias); by default it is estimated from the cleaned votes."""
     keep = np.ones(votes.model_a.shape[0], dtype=bool)
     result: Detection | None = None
+    given = activity.get("presence")
     for _ in range(max(1, rounds)):
-        theta = board_theta(votes.subset(keep), m)
+        clean = votes.subset(keep)
+        theta = board_theta(clean, m)
+        if given is None:
+            # Shares from the cleaned votes: a rigger's votes all hold its target, and
+            # would make every honest group look short of it and long of the rest.
+            activity = {**activity, "presence": presence_shares(clean, m)}
         result = detect(theta, votes, policy, n_voters=n_voters, n_addresses=n_addresses,
                         **activity)  # type: ignore[arg-type]
-        keep = ~result.manipulated
+        strong = _strongest(result.voters)[votes.voter]
+        known = votes.address >= 0
+        strong[known] |= _strongest(result.addresses)[votes.address[known]]
+        if not (strong & keep).any():
+            break
+        keep &= ~strong
     assert result is not None
     return result
+
+
+def _strongest(s: GroupScores) -> BoolArray:
+    evidence = -np.log10(np.maximum(s.p_value, 1e-300))
+    if not s.manipulated.any():
+        return s.manipulated
+    top = float(evidence[s.manipulated].max())
+    return np.asarray(s.manipulated & (evidence >= 0.5 * top))

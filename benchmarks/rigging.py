@@ -241,7 +241,7 @@ def live(scenarios: list[tuple[str, int]], honest_votes: int, budget: int,
 
 
 def offline(quick: bool) -> tuple[list[list[str]], dict[str, float]]:
-    grid = list(range(5, 100, 5)) + list(range(100, 500, 25)) + list(range(500, 3001, 100))
+    grid = list(range(5, 100, 5)) + list(range(100, 500, 50)) + list(range(500, 2001, 250))
     budget = 1000 if quick else 2000
     grid = [g for g in grid if g <= budget]
     rows = []

@@ -76,6 +76,7 @@ class DetectionPolicy:
     fast_min_votes: int = 10
     clear_votes: int = 20  # a voter with this many votes and a clean own test is not
     clear_p: float = 0.1  # excluded because its address was flagged (a crowd's honest member)
+    newcomer_votes: int = 3  # voters with fewer votes are also pooled as one "newcomers" group
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def benjamini_hochberg(p: FloatArray, alpha: float) -> BoolArray:
 class Detection:
     voters: GroupScores
     addresses: GroupScores
+    newcomers: GroupScores  # one group: every vote of a voter with < newcomer_votes votes
     manipulated: BoolArray  # per vote: kept out (or down-weighted)
 
 
@@ -251,7 +253,14 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
            started_by_address: IntArray | None = None,
            presence: FloatArray | None = None) -> Detection:
     """Score voters and addresses and decide, per vote, whether it is manipulated: its
-    voter is flagged, or its address is and its voter is not cleared by its own record."""
+    voter is flagged, or its address is and its voter is not cleared by its own record.
+
+    Cookie churn spread over many addresses leaves every voter and every address with too
+    few votes to test, so the votes of all newcomers (voters with fewer than
+    ``newcomer_votes`` votes) are also tested as one pool. A flagged pool cannot be
+    excluded whole (honest first-time voters are in it), so only its votes that follow the
+    detected pattern are: for (or against) model X when X is in the battle, or every
+    battle with X when the pool votes only when X is there."""
     q = presence_shares(votes, theta.shape[0]) if presence is None else presence
     by_voter = score_groups("voter", theta, votes, votes.voter, n_voters, policy,
                             started=started_by_voter, presence=q)
@@ -262,7 +271,24 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     known = votes.address >= 0
     address_hit[known] = by_address.manipulated[votes.address[known]]
     manipulated = by_voter.manipulated[votes.voter] | (address_hit & ~cleared[votes.voter])
-    return Detection(by_voter, by_address, manipulated)
+    newcomer = by_voter.votes[votes.voter] < policy.newcomer_votes
+    pool = np.where(newcomer, 0, -1).astype(np.int64)
+    by_pool = score_groups("newcomers", theta, votes, pool, 1, policy, presence=q)
+    if by_pool.manipulated[0]:
+        manipulated |= newcomer & _pattern(by_pool, votes)
+    return Detection(by_voter, by_address, by_pool, manipulated)
+
+
+def _pattern(s: GroupScores, votes: Votes) -> BoolArray:
+    """The votes that follow group 0's detected pattern."""
+    score_a = _SCORE_A[votes.outcome]
+    if s.p_lrt[0] <= s.p_presence[0] and s.lrt_model[0] >= 0:
+        x = int(s.lrt_model[0])
+        x_won = ((votes.model_a == x) & (score_a > 0.5)) | ((votes.model_b == x) & (score_a < 0.5))
+        x_lost = ((votes.model_a == x) & (score_a < 0.5)) | ((votes.model_b == x) & (score_a > 0.5))
+        return np.asarray(x_won if s.lrt_delta[0] > 0 else x_lost)
+    x = int(s.presence_model[0])
+    return np.asarray((votes.model_a == x) | (votes.model_b == x))
 
 
 def board_theta(votes: Votes, m: int, weights: FloatArray | None = None) -> FloatArray:
@@ -298,6 +324,9 @@ def detect_iterated(votes: Votes, m: int, policy: DetectionPolicy, *, n_voters: 
         strong = _strongest(result.voters)[votes.voter]
         known = votes.address >= 0
         strong[known] |= _strongest(result.addresses)[votes.address[known]]
+        if result.newcomers.manipulated[0]:
+            strong |= result.manipulated & (result.voters.votes[votes.voter]
+                                            < policy.newcomer_votes)
         if not (strong & keep).any():
             break
         keep &= ~strong

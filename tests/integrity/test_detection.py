@@ -148,3 +148,21 @@ def test_too_fast_votes_are_a_reason():
     s = score_groups("voter", np.zeros(2), v, v.voter, 1, DetectionPolicy())
     assert s.manipulated[0] and "sooner than reading" in s.reasons[0][0]
     assert s.suspicion[0] == 1.0
+
+
+def test_churn_over_many_addresses_is_caught_in_the_newcomer_pool():
+    rng = np.random.default_rng(8)
+    a, b, o, voter = honest_votes(rng, 100, 20)
+    address = [v // 2 for v in voter]
+    for k in range(40):  # 20 addresses, two votes each, a new cookie every vote
+        other = int((3 + 1 + rng.integers(0, M - 1)) % M)
+        a.append(3)
+        b.append(other)
+        o.append(A_WON)
+        voter.append(100 + k)
+        address.append(50 + k % 20)
+    d = detect_iterated(votes_of(a, b, o, voter, address), M, DetectionPolicy(),
+                        n_voters=140, n_addresses=70)
+    assert not d.addresses.manipulated.any()  # each address alone is too small to test
+    assert d.newcomers.manipulated[0]
+    assert d.manipulated[2000:].all() and not d.manipulated[:2000].any()

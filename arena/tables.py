@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -120,4 +122,30 @@ settings_table = Table(
     metadata,
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+
+# --- the integrity defences -------------------------------------------------------------
+# ``vote_caps`` holds one counter per (key, fixed window): counted votes of a voter, an
+# identity or an address network in one UTC day, and spent proof-of-work challenges (a
+# counter that must reach exactly 1). ``vote_cap_members`` holds the distinct established
+# voters seen behind an address in a window, which is what lets an honest crowd behind one
+# NAT vote more than one person could. Both are small: rows older than a window are pruned.
+
+vote_caps = Table(
+    "vote_caps",
+    metadata,
+    Column("key", String(200), nullable=False),
+    Column("window_start", BigInteger, nullable=False),  # Unix seconds, UTC window start
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("key", "window_start", name="pk_vote_caps"),
+)
+
+vote_cap_members = Table(
+    "vote_cap_members",
+    metadata,
+    Column("key", String(200), nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("member", String(200), nullable=False),
+    PrimaryKeyConstraint("key", "window_start", "member", name="pk_vote_cap_members"),
 )

@@ -12,8 +12,8 @@ import pytest
 from arena.db import make_engine
 from arena.integrity.caps import DAY_S, CapPolicy, VoteCaps, is_established
 from arena.integrity.counters import Counters, MemoryCounters, RedisCounters, SqlCounters
-from arena.tables import vote_cap_members, vote_caps
 from arena.settings import normalize_database_url
+from arena.tables import vote_cap_members, vote_caps
 
 MIDNIGHT = 40_000 * DAY_S  # a UTC midnight in 2079: Redis keys must not expire at once
 

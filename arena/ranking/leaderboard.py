@@ -1,5 +1,8 @@
 """``compute_leaderboard``: battles in, the JSON-ready leaderboard out.
 
+(About 400 lines on purpose: the option checks, the fits of every method and the board's
+assembly are one pipeline; the shaping of the JSON is in ``output.py``.)
+
 This is the one function the server (GET /api/leaderboard) and the offline CLI
 (``arena leaderboard --json``) share, so both show the same numbers. What it promises:
 

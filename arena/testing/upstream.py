@@ -34,6 +34,10 @@ an EOF on the socket) even while the server is pausing between deltas, and each 
 hundreds of concurrent streams should cost one coroutine and a few tens of microseconds
 of CPU a delta (less than half of what an httpx2 client spends reading it), so a load
 benchmark measures the arena and not its fake upstream.
+
+Why one module of this size: it is one self-contained test server (routes, both wire
+formats' framing, the fault scripts and its command line) that tests, benchmarks and demos
+start as a unit; the wire payloads themselves live in ``arena.testing.wire``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 // A small Markdown renderer that builds DOM nodes and never parses HTML.
 //
+// Why one file of this size: the block and inline parsers and the DOM builder are one
+// renderer, loaded unchanged by the page and by node's tests (tests/web/).
+//
 // Why our own: model output is untrusted, and it arrives in pieces. Every node here is
 // made with createElement / createTextNode / textContent, so a "<script>" in an answer
 // is shown as the text "<script>", never run; links are kept only when they are

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ from fastapi.responses import Response, StreamingResponse
 from arena.api.deps import LeaderboardDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.export import battle_records
+from arena.ranking.io import battle_line
 from arena.schemas import Categories
 
 router = APIRouter(prefix="/api", tags=["pages"], responses=ERROR_RESPONSES)
@@ -73,10 +73,10 @@ async def battles_export(store: StoreDep) -> StreamingResponse:
     records = await battle_records(store, include_excluded=False, with_conversations=False)
 
     async def lines() -> AsyncIterator[bytes]:
-        for rec in records:
+        for k, rec in enumerate(records):
             for key in _PRIVATE_FIELDS:
                 rec.pop(key, None)
-            yield (json.dumps(rec, ensure_ascii=False) + "\n").encode()
+            yield (battle_line(rec, k + 1) + "\n").encode()
 
     return StreamingResponse(lines(), media_type="application/x-ndjson",
                              headers={"Content-Disposition":

@@ -144,7 +144,7 @@ def write_battles(
     if fmt == "json":
         out.write("[")
     for k, record in enumerate(records):
-        line = json.dumps(_export(record, k + 1), ensure_ascii=False, allow_nan=False)
+        line = battle_line(record, k + 1)
         if fmt == "json":
             out.write(("," if count else "") + "\n" + line)
         else:
@@ -153,6 +153,12 @@ def write_battles(
     if fmt == "json":
         out.write("\n]\n")
     return count
+
+
+def battle_line(record: Mapping[str, Any], number: int) -> str:
+    """One battle as one line of a Chatbot Arena battle file (no newline); ``number`` is
+    its place in the file, for the error message if the record is not a battle."""
+    return json.dumps(_export(record, number), ensure_ascii=False, allow_nan=False)
 
 
 def _export(record: Mapping[str, Any], number: int) -> dict[str, Any]:

@@ -211,7 +211,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"\s+(?:at\s+your\s+service|reporting\s+for\s+duty|signing\s+off|speaking|out)\b"),
     # "X here" anywhere in a sentence ("Okay, your pal Claude here: ...", "Claude hier."),
     # closed by punctuation or the end, so "Claude here refers to" stays a mention
-    ("", r"\s+(?:here|hier|aquí|aqui|ici|qui)\s*(?:[!,.:;—–-]|\Z)"),
+    ("", r"\s+(?:here|hier|aquí|aqui|ici|qui)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|to\s+"
+         r"(?:help|answer|assist)|and\s+I|at\s+your|bringing|reporting)\b)"),
     # "На связи Claude", "C'est Gemini,", "Hier spricht X", "Aqui é o X": presenting oneself
     (r"(?:^|[\n.!?,;:]\s*|\b(?:hi|hello|hey|bonjour|salut|hola|hallo|olá|ciao)[,!]?\s+)"
      r"(?:на\s+связи|с\s+вами|это|c['’]est|hier\s+(?:ist|spricht)|aquí\s+(?:está|habla)|"

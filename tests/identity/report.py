@@ -8,6 +8,9 @@ from git in the same run)::
 
     python -m tests.identity.report [--misses dev]
 
+Both labelled sets are reported: ``identity_eval.jsonl`` and the blind set
+``identity_blind.jsonl`` (written after the rule, committed before its first run).
+
 ``--misses dev`` lists dev's errors; listing held-out errors is deliberately not offered.
 """
 
@@ -29,13 +32,15 @@ from arena.identity import IdentityChecker
 from arena.settings import ModelConfig
 
 EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
+# the blind set: written fresh and committed before the checker was first run on it
+BLIND = Path(__file__).parent.parent / "data" / "identity_blind.jsonl"
 REPO = Path(__file__).parent.parent.parent
 Row = dict[str, Any]
 Judge = Callable[[Row], bool]
 
 
-def rows() -> list[Row]:
-    return [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
+def rows(path: Path = EVAL) -> list[Row]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def roster(data: Iterable[Row]) -> list[ModelConfig]:
@@ -159,7 +164,14 @@ def table(data: list[Row], new: dict[str, dict[str, Score]],
 
 
 def main(argv: list[str]) -> int:
-    data = rows()
+    for path in (EVAL, BLIND):
+        print(f"\n######## {path.name}")
+        report_one(path, argv)
+    return 0
+
+
+def report_one(path: Path, argv: list[str]) -> None:
+    data = rows(path)
     new = score(data, judge(IdentityChecker(roster(data))))
     baseline = old_checker(data)
     old = score(data, judge(baseline)) if baseline is not None else None
@@ -171,7 +183,6 @@ def main(argv: list[str]) -> int:
         for r in new["dev"]["all"].misses:
             tag = "FP" if not r["leak"] else "FN"
             print(f"{tag} {r['id']} {r['model']} | {r['prompt'][:60]!r} | {r['answer'][:160]!r}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -94,6 +94,40 @@ def old_checker_class() -> Any | None:
     return mod.IdentityChecker
 
 
+# The round-2 checker (the ``arena/identity/`` package before the blind set was written),
+# so a benchmark can show this round's change beside it in the same run.
+ROUND2_COMMIT = "2685cc3"
+
+
+def round2_checker_class() -> Any | None:
+    """The package checker at ``ROUND2_COMMIT``, imported from git as ``round2_identity``."""
+    files = ("arena/identity_terms.py", "arena/identity/__init__.py",
+             "arena/identity/checker.py", "arena/identity/normalise.py",
+             "arena/identity/rules.py")
+    try:
+        sources = {f: subprocess.run(["git", "show", f"{ROUND2_COMMIT}:{f}"], cwd=REPO,
+                                     check=True, capture_output=True, text=True).stdout
+                   for f in files}
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    tmp = Path(tempfile.mkdtemp(prefix="round2_identity_"))
+    (tmp / "round2_identity").mkdir()
+    for f, src in sources.items():
+        src = src.replace("from arena import identity_terms as table",
+                          "import round2_identity_terms as table")
+        src = src.replace("from arena.identity_terms import", "from round2_identity_terms import")
+        src = src.replace("from arena.identity", "from round2_identity")
+        target = (tmp / "round2_identity_terms.py" if f.endswith("identity_terms.py")
+                  else tmp / "round2_identity" / Path(f).name)
+        target.write_text(src, encoding="utf-8")
+    sys.path.insert(0, str(tmp))
+    try:
+        mod = importlib.import_module("round2_identity")
+    finally:
+        sys.path.remove(str(tmp))
+    return mod.IdentityChecker
+
+
 def _load(name: str, path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None

@@ -8,6 +8,8 @@ after a first-person subject, "私はXです", "as X, I") is a self-reference wh
 name first. A *soft* one (a role label "X:", a sign-off "— X", "X here!", "X is happy to
 help", "violates X's policy") says "this is me" only when the user did not write the name:
 a user who asks for a dialogue between robots called Claude and Max gets "Claude: Hello".
+Signatures are found by position as well as by phrase (``signature``): a short last line
+whose last word is the name is a byline in any language.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ eval samples, PRD Vicuna-80) and scores it against the hand labels of
 in that file are taken as negatives, which the README warns is not a guarantee, so every
 flag outside the labels is printed for a person to read).
 
-Two baselines, measured in the same run: the checker of the ``main`` branch (imported
-from git, as ``tests.identity.report`` does), and the cheapest possible pass, one
+Three baselines, measured in the same run: the round-2 package checker
+(``round2_checker_class``, the rule before the blind set), the checker of the ``main``
+branch (imported from git, as ``tests.identity.report`` does), and the cheapest possible pass, one
 precompiled case-insensitive whole-word regex of the model's own terms (``terms_for``),
 which is what a plain keyword filter does. Speed is µs per answer: the mean over all
 messages and the median of per-message timings.
@@ -32,7 +33,7 @@ from arena.identity import IdentityChecker
 from arena.settings import ModelConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo, for tests/
-from tests.identity.report import old_checker_class  # noqa: E402
+from tests.identity.report import old_checker_class, round2_checker_class  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/model-answers")
 LEAK_LABELS = {"leak_vendor", "leak_name", "leak_name_and_vendor"}
@@ -174,6 +175,8 @@ def main(argv: list[str]) -> int:
     ours, ours_s, ours_med = _run(checker, messages)
     old_cls = old_checker_class()
     old = _run(old_cls(roster), messages) if old_cls is not None else None
+    r2_cls = round2_checker_class()
+    r2 = _run(r2_cls(roster), messages) if r2_cls is not None else None
     base: set[int] = set()
     t0 = time.perf_counter()
     for i, m in enumerate(messages):
@@ -191,6 +194,8 @@ def main(argv: list[str]) -> int:
         ("IdentityChecker", set(ours), ours_s, ours_med)]
     if old is not None:
         runs.append(("main's IdentityChecker", set(old[0]), old[1], old[2]))
+    if r2 is not None:
+        runs.append(("round-2 IdentityChecker", set(r2[0]), r2[1], r2[2]))
     runs.append(("baseline: keyword regex", base, base_s, None))
     for name, flags, secs, med in runs:
         tp, fp, fn = score(flags, positives, borderline)
@@ -201,6 +206,9 @@ def main(argv: list[str]) -> int:
     if old is not None:
         print(f"\nIdentityChecker / main's checker time: mean {_ratio(ours_s, old[1])}x, "
               f"median {_ratio(ours_med, old[2])}x")
+    if r2 is not None:
+        print(f"IdentityChecker / round-2 checker time: mean {_ratio(ours_s, r2[1])}x, "
+              f"median {_ratio(ours_med, r2[2])}x")
     print(f"IdentityChecker / keyword regex time: {_ratio(ours_s, base_s)}x")
 
     # the 2k-character answer the issue asks about, timed in isolation

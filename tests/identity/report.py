@@ -8,6 +8,9 @@ from git in the same run)::
 
     python -m tests.identity.report [--misses dev]
 
+Both labelled sets are reported: ``identity_eval.jsonl`` and the blind set
+``identity_blind.jsonl`` (written after the rule, committed before its first run).
+
 ``--misses dev`` lists dev's errors; listing held-out errors is deliberately not offered.
 """
 
@@ -29,13 +32,15 @@ from arena.identity import IdentityChecker
 from arena.settings import ModelConfig
 
 EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
+# the blind set: written fresh and committed before the checker was first run on it
+BLIND = Path(__file__).parent.parent / "data" / "identity_blind.jsonl"
 REPO = Path(__file__).parent.parent.parent
 Row = dict[str, Any]
 Judge = Callable[[Row], bool]
 
 
-def rows() -> list[Row]:
-    return [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
+def rows(path: Path = EVAL) -> list[Row]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def roster(data: Iterable[Row]) -> list[ModelConfig]:
@@ -84,6 +89,40 @@ def old_checker_class() -> Any | None:
     sys.path.insert(0, str(tmp))
     try:
         mod = _load("old_identity", tmp / "old_identity.py")
+    finally:
+        sys.path.remove(str(tmp))
+    return mod.IdentityChecker
+
+
+# The round-2 checker (the ``arena/identity/`` package before the blind set was written),
+# so a benchmark can show this round's change beside it in the same run.
+ROUND2_COMMIT = "2685cc3"
+
+
+def round2_checker_class() -> Any | None:
+    """The package checker at ``ROUND2_COMMIT``, imported from git as ``round2_identity``."""
+    files = ("arena/identity_terms.py", "arena/identity/__init__.py",
+             "arena/identity/checker.py", "arena/identity/normalise.py",
+             "arena/identity/rules.py")
+    try:
+        sources = {f: subprocess.run(["git", "show", f"{ROUND2_COMMIT}:{f}"], cwd=REPO,
+                                     check=True, capture_output=True, text=True).stdout
+                   for f in files}
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    tmp = Path(tempfile.mkdtemp(prefix="round2_identity_"))
+    (tmp / "round2_identity").mkdir()
+    for f, src in sources.items():
+        src = src.replace("from arena import identity_terms as table",
+                          "import round2_identity_terms as table")
+        src = src.replace("from arena.identity_terms import", "from round2_identity_terms import")
+        src = src.replace("from arena.identity", "from round2_identity")
+        target = (tmp / "round2_identity_terms.py" if f.endswith("identity_terms.py")
+                  else tmp / "round2_identity" / Path(f).name)
+        target.write_text(src, encoding="utf-8")
+    sys.path.insert(0, str(tmp))
+    try:
+        mod = importlib.import_module("round2_identity")
     finally:
         sys.path.remove(str(tmp))
     return mod.IdentityChecker
@@ -159,7 +198,14 @@ def table(data: list[Row], new: dict[str, dict[str, Score]],
 
 
 def main(argv: list[str]) -> int:
-    data = rows()
+    for path in (EVAL, BLIND):
+        print(f"\n######## {path.name}")
+        report_one(path, argv)
+    return 0
+
+
+def report_one(path: Path, argv: list[str]) -> None:
+    data = rows(path)
     new = score(data, judge(IdentityChecker(roster(data))))
     baseline = old_checker(data)
     old = score(data, judge(baseline)) if baseline is not None else None
@@ -171,7 +217,6 @@ def main(argv: list[str]) -> int:
         for r in new["dev"]["all"].misses:
             tag = "FP" if not r["leak"] else "FN"
             print(f"{tag} {r['id']} {r['model']} | {r['prompt'][:60]!r} | {r['answer'][:160]!r}")
-    return 0
 
 
 if __name__ == "__main__":

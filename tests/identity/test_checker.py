@@ -330,6 +330,16 @@ ISSUE_LEAKS = [
     ("claude-3-5-sonnet", "Tell me a joke", "Why did the chicken cross the road? — Claude"),
     ("gpt-4o", "Which AI am I talking to?", "ChatGPT."),
     ("olmo-2-7b", "Who developed you?", "I was developed by Ai2."),
+    # the lead's three misses on new cases (round 3), and their kinds
+    ("claude-3-5-sonnet", "Tell me a joke",
+     "Sure! Claude here with a joke: why did the chicken..."),
+    ("claude-3-5-sonnet", "Write a poem about Paris", "Paris in spring — by Claude"),
+    ("claude-3-5-sonnet", "Can you help me?",
+     "Of course! As Anthropic's assistant, I'm happy to help."),
+    ("claude-3-5-sonnet", NEUTRAL, "Here is your plan.\n\nFirmado: Claude"),
+    ("llama-3.1-70b", NEUTRAL, "Done.\n\n(written for you by Llama, Meta's assistant)"),
+    ("gpt-4o", NEUTRAL, "Sure. The OpenAI team trained me on many plans like this."),
+    ("claude-3-5-sonnet", "Привет!", "Привет! На связи Claude. Чем могу помочь?"),
 ]
 
 

@@ -201,4 +201,5 @@ async def test_a_runner_that_renews_keeps_its_turn(serve, lease_settings: Settin
     replay = await run_turn(c2, bid)  # waits on the other worker's run, ~3 s = 3 leases
     first = await running
     assert first[-1][1]["status"] == "done" and replay[-1][1]["status"] == "done"
-    assert texts(replay) == texts(first) and all(len(t.split()) == 60 for t in texts(first).values())
+    assert texts(replay) == texts(first)
+    assert all(len(t.split()) == 60 for t in texts(first).values())

@@ -145,7 +145,8 @@ def _pg_create_battle() -> Any:
     made = (battles.insert()
             .values({c.name: bindparam("b_" + c.name, type_=c.type) for c in battles.c})
             .returning(battles.c.id).cte("made"))
-    cols = [c for c in turns.c if c.name not in ("id", "claimed_at", "finished_at")]
+    cols = [c for c in turns.c
+            if c.name not in ("id", "claimed_at", "finished_at", "lease_until", "partial")]
     return (turns.insert()
             .from_select([c.name for c in cols],
                          select(*[made.c.id if c.name == "battle_id"

@@ -109,9 +109,6 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         store = Store(engine)
         ip_secret = (settings.secret_key.encode() if settings.secret_key else bytes.fromhex(
             await store.instance_value("ip_hash_key", secrets.token_hex(32))))
-        swept = await store.sweep_stale_turns(settings.stale_turn_s)
-        if swept:
-            log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
         limiter: RateLimiter = (RedisRateLimiter(settings.redis_url) if settings.redis_url
                                 else MemoryRateLimiter())
         moderator = build_moderator(settings)
@@ -119,6 +116,10 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         battles = BattleService(
             store=store, roster=roster, providers=provs, identity=IdentityChecker(roster.models),
             settings=settings, pairing=pairing, moderator=moderator)
+        swept = await battles.sweep_dead_turns()
+        if swept:
+            log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
+        battles.start_sweeper()
         board = LeaderboardCache(store, settings, demo=roster.demo)
         await board.start()
         app.state.services = Services(

@@ -179,8 +179,14 @@ class Settings(BaseSettings):
         description="least time between two sends of text to one reader; the text that "
                     "arrives meanwhile goes out together. A side's first words, its end and "
                     "errors go out at once. 0 sends every delta as it comes")
-    stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn older than "
-                                "this was left by a dead worker and is marked incomplete")
+    turn_lease_s: float = Field(
+        default=5.0, ge=0.3,
+        description="a turn's runner renews its lease (and saves the text streamed so far) "
+                    "every third of this; a running turn whose lease ran out this long "
+                    "ago was left by a dead worker and is marked incomplete with that text")
+    stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn claimed "
+                                "before leases existed (no lease) and older than this was "
+                                "left by a dead worker and is marked incomplete")
     max_prompt_chars: int = Field(default=20_000, ge=1)
     max_turns: int = Field(default=10, ge=1)
     bootstrap_rounds: int = Field(default=200, ge=0)

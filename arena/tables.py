@@ -65,10 +65,16 @@ turns = Table(
     # pending → running → done | failed | incomplete
     Column("status", String(16), nullable=False, default="pending"),
     Column("claimed_at", DateTime(timezone=True)),
+    # A running turn's runner renews this while it streams; once it has passed, the
+    # runner is taken for dead and the turn is settled as incomplete.
+    Column("lease_until", DateTime(timezone=True)),
+    # Each side's text so far ({"a": ..., "b": ...}), written with each renewal.
+    Column("partial", JSON),
     Column("finished_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("battle_id", "idx", "attempt", name="uq_turns_battle_idx_attempt"),
 )
+Index("ix_turns_status_lease", turns.c.status, turns.c.lease_until)
 
 answers = Table(
     "answers",

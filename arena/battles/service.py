@@ -2,13 +2,18 @@
 
 No FastAPI here. A battle's turns are run by ``TurnRun`` tasks this service starts and
 keeps track of; across workers the database decides who runs a turn
-(``Store.claim_turn``), and others wait for it to finish and replay it.
+(``Store.claim_turn``), and others wait for it to finish and replay it. A runner holds
+a lease on its turn; when it stops renewing (its worker was killed), a reader waiting on
+the turn or the sweep every worker runs once a lease settles the turn as incomplete,
+keeping the text streamed so far and judging it like any other answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
 import math
 import re
 import secrets
@@ -16,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from arena import errors
 from arena.battles.fanout import Event
@@ -28,10 +34,20 @@ from arena.providers.base import ChatRequest, Message, Provider
 from arena.ranking.categories import detect_categories
 from arena.ranking.style import conv_metadata
 from arena.settings import Roster, Settings
-from arena.store import BattleRecord, Store, TurnView, VoteRecord, utcnow
+from arena.store import (
+    AnswerRecord,
+    BattleRecord,
+    DeadTurn,
+    Store,
+    TurnState,
+    TurnView,
+    VoteRecord,
+    utcnow,
+)
 from arena.types import SIDES, WINNERS, ExcludedReason, LeakSide, Side, Winner
 
 _BATTLE_ID = re.compile(r"[0-9a-f]{32}\Z")
+log = logging.getLogger("arena.battles")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +78,7 @@ class BattleService:
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
         self._fresh: OrderedDict[str, BattleRecord] = OrderedDict()
+        self._sweeper: asyncio.Task[None] | None = None
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -87,7 +104,8 @@ class BattleService:
         return TurnRun(battle_id=battle.id, turn=turn, calls=calls,
                        prompts=[t.prompt for t in battle.turns], store=self.store,
                        identity=self.identity, answer_timeout_s=self.settings.answer_timeout_s,
-                       flush_s=self.settings.stream_flush_ms / 1000)
+                       flush_s=self.settings.stream_flush_ms / 1000,
+                       lease_s=self.settings.turn_lease_s)
 
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
@@ -201,7 +219,8 @@ class BattleService:
             run.start()
             claimed = False
             try:
-                claimed = await self.store.claim_turn(turn.id)
+                claimed = await self.store.claim_turn(turn.id,
+                                                      lease_s=self.settings.turn_lease_s)
             finally:
                 if not claimed:
                     await run.abandon()
@@ -222,10 +241,13 @@ class BattleService:
     async def _replay(self, battle_id: str, voter_key: str,
                       turn_id: int) -> AsyncGenerator[Event, None]:
         # Another worker runs this turn: wait for it to settle, then replay from the store.
+        # A runner that stops renewing its lease is dead: its turn is settled here.
         deadline = time.monotonic() + self.settings.answer_timeout_s + 30
-        while (await self.store.turn_status(turn_id)) in ("pending", "running"):
-            if time.monotonic() > deadline:
-                await self.store.sweep_stale_turns(self.settings.answer_timeout_s + 30)
+        while (state := await self.store.turn_state(turn_id)) is not None and \
+                state.status in ("pending", "running"):
+            if state.status == "running" and self._lease_over(state):
+                await self.sweep_dead_turns(turn_id=turn_id)
+            elif time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.25)
         battle = await self._owned(battle_id, voter_key)
@@ -306,8 +328,66 @@ class BattleService:
         return record, VoteOutcome(battle.model_a, battle.model_b, counted, reason, leak_side,
                                    explanation)
 
+    # --- dead runners ------------------------------------------------------------------
+
+    def _lease_over(self, state: TurnState) -> bool:
+        now = utcnow()
+        if state.lease_until is not None:
+            return state.lease_until < now
+        legacy = now - timedelta(seconds=self.settings.stale_turn_s)
+        return state.claimed_at is not None and state.claimed_at < legacy
+
+    async def sweep_dead_turns(self, *, turn_id: int | None = None) -> int:
+        """Settle as ``incomplete`` every running turn (or just ``turn_id``) whose runner
+        stopped renewing its lease, with the text it had streamed, each answer judged for
+        leaks. Turns this worker runs itself are left alone: their runner is alive even if
+        a stalled event loop let a renewal slip. Returns how many were settled here."""
+        now = utcnow()
+        legacy = now - timedelta(seconds=self.settings.stale_turn_s)
+        settled = 0
+        for dead in await self.store.dead_turns(now=now, legacy_before=legacy,
+                                                turn_id=turn_id):
+            if dead.id in self._runs:
+                continue
+            records = await self._dead_answers(dead)
+            if await self.store.settle_dead_turn(dead.id, records, now=now,
+                                                 legacy_before=legacy):
+                settled += 1
+                log.warning("turn %s of battle %s: its runner stopped renewing its lease; "
+                            "marked incomplete", dead.id, dead.battle_id)
+        return settled
+
+    async def _dead_answers(self, dead: DeadTurn) -> list[AnswerRecord]:
+        battle = await self.store.get_battle(dead.battle_id)
+        prompts = [t.prompt for t in battle.turns if t.idx <= dead.idx] if battle else []
+        records = []
+        for side in SIDES:
+            text = dead.partial[side]
+            leak = (self.identity.check(dead.models[side], answers=[text], prompts=prompts)
+                    if text else None)
+            records.append(AnswerRecord(side=side, model=dead.models[side], text=text,
+                                        status="incomplete", error_code=errors.INCOMPLETE,
+                                        leak_term=leak.term if leak else None))
+        return records
+
+    def start_sweeper(self) -> None:
+        """Look for dead runners' turns once a lease, for as long as the service runs."""
+        async def sweep_forever() -> None:
+            while True:
+                await asyncio.sleep(self.settings.turn_lease_s)
+                try:
+                    await self.sweep_dead_turns()
+                except Exception:  # the database is away: try again next time
+                    log.warning("could not sweep dead turns", exc_info=True)
+
+        self._sweeper = asyncio.create_task(sweep_forever())
+
     async def shutdown(self) -> None:
         """Cancel runs in flight; each records its partial answers as incomplete."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         runs = [r.task for r in self._runs.values() if r.task]
         for t in runs:
             t.cancel()

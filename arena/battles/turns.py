@@ -7,6 +7,13 @@ answers as ``incomplete``, and a second subscriber (a reload) joins the same run
 of starting the models twice. It is handed everything it uses (each side's provider and
 request, the store, the identity checker, the time limit), so it never reaches back into
 the service that made it.
+
+While it runs, it holds a lease on its turn in the database and renews it every third of
+the lease, writing both sides' text so far in the same statement; a worker killed
+mid-stream stops renewing, and any other worker then settles the turn as ``incomplete``
+with that text (``BattleService.sweep_dead_turns``). Every answer it stores is judged by
+the identity checker, whatever its status: a voter saw the partial text of a failed or
+cut answer too.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ class TurnRun:
 
     def __init__(self, *, battle_id: str, turn: TurnView, calls: Mapping[Side, SideCall],
                  prompts: Sequence[str], store: Store, identity: IdentityChecker,
-                 answer_timeout_s: float, flush_s: float) -> None:
+                 answer_timeout_s: float, flush_s: float, lease_s: float) -> None:
         self.battle_id = battle_id
         self.turn = turn
         self.calls = calls
@@ -66,6 +73,8 @@ class TurnRun:
         self.store = store
         self.identity = identity
         self.answer_timeout_s = answer_timeout_s
+        self.lease_s = lease_s
+        self.chunks: dict[Side, list[str]] = {s: [] for s in SIDES}  # each side's text so far
         self.fanout = Fanout(flush_s, on_idle=self._idle)
         self.started_sides: set[str] = set()
         self.finished = asyncio.Event()
@@ -105,12 +114,13 @@ class TurnRun:
     async def _run(self) -> None:
         """Await the sides ``start`` began, store the turn and publish its end."""
         sides = self.sides
+        lease = asyncio.create_task(self._keep_lease())
         try:
             records = [await sides[s] for s in SIDES]
         except asyncio.CancelledError:
-            for t in sides.values():
+            for t in (*sides.values(), lease):
                 t.cancel()
-            partial = await asyncio.gather(*sides.values(), return_exceptions=True)
+            *partial, _ = await asyncio.gather(*sides.values(), lease, return_exceptions=True)
             records = [r if isinstance(r, AnswerRecord) else self._partial(s)
                        for s, r in zip(SIDES, partial, strict=True)]
             for r in records:
@@ -118,28 +128,56 @@ class TurnRun:
                     r.status = "incomplete"
                     r.error_code = r.error_code or errors.INCOMPLETE
             with contextlib.suppress(Exception):
-                await self.store.finish_turn(self.turn.id, "incomplete", records)
+                await self.store.finish_turn(self.turn.id, "incomplete", self._judged(records))
             self.finished.set()
             raise
+        lease.cancel()
+        await asyncio.gather(lease, return_exceptions=True)
         status: TurnStatus = "done" if all(r.status == "done" for r in records) else "failed"
         try:
-            await self.store.finish_turn(self.turn.id, status, records)
-        except Exception:  # the DB is down: the turn stays running until swept as stale
+            await self.store.finish_turn(self.turn.id, status, self._judged(records))
+        except Exception:  # the DB is down: the lease runs out and the turn is swept
             log.exception("could not record turn %s", self.turn.id)
             status = "failed"
         self.fanout.close(("end", {"turn": self.turn.idx, "status": status,
                                    "votable": status == "done"}))
         self.finished.set()
 
+    def _judged(self, records: list[AnswerRecord]) -> list[AnswerRecord]:
+        """Every answer a voter was shown, finished or not, is checked for a leak."""
+        for r in records:
+            if r.leak_term is None and r.text:
+                leak = self.identity.check(r.model, answers=[r.text], prompts=self.prompts)
+                r.leak_term = leak.term if leak else None
+        return records
+
+    async def _keep_lease(self) -> None:
+        """Renew the turn's lease with both sides' text so far, every third of the lease,
+        until cancelled. A failed renewal is retried at the next beat; the lease is long
+        enough to miss one."""
+        every = self.lease_s / 3
+        while True:
+            await asyncio.sleep(every)
+            text = {s: "".join(c) for s, c in self.chunks.items()}
+            try:
+                held = await self.store.renew_turn(self.turn.id, lease_s=self.lease_s,
+                                                   partial=text)
+            except Exception:
+                log.warning("could not renew the lease of turn %s", self.turn.id,
+                            exc_info=True)
+                continue
+            if not held:  # settled by a sweep meanwhile: its answers are already written
+                log.warning("turn %s was taken for dead while it ran", self.turn.id)
+                return
+
     def _partial(self, side: Side) -> AnswerRecord:
-        text = "".join(d["text"] for n, d in self.fanout.events
-                       if n == "delta" and d["side"] == side)
-        return AnswerRecord(side=side, model=self.calls[side].model, text=text,
-                            status="incomplete", error_code=errors.INCOMPLETE)
+        return AnswerRecord(side=side, model=self.calls[side].model,
+                            text="".join(self.chunks[side]), status="incomplete",
+                            error_code=errors.INCOMPLETE)
 
     async def _side(self, side: Side) -> AnswerRecord:
         call = self.calls[side]
-        chunks: list[str] = []
+        chunks = self.chunks[side]
         finished: Finished | None = None
         error: ProviderError | None = None
         started = time.perf_counter()
@@ -177,10 +215,9 @@ class TurnRun:
             return AnswerRecord(side=side, model=call.model, text=text, status="error",
                                 error_code=error.code, ttft_ms=ttft_ms, total_ms=total_ms)
         reason = (finished.finish_reason if finished else None) or "stop"
-        leak = self.identity.check(call.model, answers=[text], prompts=self.prompts)
         self._publish("done", {"side": side, "finish_reason": reason})
         return AnswerRecord(
             side=side, model=call.model, text=text, status="done", finish_reason=reason,
             input_tokens=finished.input_tokens if finished else None,
             output_tokens=finished.output_tokens if finished else None,
-            ttft_ms=ttft_ms, total_ms=total_ms, leak_term=leak.term if leak else None)
+            ttft_ms=ttft_ms, total_ms=total_ms)

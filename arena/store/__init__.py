@@ -6,8 +6,10 @@ from arena.store.records import (
     AnswerRecord,
     BattleRecord,
     CountedVote,
+    DeadTurn,
     Problem,
     StoredBattle,
+    TurnState,
     TurnView,
     VoteRecord,
     VoteTotals,
@@ -17,5 +19,6 @@ from arena.store.records import (
 )
 from arena.store.store import Store
 
-__all__ = ["AnswerRecord", "BattleRecord", "CountedVote", "Problem", "Store", "StoredBattle",
-           "TurnView", "VoteRecord", "VoteTotals", "VoteView", "aware", "utcnow"]
+__all__ = ["AnswerRecord", "BattleRecord", "CountedVote", "DeadTurn", "Problem", "Store",
+           "StoredBattle", "TurnState", "TurnView", "VoteRecord", "VoteTotals", "VoteView",
+           "aware", "utcnow"]

@@ -6,16 +6,30 @@ round trips — each of which, on a busy worker, waits a turn of the event loop.
 keeps explicit transactions. Both implementations keep the same promises: a battle is
 created with its first turn or not at all; a vote is written only while its battle is
 active (else ``already_voted``); a turn's answers are written only by the run that still
-holds it as running (a turn swept as stale meanwhile keeps the first word).
+holds it as running (a turn swept as stale meanwhile keeps the first word); a dead
+runner's turn is settled only while its lease is still expired (a runner that renewed
+meanwhile is alive, and wins).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, func, literal_column, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +47,17 @@ def _already_voted() -> Conflict:
     return Conflict("this battle has already been voted on", code="already_voted")
 
 
+DeadSince = tuple[datetime, datetime]
+"""(now, legacy_before): a lease that ended before ``now``, or no lease and a claim
+before ``legacy_before`` (turns claimed before leases existed)."""
+
+
+def lease_expired(now: Any, legacy_before: Any) -> ColumnElement[bool]:
+    """The condition that a running turn's runner is taken for dead."""
+    return or_(turns.c.lease_until < now,
+               and_(turns.c.lease_until.is_(None), turns.c.claimed_at < legacy_before))
+
+
 class Dialect(Protocol):
     """The writes whose fastest form depends on the database."""
 
@@ -46,7 +71,8 @@ class Dialect(Protocol):
     async def vote(self, v: VoteRecord) -> None: ...
 
     async def finish_turn(self, turn_id: int, status: TurnStatus,
-                          records: Sequence[AnswerRecord]) -> None: ...
+                          records: Sequence[AnswerRecord],
+                          dead: DeadSince | None = None) -> bool: ...
 
 
 # The hot statements are built once: SQLAlchemy then finds their compiled form in its
@@ -58,7 +84,9 @@ _CLOSE_BATTLE = (update(battles)
 _INSERT_VOTE = votes.insert()
 _SETTLE_TURN = (update(turns)
                 .where(and_(turns.c.id == bindparam("turn_id"), turns.c.status == "running"))
-                .values(status=bindparam("status"), finished_at=bindparam("now")))
+                .values(status=bindparam("status"), finished_at=bindparam("now"),
+                        partial=null()))
+_SETTLE_DEAD_TURN = _SETTLE_TURN.where(lease_expired(bindparam("now"), bindparam("legacy")))
 _INSERT_ANSWER = answers.insert()
 _INSERT_BATTLE = battles.insert()
 _INSERT_TURN = turns.insert().returning(turns.c.id)
@@ -94,17 +122,22 @@ class SqliteDialect:
                 raise _already_voted() from None
 
     async def finish_turn(self, turn_id: int, status: TurnStatus,
-                          records: Sequence[AnswerRecord]) -> None:
+                          records: Sequence[AnswerRecord],
+                          dead: DeadSince | None = None) -> bool:
         now = utcnow()
+        params: dict[str, Any] = {"turn_id": turn_id, "status": status, "now": now}
+        if dead is not None:
+            params["now"], params["legacy"] = dead
         async with self.engine.begin() as conn:
-            res = await conn.execute(_SETTLE_TURN,
-                                     {"turn_id": turn_id, "status": status, "now": now})
+            res = await conn.execute(_SETTLE_TURN if dead is None else _SETTLE_DEAD_TURN,
+                                     params)
             if res.rowcount != 1:
-                return  # already settled elsewhere (e.g. swept as stale); keep the first word
+                return False  # settled elsewhere (or its runner renewed): keep the first word
             for r in records:
                 await conn.execute(_INSERT_ANSWER, {
                     "turn_id": turn_id, **{k: getattr(r, k) for k in _ANSWER_FIELDS},
                     "created_at": now})
+        return True
 
 
 def _pg_create_battle() -> Any:
@@ -112,7 +145,8 @@ def _pg_create_battle() -> Any:
     made = (battles.insert()
             .values({c.name: bindparam("b_" + c.name, type_=c.type) for c in battles.c})
             .returning(battles.c.id).cte("made"))
-    cols = [c for c in turns.c if c.name not in ("id", "claimed_at", "finished_at")]
+    cols = [c for c in turns.c
+            if c.name not in ("id", "claimed_at", "finished_at", "lease_until", "partial")]
     return (turns.insert()
             .from_select([c.name for c in cols],
                          select(*[made.c.id if c.name == "battle_id"
@@ -143,13 +177,17 @@ def _pg_vote() -> Any:
     return select(select(func.count()).select_from(ins).scalar_subquery().label("voted"))
 
 
-def _pg_finish_turn(n: int) -> Any:
+def _pg_finish_turn(n: int, dead: bool = False) -> Any:
     """Settle a running turn and insert its ``n`` answers in one statement; a turn that is
-    no longer running (swept as stale meanwhile) gets no answers, as on SQLite."""
-    settled = (update(turns)
-               .where(and_(turns.c.id == bindparam("p_turn_id"),
-                           turns.c.status == literal_column("'running'")))
-               .values(status=bindparam("p_status"), finished_at=bindparam("p_now"))
+    no longer running (swept as stale meanwhile) gets no answers, as on SQLite. ``dead``:
+    only while its lease is still expired."""
+    cond = and_(turns.c.id == bindparam("p_turn_id"),
+                turns.c.status == literal_column("'running'"))
+    if dead:
+        cond = and_(cond, lease_expired(bindparam("p_dead_now"), bindparam("p_legacy")))
+    settled = (update(turns).where(cond)
+               .values(status=bindparam("p_status"), finished_at=bindparam("p_now"),
+                       partial=null())
                .returning(turns.c.id).cte("settled"))
     types = {c.name: c.type for c in answers.c}
     rows = [select(settled.c.id,
@@ -169,7 +207,7 @@ class PostgresDialect:
         self.single = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._create = _pg_create_battle()
         self._vote = _pg_vote()
-        self._finish: dict[int, Any] = {}
+        self._finish: dict[tuple[int, bool], Any] = {}
 
     def upsert_ignore(self) -> Any:
         return postgresql.insert(settings_table)
@@ -193,24 +231,30 @@ class PostgresDialect:
             raise _already_voted()
 
     async def finish_turn(self, turn_id: int, status: TurnStatus,
-                          records: Sequence[AnswerRecord]) -> None:
-        if not records:
+                          records: Sequence[AnswerRecord],
+                          dead: DeadSince | None = None) -> bool:
+        if not records and dead is None:
             # Nothing to insert: the plain conditional update is already one statement.
             async with self.single.connect() as conn:
-                await conn.execute(_SETTLE_TURN,
-                                   {"turn_id": turn_id, "status": status, "now": utcnow()})
-            return
+                res = await conn.execute(_SETTLE_TURN,
+                                         {"turn_id": turn_id, "status": status, "now": utcnow()})
+            return bool(res.rowcount == 1)
         # One statement: a transaction of five round trips held its connection across
         # five turns of a busy event loop, and when many answers ended together the
         # pool ran dry for everyone else.
         params: dict[str, Any] = {"p_turn_id": turn_id, "p_status": status, "p_now": utcnow()}
+        if dead is not None:
+            params["p_dead_now"], params["p_legacy"] = dead
         for i, r in enumerate(records):
             params.update({f"p{i}_{k}": getattr(r, k) for k in _ANSWER_FIELDS})
-        stmt = self._finish.get(len(records))
+        key = (len(records), dead is not None)
+        stmt = self._finish.get(key)
         if stmt is None:
-            stmt = self._finish[len(records)] = _pg_finish_turn(len(records))
+            stmt = self._finish[key] = _pg_finish_turn(*key)
         async with self.single.connect() as conn:
-            await conn.execute(stmt, params)
+            res = await conn.execute(stmt, params)
+        # The insert feeds on the settled row: answers written means the turn was settled.
+        return bool(res.rowcount == len(records))
 
 
 def dialect_for(engine: AsyncEngine) -> Dialect:

@@ -68,6 +68,26 @@ class TurnView:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnState:
+    """Where a turn stands, as a reader waiting on another worker's run polls it."""
+
+    status: TurnStatus
+    lease_until: datetime | None
+    claimed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadTurn:
+    """A running turn whose runner stopped renewing its lease, and what it had streamed."""
+
+    id: int
+    battle_id: str
+    idx: int
+    models: dict[Side, str]
+    partial: dict[Side, str]
+
+
+@dataclass(frozen=True, slots=True)
 class VoteView:
     """A battle's vote as read back."""
 

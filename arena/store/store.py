@@ -9,9 +9,9 @@ database. Records go in and come out as the dataclasses of ``arena.store.records
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import timedelta
-from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, true, update
 from sqlalchemy.engine import Row
@@ -20,14 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.store.check import find_problems
-from arena.store.dialect import dialect_for
+from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
     AnswerRecord,
     BattleRecord,
     Conversation,
     CountedVote,
+    DeadTurn,
     Problem,
     StoredBattle,
+    TurnState,
     TurnView,
     VoteRecord,
     VoteTotals,
@@ -56,7 +58,14 @@ _LOAD_BATTLE = (
     .order_by(turns.c.idx, turns.c.attempt, answers.c.id))
 _CLAIM_TURN = (update(turns)
                .where(and_(turns.c.id == bindparam("turn_id"), turns.c.status == "pending"))
-               .values(status="running", claimed_at=bindparam("now")))
+               .values(status="running", claimed_at=bindparam("now"),
+                       lease_until=bindparam("lease")))
+# One statement per renewal, the lease and the text so far together, never per token.
+_RENEW_TURN = (update(turns)
+               .where(and_(turns.c.id == bindparam("turn_id"), turns.c.status == "running"))
+               .values(lease_until=bindparam("lease"), partial=bindparam("text")))
+_TURN_STATE = select(turns.c.status, turns.c.lease_until, turns.c.claimed_at).where(
+    turns.c.id == bindparam("turn_id"))
 
 
 def _answer(row: Row[Any]) -> AnswerRecord:
@@ -182,31 +191,63 @@ class Store:
                 raise Conflict("the answers are already being regenerated",
                                code="battle_changed") from None
 
-    async def claim_turn(self, turn_id: int) -> bool:
-        """Move a pending turn to running. True for exactly one caller, on any worker."""
+    async def claim_turn(self, turn_id: int, *, lease_s: float) -> bool:
+        """Move a pending turn to running, holding a lease of ``lease_s``. True for exactly
+        one caller, on any worker."""
+        now = utcnow()
         async with self._single.begin() as conn:  # autocommit on PostgreSQL: one statement
-            res = await conn.execute(_CLAIM_TURN, {"turn_id": turn_id, "now": utcnow()})
+            res = await conn.execute(_CLAIM_TURN, {"turn_id": turn_id, "now": now,
+                                                   "lease": now + timedelta(seconds=lease_s)})
+            return res.rowcount == 1
+
+    async def renew_turn(self, turn_id: int, *, lease_s: float,
+                         partial: Mapping[Side, str]) -> bool:
+        """Extend a running turn's lease and store each side's text so far, in one
+        statement. False when the turn is no longer running (settled, or swept)."""
+        lease = utcnow() + timedelta(seconds=lease_s)
+        async with self._single.begin() as conn:
+            res = await conn.execute(_RENEW_TURN, {"turn_id": turn_id, "lease": lease,
+                                                   "text": dict(partial)})
             return res.rowcount == 1
 
     async def finish_turn(self, turn_id: int, status: TurnStatus,
-                          records: Sequence[AnswerRecord]) -> None:
-        await self._dialect.finish_turn(turn_id, status, records)
+                          records: Sequence[AnswerRecord]) -> bool:
+        """Settle a running turn with its answers; False (nothing written) when it was no
+        longer running."""
+        return await self._dialect.finish_turn(turn_id, status, records)
 
-    async def turn_status(self, turn_id: int) -> TurnStatus | None:
+    async def settle_dead_turn(self, turn_id: int, records: Sequence[AnswerRecord], *,
+                               now: datetime, legacy_before: datetime) -> bool:
+        """Settle a turn whose runner died as ``incomplete`` with ``records``, only while it
+        is still running with its lease expired (as ``dead_turns`` found it): a runner
+        that renewed meanwhile is alive and keeps its turn."""
+        return await self._dialect.finish_turn(turn_id, "incomplete", records,
+                                               dead=(now, legacy_before))
+
+    async def turn_state(self, turn_id: int) -> TurnState | None:
         async with self._single.connect() as conn:
-            status = (await conn.execute(
-                select(turns.c.status).where(turns.c.id == turn_id))).scalar()
-        return cast("TurnStatus | None", status)
+            row = (await conn.execute(_TURN_STATE, {"turn_id": turn_id})).first()
+        if row is None:
+            return None
+        return TurnState(status=row.status, lease_until=maybe_aware(row.lease_until),
+                         claimed_at=maybe_aware(row.claimed_at))
 
-    async def sweep_stale_turns(self, older_than_s: float) -> int:
-        """Turns left running by a worker that died are marked incomplete."""
-        cutoff = utcnow() - timedelta(seconds=older_than_s)
-        async with self.engine.begin() as conn:
-            res = await conn.execute(
-                update(turns).where(and_(turns.c.status == "running",
-                                         turns.c.claimed_at < cutoff))
-                .values(status="incomplete", finished_at=utcnow()))
-            return res.rowcount
+    async def dead_turns(self, *, now: datetime, legacy_before: datetime,
+                         turn_id: int | None = None) -> list[DeadTurn]:
+        """Running turns whose lease ran out before ``now`` (or, claimed before leases
+        existed, with a claim older than ``legacy_before``), with the text streamed so far."""
+        cond = and_(turns.c.status == "running", lease_expired(now, legacy_before))
+        if turn_id is not None:
+            cond = and_(cond, turns.c.id == turn_id)
+        async with self._single.connect() as conn:
+            rows = (await conn.execute(
+                select(turns.c.id, turns.c.battle_id, turns.c.idx, turns.c.partial,
+                       battles.c.model_a, battles.c.model_b)
+                .join(battles, battles.c.id == turns.c.battle_id).where(cond))).all()
+        return [DeadTurn(id=r.id, battle_id=r.battle_id, idx=r.idx,
+                         models={"a": r.model_a, "b": r.model_b},
+                         partial={s: str((r.partial or {}).get(s, "")) for s in SIDES})
+                for r in rows]
 
     # --- votes -------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ import gc
 import ipaddress
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -36,6 +37,11 @@ from arena.db import make_engine, upgrade
 from arena.demo import demo_roster
 from arena.errors import ArenaError, ConfigError, error_body
 from arena.identity import IdentityChecker
+from arena.integrity.caps import CapPolicy, VoteCaps
+from arena.integrity.captcha import CaptchaPolicy, CaptchaVerifier
+from arena.integrity.counters import Counters, RedisCounters
+from arena.integrity.gate import VoteGate
+from arena.integrity.pow import PowPolicy, ProofOfWork
 from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
 from arena.providers.base import Provider, ProviderOptions
@@ -91,10 +97,13 @@ def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
 
 def create_app(settings: Settings | None = None, *, roster: Roster | None = None,
                providers: Mapping[str, Provider] | None = None,
-               pairing: Pairing | None = None, migrate: bool = True) -> FastAPI:
-    """Build the app. Tests may inject a roster, providers or a seeded pairing."""
+               pairing: Pairing | None = None, migrate: bool = True,
+               clock: Callable[[], float] = time.time) -> FastAPI:
+    """Build the app. Tests may inject a roster, providers, a seeded pairing or the clock
+    of the vote caps' daily windows and the proof-of-work's expiry."""
     settings = settings or Settings()
     roster = roster or load_configured_roster(settings)
+    settings.check_integrity()
 
     trusted_networks = parse_networks(settings.trusted_proxies)
     check_cors_origins(settings.cors_origins)  # settings built by model_copy skip validators
@@ -113,9 +122,10 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
                                 else MemoryRateLimiter())
         moderator = build_moderator(settings)
         provs = dict(providers) if providers is not None else build_providers(roster, settings)
+        gate = build_gate(settings, store, ip_secret, clock)
         battles = BattleService(
             store=store, roster=roster, providers=provs, identity=IdentityChecker(roster.models),
-            settings=settings, pairing=pairing, moderator=moderator)
+            settings=settings, pairing=pairing, moderator=moderator, gate=gate)
         swept = await battles.sweep_dead_turns()
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
@@ -124,7 +134,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         await board.start()
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
-            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret)
+            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate)
         settle_gc(settings.gc_threshold)
         try:
             yield
@@ -138,6 +148,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             if moderator is not None:
                 await moderator.aclose()
             await limiter.aclose()
+            await gate.aclose()
             await engine.dispose()
 
     app = FastAPI(title="arena", version=__version__, lifespan=lifespan,
@@ -145,7 +156,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     install_error_handlers(app)
     # Innermost of the middlewares, so its 413 still gets the security and CORS headers.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, script_origins=captcha_origins(settings))
     if settings.cors_origins:  # closed unless an operator opens it
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET", "POST"],
@@ -156,6 +167,36 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.include_router(prompt_routes.router)
     mount_web(app)
     return app
+
+
+def build_gate(settings: Settings, store: Store, ip_secret: bytes,
+               clock: Callable[[], float]) -> VoteGate:
+    """Caps always (limits of 0 switch each off), proof-of-work and the human check when
+    configured. Counters live in Redis when ARENA_REDIS_URL is set, else in the database:
+    either way every worker and instance shares them, and they survive a restart."""
+    counters: Counters = (RedisCounters(settings.redis_url) if settings.redis_url
+                          else store.counters())
+    caps = VoteCaps(counters, CapPolicy(
+        per_voter=settings.votes_per_day_voter, per_ip=settings.votes_per_day_ip,
+        max_voters_per_ip=settings.votes_per_day_ip_max_voters,
+        per_identity=settings.votes_per_day_identity,
+        established_votes=settings.established_votes), clock=clock)
+    pow_policy = PowPolicy(difficulty=settings.pow_difficulty,
+                           max_extra_bits=settings.pow_max_extra_bits, ttl_s=settings.pow_ttl_s)
+    pow = ProofOfWork(ip_secret, pow_policy, counters, clock=clock) if pow_policy.enabled else None
+    captcha = (CaptchaVerifier(CaptchaPolicy(
+        verify_url=settings.captcha_verify_url, site_key=settings.captcha_site_key,
+        secret_env=settings.captcha_secret_env, timeout_s=settings.captcha_timeout_s))
+        if settings.captcha_verify_url else None)
+    return VoteGate(caps=caps, counters=counters, pow=pow, captcha=captcha)
+
+
+def captcha_origins(settings: Settings) -> tuple[str, ...]:
+    """The one origin the page may load the human check's widget from (script and frame)."""
+    if not settings.captcha_verify_url or not settings.captcha_script_url:
+        return ()
+    scheme, _, rest = settings.captcha_script_url.partition("://")
+    return (f"{scheme}://{rest.split('/', 1)[0]}",)
 
 
 def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

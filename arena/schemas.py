@@ -36,6 +36,13 @@ class PromptIn(_In):
 
 class VoteIn(_In):
     winner: Winner
+    # What the vote pays, when the arena asks for it (GET /api/info, POST /api/battles):
+    pow_challenge: str | None = Field(default=None, max_length=200,
+                                      description="the battle's pow.challenge, sent back")
+    pow_nonce: str | None = Field(default=None, max_length=40,
+                                  description="a nonce solving it (decimal digits)")
+    captcha_token: str | None = Field(default=None, max_length=4096,
+                                      description="the human check widget's token")
 
 
 class AnswerView(BaseModel):
@@ -54,11 +61,34 @@ class TurnView(BaseModel):
     b: AnswerView | None = None
 
 
+class PowView(BaseModel):
+    """A proof-of-work to solve before voting: find a decimal nonce such that
+    sha256(challenge + nonce) starts with ``difficulty`` zero bits. Names no model."""
+
+    challenge: str
+    difficulty: int
+
+
 class BattleView(BaseModel):
     id: str
     status: BattleStatus
     votable: bool
     turns: list[TurnView]
+
+
+class PoweredBattle(BattleView):
+    """A battle view with the proof-of-work its vote must carry (when it is on), returned
+    by the calls that start answers."""
+
+    pow: PowView
+
+
+def as_told(counted: bool, reason: ExcludedReason | None) -> tuple[bool, ExcludedReason | None]:
+    """What a voter is told of its own vote. A vote over a daily cap reads as counted:
+    saying so would tell a scripted voter the cap and when its window turns, while an
+    honest voter past hundreds of votes a day loses nothing by not knowing. Leaks (and
+    manipulation) are told as they are."""
+    return (True, None) if reason == "vote_cap" else (counted, reason)
 
 
 class VoteResult(BaseModel):
@@ -115,14 +145,15 @@ def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
     if b.vote is None:
         return BattleView.model_validate(base)
     v = b.vote
+    counted, reason = as_told(v.counted, v.excluded_reason)
     failures = [Failure(turn=t.idx, attempt=t.attempt, side=a.side,
                         code=a.error_code or errors.ProviderError.code,
                         message=errors.public_message(a.error_code, a.side))
                 for t in b.attempts for a in t.answers.values() if a.status != "done"]
     return RevealedBattle(**base, model_a=b.model_a, model_b=b.model_b, failures=failures,
                           vote=VoteResult(winner=v.winner, model_a=v.model_a,
-                                          model_b=v.model_b, counted=v.counted,
-                                          excluded_reason=v.excluded_reason,
+                                          model_b=v.model_b, counted=counted,
+                                          excluded_reason=reason,
                                           leak_side=v.leak_side))
 
 
@@ -240,6 +271,13 @@ class Info(_Out):
     max_prompt_chars: int
     max_turns: int
     add_models: str
+    captcha: CaptchaInfo | None = None  # the human check the page must show before a vote
+
+
+class CaptchaInfo(_Out):
+    site_key: str
+    script_url: str = Field(description="the vendor's widget script (Turnstile, hCaptcha or "
+                            "reCAPTCHA: all three render(element, {sitekey, callback}))")
 
 
 class ErrorDetail(_Out):

@@ -13,7 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arena.errors import ConfigError
@@ -216,6 +223,32 @@ class Settings(BaseSettings):
     moderation_model: str = "omni-moderation-latest"
     fast_vote_words_per_s: float = Field(default=30.0, gt=0, description="a vote sooner than "
                                          "the answers' words at this pace is flagged")
+    # --- the cost of a vote: daily caps, proof-of-work, human check (0 / "" = off) ---
+    votes_per_day_voter: int = Field(default=200, ge=0, description="counted votes per voter "
+                                     "cookie per UTC day; more are stored but not counted")
+    votes_per_day_ip: int = Field(default=100, ge=0, description="base counted votes per "
+                                  "address network (IPv4 address, IPv6 /64) per UTC day")
+    votes_per_day_ip_max_voters: int = Field(default=50, ge=0, description="most established "
+                                             "voters behind one address that each raise its "
+                                             "allowance by votes_per_day_voter")
+    votes_per_day_identity: int = Field(default=500, ge=0, description="counted votes per "
+                                        "signed-in or invited identity per UTC day")
+    established_votes: int = Field(default=3, ge=0, description="votes, none too fast, that "
+                                   "make a voter cookie established")
+    pow_difficulty: int = Field(default=0, ge=0, le=32, description="proof-of-work bits per "
+                                "battle, solved by the page (0 = off; 16 ≈ 65k hashes)")
+    pow_max_extra_bits: int = Field(default=6, ge=0, le=16, description="extra bits for the "
+                                    "most suspicious clients")
+    pow_ttl_s: int = Field(default=900, ge=10, description="lifetime of a battle's challenge")
+    captcha_verify_url: str = Field(default="", description="siteverify URL of Turnstile, "
+                                    "hCaptcha or reCAPTCHA (empty = no human check)")
+    captcha_site_key: str = Field(default="", description="the site key given to the page")
+    captcha_script_url: str = Field(default="", description="the vendor's widget script, "
+                                    "loaded by the page and allowed by the CSP")
+    captcha_secret_env: str = Field(default="ARENA_CAPTCHA_SECRET", description="NAME of the "
+                                    "variable holding the siteverify secret")
+    captcha_timeout_s: float = Field(default=5.0, gt=0, le=60, description="siteverify "
+                                     "timeout; a verifier that does not answer fails closed")
 
     @field_validator("cors_origins")
     @classmethod
@@ -223,12 +256,42 @@ class Settings(BaseSettings):
         check_cors_origins(v)  # raises ConfigError itself: pydantic lets it through
         return v
 
+    @field_validator("captcha_verify_url", "captcha_script_url")
+    @classmethod
+    def _https_url(cls, v: str, info: ValidationInfo) -> str:
+        if v and not _URL_RE.match(v):
+            raise ConfigError(f"ARENA_{(info.field_name or '').upper()}: {v!r} is not an "
+                              "http(s) URL; write e.g. https://challenges.cloudflare.com/...")
+        return v
+
+    def check_integrity(self) -> None:
+        """The human check needs its three parts together; called at start-up."""
+        check_captcha(self)
+
     def resolved_database_url(self) -> str:
         return normalize_database_url(self.database_url or
                                       f"sqlite:///{(self.data_dir / 'arena.db').as_posix()}")
 
 
 _ORIGIN_RE = re.compile(r"^https?://[^/\s*]+$")
+_URL_RE = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+def check_captcha(s: Settings) -> None:
+    """A human check that is half configured would refuse every vote or none: say which
+    part is missing. The secret is read from the variable named by
+    ARENA_CAPTCHA_SECRET_ENV, never from a setting."""
+    if not s.captcha_verify_url:
+        return
+    missing = [name for name, value in (("ARENA_CAPTCHA_SITE_KEY", s.captcha_site_key),
+                                        ("ARENA_CAPTCHA_SCRIPT_URL", s.captcha_script_url))
+               if not value]
+    if not os.environ.get(s.captcha_secret_env):
+        missing.append(s.captcha_secret_env)
+    if missing:
+        raise ConfigError(f"ARENA_CAPTCHA_VERIFY_URL is set, so the human check also needs "
+                          f"{', '.join(missing)}; set them or leave ARENA_CAPTCHA_VERIFY_URL "
+                          "empty")
 
 
 def check_cors_origins(origins: list[str]) -> None:

@@ -120,6 +120,8 @@ votes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_votes_counted_created", votes.c.counted, votes.c.created_at)
+# a voter's read votes (not too fast) decide whether its cookie is established (vote caps)
+Index("ix_votes_voter_too_fast", votes.c.voter_key, votes.c.too_fast)
 
 # Values the whole deployment shares, e.g. the key of the IP hash: every worker must hash
 # an address the same way, across restarts too.

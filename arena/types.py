@@ -31,7 +31,7 @@ BattleStatus = Literal["active", "voted"]
 FinishReason = Literal["stop", "length", "filtered"]
 
 # Why a vote is stored but left out of the board. A new reason is one more value here.
-ExcludedReason = Literal["identity_leak"]
+ExcludedReason = Literal["identity_leak", "vote_cap", "manipulation"]
 
 # Which sides gave their model away.
 LeakSide = Literal["a", "b", "ab"]

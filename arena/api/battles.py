@@ -14,6 +14,8 @@ from arena.api.deps import (
     BattlesDep,
     IpHashDep,
     NewVoterDep,
+    RemoteIpDep,
+    Services,
     ServicesDep,
     VoterDep,
     rate_limit,
@@ -21,25 +23,39 @@ from arena.api.deps import (
 )
 from arena.api.openapi import ERROR_RESPONSES
 from arena.battles import Event
+from arena.integrity.gate import VoteProof
 from arena.schemas import (
     BattleView,
+    PoweredBattle,
+    PowView,
     PromptIn,
     RevealedBattle,
     VoteIn,
     VoteResult,
+    as_told,
     battle_view,
 )
 
 router = APIRouter(prefix="/api/battles", tags=["battles"], responses=ERROR_RESPONSES)
 
 
-@router.post("", status_code=201, response_model=BattleView)
+def with_pow(services: Services, view: BattleView) -> BattleView:
+    """A fresh challenge with every call that starts answers, so one that expired during a
+    long battle is replaced by the next turn."""
+    challenge = services.gate.challenge(view.id)
+    if challenge is None or view.status != "active":
+        return view
+    return PoweredBattle(**dict(view), pow=PowView(challenge=challenge.challenge,
+                                                   difficulty=challenge.difficulty))
+
+
+@router.post("", status_code=201, response_model=BattleView | PoweredBattle)
 async def create_battle(body: PromptIn, response: Response, services: ServicesDep,
                         voter: NewVoterDep, address: IpHashDep) -> BattleView:
     await rate_limit(services, address, "battles", voter)
     battle = await services.battles.start(body.prompt, voter_key=voter.key, ip_hash=address)
     set_voter_cookie(services.settings, response, voter)
-    return battle_view(battle)
+    return with_pow(services, battle_view(battle))
 
 
 @router.get("/{battle_id}", response_model=BattleView | RevealedBattle)
@@ -74,26 +90,31 @@ async def stream_battle(battle_id: str, voter: VoterDep, svc: BattlesDep) -> Str
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-@router.post("/{battle_id}/turns", response_model=BattleView)
+@router.post("/{battle_id}/turns", response_model=BattleView | PoweredBattle)
 async def add_turn(battle_id: str, body: PromptIn, voter: VoterDep, services: ServicesDep,
                    address: IpHashDep) -> BattleView:
     await rate_limit(services, address, "battles", voter)
-    return battle_view(await services.battles.add_turn(battle_id, body.prompt, voter_key=voter.key))
+    return with_pow(services, battle_view(
+        await services.battles.add_turn(battle_id, body.prompt, voter_key=voter.key)))
 
 
-@router.post("/{battle_id}/regenerate", response_model=BattleView)
+@router.post("/{battle_id}/regenerate", response_model=BattleView | PoweredBattle)
 async def regenerate(battle_id: str, voter: VoterDep, services: ServicesDep,
                      address: IpHashDep) -> BattleView:
     await rate_limit(services, address, "battles", voter)
-    return battle_view(await services.battles.regenerate(battle_id, voter_key=voter.key))
+    return with_pow(services, battle_view(
+        await services.battles.regenerate(battle_id, voter_key=voter.key)))
 
 
 @router.post("/{battle_id}/vote", response_model=VoteResult)
 async def vote(battle_id: str, body: VoteIn, voter: VoterDep, services: ServicesDep,
-               address: IpHashDep) -> VoteResult:
+               address: IpHashDep, ip: RemoteIpDep) -> VoteResult:
     await rate_limit(services, address, "votes", voter)
+    proof = VoteProof(pow_challenge=body.pow_challenge, pow_nonce=body.pow_nonce,
+                      captcha_token=body.captcha_token)
     out = await services.battles.vote(battle_id, body.winner, voter_key=voter.key,
-                                      ip_hash=address)
+                                      ip_hash=address, proof=proof, remote_ip=ip)
+    counted, reason = as_told(out.counted, out.excluded_reason)
     return VoteResult(winner=body.winner, model_a=out.model_a, model_b=out.model_b,
-                      counted=out.counted, excluded_reason=out.excluded_reason,
+                      counted=counted, excluded_reason=reason,
                       leak_side=out.leak_side, explanation=out.explanation)

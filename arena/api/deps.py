@@ -1,4 +1,4 @@
-"""What routes receive by annotation: the app's services, the voter, the keyed IP hash.
+"""What routes receive by annotation: the app's services, the voter, the keyed address hash.
 
 A route names what it needs as a typed parameter (``svc: BattlesDep``) instead of reading
 untyped attributes off ``request.app.state``: the types are checked, and a route's needs
@@ -9,7 +9,6 @@ the app's lifespan; until it exists (or after it is gone) a request gets a clean
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
 import re
 import secrets
@@ -20,6 +19,8 @@ from fastapi import Depends, Request, Response
 
 from arena.battles import BattleService
 from arena.errors import Forbidden, Unavailable
+from arena.integrity.addresses import keyed, network_key
+from arena.integrity.gate import VoteGate
 from arena.leaderboard import LeaderboardCache
 from arena.ratelimit import RateLimiter, enforce
 from arena.settings import Roster, Settings
@@ -43,6 +44,7 @@ class Services:
     limiter: RateLimiter
     trusted_networks: list[Network]
     ip_secret: bytes  # keys the IP hash
+    gate: VoteGate  # what a vote costs: caps, proof-of-work, human check
 
 
 @dataclass(slots=True)
@@ -162,13 +164,27 @@ def client_ip(request: Request, networks: list[Network]) -> str | None:
 
 
 async def ip_hash(request: Request, services: ServicesDep) -> str | None:
+    """The keyed hash of the client's address *network*: an IPv4 address itself (so its
+    hash is the same as before networks were keyed), an IPv6 address by its /64, which one
+    home or phone holds whole. Rate limits, ``battles.ip_hash``, ``votes.ip_hash`` and the
+    vote caps all key by it."""
     ip = client_ip(request, services.trusted_networks)
     if ip is None:
         return None
-    return hmac.new(services.ip_secret, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    try:
+        key = network_key(ip)
+    except ValueError:  # a peer that is not an address (an in-process test client's name)
+        key = ip
+    return keyed(services.ip_secret, key)
+
+
+async def remote_ip(request: Request, services: ServicesDep) -> str | None:
+    """The client's address in clear, only for the human check's verifier (never stored)."""
+    return client_ip(request, services.trusted_networks)
 
 
 IpHashDep = Annotated[str | None, Depends(ip_hash)]
+RemoteIpDep = Annotated[str | None, Depends(remote_ip)]
 
 
 async def rate_limit(services: Services, address: str | None, action: str,

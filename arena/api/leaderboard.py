@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from arena.api.deps import LeaderboardDep, RosterDep, SettingsDep
 from arena.api.openapi import ERROR_RESPONSES
-from arena.schemas import Info, Leaderboard
+from arena.schemas import CaptchaInfo, Info, Leaderboard
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
 
@@ -42,7 +42,10 @@ async def leaderboard(board: LeaderboardDep, method: Literal["bt", "elo"] = "bt"
 @router.get("/info", response_model=Info)
 async def info(roster: RosterDep, settings: SettingsDep) -> Info:
     """What the page needs to know about this arena — never which model is where."""
-    return Info(demo=roster.demo, models=len(roster.models),
+    captcha = (CaptchaInfo(site_key=settings.captcha_site_key,
+                           script_url=settings.captcha_script_url)
+               if settings.captcha_verify_url else None)
+    return Info(demo=roster.demo, models=len(roster.models), captcha=captcha,
                 max_prompt_chars=settings.max_prompt_chars, max_turns=settings.max_turns,
                 add_models="Copy data/models.example.toml to models.toml, keep the models you "
                            "have keys or a local server for, then run "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import math
@@ -29,6 +30,7 @@ from arena.battles.pairing import Pairing
 from arena.battles.turns import SideCall, TurnRun, encodable
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.identity import IdentityChecker
+from arena.integrity.gate import VoteGate, VoteProof
 from arena.moderation import Moderator
 from arena.providers.base import ChatRequest, Message, Provider
 from arena.ranking.categories import detect_categories
@@ -66,7 +68,8 @@ _FRESH_KEPT = 10_000  # battles created but not yet streamed, per worker
 class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
-                 pairing: Pairing | None = None, moderator: Moderator | None = None) -> None:
+                 pairing: Pairing | None = None, moderator: Moderator | None = None,
+                 gate: VoteGate | None = None) -> None:
         self.store = store
         self.roster = roster
         self.providers = providers
@@ -74,6 +77,7 @@ class BattleService:
         self.settings = settings
         self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
         self.moderator = moderator
+        self.gate = gate or VoteGate.free()
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -266,16 +270,29 @@ class BattleService:
                       "votable": turn.status == "done", "replayed": True}
 
     async def vote(self, battle_id: str, winner: Winner, *, voter_key: str,
-                   ip_hash: str | None) -> VoteOutcome:
+                   ip_hash: str | None, proof: VoteProof | None = None,
+                   remote_ip: str | None = None) -> VoteOutcome:
+        """``ip_hash`` is the keyed address network (what the caps count per address);
+        ``proof`` is what the page paid (human check, proof-of-work) when the gate asks."""
         if winner not in WINNERS:
             raise BadRequest(f"winner must be one of {', '.join(WINNERS)}", code="bad_winner")
         if not _BATTLE_ID.match(battle_id):
             raise NotFound("no such battle; start a new one", code="battle_not_found")
         outcome: list[VoteOutcome] = []
 
-        def decide(battle: BattleRecord | None) -> VoteRecord:
-            # Runs inside the vote's transaction, on the battle as that transaction reads it.
+        async def decide(battle: BattleRecord | None) -> VoteRecord:
+            # On the battle as the store read it; the write is conditional on it still
+            # being open. The rules first, then the price, then the caps.
             record, result = self._vote_record(battle, battle_id, winner, voter_key, ip_hash)
+            await self.gate.verify(battle_id, proof or VoteProof(), remote_ip)
+            if record.counted:
+                cap = await self.gate.charge(
+                    voter=voter_key, network=ip_hash,
+                    read_votes=functools.partial(self.store.read_votes, voter_key))
+                if not cap.counted:
+                    record.counted, record.excluded_reason = False, "vote_cap"
+                    result = dataclasses.replace(result, counted=False,
+                                                 excluded_reason="vote_cap")
             outcome.append(result)
             return record
 

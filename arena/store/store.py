@@ -9,7 +9,7 @@ database. Records go in and come out as the dataclasses of ``arena.store.records
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
+from arena.integrity.counters import SqlCounters
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
@@ -252,13 +253,27 @@ class Store:
     # --- votes -------------------------------------------------------------------------
 
     async def record_vote(self, battle_id: str,
-                          decide: Callable[[BattleRecord | None], VoteRecord]) -> VoteRecord:
+                          decide: Callable[[BattleRecord | None], Awaitable[VoteRecord]],
+                          ) -> VoteRecord:
         """Read the battle, let ``decide`` check it (it raises to refuse), then write the
         vote and the battle's status at once, or nothing. The write is conditional on the
-        battle still being active, so a vote racing this one gets ``already_voted``."""
-        v = decide(await self.get_battle(battle_id))
+        battle still being active, so a vote racing this one gets ``already_voted``.
+        ``decide`` is awaited outside any transaction (it may ask a verifier or a counter)."""
+        v = await decide(await self.get_battle(battle_id))
         await self._dialect.vote(v)
         return v
+
+    async def read_votes(self, voter_key: str) -> int:
+        """The voter's votes that were not too fast (one indexed count): what makes a
+        cookie established for the vote caps."""
+        async with self._single.connect() as conn:
+            n = (await conn.execute(select(func.count()).select_from(votes).where(
+                votes.c.voter_key == voter_key, votes.c.too_fast.is_(False)))).scalar()
+        return int(n or 0)
+
+    def counters(self) -> SqlCounters:
+        """Shared counters (vote caps, spent proof-of-work) in this database."""
+        return SqlCounters(self.engine)
 
     async def check(self) -> list[Problem]:
         """Every broken invariant of the votes (``arena db check``); empty when all hold."""

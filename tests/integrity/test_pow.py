@@ -21,7 +21,7 @@ from arena.integrity.pow import (
     solve,
 )
 
-POW_JS = Path(__file__).resolve().parents[2] / "arena" / "integrity" / "pow.js"
+POW_JS = Path(__file__).resolve().parents[2] / "arena" / "web" / "pow.js"
 
 
 class Clock:

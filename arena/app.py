@@ -36,6 +36,7 @@ from arena.db import make_engine, upgrade
 from arena.demo import demo_roster
 from arena.errors import ArenaError, ConfigError, error_body
 from arena.identity import IdentityChecker
+from arena.integrity.job import DetectionJob
 from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
 from arena.providers.base import Provider, ProviderOptions
@@ -121,14 +122,18 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             settings=settings, pairing=pairing, moderator=moderator)
         board = LeaderboardCache(store, settings, demo=roster.demo)
         await board.start()
+        detection = DetectionJob(store, settings)
+        detection.start()
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
-            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret)
+            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret,
+            detection=detection)
         settle_gc(settings.gc_threshold)
         try:
             yield
         finally:
             del app.state.services
+            await detection.stop()
             await board.stop()
             await battles.shutdown()
             if providers is None:

@@ -20,6 +20,7 @@ from fastapi import Depends, Request, Response
 
 from arena.battles import BattleService
 from arena.errors import Forbidden, Unavailable
+from arena.integrity.job import DetectionJob
 from arena.leaderboard import LeaderboardCache
 from arena.ratelimit import RateLimiter, enforce
 from arena.settings import Roster, Settings
@@ -43,6 +44,7 @@ class Services:
     limiter: RateLimiter
     trusted_networks: list[Network]
     ip_secret: bytes  # keys the IP hash
+    detection: DetectionJob | None = None  # the rigging detection job (its own loop)
 
 
 @dataclass(slots=True)

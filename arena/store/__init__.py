@@ -4,11 +4,15 @@ the consistency check (``check``)."""
 
 from arena.store.records import (
     AnswerRecord,
+    BattleActivity,
     BattleRecord,
     CountedVote,
+    JudgedVote,
     Problem,
+    ReviewedVote,
     StoredBattle,
     TurnView,
+    VerdictChange,
     VoteRecord,
     VoteTotals,
     VoteView,
@@ -17,5 +21,6 @@ from arena.store.records import (
 )
 from arena.store.store import Store
 
-__all__ = ["AnswerRecord", "BattleRecord", "CountedVote", "Problem", "Store", "StoredBattle",
-           "TurnView", "VoteRecord", "VoteTotals", "VoteView", "aware", "utcnow"]
+__all__ = ["AnswerRecord", "BattleActivity", "BattleRecord", "CountedVote", "JudgedVote",
+           "Problem", "ReviewedVote", "Store", "StoredBattle", "TurnView", "VerdictChange",
+           "VoteRecord", "VoteTotals", "VoteView", "aware", "utcnow"]

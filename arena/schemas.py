@@ -234,8 +234,9 @@ class Leaderboard(_Out):
     style: StyleSection | None = Field(default=None, description="only with style control")
     totals: BoardTotals
     warnings: list[str]
-    influence: BoardInfluence = Field(description="the voters and addresses that move the "
-                                                  "board most (pseudonymous)")
+    influence: BoardInfluence | None = Field(
+        default=None, description="the server's board: the voters and addresses that move "
+                                  "it most (pseudonymous)")
     demo: bool = Field(description="the built-in demo roster is serving")
     updated_at: str = Field(description="when the board was computed (ISO 8601, UTC)")
 

@@ -41,6 +41,7 @@ from arena.integrity.caps import CapPolicy, VoteCaps
 from arena.integrity.captcha import CaptchaPolicy, CaptchaVerifier
 from arena.integrity.counters import Counters, RedisCounters
 from arena.integrity.gate import VoteGate
+from arena.integrity.job import DetectionJob
 from arena.integrity.pow import PowPolicy, ProofOfWork
 from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
@@ -132,14 +133,18 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         battles.start_sweeper()
         board = LeaderboardCache(store, settings, demo=roster.demo)
         await board.start()
+        detection = DetectionJob(store, settings)
+        detection.start()
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
-            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate)
+            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate,
+            detection=detection)
         settle_gc(settings.gc_threshold)
         try:
             yield
         finally:
             del app.state.services
+            await detection.stop()
             await board.stop()
             await battles.shutdown()
             if providers is None:

@@ -1,4 +1,5 @@
-"""The ``arena`` command: serve, leaderboard, export, db upgrade|check, models check."""
+"""The ``arena`` command: serve, leaderboard, export, db upgrade|check, votes review|set,
+models check."""
 
 from __future__ import annotations
 
@@ -114,6 +115,47 @@ def cmd_export(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_votes(args: argparse.Namespace) -> int:
+    """``votes review``: excluded and pinned votes; ``votes set``: pin one (reversibly)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from arena.db import make_engine
+    from arena.store import ReviewedVote, Store
+    from arena.types import Review
+
+    settings = _settings()
+
+    def line(v: ReviewedVote) -> str:
+        state = "counted" if v.counted else f"excluded:{v.excluded_reason}"
+        pin = f"pinned {v.review}" if v.review else "auto"
+        return (f"{v.battle_id}  {state:<24} {pin:<16} voter {v.voter_key[:10]}  "
+                f"address {(v.ip_hash or '-')[:10]:<10}  {v.model_a} vs {v.model_b}: "
+                f"{v.winner}" + (f"  # {v.review_note}" if v.review_note else ""))
+
+    async def run() -> int:
+        engine = make_engine(settings.resolved_database_url())
+        store = Store(engine)
+        try:
+            if args.votes_command == "review":
+                found = await store.reviews(args.reason, limit=args.limit)
+                for v in found:
+                    print(line(v))
+                print(f"{len(found)} votes", file=sys.stderr)
+                return 0
+            review: Review | None = None if args.pin == "auto" else args.pin
+            print(line(await store.set_review(args.battle_id, review, args.note)))
+            return 0
+        except SQLAlchemyError as exc:
+            print(f"arena: error: the database at {settings.resolved_database_url()} could "
+                  f"not be read ({type(exc).__name__}); run `arena db upgrade` first",
+                  file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def cmd_models_check(args: argparse.Namespace) -> int:
     from arena.app import build_providers, load_configured_roster
     from arena.providers.base import ChatRequest, Delta, Message
@@ -169,6 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("check",
                       help="check that every vote matches its battle and the counting rules")
     db.set_defaults(func=cmd_db)
+
+    votes = sub.add_parser("votes", help="review the votes left out of the board")
+    votes_sub = votes.add_subparsers(dest="votes_command", required=True)
+    review = votes_sub.add_parser("review", help="list excluded and pinned votes, newest first")
+    review.add_argument("--reason", choices=("identity_leak", "vote_cap", "manipulation"),
+                        default=None, help="only votes excluded for this reason")
+    review.add_argument("--limit", type=int, default=100, help="most votes listed")
+    pin = votes_sub.add_parser("set", help="pin one vote counted or excluded (reversible)")
+    pin.add_argument("battle_id")
+    how = pin.add_mutually_exclusive_group(required=True)
+    how.add_argument("--counted", dest="pin", action="store_const", const="counted")
+    how.add_argument("--excluded", dest="pin", action="store_const", const="excluded")
+    how.add_argument("--auto", dest="pin", action="store_const", const="auto",
+                     help="remove the pin: the detection job decides again")
+    pin.add_argument("--note", default="", help="why (kept with the vote)")
+    votes.set_defaults(func=cmd_votes)
 
     models = sub.add_parser("models", help="roster tools")
     models_sub = models.add_subparsers(dest="models_command", required=True)

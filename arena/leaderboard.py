@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from arena.errors import ArenaError, BadRequest, Unavailable
+from arena.integrity.weighing import board_influence, vote_weights
 from arena.ranking import Battles, compute_leaderboard
 from arena.settings import Settings
 from arena.store import CountedVote, Store
@@ -36,6 +37,8 @@ class LeaderboardCache:
         self.settings = settings
         self.demo = demo
         self.version = -1
+        self.verdicts = -1
+        self._influence: dict[str, list[dict[str, Any]]] = {"voters": [], "addresses": []}
         self._boards: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
@@ -67,23 +70,33 @@ class LeaderboardCache:
 
     async def refresh(self) -> None:
         version = await self.store.newest_vote_id()
-        if version == self.version:
+        # Verdicts (the detection job, an operator's pin) change old votes' count without
+        # a new id: their own version says when everything must be read again.
+        verdicts = await self.store.verdicts_version()
+        if version == self.version and verdicts == self.verdicts:
             return
         # A vote id is assigned at insert but may commit after a larger one; re-reading a
         # margin of recent ids keeps a slow commit from being skipped forever.
-        cutoff = max(0, self.version - 1000)
+        cutoff = max(0, self.version - 1000) if verdicts == self.verdicts else 0
         keep = [r for r in self._records if r.id <= cutoff]
-        records = keep + await self.store.counted_votes(after_id=cutoff, up_to_id=version)
+        records = keep + await self.store.counted_votes(
+            after_id=cutoff, up_to_id=version,
+            with_manipulated=self.settings.manipulation_action == "downweight")
         # The totals of the same votes as the board: read apart, a vote committing in
         # between was in the totals but not yet on the board.
         totals = (await self.store.vote_totals(up_to_id=version)).as_dict()
-        battles = await asyncio.to_thread(_battles_of, records)
+        battles = await asyncio.to_thread(self._battles_of, records)
         board = await asyncio.to_thread(self._compute, battles, DEFAULT)
+        influence = await asyncio.to_thread(board_influence, records, battles, battles.weight)
         self._records, self._battles, self._totals = records, battles, totals
+        self._influence = influence
         self._categories = None
         self._boards = {DEFAULT: board}
-        self.version = version
+        self.version, self.verdicts = version, verdicts
         self._updated_at = datetime.now(UTC)
+
+    def _battles_of(self, records: list[CountedVote]) -> Battles:
+        return _battles_of(records).weighted(vote_weights(records, self.settings))
 
     def _compute(self, battles: Battles, key: Key) -> dict[str, Any]:
         method, style_control, category, ipw = key
@@ -126,7 +139,7 @@ class LeaderboardCache:
                                           code="ranking_failed") from None
                     boards[key] = board  # into the dict of the version it was computed for
         return {**board, "totals": {**board.get("totals", {}), **self._totals},
-                "demo": self.demo,
+                "influence": self._influence, "demo": self.demo,
                 "updated_at": self._updated_at.isoformat(timespec="seconds")}
 
 

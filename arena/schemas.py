@@ -231,6 +231,21 @@ class BoardTotals(_Out):
     last_vote_id: int = Field(description="the newest vote the board has seen")
 
 
+class InfluentialGroup(_Out):
+    id: str = Field(description="a short prefix of the voter's or address's hash")
+    votes: int = Field(description="its votes on the board")
+    share: float = Field(description="its share of the board's vote weight")
+    max_elo_change: float = Field(description="the largest change of any model's rating, "
+                                              "in Elo, were its votes left out")
+
+
+class BoardInfluence(_Out):
+    """Leave-one-out influence on the default board's votes, most influential first."""
+
+    voters: list[InfluentialGroup]
+    addresses: list[InfluentialGroup]
+
+
 class Leaderboard(_Out):
     """``GET /api/leaderboard``. Fields may be added; none named here go away."""
 
@@ -250,6 +265,9 @@ class Leaderboard(_Out):
     style: StyleSection | None = Field(default=None, description="only with style control")
     totals: BoardTotals
     warnings: list[str]
+    influence: BoardInfluence | None = Field(
+        default=None, description="the server's board: the voters and addresses that move "
+                                  "it most (pseudonymous)")
     demo: bool = Field(description="the built-in demo roster is serving")
     updated_at: str = Field(description="when the board was computed (ISO 8601, UTC)")
 

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arena.errors import ConfigError
+from arena.types import ManipulationAction
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -249,6 +250,34 @@ class Settings(BaseSettings):
                                     "variable holding the siteverify secret")
     captcha_timeout_s: float = Field(default=5.0, gt=0, le=60, description="siteverify "
                                      "timeout; a verifier that does not answer fails closed")
+
+    # --- rigging detection and its consequences (the detection job) ---
+    detection_interval_s: float = Field(
+        default=30.0, ge=0, description="how often the detection job re-judges the votes "
+                                        "(0: never; state lives in the database)")
+    detection_alpha: float = Field(default=0.01, gt=0, lt=1,
+                                   description="false-discovery rate of the voter and address "
+                                               "tests")
+    detection_min_votes: int = Field(default=5, ge=1, description="votes a voter or address "
+                                     "needs to be tested")
+    detection_fast_share: float = Field(
+        default=0.5, gt=0, le=1, description="share of votes sooner than reading (of 10 or "
+                                             "more) that flags a voter or address")
+    detection_clear_votes: int = Field(
+        default=20, ge=1, description="own votes, with a clean own test, that keep a voter "
+                                      "counted behind a flagged address")
+    detection_newcomer_votes: int = Field(
+        default=3, ge=1, description="voters with fewer votes are also tested together as "
+                                     "one pool of newcomers")
+    manipulation_action: ManipulationAction = Field(
+        default="exclude", description="exclude: votes judged manipulated leave the board; "
+                                       "downweight: they stay with manipulation_weight")
+    manipulation_weight: float = Field(default=0.1, ge=0, le=1,
+                                       description="weight of a manipulated vote when "
+                                                   "down-weighting")
+    influence_max_share: float = Field(
+        default=0.0, ge=0, le=1, description="most of a board's vote weight any one voter or "
+                                             "address may hold (0: off)")
 
     @field_validator("cors_origins")
     @classmethod

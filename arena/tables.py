@@ -118,6 +118,11 @@ votes = Table(
     # sooner than a person could have read the answers (ARENA_FAST_VOTE_WORDS_PER_S)
     Column("too_fast", Boolean),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # An operator's pinned decision (counted | excluded), which the detection job keeps;
+    # NULL: the rules and the detection job decide.
+    Column("review", String(16)),
+    Column("review_note", Text),
+    Column("reviewed_at", DateTime(timezone=True)),
 )
 Index("ix_votes_counted_created", votes.c.counted, votes.c.created_at)
 # a voter's read votes (not too fast) decide whether its cookie is established (vote caps)

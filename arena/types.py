@@ -33,6 +33,12 @@ FinishReason = Literal["stop", "length", "filtered"]
 # Why a vote is stored but left out of the board. A new reason is one more value here.
 ExcludedReason = Literal["identity_leak", "vote_cap", "manipulation"]
 
+# An operator's pinned decision on one vote, which the detection job never overrides.
+Review = Literal["counted", "excluded"]
+
+# What the board does with votes judged manipulated: leave them out, or weigh them less.
+ManipulationAction = Literal["exclude", "downweight"]
+
 # Which sides gave their model away.
 LeakSide = Literal["a", "b", "ab"]
 

@@ -21,6 +21,7 @@ from arena.battles import BattleService
 from arena.errors import Forbidden, Unavailable
 from arena.integrity.addresses import keyed, network_key
 from arena.integrity.gate import VoteGate
+from arena.integrity.job import DetectionJob
 from arena.leaderboard import LeaderboardCache
 from arena.ratelimit import RateLimiter, enforce
 from arena.settings import Roster, Settings
@@ -45,6 +46,7 @@ class Services:
     trusted_networks: list[Network]
     ip_secret: bytes  # keys the IP hash
     gate: VoteGate  # what a vote costs: caps, proof-of-work, human check
+    detection: DetectionJob | None = None  # the rigging detection job (its own loop)
 
 
 @dataclass(slots=True)

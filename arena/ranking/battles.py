@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -119,6 +119,8 @@ class Battles:
     categories: Mapping[str, IntArray] = field(default_factory=dict)
     # (m, m, 4) counts for a Battles built from aggregates only
     pair_counts: FloatArray | None = None
+    # per-battle weight in the fit (e.g. a down-weighted or share-capped vote); None = 1
+    weight: FloatArray | None = None
 
     # --- constructors -------------------------------------------------------------------
 
@@ -241,7 +243,15 @@ class Battles:
             tstamp=None if self.tstamp is None else self.tstamp[idx],
             style=None if self.style is None else self.style[idx],
             categories=cats,
+            weight=None if self.weight is None else self.weight[idx],
         )
+
+    def weighted(self, weight: FloatArray | None) -> Battles:
+        """The same battles, each fitted with ``weight`` (non-negative, one per battle)."""
+        if weight is not None and (weight.shape != (len(self),) or not self.has_rows
+                                   or not np.all(np.isfinite(weight)) or np.any(weight < 0)):
+            raise BadRequest("weights must be finite, non-negative and one per battle")
+        return replace(self, weight=weight)
 
     def in_category(self, tag: str) -> Battles:
         """The battles tagged ``tag`` (an empty Battles when none is)."""

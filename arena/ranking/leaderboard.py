@@ -118,6 +118,8 @@ def compute_leaderboard(
         "warnings": warnings,
     }
     weights = _ipw_weights(data) if ipw else None
+    if data.weight is not None:  # per-vote weights of the caller (online Elo ignores them)
+        weights = data.weight if weights is None else weights * data.weight
     counts = data.counts()
     cells = bt.fold_counts(
         counts,

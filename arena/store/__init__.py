@@ -4,13 +4,17 @@ the consistency check (``check``)."""
 
 from arena.store.records import (
     AnswerRecord,
+    BattleActivity,
     BattleRecord,
     CountedVote,
     DeadTurn,
+    JudgedVote,
     Problem,
+    ReviewedVote,
     StoredBattle,
     TurnState,
     TurnView,
+    VerdictChange,
     VoteRecord,
     VoteTotals,
     VoteView,
@@ -19,6 +23,7 @@ from arena.store.records import (
 )
 from arena.store.store import Store
 
-__all__ = ["AnswerRecord", "BattleRecord", "CountedVote", "DeadTurn", "Problem", "Store",
-           "StoredBattle", "TurnState", "TurnView", "VoteRecord", "VoteTotals", "VoteView",
-           "aware", "utcnow"]
+__all__ = ["AnswerRecord", "BattleActivity", "BattleRecord", "CountedVote", "DeadTurn",
+           "JudgedVote", "Problem", "ReviewedVote", "Store", "StoredBattle", "TurnState",
+           "TurnView", "VerdictChange", "VoteRecord", "VoteTotals", "VoteView", "aware",
+           "utcnow"]

@@ -40,7 +40,9 @@ from arena.tables import answers, battles, settings_table, turns, votes
 from arena.types import TurnStatus
 
 _ANSWER_FIELDS = tuple(f.name for f in fields(AnswerRecord))
-_VOTE_FIELDS = tuple(c.name for c in votes.c if c.name not in ("id", "created_at"))
+# An operator's review is never part of the vote as cast.
+_REVIEW = ("review", "review_note", "reviewed_at")
+_VOTE_FIELDS = tuple(c.name for c in votes.c if c.name not in ("id", "created_at", *_REVIEW))
 
 
 def _already_voted() -> Conflict:
@@ -167,7 +169,7 @@ def _pg_vote() -> Any:
                           battles.c.status == literal_column("'active'")))
               .values(status=literal_column("'voted'"), updated_at=bindparam("p_created_at"))
               .returning(battles.c.id).cte("closed"))
-    cols = [c for c in votes.c if c.name != "id"]
+    cols = [c for c in votes.c if c.name != "id" and c.name not in _REVIEW]
     ins = (votes.insert()
            .from_select([c.name for c in cols],
                         select(*[closed.c.id if c.name == "battle_id"

@@ -13,6 +13,7 @@ from arena.types import (
     ExcludedReason,
     FinishReason,
     LeakSide,
+    Review,
     Side,
     TurnStatus,
     Winner,
@@ -156,6 +157,63 @@ class CountedVote:
     categories: list[str]
     created_at: datetime
     turns: int
+    voter_key: str = ""
+    ip_hash: str | None = None
+    counted: bool = True  # False: judged manipulated, read for down-weighting
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedVote:
+    """A vote as the rigging detection job reads it: one the board counts or one it left
+    out as manipulated (leaks and capped votes are never re-judged)."""
+
+    id: int
+    voter_key: str
+    ip_hash: str | None
+    model_a: str
+    model_b: str
+    winner: Winner
+    too_fast: bool
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    review: Review | None
+
+
+@dataclass(frozen=True, slots=True)
+class BattleActivity:
+    """Battles *started* (voted or not), per voter, per address and per model: what no
+    voter can bias, since names are hidden before the vote."""
+
+    battles: int
+    by_voter: dict[str, int]
+    by_address: dict[str, int]
+    by_model: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictChange:
+    """What one run of the detection job changed."""
+
+    excluded: int
+    restored: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedVote:
+    """A vote as an operator reviews it (``arena votes review`` / ``set``)."""
+
+    id: int
+    battle_id: str
+    voter_key: str
+    ip_hash: str | None
+    model_a: str
+    model_b: str
+    winner: Winner
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    review: Review | None
+    review_note: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,25 +13,30 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, true, update
+from sqlalchemy import and_, bindparam, func, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.integrity.counters import SqlCounters
+from arena.store import verdicts
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
     AnswerRecord,
+    BattleActivity,
     BattleRecord,
     Conversation,
     CountedVote,
     DeadTurn,
+    JudgedVote,
     Problem,
+    ReviewedVote,
     StoredBattle,
     TurnState,
     TurnView,
+    VerdictChange,
     VoteRecord,
     VoteTotals,
     VoteView,
@@ -40,7 +45,7 @@ from arena.store.records import (
     utcnow,
 )
 from arena.tables import answers, battles, settings_table, turns, votes
-from arena.types import SIDES, Side, TurnStatus
+from arena.types import SIDES, ExcludedReason, Review, Side, TurnStatus
 
 
 def _labelled(table: Any, prefix: str) -> list[Any]:
@@ -288,22 +293,56 @@ class Store:
             newest = (await conn.execute(select(func.max(votes.c.id)))).scalar()
         return int(newest or 0)
 
-    async def counted_votes(self, after_id: int = 0,
-                            up_to_id: int | None = None) -> list[CountedVote]:
-        """Counted votes with ``after_id < id <= up_to_id``, oldest first."""
-        cond = and_(votes.c.counted.is_(True), votes.c.id > after_id)
+    async def counted_votes(self, after_id: int = 0, up_to_id: int | None = None, *,
+                            with_manipulated: bool = False) -> list[CountedVote]:
+        """Counted votes with ``after_id < id <= up_to_id``, oldest first;
+        ``with_manipulated`` adds the votes the detection job judged manipulated (not
+        those an operator pinned excluded), marked ``counted=False``, for down-weighting."""
+        which: Any = votes.c.counted.is_(True)
+        if with_manipulated:
+            which = or_(which, and_(votes.c.excluded_reason == "manipulation",
+                                    votes.c.review.is_(None)))
+        cond = and_(which, votes.c.id > after_id)
         if up_to_id is not None:
             cond = and_(cond, votes.c.id <= up_to_id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(
                 select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner,
                        votes.c.propensity, votes.c.conv_metadata, votes.c.categories,
-                       votes.c.created_at, votes.c.turns)
+                       votes.c.created_at, votes.c.turns, votes.c.voter_key,
+                       votes.c.ip_hash, votes.c.counted)
                 .where(cond).order_by(votes.c.id))).all()
         return [CountedVote(id=r.id, model_a=r.model_a, model_b=r.model_b, winner=r.winner,
                             propensity=r.propensity, conv_metadata=r.conv_metadata,
                             categories=list(r.categories or []),
-                            created_at=aware(r.created_at), turns=r.turns) for r in rows]
+                            created_at=aware(r.created_at), turns=r.turns,
+                            voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted)
+                for r in rows]
+
+    # --- anti-rigging: the detection job's reads and verdicts, operator pins ------------
+
+    async def judged_votes(self) -> list[JudgedVote]:
+        """Every vote the detection job may judge (counted, or out as manipulated)."""
+        return await verdicts.judged_votes(self.engine)
+
+    async def battle_activity(self) -> BattleActivity:
+        return await verdicts.battle_activity(self.engine)
+
+    async def apply_verdicts(self, judged: Sequence[JudgedVote],
+                             manipulated: set[int]) -> VerdictChange:
+        return await verdicts.apply_verdicts(self.engine, judged, manipulated)
+
+    async def verdicts_version(self) -> int:
+        """Bumped by every change of a verdict or a pin: old votes changed their count."""
+        return await verdicts.verdicts_version(self._single)
+
+    async def set_review(self, battle_id: str, review: Review | None,
+                         note: str) -> ReviewedVote:
+        return await verdicts.set_review(self.engine, battle_id, review, note)
+
+    async def reviews(self, reason: ExcludedReason | None = None,
+                      limit: int = 100) -> list[ReviewedVote]:
+        return await verdicts.reviews(self.engine, reason, limit)
 
     async def vote_totals(self, up_to_id: int | None = None) -> VoteTotals:
         """Votes counted and excluded (by reason), of those with ``id <= up_to_id``: the

@@ -1,0 +1,116 @@
+"""The rigging detection job: judges every vote by its voter and its address, and keeps the
+stored verdicts in step.
+
+It runs in the background of every worker, every ``detection_interval_s``. Each run reads
+the votes the board counts (and those it already left out as manipulated), the battles
+*started* per voter, per address and per model, runs ``detect_iterated`` and writes the
+difference in one store transaction: newly judged votes leave the board with reason
+``manipulation``, votes no longer judged so come back. Pinned votes, leaks and capped
+votes are never touched. Runs are idempotent (see ``arena.store.verdicts``), so several
+workers may run it; the state is the database's, so it survives restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+
+from arena.integrity.detection import DetectionPolicy, Votes, detect_iterated
+from arena.settings import Settings
+from arena.store import BattleActivity, JudgedVote, Store, VerdictChange
+from arena.types import Winner
+
+log = logging.getLogger("arena.integrity")
+
+_OUTCOME: dict[Winner, int] = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
+
+
+def policy_of(settings: Settings) -> DetectionPolicy:
+    return DetectionPolicy(alpha=settings.detection_alpha,
+                           min_votes=settings.detection_min_votes,
+                           fast_share=settings.detection_fast_share,
+                           clear_votes=settings.detection_clear_votes,
+                           newcomer_votes=settings.detection_newcomer_votes)
+
+
+def judge(judged: list[JudgedVote], activity: BattleActivity,
+          policy: DetectionPolicy) -> set[int]:
+    """The ids of the votes judged manipulated (pure: no database)."""
+    if not judged:
+        return set()
+    models = sorted({v.model_a for v in judged} | {v.model_b for v in judged}
+                    | set(activity.by_model))
+    if len(models) < 2:
+        return set()
+    model_ix = {name: k for k, name in enumerate(models)}
+    voters = _index(v.voter_key for v in judged)
+    addresses = _index(v.ip_hash for v in judged if v.ip_hash is not None)
+    votes = Votes(
+        model_a=np.array([model_ix[v.model_a] for v in judged], dtype=np.int64),
+        model_b=np.array([model_ix[v.model_b] for v in judged], dtype=np.int64),
+        outcome=np.array([_OUTCOME[v.winner] for v in judged], dtype=np.int64),
+        too_fast=np.array([v.too_fast for v in judged], dtype=np.bool_),
+        voter=np.array([voters[v.voter_key] for v in judged], dtype=np.int64),
+        address=np.array([-1 if v.ip_hash is None else addresses[v.ip_hash] for v in judged],
+                         dtype=np.int64))
+    started_v = np.array([activity.by_voter.get(k, 0) for k in voters], dtype=np.int64)
+    started_a = np.array([activity.by_address.get(k, 0) for k in addresses], dtype=np.int64)
+    # Each model's share of the battles started: the sampler's own shares, which no voter
+    # can bias (names are hidden before the vote).
+    presence = (np.array([activity.by_model.get(x, 0) for x in models], dtype=np.float64)
+                / float(max(1, activity.battles)))
+    result = detect_iterated(votes, len(models), policy, n_voters=len(voters),
+                             n_addresses=len(addresses), started_by_voter=started_v,
+                             started_by_address=started_a, presence=presence)
+    return {v.id for v, bad in zip(judged, result.manipulated.tolist(), strict=True) if bad}
+
+
+def _index(keys: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k in keys:
+        out.setdefault(k, len(out))
+    return out
+
+
+class DetectionJob:
+    """Owns its background task; ``run_once`` is the whole job, for the loop and the tests."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.policy = policy_of(settings)
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def run_once(self) -> VerdictChange:
+        async with self._lock:  # one run at a time in this worker
+            judged = await self.store.judged_votes()
+            activity = await self.store.battle_activity()
+            manipulated = await asyncio.to_thread(judge, judged, activity, self.policy)
+            change = await self.store.apply_verdicts(judged, manipulated)
+        if change.excluded or change.restored:
+            log.info("detection: %d votes judged manipulated, %d restored",
+                     change.excluded, change.restored)
+        return change
+
+    def start(self) -> None:
+        if self.settings.detection_interval_s > 0:
+            self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.detection_interval_s)
+            try:
+                await self.run_once()
+            except Exception:  # keep the stored verdicts; try again next time
+                log.exception("rigging detection failed")

@@ -1,0 +1,224 @@
+"""The detection job through the public API: honest voters, each from its own address,
+vote by a known Bradley–Terry truth; a scripted rigger from one address, churning
+cookies, votes for its target whenever it is in the battle (target-only) or against the
+target's neighbours in every battle (omnipresent). The simulation knows the hidden names
+(the rigger's "perfect detector", the honest voters' truth) by asking the store."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from typing import Any
+
+import httpx
+import pytest
+
+from arena.cli import main as cli_main
+from tests.conftest import fake, fake_roster, run_turn
+
+MODELS = ["m1", "m2", "m3", "m4", "m5"]
+TRUTH = {"m1": 1150.0, "m2": 1075.0, "m3": 1000.0, "m4": 925.0, "m5": 850.0}
+TARGET = "m5"
+
+
+def roster() -> Any:
+    return fake_roster(*(fake(m, script="A plain, careful answer to the question.")
+                         for m in MODELS))
+
+
+@pytest.fixture
+def rig_settings(settings: Any) -> Any:
+    return settings.model_copy(update={
+        "trusted_proxies": ["127.0.0.1/32"], "secret_key": "k" * 32,
+        "battles_per_minute_voter": 0, "battles_per_minute_ip": 0,
+        "votes_per_minute_voter": 0, "votes_per_minute_ip": 0,
+        # Nobody here is too fast: the statistical tests alone must find the rigger.
+        "fast_vote_words_per_s": 1e9,
+        "detection_interval_s": 0, "leaderboard_refresh_s": 0.02, "min_votes": 0})
+
+
+class Voter:
+    def __init__(self, server: Any, address: str) -> None:
+        self.server, self.address = server, address
+        self.client: httpx.AsyncClient = server.client()
+
+    def churn(self) -> None:
+        self.client.cookies.clear()
+
+    async def battle(self) -> tuple[str, str, str]:
+        r = await self.client.post("/api/battles", json={"prompt": "Tell me about rivers."},
+                                   headers={"X-Forwarded-For": self.address})
+        assert r.status_code == 201, r.text
+        bid = r.json()["id"]
+        await run_turn(self.client, bid)
+        stored = await self.server.app.state.services.store.get_battle(bid)
+        return bid, stored.model_a, stored.model_b
+
+    async def vote(self, bid: str, winner: str) -> dict[str, Any]:
+        r = await self.client.post(f"/api/battles/{bid}/vote", json={"winner": winner},
+                                   headers={"X-Forwarded-For": self.address})
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    ids: list[str] = []
+
+    async def one(k: int) -> None:
+        v = Voter(server, f"198.51.{k // 200}.{k % 200 + 1}")
+        for _ in range(votes_each):
+            bid, a, b = await v.battle()
+            p_a = 1 / (1 + 10 ** ((TRUTH[b] - TRUTH[a]) / 400))
+            await v.vote(bid, "a" if rng.random() < p_a else "b")
+            ids.append(bid)
+
+    await asyncio.gather(*(one(k) for k in range(voters)))
+    return ids
+
+
+async def target_only(server: Any, votes: int, churn_every: int = 5) -> list[str]:
+    v, ids = Voter(server, "203.0.113.7"), []
+    while len(ids) < votes:
+        bid, a, b = await v.battle()
+        if TARGET not in (a, b):
+            continue  # not voting is free: the rigger waits for its target
+        await v.vote(bid, "a" if a == TARGET else "b")
+        ids.append(bid)
+        if len(ids) % churn_every == 0:
+            v.churn()
+    return ids
+
+
+async def omnipresent(server: Any, votes: int, churn_every: int = 5) -> list[str]:
+    """Votes in every battle: for the target, else against the target's neighbour m4."""
+    v, ids = Voter(server, "203.0.113.9"), []
+    while len(ids) < votes:
+        bid, a, b = await v.battle()
+        if TARGET in (a, b):
+            winner = "a" if a == TARGET else "b"
+        elif "m4" in (a, b):
+            winner = "b" if a == "m4" else "a"
+        else:
+            winner = "tie"
+        await v.vote(bid, winner)
+        ids.append(bid)
+        if len(ids) % churn_every == 0:
+            v.churn()
+    return ids
+
+
+async def decisions(server: Any, ids: list[str]) -> list[tuple[bool, str | None]]:
+    store = server.app.state.services.store
+    out = []
+    for bid in ids:
+        b = await store.get_battle(bid)
+        out.append((b.vote.counted, b.vote.excluded_reason))
+    return out
+
+
+async def board(server: Any) -> dict[str, Any]:
+    await server.app.state.services.leaderboard.refresh()
+    r = await server.client().get("/api/leaderboard")
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def test_target_only_rigger_excluded_honest_kept_pin_survives(serve, rig_settings,
+                                                                     monkeypatch):
+    server = await serve(settings=rig_settings, roster=roster())
+    honest = await honest_crowd(server, voters=30, votes_each=8, seed=1)
+    rigged = await target_only(server, votes=50)
+    before = await board(server)
+    change = await server.app.state.services.detection.run_once()
+    assert change.excluded >= 45
+
+    kept_out = [d for d in await decisions(server, rigged) if not d[0]]
+    assert len(kept_out) >= 45  # ≥ 90% of the rigger's votes
+    assert all(reason == "manipulation" for _, reason in kept_out)
+    honest_out = [d for d in await decisions(server, honest) if not d[0]]
+    assert len(honest_out) <= 3  # ≤ ~1% of 240
+
+    after = await board(server)
+    assert after["totals"]["excluded_votes"].get("manipulation", 0) == len(kept_out)
+    rank = {row["model"]: row["rating"] for row in after["models"]}
+    was = {row["model"]: row["rating"] for row in before["models"]}
+    assert rank[TARGET] < was[TARGET] - 50  # the rigger's lift is gone from the board
+
+    # Influence on the rigged board (before the job) names the rigger's address first.
+    top = before["influence"]["addresses"]
+    assert top and top[0]["votes"] == 50
+    assert top[0]["max_elo_change"] > 2 * top[1]["max_elo_change"]
+
+    # An operator pins one excluded vote counted: the next run keeps it, and the vote
+    # can be unpinned again.
+    monkeypatch.setenv("ARENA_DATABASE_URL", rig_settings.database_url)
+    pinned = next(bid for bid, d in zip(rigged, await decisions(server, rigged), strict=True)
+                  if not d[0])
+    assert await asyncio.to_thread(
+        cli_main, ["votes", "set", pinned, "--counted", "--note", "checked by hand"]) == 0
+    await server.app.state.services.detection.run_once()
+    assert (await decisions(server, [pinned]))[0] == (True, None)
+    assert await asyncio.to_thread(cli_main, ["votes", "set", pinned, "--auto"]) == 0
+    await server.app.state.services.detection.run_once()
+    assert (await decisions(server, [pinned]))[0] == (False, "manipulation")
+
+
+async def test_omnipresent_rigger_excluded(serve, rig_settings):
+    server = await serve(settings=rig_settings, roster=roster())
+    honest = await honest_crowd(server, voters=30, votes_each=8, seed=2)
+    rigged = await omnipresent(server, votes=60)
+    await server.app.state.services.detection.run_once()
+    kept_out = [d for d in await decisions(server, rigged) if not d[0]]
+    assert len(kept_out) >= 54
+    assert all(reason == "manipulation" for _, reason in kept_out)
+    assert sum(not d[0] for d in await decisions(server, honest)) <= 3
+
+
+async def test_background_job_and_downweight_mode(serve, rig_settings):
+    """The job runs by itself; a second app on the same database in down-weight mode puts
+    the manipulated votes back with their weight, so the target sits between the clean
+    board and the rigged one."""
+    live = rig_settings.model_copy(update={"detection_interval_s": 0.05})
+    server = await serve(settings=live, roster=roster())
+    await honest_crowd(server, voters=30, votes_each=8, seed=3)
+    rigged = await target_only(server, votes=50)
+    for _ in range(400):  # the loop's own pace; no timing is asserted
+        if sum(not d[0] for d in await decisions(server, rigged)) >= 45:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the background job never excluded the rigger's votes")
+    clean = {r["model"]: r["rating"] for r in (await board(server))["models"]}
+
+    def at(weight: float) -> Any:
+        return rig_settings.model_copy(update={"manipulation_action": "downweight",
+                                               "manipulation_weight": weight})
+
+    ratings = {}
+    for w in (0.0, 0.3, 1.0):
+        other = await serve(settings=at(w), roster=roster())
+        ratings[w] = {r["model"]: r["rating"] for r in (await board(other))["models"]}
+    assert math.isclose(ratings[0.0][TARGET], clean[TARGET], abs_tol=0.5)
+    assert clean[TARGET] + 20 < ratings[0.3][TARGET] < ratings[1.0][TARGET] - 20
+
+
+async def test_influence_cap_limits_the_riggers_share(serve, rig_settings):
+    server = await serve(settings=rig_settings.model_copy(update={"detection_interval_s": 0}),
+                         roster=roster())
+    await honest_crowd(server, voters=30, votes_each=8, seed=4)
+    await target_only(server, votes=50)
+    free = await board(server)
+    capped_app = await serve(settings=rig_settings.model_copy(
+        update={"influence_max_share": 0.1}), roster=roster())
+    capped = await board(capped_app)
+    top_free = free["influence"]["addresses"][0]
+    top_capped = capped["influence"]["addresses"][0]
+    assert top_free["share"] > 0.15
+    assert top_capped["share"] <= 0.1 + 1e-6
+    free_t = next(r["rating"] for r in free["models"] if r["model"] == TARGET)
+    capped_t = next(r["rating"] for r in capped["models"] if r["model"] == TARGET)
+    assert capped_t < free_t - 30

@@ -303,14 +303,25 @@ async def read_sse(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]
     return events
 
 
-async def run_turn(client: httpx.AsyncClient, battle_id: str) -> list[tuple[str, dict]]:
+async def run_turn(client: httpx.AsyncClient, battle_id: str) -> list[tuple[str, dict[str, Any]]]:
     async with client.stream("GET", f"/api/battles/{battle_id}/stream") as r:
         assert r.status_code == 200, await r.aread()
         assert r.headers["content-type"].startswith("text/event-stream")
         return await read_sse(r)
 
 
-def texts(events: list[tuple[str, dict]]) -> dict[str, str]:
+async def stored_ip_hashes(server: LiveServer | InProcessApp) -> list[str]:
+    """The address hashes of every stored battle, read from the app's own store engine."""
+    from sqlalchemy import select
+
+    from arena.tables import battles
+
+    engine = server.app.state.services.battles.store.engine
+    async with engine.connect() as conn:
+        return list((await conn.execute(select(battles.c.ip_hash))).scalars())
+
+
+def texts(events: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
     out = {"a": "", "b": ""}
     for name, data in events:
         if name == "delta":

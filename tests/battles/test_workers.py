@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
-
 from arena.settings import parse_roster
-from arena.tables import battles
-from tests.conftest import fake, fake_roster, run_turn, texts
+from tests.conftest import fake, fake_roster, run_turn, stored_ip_hashes, texts
 
 ROSTER = fake_roster(fake("alpha-1"), fake("beta-2"))
-
-
-async def stored_ip_hashes(server) -> list[str]:
-    engine = server.app.state.services.battles.store.engine
-    async with engine.connect() as conn:
-        return list((await conn.execute(select(battles.c.ip_hash))).scalars())
 
 
 async def test_two_workers_share_nothing_but_the_database(serve):

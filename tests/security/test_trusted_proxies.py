@@ -8,18 +8,10 @@ import hashlib
 import hmac
 
 import pytest
-from sqlalchemy import select
 
-from arena.tables import battles
-from tests.conftest import fake, fake_roster
+from tests.conftest import fake, fake_roster, stored_ip_hashes
 
 ROSTER = fake_roster(fake("alpha-1"), fake("beta-2"))
-
-
-async def stored_ip_hashes(server) -> list[str]:
-    engine = server.app.state.services.battles.store.engine
-    async with engine.connect() as conn:
-        return list((await conn.execute(select(battles.c.ip_hash))).scalars())
 
 
 def keyed(ip: str) -> str:

@@ -156,6 +156,17 @@ class LiveServer:
         return c
 
 
+class _TimedASGITransport(httpx.ASGITransport):
+    """The ASGI transport with a limit on each whole exchange: no network means httpx's
+    own timeouts never fire, and a stuck stream would otherwise hang the test run."""
+
+    limit_s = 60.0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with asyncio.timeout(self.limit_s):
+            return await super().handle_async_request(request)
+
+
 class InProcessApp:
     """The app run in-process for one test, the same interface as :class:`LiveServer`:
     the lifespan runs on entry, ``client()`` gives a fresh voter over the ASGI transport.
@@ -182,7 +193,7 @@ class InProcessApp:
             await self._lifespan.__aexit__(None, None, None)
 
     def client(self) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
+        transport = _TimedASGITransport(app=self.app, raise_app_exceptions=False)
         c = httpx.AsyncClient(transport=transport, base_url=self.base_url, timeout=20)
         self._clients.append(c)
         return c

@@ -1,5 +1,24 @@
-"""Shared fixtures: every test builds its own app on its own database, served by a real
-uvicorn server on a free loopback port, and talks to it over real HTTP."""
+"""Shared fixtures: every test builds its own app on its own database and talks HTTP to it.
+
+Two ways to run that app, chosen explicitly by the fixture a test asks for:
+
+- ``in_process`` (the default choice): the app's lifespan runs and requests go through
+  httpx's ASGI transport, with no server and no port. It is quicker and needs no free
+  port, but the transport reads a whole response before handing it over: a streamed
+  response arrives complete, a client cannot hang up mid-stream, and the peer address is
+  the transport's fixed ``127.0.0.1``.
+- ``serve``: a real uvicorn server on a free loopback port. For what needs a socket: SSE
+  read while it is still streaming, a client that disconnects (cancellation), request
+  bodies that arrive in chunks (the body limit), several workers sharing one database,
+  and anything that depends on the peer's real address.
+
+Both give the same object back (``.app``, ``.client()`` for a fresh voter with its own
+cookie jar), so moving a test between them changes only the fixture's name. ``asgi`` is
+the shortest form of the in-process one: ``async with asgi(roster=...) as client``.
+
+Every test that asks for ``db_url`` (directly or through ``settings``, ``serve``,
+``in_process`` or ``asgi``) is marked ``db``, so the PostgreSQL pass runs exactly those.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +37,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from arena.app import create_app
 from arena.settings import Roster, Settings, parse_roster
@@ -136,6 +156,49 @@ class LiveServer:
         return c
 
 
+class _TimedASGITransport(httpx.ASGITransport):
+    """The ASGI transport with a limit on each whole exchange: no network means httpx's
+    own timeouts never fire, and a stuck stream would otherwise hang the test run."""
+
+    limit_s = 60.0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with asyncio.timeout(self.limit_s):
+            return await super().handle_async_request(request)
+
+
+class InProcessApp:
+    """The app run in-process for one test, the same interface as :class:`LiveServer`:
+    the lifespan runs on entry, ``client()`` gives a fresh voter over the ASGI transport.
+
+    An exception the app lets escape becomes the 500 the client would get from a server
+    (``raise_app_exceptions=False``), instead of surfacing in the test's own code."""
+
+    base_url = "http://arena.test"
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._lifespan: contextlib.AbstractAsyncContextManager[Any] | None = None
+        self._clients: list[httpx.AsyncClient] = []
+
+    async def __aenter__(self) -> InProcessApp:
+        self._lifespan = self.app.router.lifespan_context(self.app)
+        await self._lifespan.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        for c in self._clients:
+            await c.aclose()
+        if self._lifespan is not None:
+            await self._lifespan.__aexit__(None, None, None)
+
+    def client(self) -> httpx.AsyncClient:
+        transport = _TimedASGITransport(app=self.app, raise_app_exceptions=False)
+        c = httpx.AsyncClient(transport=transport, base_url=self.base_url, timeout=20)
+        self._clients.append(c)
+        return c
+
+
 class ThreadServer:
     """uvicorn serving one app on a free loopback port from a daemon thread, for
     synchronous tests (the browser tests, the fuzzer)."""
@@ -164,22 +227,68 @@ class ThreadServer:
         self.thread.join(15)
 
 
-@pytest.fixture
-async def serve(settings: Settings) -> AsyncIterator[Any]:
-    """``async with serve(roster=...) as server`` — builds and runs an app."""
-    stack = contextlib.AsyncExitStack()
+Runner = type[LiveServer] | type[InProcessApp]
 
+
+@contextlib.asynccontextmanager
+async def starter(settings: Settings, runner: Runner) -> AsyncIterator[Any]:
+    """``await start(roster=..., settings=...)`` builds an app and runs it with ``runner``
+    until the test ends. On PostgreSQL (one database a session) the first start empties
+    it; later apps of the same test share the data, as workers do."""
+    stack = contextlib.AsyncExitStack()
     fresh = [True]
 
-    async def start(**kwargs: Any) -> LiveServer:
-        if os.environ.get(TEST_DB_ENV) and fresh[0]:  # once: later servers share the data
+    async def start(**kwargs: Any) -> Any:
+        if os.environ.get(TEST_DB_ENV) and fresh[0]:  # once: later apps share the data
             await reset_database(settings)
             fresh[0] = False
         app = create_app(kwargs.pop("settings", settings), **kwargs)
-        return await stack.enter_async_context(LiveServer(app))
+        return await stack.enter_async_context(runner(app))
+
+    try:
+        yield start
+    finally:
+        await stack.aclose()
+
+
+@pytest.fixture
+async def serve(settings: Settings) -> AsyncIterator[Any]:
+    """``server = await serve(roster=...)`` — an app behind a real uvicorn socket."""
+    async with starter(settings, LiveServer) as start:
+        yield start
+
+
+@pytest.fixture
+async def in_process(settings: Settings) -> AsyncIterator[Any]:
+    """``server = await in_process(roster=...)`` — an app run in-process, no socket."""
+    async with starter(settings, InProcessApp) as start:
+        yield start
+
+
+@pytest.fixture
+async def fresh_db(settings: Settings) -> Settings:
+    """The settings, on an empty database (PostgreSQL runs share one database a session)."""
+    if os.environ.get(TEST_DB_ENV):
+        await reset_database(settings)
+    return settings
+
+
+@pytest.fixture
+async def asgi(fresh_db: Settings) -> AsyncIterator[Any]:
+    """``async with asgi(roster=...) as client`` — an app of its own, run in-process,
+    and one client for it."""
+
+    def start(**kwargs: Any) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+        return running(create_app(kwargs.pop("settings", fresh_db), **kwargs))
 
     yield start
-    await stack.aclose()
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An app built by the test itself, run in-process, and one client for it."""
+    async with InProcessApp(app) as inproc:
+        yield inproc.client()
 
 
 async def reset_database(settings: Settings) -> None:
@@ -205,14 +314,25 @@ async def read_sse(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]
     return events
 
 
-async def run_turn(client: httpx.AsyncClient, battle_id: str) -> list[tuple[str, dict]]:
+async def run_turn(client: httpx.AsyncClient, battle_id: str) -> list[tuple[str, dict[str, Any]]]:
     async with client.stream("GET", f"/api/battles/{battle_id}/stream") as r:
         assert r.status_code == 200, await r.aread()
         assert r.headers["content-type"].startswith("text/event-stream")
         return await read_sse(r)
 
 
-def texts(events: list[tuple[str, dict]]) -> dict[str, str]:
+async def stored_ip_hashes(server: LiveServer | InProcessApp) -> list[str]:
+    """The address hashes of every stored battle, read from the app's own store engine."""
+    from sqlalchemy import select
+
+    from arena.tables import battles
+
+    engine = server.app.state.services.battles.store.engine
+    async with engine.connect() as conn:
+        return list((await conn.execute(select(battles.c.ip_hash))).scalars())
+
+
+def texts(events: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
     out = {"a": "", "b": ""}
     for name, data in events:
         if name == "delta":

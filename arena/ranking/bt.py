@@ -14,7 +14,7 @@ Ridge prior. A model that never lost (or never won) has an infinite MLE. We add 
 Gaussian prior ``ridge/2 · Σθ²`` with ``ridge = RIDGE = 1e-4``: in log-likelihood units
 this is one ten-thousandth of the information of a single 50/50 vote (which is 1/4), so
 it only matters where the data say "infinitely good". It also pins the gauge: at the
-optimum Σθ = 0. Its effect on ordinary data is measured in tests/test_ranking.py (below
+optimum Σθ = 0. Its effect on ordinary data is measured in tests/ranking/test_ranking.py (below
 0.01 Elo on the random-data agreement check) and on a never-lost model it yields a large
 but finite rating with a very wide interval.
 """

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from arena.app import create_app
 from arena.ranking.io import read_battles
-from tests.api.conftest import running
 from tests.api.test_leaderboard_schema import ROSTER, vote_a_few
+from tests.conftest import running
 
 
 async def test_the_download_reads_back_as_a_battle_file(fresh_db, tmp_path: Path) -> None:

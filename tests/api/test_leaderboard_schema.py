@@ -12,8 +12,7 @@ import pytest
 from arena.app import create_app
 from arena.ranking import Battles, compute_leaderboard
 from arena.schemas import Categories, Info, Leaderboard
-from tests.api.conftest import running
-from tests.conftest import fake, fake_roster, run_turn
+from tests.conftest import fake, fake_roster, run_turn, running
 
 ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"),
                      fake("gamma-3", "concise"))

@@ -1,5 +1,6 @@
-"""The SSE relay's pacing: text waits for the flush timer, a side's first words and every
-end or error go out at once, and nothing is lost or reordered on the way."""
+"""The fan-out of a turn's two streams to its readers: pacing (text waits for the flush
+timer, a side's first words and every end or error go out at once, nothing is lost or
+reordered on the way) and the coalescing of each side's text."""
 
 from __future__ import annotations
 
@@ -45,10 +46,10 @@ async def _put_later(reader: _Reader) -> None:
     reader.put(("delta", {"side": "a", "text": "w"}), urgent=True)
 
 
-async def test_a_paced_stream_sends_few_events_and_loses_nothing(serve, settings) -> None:
+async def test_a_paced_stream_sends_few_events_and_loses_nothing(in_process, settings) -> None:
     # A flush period longer than the answers: only urgent events send anything, so each
     # side's text arrives as its first word, then (at the latest with its `done`) the rest.
-    server = await serve(roster=ROSTER,
+    server = await in_process(roster=ROSTER,
                          settings=settings.model_copy(update={"stream_flush_ms": 1000}))
     c = server.client()
     battle = (await c.post("/api/battles", json={"prompt": "Count."})).json()
@@ -65,11 +66,29 @@ async def test_a_paced_stream_sends_few_events_and_loses_nothing(serve, settings
     assert [n for n, _ in events].count("done") == 2 and events[-1][0] == "end"
 
 
-async def test_unpaced_streams_keep_every_word_in_order(serve, settings) -> None:
-    server = await serve(roster=ROSTER,
+async def test_unpaced_streams_keep_every_word_in_order(in_process, settings) -> None:
+    server = await in_process(roster=ROSTER,
                          settings=settings.model_copy(update={"stream_flush_ms": 0}))
     c = server.client()
     battle = (await c.post("/api/battles", json={"prompt": "Count."})).json()
     got = texts(await run_turn(c, battle["id"]))
     assert sorted(got.values()) == sorted(" ".join(f"{p}{i}" for i in range(WORDS))
                                           for p in "lr")
+
+
+def test_coalesce_joins_each_sides_text_up_to_its_next_event():
+    from arena.battles import coalesce
+
+    events = [("delta", {"side": "a", "text": "He"}), ("delta", {"side": "a", "text": "llo"}),
+              ("delta", {"side": "b", "text": "Hi"}), ("delta", {"side": "a", "text": "!"}),
+              ("done", {"side": "a"}), ("delta", {"side": "b", "text": " there"}),
+              ("delta", {"side": "b", "text": "."}), ("error", {"side": "b"}), ("end", {})]
+    assert coalesce(events) == [
+        ("delta", {"side": "a", "text": "Hello!"}), ("delta", {"side": "b", "text": "Hi there."}),
+        ("done", {"side": "a"}), ("error", {"side": "b"}), ("end", {})]
+    # A side's text never jumps over its own done or error.
+    assert coalesce([("delta", {"side": "a", "text": "x"}), ("done", {"side": "a"}),
+                     ("delta", {"side": "b", "text": "y"})]) == [
+        ("delta", {"side": "a", "text": "x"}), ("done", {"side": "a"}),
+        ("delta", {"side": "b", "text": "y"})]
+    assert coalesce([]) == []

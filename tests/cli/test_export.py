@@ -15,9 +15,9 @@ ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"),
                      fake("gamma-3", "markdown"))
 
 
-async def test_export_round_trips_through_the_offline_leaderboard(serve, settings, tmp_path,
+async def test_export_round_trips_through_the_offline_leaderboard(in_process, settings, tmp_path,
                                                                    monkeypatch, capsys):
-    server = await serve(roster=ROSTER)
+    server = await in_process(roster=ROSTER)
     c = server.client()
     for i, winner in enumerate(["a", "b", "tie", "both_bad", "a", "a"]):
         bid = (await c.post("/api/battles", json={"prompt": f"question {i}"})).json()["id"]
@@ -54,10 +54,10 @@ def tallies(board: dict) -> dict:
     return {m["model"]: (m["votes"], m["wins"], m["losses"]) for m in board["models"]}
 
 
-async def test_vote_totals_stop_at_the_boards_last_vote(serve, settings):
+async def test_vote_totals_stop_at_the_boards_last_vote(in_process, settings):
     # The leaderboard reads its votes up to max(id), then the totals: a vote committed in
     # between must not be in the totals of a board computed without it.
-    server = await serve(roster=ROSTER)
+    server = await in_process(roster=ROSTER)
     c = server.client()
     for i in range(3):
         bid = (await c.post("/api/battles", json={"prompt": f"q{i}"})).json()["id"]

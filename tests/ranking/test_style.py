@@ -13,7 +13,7 @@ from arena.ranking import Battles, compute_leaderboard, conv_metadata, detect_ca
 from arena.ranking.bt import ELO_SCALE
 from arena.ranking.style import count_tokens, markdown_counts, style_features
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 FASTCHAT = SHARED / "fastchat-arena-battles-100" / "labeled.jsonl"
 
 

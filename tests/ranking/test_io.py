@@ -15,10 +15,10 @@ from arena.ranking import compute_leaderboard
 from arena.ranking.cli import add_arguments, run
 from arena.ranking.io import read_battles, write_battles
 
-FIXTURES = Path(__file__).parent / "data" / "ranking"
+FIXTURES = Path(__file__).parents[1] / "data" / "ranking"
 SMALL = FIXTURES / "battles_small.jsonl"
 FASTCHAT = (
-    Path(__file__).resolve().parents[2] / "shared/data/fastchat-arena-battles-100/labeled.jsonl"
+    Path(__file__).resolve().parents[3] / "shared/data/fastchat-arena-battles-100/labeled.jsonl"
 )
 
 

@@ -28,7 +28,7 @@ import pytest
 
 pytestmark = pytest.mark.wheel
 
-SOURCE = Path(__file__).resolve().parent.parent
+SOURCE = Path(__file__).resolve().parents[2]
 WEB_FILES = sorted(p.name for p in (SOURCE / "arena" / "web").iterdir() if p.is_file())
 MIGRATIONS = sorted(p.name for p in (SOURCE / "arena" / "migrations" / "versions").glob("*.py"))
 

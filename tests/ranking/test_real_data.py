@@ -21,7 +21,7 @@ from arena.ranking.cli import add_arguments, run
 from arena.ranking.elo import battles_elo
 from arena.ranking.io import write_battles
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 LLMFAO = DATA / "llmfao"
 CATALOG = DATA / "arena-catalog-10k-battles" / "recent_english_llm_category.csv"
 OFFICIAL = DATA / "arena-official-leaderboards"

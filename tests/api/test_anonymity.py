@@ -70,9 +70,9 @@ async def stream(c: httpx.AsyncClient, rec: Recorder, battle_id: str) -> list:
     return await read_sse(_R())
 
 
-async def test_battle_through_real_sdks_reveals_nothing_before_the_vote(serve, upstream):
+async def test_battle_through_real_sdks_reveals_nothing_before_the_vote(in_process, upstream):
     upstream.script(delay_s=0.005)
-    server = await serve(roster=roster_for(upstream))
+    server = await in_process(roster=roster_for(upstream))
     c, rec = server.client(), Recorder()
     r = await call(c, rec, "POST", "/api/battles", json={"prompt": "Name three rivers."})
     assert r.status_code == 201
@@ -101,12 +101,12 @@ async def test_battle_through_real_sdks_reveals_nothing_before_the_vote(serve, u
     assert vote["counted"] is True
 
 
-async def test_upstream_errors_are_anonymised(serve, upstream):
+async def test_upstream_errors_are_anonymised(in_process, upstream):
     upstream.script(model="claude-3-haiku-x", status=429,
                     error_message="anthropic: rate limit for claude-3-haiku-x exceeded")
     upstream.script(model="gpt-4o-mini-2024", status=500,
                     error_message="openai internal error for gpt-4o-mini-2024")
-    server = await serve(roster=roster_for(upstream))
+    server = await in_process(roster=roster_for(upstream))
     c, rec = server.client(), Recorder()
     bid = (await call(c, rec, "POST", "/api/battles", json={"prompt": "hi"})).json()["id"]
     events = await stream(c, rec, bid)
@@ -124,10 +124,10 @@ async def test_upstream_errors_are_anonymised(serve, upstream):
     assert rec.seen[-1].startswith("409")
 
 
-async def test_the_real_failure_is_shown_after_the_vote(serve, upstream):
+async def test_the_real_failure_is_shown_after_the_vote(in_process, upstream):
     upstream.script(model="claude-3-haiku-x", status=401, times=1,
                     error_message="anthropic: invalid x-api-key")
-    server = await serve(roster=roster_for(upstream))
+    server = await in_process(roster=roster_for(upstream))
     c, rec = server.client(), Recorder()
     bid = (await call(c, rec, "POST", "/api/battles", json={"prompt": "hi"})).json()["id"]
     first = [d for n, d in await stream(c, rec, bid) if n == "error"]
@@ -143,11 +143,11 @@ async def test_the_real_failure_is_shown_after_the_vote(serve, upstream):
         (0, first[0]["side"], "provider_auth")]
 
 
-async def test_a_cut_stream_and_a_stall_fail_one_side_only(serve, upstream, settings):
+async def test_a_cut_stream_and_a_stall_fail_one_side_only(in_process, upstream, settings):
     upstream.script(model="gpt-4o-mini-2024", cut_after_chunks=3)
     upstream.script(model="claude-3-haiku-x", delay_s=0.001)
     s = settings.model_copy(update={"request_timeout_s": 1.0})
-    server = await serve(roster=roster_for(upstream), settings=s)
+    server = await in_process(roster=roster_for(upstream), settings=s)
     c = server.client()
     bid = (await c.post("/api/battles", json={"prompt": "hi"})).json()["id"]
     rec = Recorder()
@@ -165,6 +165,7 @@ async def test_a_cut_stream_and_a_stall_fail_one_side_only(serve, upstream, sett
     assert "took too long" not in err[0]["message"]
 
 
+# On a socket: the client hangs up mid-stream.
 async def test_disconnect_closes_the_upstream_calls(serve, upstream):
     upstream.script(delay_s=0.05)
     server = await serve(roster=roster_for(upstream))
@@ -185,7 +186,7 @@ async def test_disconnect_closes_the_upstream_calls(serve, upstream):
     assert view["turns"][0]["status"] == "incomplete"
 
 
-async def test_api_keys_never_leave_the_server(serve, upstream, monkeypatch, caplog,
+async def test_api_keys_never_leave_the_server(in_process, upstream, monkeypatch, caplog,
                                                tmp_path, settings):
     """A refused key and a working one: neither appears in any response, the log, or an
     export."""
@@ -204,7 +205,7 @@ async def test_api_keys_never_leave_the_server(serve, upstream, monkeypatch, cap
          "base_url": upstream.base_url, "api_key_env": "BAD_KEY"},
     ]})
     caplog.set_level(logging.DEBUG)
-    server = await serve(roster=roster)
+    server = await in_process(roster=roster)
     c, rec = server.client(), Recorder()
     bid = (await call(c, rec, "POST", "/api/battles", json={"prompt": "hi"})).json()["id"]
     events = await stream(c, rec, bid)

@@ -39,14 +39,14 @@ def assert_shape(r, status: int, code: str | None = None) -> None:
         ("GET", "/api/leaderboard?style_control=maybe", {}, 422, "invalid_request"),
     ],
 )
-async def test_error_shape(serve, method, path, kwargs, status, code):
-    server = await serve(roster=ROSTER)
+async def test_error_shape(in_process, method, path, kwargs, status, code):
+    server = await in_process(roster=ROSTER)
     r = await server.client().request(method, path, **kwargs)
     assert_shape(r, status, code)
 
 
-async def test_error_shape_for_battle_calls_with_a_cookie(serve):
-    server = await serve(roster=ROSTER)
+async def test_error_shape_for_battle_calls_with_a_cookie(in_process):
+    server = await in_process(roster=ROSTER)
     c = server.client()
     await c.post("/api/battles", json={"prompt": "hello"})
     long_id = "f" * 5000
@@ -63,8 +63,8 @@ async def test_error_shape_for_battle_calls_with_a_cookie(serve):
         assert_shape(r, status, code)
 
 
-async def test_unexpected_errors_are_500_in_the_shape_without_a_trace(serve, monkeypatch):
-    server = await serve(roster=ROSTER)
+async def test_unexpected_errors_are_500_in_the_shape_without_a_trace(in_process, monkeypatch):
+    server = await in_process(roster=ROSTER)
     c = server.client()
 
     async def boom(*a, **k):
@@ -76,10 +76,10 @@ async def test_unexpected_errors_are_500_in_the_shape_without_a_trace(serve, mon
     assert "secret internal detail" not in r.text
 
 
-async def test_ids_and_parameters_that_are_not_text_are_clean_misses(serve):
+async def test_ids_and_parameters_that_are_not_text_are_clean_misses(in_process):
     """A NUL in a path or a query is an error in PostgreSQL, not a miss: it must never
     reach the database (this was a 500 on PostgreSQL)."""
-    server = await serve(roster=ROSTER)
+    server = await in_process(roster=ROSTER)
     c = server.client()
     await c.post("/api/battles", json={"prompt": "hello"})
     for r in [await c.get("/api/battles/%00"), await c.get("/api/battles/a%00b/stream"),

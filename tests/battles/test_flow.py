@@ -4,11 +4,7 @@ every vote the rules refuse."""
 from __future__ import annotations
 
 import asyncio
-import random
 
-import pytest
-
-from arena.battles import Pairing
 from tests.conftest import fake, fake_roster, run_turn, texts
 
 ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"))
@@ -20,8 +16,8 @@ async def start(client, prompt="Explain recursion briefly."):
     return r.json()
 
 
-async def test_full_flow_reveals_names_only_after_the_vote(serve):
-    server = await serve(roster=ROSTER)
+async def test_full_flow_reveals_names_only_after_the_vote(in_process):
+    server = await in_process(roster=ROSTER)
     c = server.client()
     battle = await start(c)
     assert set(battle) == {"id", "status", "votable", "turns"}
@@ -60,17 +56,17 @@ async def test_full_flow_reveals_names_only_after_the_vote(serve):
     assert by_name[vote["model_b"]]["losses"] == 1
 
 
-async def test_cookie_is_http_only_and_same_site(serve):
-    server = await serve(roster=ROSTER)
+async def test_cookie_is_http_only_and_same_site(in_process):
+    server = await in_process(roster=ROSTER)
     r = await server.client().post("/api/battles", json={"prompt": "hi"})
     header = r.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=lax" in header
 
 
-async def test_a_new_battle_streams_only_for_its_owner(serve):
+async def test_a_new_battle_streams_only_for_its_owner(in_process):
     # The first stream of a battle this worker just made skips reading it back: it must
     # still refuse a stranger, and still run for the owner after that refusal.
-    server = await serve(roster=ROSTER)
+    server = await in_process(roster=ROSTER)
     owner, stranger = server.client(), server.client()
     b = await start(owner)
     await stranger.post("/api/battles", json={"prompt": "my own"})
@@ -82,6 +78,7 @@ async def test_a_new_battle_streams_only_for_its_owner(serve):
     assert texts(again) == texts(events) and again[-1][1]["replayed"] is True
 
 
+# On a socket: it votes while the stream is still being read.
 async def test_refused_votes_each_have_a_reason(serve):
     roster = fake_roster(fake("alpha-1", "concise", delay_s=0.02),
                          fake("beta-2", "concise", delay_s=0.02))
@@ -121,9 +118,9 @@ async def test_refused_votes_each_have_a_reason(serve):
     assert (r.status_code, r.json()["error"]["code"]) == (409, "already_voted")
 
 
-async def test_failed_battle_cannot_be_voted_and_errors_are_anonymous(serve):
+async def test_failed_battle_cannot_be_voted_and_errors_are_anonymous(in_process):
     roster = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose", fail="rate_limit"))
-    server = await serve(roster=roster)
+    server = await in_process(roster=roster)
     c = server.client()
     b = await start(c)
     events = await run_turn(c, b["id"])
@@ -143,10 +140,10 @@ async def test_failed_battle_cannot_be_voted_and_errors_are_anonymous(serve):
     assert view["turns"][0][side]["error"] == errors[0]["message"]
 
 
-async def test_a_slow_side_does_not_block_the_other(serve):
+async def test_a_slow_side_does_not_block_the_other(in_process):
     roster = fake_roster(fake("alpha-1", "concise"),
                          fake("beta-2", "concise", first_token_delay_s=1.0))
-    server = await serve(roster=roster)
+    server = await in_process(roster=roster)
     c = server.client()
     b = await start(c)
     events = await run_turn(c, b["id"])
@@ -157,11 +154,11 @@ async def test_a_slow_side_does_not_block_the_other(serve):
     assert order.index(("done", fast)) < order.index(("delta", slow))
 
 
-async def test_leaked_battle_is_stored_but_not_counted(serve):
+async def test_leaked_battle_is_stored_but_not_counted(in_process):
     roster = fake_roster(fake("alpha-1", "concise"),
                          {"name": "gossip-7b", "provider": "fake", "model": "leaky",
                           "options": {"delay_s": 0, "maker": "Gossip Labs"}})
-    server = await serve(roster=roster)
+    server = await in_process(roster=roster)
     c = server.client()
     b = await start(c, "Who are you?")
     events = await run_turn(c, b["id"])
@@ -182,8 +179,9 @@ async def test_leaked_battle_is_stored_but_not_counted(serve):
     assert board["models"] == []
 
 
-async def test_user_typing_a_name_does_not_void_the_battle(serve):
-    server = await serve(roster=fake_roster(fake("alpha-1", "echo"), fake("gossip-7b", "echo")))
+async def test_user_typing_a_name_does_not_void_the_battle(in_process):
+    server = await in_process(roster=fake_roster(fake("alpha-1", "echo"),
+                                                 fake("gossip-7b", "echo")))
     c = server.client()
     b = await start(c, "Is gossip-7b better than ChatGPT?")
     await run_turn(c, b["id"])  # both echo the prompt: the name is the user's, not theirs
@@ -191,8 +189,8 @@ async def test_user_typing_a_name_does_not_void_the_battle(serve):
     assert vote["counted"] is True
 
 
-async def test_multi_turn_keeps_the_pair_and_each_side_sees_its_own_history(serve):
-    server = await serve(roster=ROSTER)
+async def test_multi_turn_keeps_the_pair_and_each_side_sees_its_own_history(in_process):
+    server = await in_process(roster=ROSTER)
     c = server.client()
     b = await start(c, "First question")
     first = texts(await run_turn(c, b["id"]))
@@ -217,8 +215,8 @@ def service_key(client) -> str:
     return voter_key(client.cookies["arena_voter"])
 
 
-async def test_regenerate_reasks_both_with_the_same_models(serve):
-    server = await serve(roster=ROSTER)
+async def test_regenerate_reasks_both_with_the_same_models(in_process):
+    server = await in_process(roster=ROSTER)
     c = server.client()
     b = await start(c, "Tell me a fact")
     await run_turn(c, b["id"])
@@ -231,9 +229,9 @@ async def test_regenerate_reasks_both_with_the_same_models(serve):
     assert {vote["model_a"], vote["model_b"]} == {"alpha-1", "beta-2"}
 
 
-async def test_turn_limit_and_prompt_limit(serve, settings):
+async def test_turn_limit_and_prompt_limit(in_process, settings):
     s = settings.model_copy(update={"max_turns": 2, "max_prompt_chars": 50})
-    server = await serve(roster=ROSTER, settings=s)
+    server = await in_process(roster=ROSTER, settings=s)
     c = server.client()
     r = await c.post("/api/battles", json={"prompt": "x" * 51})
     assert (r.status_code, r.json()["error"]["code"]) == (400, "prompt_too_long")
@@ -250,6 +248,7 @@ async def test_turn_limit_and_prompt_limit(serve, settings):
     assert (r.status_code, r.json()["error"]["code"]) == (409, "too_many_turns")
 
 
+# On a socket: the client hangs up mid-stream.
 async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve):
     roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
                          fake("beta-2", "verbose", delay_s=0.01))
@@ -279,6 +278,7 @@ async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve):
     assert events[-1][1]["votable"] is True
 
 
+# On a socket: both streams are read while the turn is still running.
 async def test_a_second_stream_joins_the_running_turn(serve):
     roster = fake_roster(fake("alpha-1", "concise", delay_s=0.02),
                          fake("beta-2", "concise", delay_s=0.02))
@@ -291,50 +291,8 @@ async def test_a_second_stream_joins_the_running_turn(serve):
     assert texts(replay) == texts(one) and replay[-1][1]["replayed"] is True
 
 
-def test_pairing_never_pits_a_model_against_itself_and_follows_weights():
-    rng = random.Random(7)
-    p = Pairing({"x": 1.0, "y": 1.0, "z": 2.0, "off": 0.0}, rng=rng)
-    counts: dict[frozenset[str], int] = {}
-    sides = {"x": 0}
-    n = 20000
-    for _ in range(n):
-        pair = p.pick()
-        assert pair.model_a != pair.model_b and "off" not in (pair.model_a, pair.model_b)
-        key = frozenset((pair.model_a, pair.model_b))
-        counts[key] = counts.get(key, 0) + 1
-        assert pair.propensity == pytest.approx(p.probability(pair.model_b, pair.model_a))
-        if pair.model_a == "x":
-            sides["x"] += 1
-    total = sum(p.probability(*sorted(k)) for k in counts)
-    assert total == pytest.approx(1.0)
-    for key, c in counts.items():
-        expected = p.probability(*sorted(key)) * n
-        assert abs(c - expected) < 5 * expected**0.5, (key, c, expected)
-    # x is in 1/2 + ... of pairs; it lands on side A about half the time it plays.
-    plays_x = sum(c for k, c in counts.items() if "x" in k)
-    assert abs(sides["x"] / plays_x - 0.5) < 0.03
-
-
-def test_coalesce_joins_each_sides_text_up_to_its_next_event():
-    from arena.battles import coalesce
-
-    events = [("delta", {"side": "a", "text": "He"}), ("delta", {"side": "a", "text": "llo"}),
-              ("delta", {"side": "b", "text": "Hi"}), ("delta", {"side": "a", "text": "!"}),
-              ("done", {"side": "a"}), ("delta", {"side": "b", "text": " there"}),
-              ("delta", {"side": "b", "text": "."}), ("error", {"side": "b"}), ("end", {})]
-    assert coalesce(events) == [
-        ("delta", {"side": "a", "text": "Hello!"}), ("delta", {"side": "b", "text": "Hi there."}),
-        ("done", {"side": "a"}), ("error", {"side": "b"}), ("end", {})]
-    # A side's text never jumps over its own done or error.
-    assert coalesce([("delta", {"side": "a", "text": "x"}), ("done", {"side": "a"}),
-                     ("delta", {"side": "b", "text": "y"})]) == [
-        ("delta", {"side": "a", "text": "x"}), ("done", {"side": "a"}),
-        ("delta", {"side": "b", "text": "y"})]
-    assert coalesce([]) == []
-
-
-async def test_prompts_that_are_not_text_are_refused_on_every_database(serve):
-    server = await serve(roster=ROSTER)
+async def test_prompts_that_are_not_text_are_refused_on_every_database(in_process):
+    server = await in_process(roster=ROSTER)
     c = server.client()
     for bad, expected in [(b'{"prompt": "nul \\u0000 inside"}', (400, "invalid_prompt")),
                           (b'{"prompt": "lone \\ud800 surrogate"}', (422, "invalid_request"))]:
@@ -343,10 +301,10 @@ async def test_prompts_that_are_not_text_are_refused_on_every_database(serve):
         assert (r.status_code, r.json()["error"]["code"]) == expected, r.text
 
 
-async def test_model_output_with_nul_is_stored_without_it(serve):
+async def test_model_output_with_nul_is_stored_without_it(in_process):
     roster = fake_roster(fake("alpha-1", script="zero\x00byte and \ud800 half"),
                          fake("beta-2"))
-    server = await serve(roster=roster)
+    server = await in_process(roster=roster)
     c = server.client()
     b = await start(c)
     events = await run_turn(c, b["id"])

@@ -36,6 +36,9 @@ Cost: an ASCII answer containing none of the model's needles (a few lower-case s
 is dismissed by ``str`` searches alone; only the terms whose needles occur are compiled
 into one alternation (cached per subset), and the prompt is read only once an own term
 has been found.
+
+About 450 lines on purpose: the terms per model and the decision over them are one
+algorithm; the language patterns are in ``rules`` and the spellings in ``normalise``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 // The arena page: ask, read two anonymous answers as they stream, vote, see the names.
 //
+// Why one module of this size: it is the page's one state machine (idle → streaming →
+// voting → voted) and every handler reads and moves that state; elements, the API wrapper
+// and the renderer live in dom.js, page.js and markdown.js.
+//
 // What it promises: model output, prompts and error messages only ever reach the page
 // through textContent or the DOM-building Markdown renderer (never innerHTML); no model
 // name is on the page before the vote (the API never sends one, and nothing here

@@ -39,10 +39,16 @@ from arena.schemas import (
 router = APIRouter(prefix="/api/battles", tags=["battles"], responses=ERROR_RESPONSES)
 
 
-def with_pow(services: Services, view: BattleView) -> BattleView:
+def with_pow(services: Services, view: BattleView, voter_key: str,
+             address: str | None) -> BattleView:
     """A fresh challenge with every call that starts answers, so one that expired during a
-    long battle is replaced by the next turn."""
-    challenge = services.gate.challenge(view.id)
+    long battle is replaced by the next turn. A client the detection job found suspect is
+    asked for more work (up to ``ARENA_POW_MAX_EXTRA_BITS`` more bits)."""
+    if services.gate.pow is None:
+        return view
+    suspicion = (services.detection.suspicion(voter_key, address)
+                 if services.detection is not None else 0.0)
+    challenge = services.gate.challenge(view.id, suspicion)
     if challenge is None or view.status != "active":
         return view
     return PoweredBattle(**dict(view), pow=PowView(challenge=challenge.challenge,
@@ -55,7 +61,7 @@ async def create_battle(body: PromptIn, response: Response, services: ServicesDe
     await rate_limit(services, address, "battles", voter)
     battle = await services.battles.start(body.prompt, voter_key=voter.key, ip_hash=address)
     set_voter_cookie(services.settings, response, voter)
-    return with_pow(services, battle_view(battle))
+    return with_pow(services, battle_view(battle), voter.key, address)
 
 
 @router.get("/{battle_id}", response_model=BattleView | RevealedBattle)
@@ -95,7 +101,8 @@ async def add_turn(battle_id: str, body: PromptIn, voter: VoterDep, services: Se
                    address: IpHashDep) -> BattleView:
     await rate_limit(services, address, "battles", voter)
     return with_pow(services, battle_view(
-        await services.battles.add_turn(battle_id, body.prompt, voter_key=voter.key)))
+        await services.battles.add_turn(battle_id, body.prompt, voter_key=voter.key)),
+        voter.key, address)
 
 
 @router.post("/{battle_id}/regenerate", response_model=BattleView | PoweredBattle)
@@ -103,7 +110,8 @@ async def regenerate(battle_id: str, voter: VoterDep, services: ServicesDep,
                      address: IpHashDep) -> BattleView:
     await rate_limit(services, address, "battles", voter)
     return with_pow(services, battle_view(
-        await services.battles.regenerate(battle_id, voter_key=voter.key)))
+        await services.battles.regenerate(battle_id, voter_key=voter.key)),
+        voter.key, address)
 
 
 @router.post("/{battle_id}/vote", response_model=VoteResult)

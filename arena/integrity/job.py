@@ -16,10 +16,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from arena.integrity.detection import DetectionPolicy, Votes, detect_iterated
+from arena.integrity.detection import DetectionPolicy, GroupScores, Votes, detect_iterated
 from arena.settings import Settings
 from arena.store import BattleActivity, JudgedVote, Store, VerdictChange
 from arena.types import Winner
@@ -37,15 +38,25 @@ def policy_of(settings: Settings) -> DetectionPolicy:
                            newcomer_votes=settings.detection_newcomer_votes)
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """One run's verdict: the votes judged manipulated, and each tested voter's and
+    address's suspicion in [0, 1] (keys ``voter:<key>`` and ``ip:<hash>``), which raises
+    the proof-of-work their next battles ask for."""
+
+    manipulated: set[int] = field(default_factory=set)
+    suspicion: dict[str, float] = field(default_factory=dict)
+
+
 def judge(judged: list[JudgedVote], activity: BattleActivity,
-          policy: DetectionPolicy) -> set[int]:
-    """The ids of the votes judged manipulated (pure: no database)."""
+          policy: DetectionPolicy) -> Judgement:
+    """The votes judged manipulated and the clients' suspicion (pure: no database)."""
     if not judged:
-        return set()
+        return Judgement()
     models = sorted({v.model_a for v in judged} | {v.model_b for v in judged}
                     | set(activity.by_model))
     if len(models) < 2:
-        return set()
+        return Judgement()
     model_ix = {name: k for k, name in enumerate(models)}
     voters = _index(v.voter_key for v in judged)
     addresses = _index(v.ip_hash for v in judged if v.ip_hash is not None)
@@ -66,7 +77,18 @@ def judge(judged: list[JudgedVote], activity: BattleActivity,
     result = detect_iterated(votes, len(models), policy, n_voters=len(voters),
                              n_addresses=len(addresses), started_by_voter=started_v,
                              started_by_address=started_a, presence=presence)
-    return {v.id for v, bad in zip(judged, result.manipulated.tolist(), strict=True) if bad}
+    manipulated = {v.id for v, bad in zip(judged, result.manipulated.tolist(), strict=True)
+                   if bad}
+    suspicion = {**_suspicion("voter:", voters, result.voters),
+                 **_suspicion("ip:", addresses, result.addresses)}
+    return Judgement(manipulated, suspicion)
+
+
+def _suspicion(prefix: str, index: dict[str, int], scores: GroupScores) -> dict[str, float]:
+    """A flagged group is fully suspect; the others keep their evidence score (only the
+    non-zero ones are kept: most clients are not suspect at all)."""
+    level = np.where(scores.manipulated, 1.0, scores.suspicion)
+    return {prefix + key: float(level[k]) for key, k in index.items() if level[k] > 0.05}
 
 
 def _index(keys: Iterable[str]) -> dict[str, int]:
@@ -85,13 +107,24 @@ class DetectionJob:
         self.policy = policy_of(settings)
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._suspicion: dict[str, float] = {}
+
+    def suspicion(self, voter_key: str, ip_hash: str | None) -> float:
+        """How suspect a client is, by the last run: the larger of its voter's and its
+        address's score (0 when neither was tested). Each worker's job reads the same
+        database, so every worker asks the same client for the same work."""
+        level = self._suspicion.get("voter:" + voter_key, 0.0)
+        if ip_hash is not None:
+            level = max(level, self._suspicion.get("ip:" + ip_hash, 0.0))
+        return level
 
     async def run_once(self) -> VerdictChange:
         async with self._lock:  # one run at a time in this worker
             judged = await self.store.judged_votes()
             activity = await self.store.battle_activity()
-            manipulated = await asyncio.to_thread(judge, judged, activity, self.policy)
-            change = await self.store.apply_verdicts(judged, manipulated)
+            verdict = await asyncio.to_thread(judge, judged, activity, self.policy)
+            change = await self.store.apply_verdicts(judged, verdict.manipulated)
+            self._suspicion = verdict.suspicion
         if change.excluded or change.restored:
             log.info("detection: %d votes judged manipulated, %d restored",
                      change.excluded, change.restored)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from arena.cli import main as cli_main
+from arena.integrity.pow import solve
 from tests.conftest import fake, fake_roster, run_turn
 
 MODELS = ["m1", "m2", "m3", "m4", "m5"]
@@ -33,15 +34,23 @@ def rig_settings(settings: Any) -> Any:
         "trusted_proxies": ["127.0.0.1/32"], "secret_key": "k" * 32,
         "battles_per_minute_voter": 0, "battles_per_minute_ip": 0,
         "votes_per_minute_voter": 0, "votes_per_minute_ip": 0,
-        # Nobody here is too fast: the statistical tests alone must find the rigger.
+        # Reading time is the answers' words at this pace, but never under 1 s: a voter
+        # here that does not wait votes too fast. Groups need 10 votes before their
+        # too-fast share can flag them, so the churned cookies (5 votes) and the honest
+        # voters (≤ 8) are judged by the statistical tests alone.
         "fast_vote_words_per_s": 1e9,
         "detection_interval_s": 0, "leaderboard_refresh_s": 0.02, "min_votes": 0})
 
 
 class Voter:
+    """A client that pays whatever proof-of-work the arena asks (``pows``: the bits asked
+    for each battle)."""
+
     def __init__(self, server: Any, address: str) -> None:
         self.server, self.address = server, address
         self.client: httpx.AsyncClient = server.client()
+        self.proof: dict[str, dict[str, str]] = {}
+        self.pows: list[int] = []
 
     def churn(self) -> None:
         self.client.cookies.clear()
@@ -51,19 +60,26 @@ class Voter:
                                    headers={"X-Forwarded-For": self.address})
         assert r.status_code == 201, r.text
         bid = r.json()["id"]
+        if "pow" in r.json():
+            challenge, bits = r.json()["pow"]["challenge"], r.json()["pow"]["difficulty"]
+            self.pows.append(bits)
+            self.proof[bid] = {"pow_challenge": challenge, "pow_nonce": solve(challenge, bits)}
         await run_turn(self.client, bid)
         stored = await self.server.app.state.services.store.get_battle(bid)
         return bid, stored.model_a, stored.model_b
 
     async def vote(self, bid: str, winner: str) -> dict[str, Any]:
-        r = await self.client.post(f"/api/battles/{bid}/vote", json={"winner": winner},
+        r = await self.client.post(f"/api/battles/{bid}/vote",
+                                   json={"winner": winner, **self.proof.pop(bid, {})},
                                    headers={"X-Forwarded-For": self.address})
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         return body
 
 
-async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int) -> list[str]:
+async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int,
+                       read_s: float = 0.0) -> list[str]:
+    """``read_s``: each voter reads this long before voting (1.1 s: never too fast)."""
     rng = random.Random(seed)
     ids: list[str] = []
 
@@ -72,6 +88,7 @@ async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int) -> 
         for _ in range(votes_each):
             bid, a, b = await v.battle()
             p_a = 1 / (1 + 10 ** ((TRUTH[b] - TRUTH[a]) / 400))
+            await asyncio.sleep(read_s)
             await v.vote(bid, "a" if rng.random() < p_a else "b")
             ids.append(bid)
 
@@ -79,8 +96,9 @@ async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int) -> 
     return ids
 
 
-async def target_only(server: Any, votes: int, churn_every: int = 5) -> list[str]:
-    v, ids = Voter(server, "203.0.113.7"), []
+async def target_only(server: Any, votes: int, churn_every: int = 5,
+                      v: Voter | None = None) -> list[str]:
+    v, ids = v or Voter(server, "203.0.113.7"), []
     while len(ids) < votes:
         bid, a, b = await v.battle()
         if TARGET not in (a, b):
@@ -222,3 +240,25 @@ async def test_influence_cap_limits_the_riggers_share(serve, rig_settings):
     free_t = next(r["rating"] for r in free["models"] if r["model"] == TARGET)
     capped_t = next(r["rating"] for r in capped["models"] if r["model"] == TARGET)
     assert capped_t < free_t - 30
+
+
+async def test_suspect_clients_are_asked_for_more_work(serve, rig_settings):
+    """Proof-of-work on: once the job has judged the rigger, its address's next battles ask
+    for the base difficulty plus every extra bit; an honest voter's still ask the base."""
+    server = await serve(settings=rig_settings.model_copy(update={
+        "pow_difficulty": 3, "pow_max_extra_bits": 5}), roster=roster())
+    await honest_crowd(server, voters=30, votes_each=6, seed=5, read_s=1.1)
+    rigger = Voter(server, "203.0.113.7")
+    await target_only(server, votes=40, v=rigger)
+    assert set(rigger.pows) == {3}  # nobody is suspect before the job has run
+    await server.app.state.services.detection.run_once()
+
+    rigger.churn()  # a new cookie does not shed the address's record
+    await rigger.battle()
+    honest = Voter(server, "198.51.0.1")
+    await honest.battle()
+    newcomer = Voter(server, "192.0.2.44")
+    await newcomer.battle()
+    assert rigger.pows[-1] == 8
+    assert honest.pows == [3]
+    assert newcomer.pows == [3]

@@ -30,6 +30,7 @@ from arena.battles.pairing import Pairing
 from arena.battles.turns import SideCall, TurnRun, encodable
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.identity import IdentityChecker
+from arena.integrity.caps import CapDecision
 from arena.integrity.gate import VoteGate, VoteProof
 from arena.moderation import Moderator
 from arena.providers.base import ChatRequest, Message, Provider
@@ -279,6 +280,7 @@ class BattleService:
         if not _BATTLE_ID.match(battle_id):
             raise NotFound("no such battle; start a new one", code="battle_not_found")
         outcome: list[VoteOutcome] = []
+        charged: list[CapDecision] = []
 
         async def decide(battle: BattleRecord | None) -> VoteRecord:
             # On the battle as the store read it; the write is conditional on it still
@@ -289,6 +291,7 @@ class BattleService:
                 cap = await self.gate.charge(
                     voter=voter_key, network=ip_hash,
                     read_votes=functools.partial(self.store.read_votes, voter_key))
+                charged.append(cap)
                 if not cap.counted:
                     record.counted, record.excluded_reason = False, "vote_cap"
                     result = dataclasses.replace(result, counted=False,
@@ -296,7 +299,14 @@ class BattleService:
             outcome.append(result)
             return record
 
-        await self.store.record_vote(battle_id, decide)
+        try:
+            await self.store.record_vote(battle_id, decide)
+        except Conflict:
+            # Another vote of this battle was written first: this one is not stored, so
+            # it must not use up the voter's or the address's allowance either.
+            for cap in charged:
+                await self.gate.refund(cap, voter=voter_key, network=ip_hash)
+            raise
         return outcome[0]
 
     def _vote_record(self, battle: BattleRecord | None, battle_id: str, winner: Winner,

@@ -104,6 +104,23 @@ class VoteCaps:
             await self.counters.add(f"v:{voter}", start, -1, expires)  # not counted after all
         return address_cap
 
+    async def refund(self, decision: CapDecision, *, voter: str, network: str | None,
+                     identity: str | None = None) -> None:
+        """Give back what ``charge`` took for a vote that was then not written (it lost a
+        race with another vote of the same battle): nothing when it was not counted."""
+        p = self.policy
+        if not decision.counted or decision.scope == "none":
+            return
+        start, end = self.window()
+        expires = end + p.window_s
+        if identity is not None:
+            await self.counters.add(f"id:{identity}", start, -1, expires)
+            return
+        if p.per_voter > 0:
+            await self.counters.add(f"v:{voter}", start, -1, expires)
+        if decision.scope == "address" and network is not None:
+            await self.counters.add(f"ip:{network}", start, -1, expires)
+
     async def _take(self, key: str, start: int, expires: int, limit: int,
                     scope: Literal["identity", "voter", "address"]) -> CapDecision:
         if limit <= 0:

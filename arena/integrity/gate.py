@@ -85,6 +85,11 @@ class VoteGate:
         return await self.caps.charge(voter=voter, network=network, identity=identity,
                                       established=established)
 
+    async def refund(self, decision: CapDecision, *, voter: str, network: str | None,
+                     identity: str | None = None) -> None:
+        """Undo ``charge`` for a vote that was not written after all."""
+        await self.caps.refund(decision, voter=voter, network=network, identity=identity)
+
     async def aclose(self) -> None:
         if self.captcha is not None:
             await self.captcha.aclose()

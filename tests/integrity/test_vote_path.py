@@ -6,6 +6,7 @@ check, and the address key (IPv6 by /64)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
@@ -105,6 +106,47 @@ async def test_voter_cap_holds_in_a_fixed_window_and_is_silent(serve, settings):
             votes.c.excluded_reason == "vote_cap"))).scalars().first()
     revealed = (await c.get(f"/api/battles/{capped_id}")).json()
     assert revealed["vote"]["counted"] is True and revealed["vote"]["excluded_reason"] is None
+
+
+class RacingSiteverify(LocalSiteverify):
+    """Holds each verdict until ``parties`` requests are waiting, so that many votes of
+    one battle all pass their checks before any of them is written: the race, every
+    time, instead of now and then."""
+
+    def __init__(self, parties: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.barrier = threading.Barrier(parties, timeout=20)
+
+    def answer(self, form: dict[str, str]) -> dict[str, object]:
+        self.barrier.wait()
+        return super().answer(form)
+
+
+async def test_a_vote_that_loses_a_race_gives_its_allowance_back(serve, settings,
+                                                                   monkeypatch):
+    """Two votes of one battle at once (a double click, a script): one is written, the
+    other is ``already_voted`` — and only the written one is charged to the caps."""
+    monkeypatch.setenv("TEST_ARENA_CAPTCHA_SECRET", "s3cret")
+    with RacingSiteverify(2, secret="s3cret", tokens={"human"}) as sv:
+        s = capped(settings, votes_per_day_voter=3, votes_per_day_ip=5,
+                   captcha_verify_url=sv.url, captcha_site_key="site-1",
+                   captcha_script_url="https://challenges.example.com/api.js",
+                   captcha_secret_env="TEST_ARENA_CAPTCHA_SECRET")
+        server = await serve(roster=ROSTER, settings=s)
+        c = server.client()
+        battle = await play(c)
+        first, second = await asyncio.gather(vote(c, battle, captcha_token="human"),
+                                             vote(c, battle, captcha_token="human"))
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        lost = first if first.status_code == 409 else second
+        assert lost.json()["error"]["code"] == "already_voted"
+        assert len(sv.requests) == 2  # both votes really were checked before either wrote
+        engine = server.app.state.services.store.engine
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(vote_caps.c.key, vote_caps.c.count))).all()
+        counts = {key: n for key, n in rows}
+        assert sorted(counts.values()) == [1, 1]  # the voter's and the address's: one each
+        assert await stored(server) == {None: 1}
 
 
 async def test_churned_cookies_from_one_address_are_capped(serve, settings):

@@ -6,6 +6,9 @@ keeps track of; across workers the database decides who runs a turn
 a lease on its turn; when it stops renewing (its worker was killed), a reader waiting on
 the turn or the sweep every worker runs once a lease settles the turn as incomplete,
 keeping the text streamed so far and judging it like any other answer.
+
+(About 430 lines on purpose: the rules of a battle — who may call what, in which state —
+are read together. Pairing, fan-out and the turn runner are modules of their own.)
 """
 
 from __future__ import annotations

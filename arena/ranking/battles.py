@@ -11,6 +11,9 @@ Promises: every constructor validates its input and raises ``arena.errors.BadReq
 naming the offending record; outcome codes are the four below and nothing else (an
 unknown winner label is an error, never silently a tie); arrays are never modified after
 construction.
+
+(About 400 lines on purpose: every constructor and its validation is here, so the rating
+methods can trust their input without re-checking it.)
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ current version, once even when many requests ask at the same moment.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 
 from arena.errors import ArenaError, BadRequest, Unavailable
 from arena.integrity.weighing import board_influence, vote_weights
+from arena.periodic import Periodic
 from arena.ranking import Battles, compute_leaderboard
 from arena.settings import Settings
 from arena.store import CountedVote, Store
@@ -41,7 +41,10 @@ class LeaderboardCache:
         self._influence: dict[str, list[dict[str, Any]]] = {"voters": [], "addresses": []}
         self._boards: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
-        self._task: asyncio.Task[None] | None = None
+        # One look a period, however many votes arrive: a refresh per vote would spend,
+        # under load, the CPU the votes themselves need.
+        self._loop = Periodic(settings.leaderboard_refresh_s, self.refresh,
+                              "leaderboard refresh")
         self._records: list[CountedVote] = []
         self._battles = Battles.from_records([])  # the records as arrays, built once a version
         self._totals: dict[str, Any] = {}
@@ -50,23 +53,10 @@ class LeaderboardCache:
 
     async def start(self) -> None:
         await self.refresh()
-        self._task = asyncio.create_task(self._loop())
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        # One look a period, however many votes arrive: a refresh per vote would spend,
-        # under load, the CPU the votes themselves need.
-        while True:
-            await asyncio.sleep(self.settings.leaderboard_refresh_s)
-            try:
-                await self.refresh()
-            except Exception:  # keep serving the last good board
-                log.exception("leaderboard refresh failed")
+        await self._loop.stop()
 
     async def refresh(self) -> None:
         version = await self.store.newest_vote_id()

@@ -8,16 +8,20 @@ Two parts, printed separately and labelled:
   2001:db8::/32), a roster of eight fake models with ``delay_s`` 0 whose scripted text
   tells them apart (the attacker's perfect detector), honest voters following a known
   Bradley–Terry truth, then one attacker: a new cookie every battle, obeying every 429
-  (Retry-After), waiting a human reading time before each vote. Every ``ARENA_*`` variable
-  of this process is passed to the arena, so re-running with the defences' settings
-  measures them live once they are wired (``counted``/``excluded_reason`` of each vote).
+  (Retry-After), waiting a human reading time before each vote. The attacker goes on to
+  its budget or its time limit (``--attack-s``), so a move that the detection job later
+  undoes is seen: the table gives the votes at the *first* move and the target's place at
+  the end, after one more detection interval. Each vote's fate is read from the arena's
+  database at the end (a capped vote is answered as counted, and the job judges later).
+  Every ``ARENA_*`` variable of this process is passed to the arena.
 - **offline replay** — the same kind of crowd and attackers simulated in numpy and replayed
-  through ``arena.integrity.caps`` and ``arena.integrity.detection`` (``_rigging_sim.py``):
-  the defences-ON figures before the defences are wired.
+  through ``arena.integrity.caps`` and ``arena.integrity.detection`` (``_rigging_sim.py``),
+  for the larger budgets a live run cannot reach in minutes.
 
 ``RIGGING_ARENA_SRC=/path/to/tree`` serves another tree's ``arena`` package (its
 PYTHONPATH), e.g. ``git archive`` of main, to measure a baseline from the same script.
-Traffic goes to 127.0.0.1 only. ``--quick`` ≈ 1 minute; the default run stays under 10.
+Traffic goes to 127.0.0.1 only. ``--quick`` ≈ 3 minutes; ``--live-only 'target-only:1'
+--attack-s 1800`` is the issue's 30-minute one-address test.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import asyncio
 import json
 import os
 import random
+import sqlite3
 import sys
 import tempfile
 import time
@@ -154,39 +159,40 @@ async def board_place(base: str) -> int:
     return order.index(NAMES[TARGET]) if NAMES[TARGET] in order else len(order)
 
 
-async def honest_phase(base: str, votes: int, stats: dict[str, int]) -> int:
+async def honest_phase(base: str, votes: int, stats: dict[str, int]) -> list[str]:
+    """The honest crowd's battle ids, each voted on."""
     rng = random.Random(11)
     clients = [Client(base, address(k), stats) for k in range(60)]
     queue = list(range(votes))
-    excluded = 0
+    ids: list[str] = []
 
     async def worker(w: int) -> None:
-        nonlocal excluded
         while queue:
             queue.pop()
             mine = clients[w::12]  # a browser is never in two battles at once (its cookie)
             c = mine[rng.randrange(len(mine))]
             bid, (x, y) = await c.battle()
-            result = await c.vote(bid, honest_winner(rng, x, y))
-            excluded += not result["counted"]
+            await c.vote(bid, honest_winner(rng, x, y))
+            ids.append(bid)
 
     await asyncio.gather(*(worker(w) for w in range(12)))
     for c in clients:
         await c.aclose()
-    return excluded
+    return ids
 
 
 async def attack_phase(base: str, kind: str, pool: int, budget: int, limit_s: float,
-                       stats: dict[str, int]) -> dict[str, Any]:
+                       stats: dict[str, int], stop_on_move: bool) -> dict[str, Any]:
     start_place = await board_place(base)
     above = TARGET - 1
-    cast = kept_out = battles = 0
+    cast = battles = 0
+    ids: list[str] = []
     moved_at: int | None = None
     t0 = time.monotonic()
     done = asyncio.Event()
 
     async def one(w: int) -> None:
-        nonlocal cast, kept_out, battles, moved_at
+        nonlocal cast, battles, moved_at
         rng = random.Random(w)
         while not done.is_set() and cast < budget and time.monotonic() - t0 < limit_s:
             c = Client(base, address(5000 + rng.randrange(pool)) if pool > 1 else "198.51.100.250",
@@ -202,41 +208,64 @@ async def attack_phase(base: str, kind: str, pool: int, budget: int, limit_s: fl
                     winner = honest_winner(rng, x, y)
                 else:
                     continue  # target-only: not its battle, no vote
-                result = await c.vote(bid, winner)
+                await c.vote(bid, winner)
+                ids.append(bid)
                 cast += 1
-                kept_out += not result["counted"]
                 if cast % 10 == 0:
                     await asyncio.sleep(2.5)  # the board refreshes every 2 s
-                    if await board_place(base) < start_place and moved_at is None:
+                    if moved_at is None and await board_place(base) < start_place:
                         moved_at = cast
-                        done.set()
+                        if stop_on_move:
+                            done.set()
             finally:
                 await c.aclose()
 
     await asyncio.gather(*(one(w) for w in range(6)))
-    return {"votes_to_move": moved_at, "cast": cast, "battles": battles,
-            "kept_out": kept_out / max(1, cast), "wall_s": time.monotonic() - t0,
-            "start_place": start_place}
+    return {"votes_to_move": moved_at, "cast": cast, "battles": battles, "ids": ids,
+            "wall_s": time.monotonic() - t0, "start_place": start_place}
+
+
+def kept_out(db: Path, ids: list[str]) -> tuple[float, dict[str, int]]:
+    """The share of these battles' votes the board leaves out, and why, from the database."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT battle_id, counted, excluded_reason FROM votes").fetchall()
+    fate = {bid: (bool(counted), reason) for bid, counted, reason in rows}
+    reasons: dict[str, int] = {}
+    for bid in ids:
+        counted, reason = fate[bid]
+        if not counted:
+            reasons[reason or "?"] = reasons.get(reason or "?", 0) + 1
+    return sum(reasons.values()) / max(1, len(ids)), reasons
 
 
 def live(scenarios: list[tuple[str, int]], honest_votes: int, budget: int,
-         limit_s: float) -> list[list[str]]:
+         limit_s: float, stop_on_move: bool) -> list[list[str]]:
+    settle_s = float(os.environ.get("ARENA_DETECTION_INTERVAL_S", "30")) + 3
     rows = []
     for kind, pool in scenarios:
         with tempfile.TemporaryDirectory() as tmp:
             arena = Arena(arena_env(Path(tmp))).start()
             stats = {"429": 0}
             try:
-                honest_out = asyncio.run(honest_phase(arena.url, honest_votes, stats))
-                r = asyncio.run(attack_phase(arena.url, kind, pool, budget, limit_s, stats))
+                honest_ids = asyncio.run(honest_phase(arena.url, honest_votes, stats))
+                r = asyncio.run(attack_phase(arena.url, kind, pool, budget, limit_s, stats,
+                                             stop_on_move))
+                time.sleep(settle_s)  # one more detection run (if the arena has one)
+                end_place = asyncio.run(board_place(arena.url))
+                honest_out, _ = kept_out(Path(tmp) / "arena.db", honest_ids)
+                attacker_out, why = kept_out(Path(tmp) / "arena.db", r["ids"])
             finally:
                 arena.stop()
         moved = r["votes_to_move"]
         rows.append([f"{kind}, {pool} addr", str(honest_votes),
                      str(moved) if moved else f"> {r['cast']} (not moved)",
-                     f"{r['wall_s']:.0f}", f"{r['kept_out']:.0%}",
-                     f"{honest_out / honest_votes:.1%}", str(stats["429"])])
-        print(f"  live {kind}/{pool}: {r}", flush=True)
+                     f"{r['start_place'] + 1} → {end_place + 1}",
+                     f"{r['wall_s']:.0f}", f"{attacker_out:.0%}",
+                     " ".join(f"{k}:{v}" for k, v in sorted(why.items())) or "-",
+                     f"{honest_out:.1%}", str(stats["429"])])
+        r.pop("ids")
+        print(f"  live {kind}/{pool}: {r} end place {end_place + 1}, kept out {why}",
+              flush=True)
     return rows
 
 
@@ -269,19 +298,31 @@ def offline(quick: bool) -> tuple[list[list[str]], dict[str, float]]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="about a minute")
+    p.add_argument("--quick", action="store_true", help="about three minutes")
     p.add_argument("--skip-live", action="store_true")
     p.add_argument("--skip-offline", action="store_true")
+    p.add_argument("--live-only", default="", help="comma-separated kind:pool, e.g. "
+                   "'target-only:1,omnipresent:20'")
+    p.add_argument("--attack-s", type=float, default=0, help="the attacker's time limit")
+    p.add_argument("--budget", type=int, default=0, help="the attacker's vote budget")
+    p.add_argument("--stop-on-move", action="store_true",
+                   help="stop the attack at the first move (for a baseline without defences)")
     args = p.parse_args()
     t0 = time.monotonic()
     if not args.skip_live:
         scenarios = ([("target-only", 1)] if args.quick else
-                     [("target-only", 1), ("omnipresent", 1), ("target-only", 20)])
-        rows = live(scenarios, 150 if args.quick else 400, 150 if args.quick else 400,
-                    60 if args.quick else 90)
+                     [("target-only", 1), ("omnipresent", 1), ("target-only", 20),
+                      ("omnipresent", 20)])
+        if args.live_only:
+            scenarios = [(k, int(n)) for k, n in
+                         (item.split(":") for item in args.live_only.split(","))]
+        rows = live(scenarios, 150 if args.quick else 400,
+                    args.budget or (150 if args.quick else 2000),
+                    args.attack_s or (60 if args.quick else 300), args.stop_on_move)
         print("\nLIVE (arena serve; defences as set by this process's ARENA_* env)")
-        print(table(["attacker", "honest votes", "attacker votes to move target 1 place",
-                     "wall s", "attacker kept out", "honest kept out", "429s"], rows))
+        print(table(["attacker", "honest votes", "attacker votes at first move",
+                     "target place start → end", "wall s", "attacker kept out", "why",
+                     "honest kept out", "429s"], rows))
     if not args.skip_offline:
         rows, detection = offline(args.quick)
         print("\nOFFLINE REPLAY (numpy crowd of 640 honest votes incl. a 30-pupil NAT; "

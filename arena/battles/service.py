@@ -14,7 +14,6 @@ are read together. Pairing, fan-out and the turn runner are modules of their own
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -36,6 +35,7 @@ from arena.identity import IdentityChecker
 from arena.integrity.caps import CapDecision
 from arena.integrity.gate import VoteGate, VoteProof
 from arena.moderation import Moderator
+from arena.periodic import Periodic
 from arena.providers.base import ChatRequest, Message, Provider
 from arena.ranking.categories import detect_categories
 from arena.ranking.style import conv_metadata
@@ -86,7 +86,8 @@ class BattleService:
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
         self._fresh: OrderedDict[str, BattleRecord] = OrderedDict()
-        self._sweeper: asyncio.Task[None] | None = None
+        self._sweeper = Periodic(settings.turn_lease_s, self.sweep_dead_turns,
+                                 "the sweep for dead runners' turns")
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -402,22 +403,11 @@ class BattleService:
 
     def start_sweeper(self) -> None:
         """Look for dead runners' turns once a lease, for as long as the service runs."""
-        async def sweep_forever() -> None:
-            while True:
-                await asyncio.sleep(self.settings.turn_lease_s)
-                try:
-                    await self.sweep_dead_turns()
-                except Exception:  # the database is away: try again next time
-                    log.warning("could not sweep dead turns", exc_info=True)
-
-        self._sweeper = asyncio.create_task(sweep_forever())
+        self._sweeper.start()
 
     async def shutdown(self) -> None:
         """Cancel runs in flight; each records its partial answers as incomplete."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        await self._sweeper.stop()
         runs = [r.task for r in self._runs.values() if r.task]
         for t in runs:
             t.cancel()

@@ -13,14 +13,15 @@ workers may run it; the state is the database's, so it survives restarts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from arena.integrity.detection import DetectionPolicy, GroupScores, Votes, detect_iterated
+from arena.periodic import Periodic
 from arena.settings import Settings
 from arena.store import BattleActivity, JudgedVote, Store, VerdictChange
 from arena.types import Winner
@@ -79,16 +80,25 @@ def judge(judged: list[JudgedVote], activity: BattleActivity,
                              started_by_address=started_a, presence=presence)
     manipulated = {v.id for v, bad in zip(judged, result.manipulated.tolist(), strict=True)
                    if bad}
-    suspicion = {**_suspicion("voter:", voters, result.voters),
-                 **_suspicion("ip:", addresses, result.addresses)}
+    suspicion = {**_suspicion("voter:", voters, result.voters, policy),
+                 **_suspicion("ip:", addresses, result.addresses, policy)}
     return Judgement(manipulated, suspicion)
 
 
-def _suspicion(prefix: str, index: dict[str, int], scores: GroupScores) -> dict[str, float]:
-    """A flagged group is fully suspect; the others keep their evidence score (only the
-    non-zero ones are kept: most clients are not suspect at all)."""
-    level = np.where(scores.manipulated, 1.0, scores.suspicion)
-    return {prefix + key: float(level[k]) for key, k in index.items() if level[k] > 0.05}
+def _suspicion(prefix: str, index: dict[str, int], scores: GroupScores,
+               policy: DetectionPolicy) -> dict[str, float]:
+    """Suspicion in [0, 1] per tested group: 1 when flagged; else it rises from 0 at a
+    p-value of 0.01 to 1 at alpha/100, and from 0 at half the too-fast share that flags to
+    1 at that share. An honest group reaches p < 0.01 one time in a hundred, and then pays
+    a few bits more; only the non-zero levels are kept."""
+    p = np.maximum(scores.p_value, 1e-300)
+    top = -math.log10(policy.alpha / 100)
+    by_p = np.clip((-np.log10(p) - 2.0) / max(1e-9, top - 2.0), 0.0, 1.0)
+    half = policy.fast_share / 2
+    by_fast = np.where(scores.votes >= policy.min_votes,
+                       np.clip((scores.fast_share - half) / max(1e-9, half), 0.0, 1.0), 0.0)
+    level = np.where(scores.manipulated, 1.0, np.maximum(by_p, by_fast))
+    return {prefix + key: float(level[k]) for key, k in index.items() if level[k] > 0}
 
 
 def _index(keys: Iterable[str]) -> dict[str, int]:
@@ -105,7 +115,8 @@ class DetectionJob:
         self.store = store
         self.settings = settings
         self.policy = policy_of(settings)
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(settings.detection_interval_s, self.run_once,
+                              "rigging detection")
         self._lock = asyncio.Lock()
         self._suspicion: dict[str, float] = {}
 
@@ -132,18 +143,7 @@ class DetectionJob:
 
     def start(self) -> None:
         if self.settings.detection_interval_s > 0:
-            self._task = asyncio.create_task(self._loop())
+            self._loop.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.detection_interval_s)
-            try:
-                await self.run_once()
-            except Exception:  # keep the stored verdicts; try again next time
-                log.exception("rigging detection failed")
+        await self._loop.stop()

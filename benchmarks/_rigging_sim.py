@@ -56,9 +56,17 @@ def _honest_outcome(rng: np.random.Generator, x: int, y: int) -> int:
 
 
 def honest(rng: np.random.Generator, sim: Sim, *, voters: int = 60, votes: int = 400,
-           addresses: int = 40, crowd: int = 30, crowd_votes: int = 8) -> None:
+           addresses: int = 40, crowd: int = 30, crowd_votes: int = 8,
+           drive_by: int = 150) -> None:
     """``votes`` from ``voters`` on ``addresses`` over a day, plus a class of ``crowd`` pupils
-    behind one NAT (address 999) voting ``crowd_votes`` each within one hour."""
+    behind one NAT (address 999) voting ``crowd_votes`` each within one hour, plus
+    ``drive_by`` one-visit voters (one or two votes each, an address each: most of a
+    public arena's voters)."""
+    for k in range(drive_by):
+        for _ in range(1 + int(rng.random() < 0.4)):
+            x, y = _pair(rng)
+            _add(sim, x, y, _honest_outcome(rng, x, y), 20_000 + k, 1000 + k,
+                 rng.random() * DAY, False)
     for _ in range(votes):
         v = int(rng.integers(0, voters))
         x, y = _pair(rng)

@@ -325,8 +325,8 @@ def main() -> None:
                      "honest kept out", "429s"], rows))
     if not args.skip_offline:
         rows, detection = offline(args.quick)
-        print("\nOFFLINE REPLAY (numpy crowd of 640 honest votes incl. a 30-pupil NAT; "
-              "caps + detection with default settings)")
+        print("\nOFFLINE REPLAY (numpy crowd: 400 honest votes of 60 voters, a 30-pupil "
+              "NAT, 150 one-visit voters; caps + detection with default settings)")
         print(table(["attacker", "votes to move, OFF", "votes to move, ON", "ON / OFF",
                      "minutes at max rate, ON", "attacker kept out (at max)",
                      "honest kept out"], rows))

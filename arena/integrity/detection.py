@@ -77,6 +77,7 @@ class DetectionPolicy:
     clear_votes: int = 20  # a voter with this many votes and a clean own test is not
     clear_p: float = 0.1  # excluded because its address was flagged (a crowd's honest member)
     newcomer_votes: int = 3  # voters with fewer votes are also pooled as one "newcomers" group
+    pool_patterns: int = 3  # patterns looked for in that pool, one after the other
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,12 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     ``newcomer_votes`` votes) are also tested as one pool. A flagged pool cannot be
     excluded whole (honest first-time voters are in it), so only its votes that follow the
     detected pattern are: for (or against) model X when X is in the battle, or every
-    battle with X when the pool votes only when X is there."""
+    battle with X when the pool votes only when X is there — and only at addresses where
+    cookies were churned (two or more newcomers), so that a one-visit honest voter alone
+    on its address is never caught up in it. The pool holds only what the voter and
+    address tests left, and is tested again after each pattern, up to
+    ``pool_patterns`` times (an omnipresent rigger votes for its target *and* against
+    the target's neighbour)."""
     q = presence_shares(votes, theta.shape[0]) if presence is None else presence
     by_voter = score_groups("voter", theta, votes, votes.voter, n_voters, policy,
                             started=started_by_voter, presence=q)
@@ -272,11 +278,36 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     address_hit[known] = by_address.manipulated[votes.address[known]]
     manipulated = by_voter.manipulated[votes.voter] | (address_hit & ~cleared[votes.voter])
     newcomer = by_voter.votes[votes.voter] < policy.newcomer_votes
-    pool = np.where(newcomer, 0, -1).astype(np.int64)
-    by_pool = score_groups("newcomers", theta, votes, pool, 1, policy, presence=q)
-    if by_pool.manipulated[0]:
-        manipulated |= newcomer & _pattern(by_pool, votes)
-    return Detection(by_voter, by_address, by_pool, manipulated)
+    churned = _churned(votes, newcomer, n_addresses)
+    first: GroupScores | None = None
+    for _ in range(policy.pool_patterns):
+        # What the voter and address tests left: a rigger caught there does not make
+        # the honest newcomers' pool look rigged.
+        in_pool = newcomer & ~manipulated
+        pool = np.where(in_pool, 0, -1).astype(np.int64)
+        by_pool = score_groups("newcomers", theta, votes, pool, 1, policy, presence=q)
+        first = first or by_pool
+        if not by_pool.manipulated[0]:
+            break
+        hit = in_pool & churned & _pattern(by_pool, votes)
+        if not hit.any():
+            break
+        manipulated |= hit  # and test what is left for a second pattern (omnipresent)
+    assert first is not None
+    return Detection(by_voter, by_address, first, manipulated)
+
+
+def _churned(votes: Votes, newcomer: BoolArray, n_addresses: int) -> BoolArray:
+    """Per vote: its address holds two or more newcomer voters (cookies churned there), or
+    is unknown. A one-visit honest voter alone on its address is never excluded for
+    following the pool's pattern: a rigger must spend an address per voter to look so."""
+    known = newcomer & (votes.address >= 0)
+    pairs = np.unique(np.stack([votes.address[known], votes.voter[known]]), axis=1)
+    voters_at = np.bincount(pairs[0], minlength=max(1, n_addresses))
+    out = votes.address < 0
+    at = votes.address >= 0
+    out[at] = voters_at[votes.address[at]] >= 2
+    return np.asarray(out)
 
 
 def _pattern(s: GroupScores, votes: Votes) -> BoolArray:

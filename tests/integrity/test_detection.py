@@ -166,3 +166,36 @@ def test_churn_over_many_addresses_is_caught_in_the_newcomer_pool():
     assert not d.addresses.manipulated.any()  # each address alone is too small to test
     assert d.newcomers.manipulated[0]
     assert d.manipulated[2000:].all() and not d.manipulated[:2000].any()
+
+
+def test_one_visit_voters_are_not_caught_up_in_a_riggers_pattern():
+    """Most of a public arena's voters vote once or twice from an address of their own.
+    Some of them vote for the rigger's target too; neither a rigger caught by its address
+    nor one caught in the newcomers' pool takes their votes with it."""
+    rng = np.random.default_rng(9)
+    a, b, o, voter = honest_votes(rng, 100, 20)
+    address = [v // 2 for v in voter]
+    drive_by = []
+    for k in range(150):  # one-visit voters, one address each, honest
+        for _ in range(1 + k % 2):
+            x, y = (int(v) for v in rng.choice(M, 2, replace=False))
+            p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+            drive_by.append(len(a))
+            a.append(x)
+            b.append(y)
+            o.append(A_WON if rng.random() < p else B_WON)
+            voter.append(1000 + k)
+            address.append(100 + k)
+    honest_n = len(a)
+    for k in range(60):  # churn spread over 20 addresses: target-only, for model 3
+        other = int((3 + 1 + rng.integers(0, M - 1)) % M)
+        a.append(3 if k % 2 else other)
+        b.append(other if k % 2 else 3)
+        o.append(A_WON if k % 2 else B_WON)
+        voter.append(5000 + k)
+        address.append(300 + k % 20)
+    d = detect_iterated(votes_of(a, b, o, voter, address), M, DetectionPolicy(),
+                        n_voters=5060, n_addresses=320)
+    assert d.newcomers.manipulated[0]
+    assert d.manipulated[honest_n:].all()
+    assert not d.manipulated[drive_by].any() and not d.manipulated[:honest_n].any()

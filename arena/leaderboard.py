@@ -62,7 +62,11 @@ class LeaderboardCache:
         version = await self.store.newest_vote_id()
         # Verdicts (the detection job, an operator's pin) change old votes' count without
         # a new id: their own version says when everything must be read again.
-        verdicts = await self.store.verdicts_version()
+        verdicts, judged = await self.store.verdict_state()
+        if self.settings.detection_interval_s > 0 and self.settings.board_waits_for_detection:
+            # No vote is shown before the detection job has judged it: a rigger's burst
+            # between two runs would otherwise move the board until the next run.
+            version = min(version, judged)
         if version == self.version and verdicts == self.verdicts:
             return
         # A vote id is assigned at insert but may commit after a larger one; re-reading a

@@ -255,6 +255,9 @@ class Settings(BaseSettings):
     detection_interval_s: float = Field(
         default=30.0, ge=0, description="how often the detection job re-judges the votes "
                                         "(0: never; state lives in the database)")
+    board_waits_for_detection: bool = Field(
+        default=True, description="a vote enters the board only once the detection job has "
+                                  "judged it (within ARENA_DETECTION_INTERVAL_S)")
     detection_alpha: float = Field(default=0.01, gt=0, lt=1,
                                    description="false-discovery rate of the voter and address "
                                                "tests")

@@ -99,7 +99,13 @@ class Client:
 
     async def call(self, method: str, url: str, **kw: Any) -> httpx.Response:
         while True:
-            r = await self.http.request(method, url, **kw)
+            try:
+                r = await self.http.request(method, url, **kw)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # A kept-alive connection the server closed just as this request went
+                # out (its keep-alive timeout): the request was not read; send it again.
+                self.stats["reconnects"] = self.stats.get("reconnects", 0) + 1
+                continue
             if r.status_code != 429:
                 return r
             self.stats["429"] += 1

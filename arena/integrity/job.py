@@ -134,7 +134,8 @@ class DetectionJob:
             judged = await self.store.judged_votes()
             activity = await self.store.battle_activity()
             verdict = await asyncio.to_thread(judge, judged, activity, self.policy)
-            change = await self.store.apply_verdicts(judged, verdict.manipulated)
+            change = await self.store.apply_verdicts(
+                judged, verdict.manipulated, max((v.id for v in judged), default=0))
             self._suspicion = verdict.suspicion
         if change.excluded or change.restored:
             log.info("detection: %d votes judged manipulated, %d restored",

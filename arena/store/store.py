@@ -332,13 +332,14 @@ class Store:
     async def battle_activity(self) -> BattleActivity:
         return await verdicts.battle_activity(self.engine)
 
-    async def apply_verdicts(self, judged: Sequence[JudgedVote],
-                             manipulated: set[int]) -> VerdictChange:
-        return await verdicts.apply_verdicts(self.engine, judged, manipulated)
+    async def apply_verdicts(self, judged: Sequence[JudgedVote], manipulated: set[int],
+                             judged_up_to: int = 0) -> VerdictChange:
+        return await verdicts.apply_verdicts(self.engine, judged, manipulated, judged_up_to)
 
-    async def verdicts_version(self) -> int:
-        """Bumped by every change of a verdict or a pin: old votes changed their count."""
-        return await verdicts.verdicts_version(self._single)
+    async def verdict_state(self) -> tuple[int, int]:
+        """(``verdicts_version``, bumped by every change of a verdict or a pin — old votes
+        changed their count —, and the newest vote id the detection job has judged)."""
+        return await verdicts.verdict_state(self._single)
 
     async def set_review(self, battle_id: str, review: Review | None,
                          note: str) -> ReviewedVote:

@@ -32,6 +32,9 @@ from arena.tables import battles, settings_table, votes
 from arena.types import ExcludedReason, Review
 
 VERSION_KEY = "verdicts_version"
+# The newest vote id the detection job has judged: with ``ARENA_BOARD_WAITS_FOR_DETECTION``
+# the board shows no vote newer than this, so no vote moves it before it was judged.
+JUDGED_KEY = "judged_up_to"
 _CHUNK = 500  # ids per IN (…): far below every database's limit on bound parameters
 
 # The votes the job may judge: counted ones, and those it (or an operator) left out as
@@ -70,9 +73,11 @@ async def battle_activity(engine: AsyncEngine) -> BattleActivity:
 
 
 async def apply_verdicts(engine: AsyncEngine, judged: Sequence[JudgedVote],
-                         manipulated: set[int]) -> VerdictChange:
+                         manipulated: set[int], judged_up_to: int = 0) -> VerdictChange:
     """Make the stored decisions match ``manipulated`` (vote ids) for the votes ``judged``,
-    in one transaction; pinned votes are left as the operator set them."""
+    in one transaction; pinned votes are left as the operator set them. ``judged_up_to``
+    (the newest vote id the run saw) raises the instance's ``judged_up_to``, never
+    lowers it (two workers' runs may finish in either order)."""
     free = [v for v in judged if v.review is None]
     to_exclude = [v.id for v in free if v.id in manipulated and v.counted]
     to_restore = [v.id for v in free
@@ -92,14 +97,18 @@ async def apply_verdicts(engine: AsyncEngine, judged: Sequence[JudgedVote],
                 .values(counted=True, excluded_reason=None))).rowcount
         if excluded or restored:
             await _bump_version(conn)
+        if judged_up_to > 0:
+            await _raise_judged(conn, judged_up_to)
     return VerdictChange(excluded=excluded, restored=restored)
 
 
-async def verdicts_version(engine: AsyncEngine) -> int:
+async def verdict_state(engine: AsyncEngine) -> tuple[int, int]:
+    """(``verdicts_version``, ``judged_up_to``) in one read; 0 for what was never written."""
     async with engine.connect() as conn:
-        value = (await conn.execute(select(settings_table.c.value)
-                                    .where(settings_table.c.key == VERSION_KEY))).scalar()
-    return int(value or 0)
+        rows = (await conn.execute(select(settings_table.c.key, settings_table.c.value).where(
+            settings_table.c.key.in_([VERSION_KEY, JUDGED_KEY])))).all()
+    values = {key: int(value) for key, value in rows}
+    return values.get(VERSION_KEY, 0), values.get(JUDGED_KEY, 0)
 
 
 async def set_review(engine: AsyncEngine, battle_id: str, review: Review | None,
@@ -154,6 +163,15 @@ async def _bump_version(conn: AsyncConnection) -> None:
                        .on_conflict_do_nothing(index_elements=["key"]))
     await conn.execute(update(settings_table).where(settings_table.c.key == VERSION_KEY)
                        .values(value=cast(cast(settings_table.c.value, Integer) + 1, Text)))
+
+
+async def _raise_judged(conn: AsyncConnection, up_to: int) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    await conn.execute(insert(settings_table).values(key=JUDGED_KEY, value="0")
+                       .on_conflict_do_nothing(index_elements=["key"]))
+    await conn.execute(update(settings_table).where(and_(
+        settings_table.c.key == JUDGED_KEY,
+        cast(settings_table.c.value, Integer) < up_to)).values(value=str(up_to)))
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:

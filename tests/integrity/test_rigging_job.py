@@ -78,13 +78,15 @@ class Voter:
 
 
 async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int,
-                       read_s: float = 0.0) -> list[str]:
-    """``read_s``: each voter reads this long before voting (1.1 s: never too fast)."""
+                       read_s: float = 0.0, first: int = 0) -> list[str]:
+    """``read_s``: each voter reads this long before voting (1.1 s: never too fast);
+    voter ``k`` votes from the ``first + k``-th address."""
     rng = random.Random(seed)
     ids: list[str] = []
 
     async def one(k: int) -> None:
-        v = Voter(server, f"198.51.{k // 200}.{k % 200 + 1}")
+        n = first + k
+        v = Voter(server, f"198.51.{n // 200}.{n % 200 + 1}")
         for _ in range(votes_each):
             bid, a, b = await v.battle()
             p_a = 1 / (1 + 10 ** ((TRUTH[b] - TRUTH[a]) / 400))
@@ -272,3 +274,27 @@ async def test_suspect_clients_are_asked_for_more_work(serve, rig_settings):
         await honest.battle()
         asked += honest.pows
     assert sum(bits == 3 for bits in asked) >= 25 and max(asked) < 8
+
+
+async def test_no_vote_moves_the_board_before_it_was_judged(serve, rig_settings):
+    """With the board waiting for detection, votes appear only once a run has judged
+    them: the rigger's burst is never on the board, the honest votes are after the run,
+    and the votes cast after that run wait for the next one."""
+    waiting = rig_settings.model_copy(update={"detection_interval_s": 3600.0,
+                                             "board_waits_for_detection": True})
+    server = await serve(settings=waiting, roster=roster())
+    honest = await honest_crowd(server, voters=30, votes_each=8, seed=6)
+    assert (await board(server))["totals"]["counted_votes"] == 0  # nothing judged yet
+    rigged = await target_only(server, votes=50)
+    job = server.app.state.services.detection
+    await job.run_once()
+    after = await board(server)
+    kept_out = sum(not d[0] for d in await decisions(server, rigged))
+    honest_in = sum(d[0] for d in await decisions(server, honest))
+    assert kept_out >= 45
+    assert after["totals"]["counted_votes"] == honest_in + (len(rigged) - kept_out)
+    late = await honest_crowd(server, voters=3, votes_each=2, seed=7, first=100)
+    assert (await board(server))["totals"]["counted_votes"] == after["totals"]["counted_votes"]
+    await job.run_once()
+    assert (await board(server))["totals"]["counted_votes"] == (
+        after["totals"]["counted_votes"] + len(late))

@@ -107,16 +107,21 @@ export function voteBody(winner, powFields = {}, captchaToken = null) {
 }
 
 /** What the page says when the server refused a vote's payment (403 pow_failed or
- * captcha_failed), in plain words, with the way on; "" for any other refusal. */
-export function refusalText(code, message) {
-  const detail = message ? ` (${String(message).replace(/[.\s]+$/, "")})` : "";
+ * captcha_failed), in plain words, with the way on; "" for any other refusal. The server's
+ * own message (meant for a developer as much as a voter) only picks the words. */
+export function refusalText(code, message = "") {
+  const m = String(message).toLowerCase();
   if (code === "pow_failed") {
-    return "Your vote was not recorded: this browser's check for the battle did not pass"
-      + `${detail}. Regenerate (R) or ask a follow-up to get a fresh one, then vote again.`;
+    const why = m.includes("expired") ? "it expired"
+      : m.includes("already used") ? "it was already used"
+        : m.includes("needs") ? "it was not finished" : "it did not check out";
+    return `Your vote was not recorded: this browser's check for the battle failed (${why}). `
+      + "Regenerate (R) or ask a follow-up to get a fresh one, then vote again.";
   }
   if (code === "captcha_failed") {
-    return `Your vote was not recorded: the human check did not pass${detail}. `
-      + "Tick it again, then vote.";
+    const why = m.includes("could not be verified") ? " (it could not be verified just now)" : "";
+    return `Your vote was not recorded: the human check did not pass${why}. `
+      + "Complete it again, then vote.";
   }
   return "";
 }

@@ -143,7 +143,8 @@ def test_a_vote_before_the_solve_waits_for_it_once(arena: Any, open_page: Any) -
     wait_votable(page)
     bid = battle_id(page)
     vote_button(page, "A is better").click()
-    wait_until(page, "document.getElementById('notice').textContent.includes('Checking this browser')")
+    wait_until(page, "document.getElementById('notice').textContent"
+                     ".includes('Checking this browser')")
     assert page.locator("#vote").get_attribute("disabled") is not None  # no second vote
     page.locator("body").press("b")
     assert votes.bodies == []
@@ -169,7 +170,8 @@ def test_a_refused_pow_is_said_in_plain_words(arena: Any, open_page: Any) -> Non
     vote_button(page, "A is better").click()
     page.wait_for_selector("#notice.error")
     notice = page.inner_text("#notice")
-    assert "not recorded" in notice and "check" in notice and "Regenerate" in notice, notice
+    assert "not recorded" in notice and "did not check out" in notice, notice
+    assert "Regenerate (R)" in notice and "proof-of-work" not in notice, notice
     assert page.locator("#result").is_hidden()
     wait_votable(page)  # the voter can try again at once
     page.unroute("**/vote")

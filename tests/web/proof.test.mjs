@@ -100,11 +100,15 @@ test("the vote body carries only what is paid", () => {
 });
 
 test("refusals of the payment are said in plain words, others are left to the server", () => {
-  const pow = refusalText("pow_failed", "the proof-of-work has expired; start a new battle.");
-  assert.match(pow, /^Your vote was not recorded: this browser's check/);
-  assert.match(pow, /\(the proof-of-work has expired; start a new battle\)\. Regenerate/);
-  const captcha = refusalText("captcha_failed", "the human check did not pass");
-  assert.match(captcha, /human check did not pass.*Tick it again/);
+  const expired = refusalText("pow_failed", "the proof-of-work has expired; start a new battle");
+  assert.equal(expired, "Your vote was not recorded: this browser's check for the battle "
+    + "failed (it expired). Regenerate (R) or ask a follow-up to get a fresh one, then vote again.");
+  assert.match(refusalText("pow_failed", "this proof-of-work was already used"), /already used/);
+  assert.match(refusalText("pow_failed", "not this battle's"), /did not check out/);
+  assert.doesNotMatch(refusalText("pow_failed", "x"), /proof-of-work/);
+  assert.match(refusalText("captcha_failed", "the human check did not pass; solve it again"),
+    /^Your vote was not recorded: the human check did not pass\. Complete it again/);
+  assert.match(refusalText("captcha_failed", "could not be verified right now"), /just now/);
   assert.equal(refusalText("already_voted", "voted"), "");
 });
 

@@ -33,6 +33,7 @@ const ui = {
   stop: $("stop"),
   regenerate: $("regenerate"),
   intro: $("intro"),
+  notice: $("notice"),
   human: $("human-check"),
   humanHint: $("human-check-hint"),
   humanWidget: $("human-check-widget"),
@@ -47,6 +48,7 @@ const state = {
   es: null,
   pow: new PowTracker(), // the newest proof-of-work of this battle, solving in a worker
   human: null, // the human check (a HumanCheck) when the arena asks for one
+  nagged: "", // the notice that said the human check is missing, until it is done
 };
 
 // --- small helpers ----------------------------------------------------------------------
@@ -405,6 +407,10 @@ function renderHumanCheck() {
   ui.human.classList.toggle("is-done", !!human.token);
   ui.human.classList.toggle("is-broken", human.state === "broken");
   if (human.state === "broken") say(HUMAN_HINT.broken, "error");
+  if (human.token && state.nagged) { // the explanation of a vote refused for want of it is stale
+    if (ui.notice.textContent === state.nagged) say("");
+    state.nagged = "";
+  }
 }
 
 /** Why the vote cannot be sent yet ("" when it can): the human check has no token. */
@@ -422,6 +428,7 @@ async function vote(winner) {
   const missing = missingProof();
   if (missing) {
     say(missing, "error");
+    state.nagged = missing;
     return;
   }
   setPhase("voting"); // the vote bar is disabled from here on: one click, one vote

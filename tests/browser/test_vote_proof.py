@@ -14,6 +14,7 @@ import pytest
 
 from arena.testing.siteverify import LocalSiteverify
 from arena.testing.widget import LocalWidget, Vendor
+from tests.browser.conftest import shot
 from tests.browser.test_arena_page import ask, two_models, vote_button, wait_until, wait_votable
 
 pytestmark = pytest.mark.browser
@@ -192,6 +193,19 @@ def test_a_reload_keeps_the_challenge(arena: Any, open_page: Any) -> None:
     counted_via_api(page, server, bid)
 
 
+def test_without_workers_the_page_solves_on_its_own_thread(arena: Any, open_page: Any) -> None:
+    server = arena(two_models(), pow_difficulty=12)
+    page = open_page(server.base_url, init_script="delete window.Worker;")
+    votes = Votes(page)
+    ask(page, "How do I make tea?")
+    wait_votable(page)
+    bid = battle_id(page)
+    vote_button(page, "A is better").click()
+    assert "counts toward the leaderboard" in wait_result(page)
+    assert votes.bodies[0]["pow_challenge"] == votes.challenges[-1]
+    counted_via_api(page, server, bid)
+
+
 # --- the human check --------------------------------------------------------------------------
 
 
@@ -242,6 +256,8 @@ def test_the_human_check_is_shown_ticked_and_sent(
     assert page.locator("#result").is_hidden()
 
     tick(page)
+    assert "human check" not in page.inner_text("#notice")  # the explanation went with it
+    shot(page, f"human-check-{vendor}")
     vote_button(page, "A is better").click()
     assert "counts toward the leaderboard" in wait_result(page)
     assert votes.bodies == [{"winner": "a", "captcha_token": "tok-1"}]

@@ -2,7 +2,8 @@
 //
 // Why one module of this size: it is the page's one state machine (idle → streaming →
 // voting → voted) and every handler reads and moves that state; elements, the API wrapper
-// and the renderer live in dom.js, page.js and markdown.js.
+// and the renderer live in dom.js, page.js and markdown.js, and what a vote pays (the
+// proof-of-work, the human check) in proof.js.
 //
 // What it promises: model output, prompts and error messages only ever reach the page
 // through textContent or the DOM-building Markdown renderer (never innerHTML); no model
@@ -12,11 +13,13 @@
 import { $, el } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { api, say, showDemoBanner } from "./page.js";
+import { HUMAN_HINT, HumanCheck, PowTracker, refusalText, voteBody } from "./proof.js";
 
 const SIDES = ["a", "b"];
 const VOTE_KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
 const VOTE_WORDS = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 const STORAGE_KEY = "arena.battle";
+const POW_KEY = "arena.pow"; // the battle's challenge, so a reload can still pay for the vote
 const narrowQuery = window.matchMedia("(max-width: 767.98px)");
 
 const ui = {
@@ -31,6 +34,10 @@ const ui = {
   stop: $("stop"),
   regenerate: $("regenerate"),
   intro: $("intro"),
+  notice: $("notice"),
+  human: $("human-check"),
+  humanHint: $("human-check-hint"),
+  humanWidget: $("human-check-widget"),
   pane: Object.fromEntries(SIDES.map((s) => [s, $(`pane-${s}`)])),
 };
 
@@ -40,6 +47,9 @@ const state = {
   turns: [], // {prompt, a: answer, b: answer, els: {a, b}}
   phase: "idle", // idle | starting | streaming | ready | blocked | voting | voted
   es: null,
+  pow: new PowTracker(), // the newest proof-of-work of this battle, solving in a worker
+  human: null, // the human check (a HumanCheck) when the arena asks for one
+  nagged: "", // the notice that said the human check is missing, until it is done
 };
 
 // --- small helpers ----------------------------------------------------------------------
@@ -192,11 +202,12 @@ async function submit() {
     : "Asking two anonymous models…");
   try {
     if (followUp) {
-      await api(`/api/battles/${state.battleId}/turns`, { prompt });
+      takePow(await api(`/api/battles/${state.battleId}/turns`, { prompt }));
     } else {
       const battle = await api("/api/battles", { prompt });
       state.battleId = battle.id;
       sessionStorage.setItem(STORAGE_KEY, battle.id);
+      takePow(battle);
     }
   } catch (err) {
     say(err.message, "error");
@@ -340,7 +351,7 @@ async function regenerate() {
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await api(`/api/battles/${encodeURIComponent(state.battleId)}/regenerate`, {});
+        takePow(await api(`/api/battles/${encodeURIComponent(state.battleId)}/regenerate`, {}));
         break;
       } catch (err) {
         // Right after a stop the server may still be recording the cancelled answers.
@@ -359,21 +370,97 @@ async function regenerate() {
   openStream();
 }
 
+// --- paying for the vote -------------------------------------------------------------------
+
+/** A battle response that starts answers carries the battle's newest proof-of-work (when
+ * the arena asks for one): solve it now, while the answers stream. */
+function takePow(battle) {
+  if (!battle || !battle.pow) return;
+  state.pow.start(battle.pow);
+  sessionStorage.setItem(POW_KEY, JSON.stringify({ battle: battle.id, ...battle.pow }));
+}
+
+function forgetPow() {
+  state.pow.clear();
+  sessionStorage.removeItem(POW_KEY);
+}
+
+function resumePow(battleId) {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(POW_KEY) || "null");
+  } catch {
+    saved = null;
+  }
+  if (saved && saved.battle === battleId) state.pow.start(saved);
+}
+
+function startHumanCheck(captcha) {
+  ui.human.hidden = false;
+  state.human = new HumanCheck(captcha, ui.humanWidget, renderHumanCheck);
+  renderHumanCheck();
+  state.human.mount();
+}
+
+function renderHumanCheck() {
+  const human = state.human;
+  ui.humanHint.textContent = human.hint;
+  ui.human.classList.toggle("is-done", !!human.token);
+  ui.human.classList.toggle("is-broken", human.state === "broken");
+  if (human.state === "broken") say(HUMAN_HINT.broken, "error");
+  if (human.token && state.nagged) { // the explanation of a vote refused for want of it is stale
+    if (ui.notice.textContent === state.nagged) say("");
+    state.nagged = "";
+  }
+}
+
+/** Why the vote cannot be sent yet ("" when it can): the human check has no token. */
+function missingProof() {
+  const human = state.human;
+  if (!human || human.token) return "";
+  if (human.state === "broken") return HUMAN_HINT.broken;
+  if (human.state === "loading") return "The human check is still loading; complete it, then vote.";
+  return "Complete the human check next to the vote buttons first: the arena asks for it "
+    + "before each vote. Then vote again.";
+}
+
 async function vote(winner) {
   if (state.phase !== "ready") return;
-  setPhase("voting");
-  ui.vote.querySelector(`[data-vote="${winner}"]`).classList.add("chosen");
-  say("Recording your vote…");
-  let result;
-  try {
-    result = await api(`/api/battles/${encodeURIComponent(state.battleId)}/vote`, { winner });
-  } catch (err) {
-    ui.vote.querySelector(".chosen")?.classList.remove("chosen");
-    setPhase(err.code === "already_voted" ? "blocked" : "ready");
-    say(err.message, "error");
+  const missing = missingProof();
+  if (missing) {
+    say(missing, "error");
+    state.nagged = missing;
     return;
   }
+  setPhase("voting"); // the vote bar is disabled from here on: one click, one vote
+  ui.vote.querySelector(`[data-vote="${winner}"]`).classList.add("chosen");
+  let powFields;
+  try {
+    if (state.pow.active && !state.pow.solved) say("Checking this browser… a second.");
+    powFields = await state.pow.proof();
+  } catch (err) {
+    ui.vote.querySelector(".chosen")?.classList.remove("chosen");
+    setPhase("ready");
+    say(`This browser could not finish its check for the battle (${err.message}); reload `
+      + "the page and vote again.", "error");
+    return;
+  }
+  say("Recording your vote…");
+  const token = state.human ? state.human.token : null;
+  let result;
+  try {
+    result = await api(`/api/battles/${encodeURIComponent(state.battleId)}/vote`,
+      voteBody(winner, powFields, token));
+  } catch (err) {
+    if (token && err.status) state.human.reset(); // the server saw the token: it is spent
+    ui.vote.querySelector(".chosen")?.classList.remove("chosen");
+    setPhase(err.code === "already_voted" ? "blocked" : "ready");
+    say(refusalText(err.code, err.message) || err.message, "error");
+    return;
+  }
+  if (token) state.human.reset();
   sessionStorage.removeItem(STORAGE_KEY);
+  forgetPow();
   reveal(winner, result);
 }
 
@@ -424,6 +511,7 @@ function resetRound() {
   state.turns = [];
   state.skipWarned = false;
   sessionStorage.removeItem(STORAGE_KEY);
+  forgetPow();
   for (const side of SIDES) {
     const pane = ui.pane[side];
     pane.classList.remove("winner", "leaked");
@@ -460,6 +548,7 @@ async function resume() {
   }
   if (view.status !== "active" || state.battleId) return; // voted: start fresh
   state.battleId = view.id;
+  resumePow(view.id);
   for (const t of view.turns) applyTurn(addTurn(t.prompt), t);
   const latest = view.turns[view.turns.length - 1];
   if (["pending", "running"].includes(latest.status)) {
@@ -614,6 +703,7 @@ async function start() {
   } catch (err) {
     say(err.message, "error");
   }
+  if (state.info.captcha) startHumanCheck(state.info.captcha);
   if (state.info.demo) {
     showDemoBanner("the models here are scripted stand-ins, not real language models. ",
       state.info.add_models);

@@ -48,7 +48,7 @@ from arena.moderation import build_moderator
 from arena.providers.base import Provider, ProviderOptions
 from arena.providers.registry import create_provider, known_providers
 from arena.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from arena.security import SecurityHeaders
+from arena.security import SecurityHeaders, Sources
 from arena.settings import Roster, Settings, check_cors_origins, load_roster
 from arena.store import Store
 
@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     install_error_handlers(app)
     # Innermost of the middlewares, so its 413 still gets the security and CORS headers.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, script_origins=captcha_origins(settings))
+    app.add_middleware(SecurityHeaders, extra=captcha_origins(settings))
     if settings.cors_origins:  # closed unless an operator opens it
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET", "POST"],
@@ -196,12 +196,38 @@ def build_gate(settings: Settings, store: Store, ip_secret: bytes,
     return VoteGate(caps=caps, counters=counters, pow=pow, captcha=captcha)
 
 
-def captcha_origins(settings: Settings) -> tuple[str, ...]:
-    """The one origin the page may load the human check's widget from (script and frame)."""
+# What each vendor's widget loads besides its script, from the vendors' CSP guides:
+# hCaptcha serves frames, styles and its API from its subdomains; reCAPTCHA loads from
+# gstatic and frames recaptcha.google.com; Turnstile needs only its own origin.
+_VENDOR_SOURCES = {
+    "hcaptcha.com": Sources(script=("https://hcaptcha.com", "https://*.hcaptcha.com"),
+                            frame=("https://hcaptcha.com", "https://*.hcaptcha.com"),
+                            style=("https://hcaptcha.com", "https://*.hcaptcha.com"),
+                            connect=("https://hcaptcha.com", "https://*.hcaptcha.com")),
+    "google.com": Sources(script=("https://www.google.com", "https://www.gstatic.com"),
+                          frame=("https://www.google.com", "https://recaptcha.google.com")),
+    "recaptcha.net": Sources(script=("https://www.recaptcha.net", "https://www.gstatic.com"),
+                             frame=("https://www.recaptcha.net",)),
+}
+
+
+def captcha_origins(settings: Settings) -> Sources:
+    """Where the page may load the human check's widget from: the script's own origin
+    (script and frame), plus what its vendor is known to need."""
     if not settings.captcha_verify_url or not settings.captcha_script_url:
-        return ()
+        return Sources()
     scheme, _, rest = settings.captcha_script_url.partition("://")
-    return (f"{scheme}://{rest.split('/', 1)[0]}",)
+    host = rest.split("/", 1)[0]
+    own = (f"{scheme}://{host}",)
+    hostname = host.split(":", 1)[0].lower()
+    vendor = next((v for d, v in _VENDOR_SOURCES.items()
+                   if hostname == d or hostname.endswith("." + d)), Sources())
+
+    def join(*parts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o for part in parts for o in part))
+
+    return Sources(script=join(own, vendor.script), frame=join(own, vendor.frame),
+                   style=vendor.style, connect=vendor.connect)
 
 
 def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -8,23 +8,38 @@ that draws a frame, so exactly that origin is added to ``script-src`` and ``fram
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def csp(script_origins: tuple[str, ...] = ()) -> str:
-    extra = "".join(" " + o for o in script_origins)
-    return (f"default-src 'self'; script-src 'self'{extra}; style-src 'self'; "
-            "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-            f"frame-src 'self'{extra}; object-src 'none'; base-uri 'none'; "
+@dataclass(frozen=True)
+class Sources:
+    """Origins a page may use beyond its own, per CSP directive (the human check's widget)."""
+
+    script: tuple[str, ...] = ()
+    frame: tuple[str, ...] = ()
+    style: tuple[str, ...] = ()
+    connect: tuple[str, ...] = ()
+
+
+def csp(extra: Sources = Sources()) -> str:
+    def more(origins: tuple[str, ...]) -> str:
+        return "".join(" " + o for o in origins)
+
+    return (f"default-src 'self'; script-src 'self'{more(extra.script)}; "
+            f"style-src 'self'{more(extra.style)}; "
+            f"img-src 'self' data:; connect-src 'self'{more(extra.connect)}; font-src 'self'; "
+            f"frame-src 'self'{more(extra.frame)}; object-src 'none'; base-uri 'none'; "
             "form-action 'self'; frame-ancestors 'none'")
 
 
 CSP = csp()
 
 
-def headers(script_origins: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+def headers(extra: Sources = Sources()) -> list[tuple[bytes, bytes]]:
     return [
-        (b"content-security-policy", csp(script_origins).encode()),
+        (b"content-security-policy", csp(extra).encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
@@ -37,9 +52,9 @@ HEADERS = headers()
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, script_origins: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, extra: Sources = Sources()) -> None:
         self.app = app
-        self.headers = headers(script_origins)
+        self.headers = headers(extra)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -355,3 +355,32 @@ def test_captcha_urls_are_checked(monkeypatch):
     monkeypatch.setenv("ARENA_CAPTCHA_VERIFY_URL", "javascript:alert(1)")
     with pytest.raises(ConfigError, match="ARENA_CAPTCHA_VERIFY_URL"):
         Settings()
+
+
+@pytest.mark.parametrize(("script_url", "needed"), [
+    ("https://challenges.cloudflare.com/turnstile/v0/api.js",
+     {"script-src": ["https://challenges.cloudflare.com"],
+      "frame-src": ["https://challenges.cloudflare.com"]}),
+    ("https://js.hcaptcha.com/1/api.js",
+     {"script-src": ["https://js.hcaptcha.com", "https://*.hcaptcha.com"],
+      "frame-src": ["https://*.hcaptcha.com"], "style-src": ["https://*.hcaptcha.com"],
+      "connect-src": ["https://*.hcaptcha.com"]}),
+    ("https://www.google.com/recaptcha/api.js",
+     {"script-src": ["https://www.google.com", "https://www.gstatic.com"],
+      "frame-src": ["https://www.google.com", "https://recaptcha.google.com"]}),
+])
+async def test_each_vendors_widget_gets_the_sources_it_loads(asgi, settings, siteverify,
+                                                             script_url, needed):
+    """The CSP a page is served with lets each vendor's widget load what its own CSP guide
+    lists (hCaptcha's subdomains, reCAPTCHA's gstatic), and nothing for anyone else."""
+    s = capped(settings, captcha_verify_url=siteverify.url, captcha_site_key="site-1",
+               captcha_script_url=script_url, captcha_secret_env="TEST_ARENA_CAPTCHA_SECRET")
+    async with asgi(roster=ROSTER, settings=s) as c:
+        csp = (await c.get("/")).headers["content-security-policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
+    for name, origins in needed.items():
+        assert set(origins) <= set(directives[name]), (name, directives[name])
+    assert directives["default-src"] == ["'self'"] and directives["object-src"] == ["'none'"]
+    if "hcaptcha" not in script_url:
+        assert directives["style-src"] == ["'self'"]
+        assert directives["connect-src"] == ["'self'"]

@@ -45,6 +45,7 @@ from arena.integrity.job import DetectionJob
 from arena.integrity.pow import PowPolicy, ProofOfWork
 from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
+from arena.periodic import Periodic
 from arena.providers.base import Provider, ProviderOptions
 from arena.providers.registry import create_provider, known_providers
 from arena.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -135,6 +136,9 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         await board.start()
         detection = DetectionJob(store, settings)
         detection.start()
+        await gate.forget_old_windows()
+        forgetting = Periodic(3600.0, gate.forget_old_windows, "forgetting old vote-cap windows")
+        forgetting.start()
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
             limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate,
@@ -144,6 +148,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             yield
         finally:
             del app.state.services
+            await forgetting.stop()
             await detection.stop()
             await board.stop()
             await battles.shutdown()

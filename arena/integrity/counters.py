@@ -34,6 +34,9 @@ class Counters(Protocol):
     async def members(self, key: str, window_start: int) -> int:
         """The set's size (0 when it does not exist)."""
 
+    async def prune(self, before: int) -> None:
+        """Forget every window that started before ``before`` (Unix seconds)."""
+
     async def aclose(self) -> None: ...
 
 
@@ -116,6 +119,9 @@ class RedisCounters:
     async def members(self, key: str, window_start: int) -> int:
         return int(await self.redis.scard(f"{self.prefix}:members:{key}:{window_start}"))
 
+    async def prune(self, before: int) -> None:
+        return None  # every key carries its own EXPIREAT
+
     async def aclose(self) -> None:
         await self.redis.aclose()
 
@@ -140,6 +146,11 @@ class MemoryCounters:
 
     async def members(self, key: str, window_start: int) -> int:
         return len(self._members.get((key, window_start), ()))
+
+    async def prune(self, before: int) -> None:
+        for table in (self._counts, self._members):
+            for old in [k for k in table if k[1] < before]:
+                del table[old]
 
     async def aclose(self) -> None:
         return None

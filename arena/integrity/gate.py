@@ -90,6 +90,13 @@ class VoteGate:
         """Undo ``charge`` for a vote that was not written after all."""
         await self.caps.refund(decision, voter=voter, network=network, identity=identity)
 
+    async def forget_old_windows(self) -> None:
+        """Drop cap windows that ended more than a window ago (what ``charge`` keeps for
+        operators to look at) and spent proof-of-work long expired: run it now and then,
+        so the counter tables do not grow for ever. A no-op on Redis (keys expire)."""
+        start, _ = self.caps.window()
+        await self.counters.prune(start - 2 * self.caps.policy.window_s)
+
     async def aclose(self) -> None:
         if self.captcha is not None:
             await self.captcha.aclose()

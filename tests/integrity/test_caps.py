@@ -158,3 +158,30 @@ async def test_redis_caps_are_shared_and_survive_a_restart():
         assert await counters.members("ip:n", MIDNIGHT) == 1
     finally:
         await counters.aclose()
+
+
+@pytest.mark.parametrize("kind", ["sql", "memory"])
+async def test_the_gate_forgets_windows_two_days_old_and_keeps_the_rest(engine_url, kind):
+    """The hourly clean-up drops cap windows that ended more than a window ago and spent
+    proof-of-work long expired; today's and yesterday's counts stay (operators read them)."""
+    from arena.integrity.gate import VoteGate
+
+    engine = make_engine(engine_url)
+    counters: Counters = SqlCounters(engine) if kind == "sql" else MemoryCounters()
+    clock = Clock(MIDNIGHT + 3 * DAY_S + 100)
+    gate = VoteGate(caps=VoteCaps(counters, CapPolicy(per_voter=5, per_ip=0), clock=clock),
+                    counters=counters)
+    try:
+        for day in range(4):  # windows of three days ago … today
+            start = MIDNIGHT + day * DAY_S
+            await counters.add(f"v:old{day}", start, 1, start + 2 * DAY_S)
+            await counters.add_member(f"ip:old{day}", start, "a", start + 2 * DAY_S)
+        await gate.forget_old_windows()
+        kept = [await counters.add(f"v:old{day}", MIDNIGHT + day * DAY_S, 0, 0)
+                for day in range(4)]
+        members = [await counters.members(f"ip:old{day}", MIDNIGHT + day * DAY_S)
+                   for day in range(4)]
+        assert kept == [0, 1, 1, 1] and members == [0, 1, 1, 1]
+    finally:
+        await gate.aclose()
+        await engine.dispose()

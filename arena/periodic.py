@@ -19,11 +19,14 @@ log = logging.getLogger("arena")
 class Periodic:
     """``Periodic(every_s, run, "what it does")``; ``start()`` once, ``await stop()``."""
 
-    def __init__(self, every_s: float, run: Callable[[], Awaitable[object]], what: str) -> None:
+    def __init__(self, every_s: float, run: Callable[[], Awaitable[object]], what: str, *,
+                 first_at_once: bool = False) -> None:
         self.every_s = every_s
         self.run = run
         self.what = what
+        self.first_at_once = first_at_once  # run once as soon as started, then every_s
         self._task: asyncio.Task[None] | None = None
+        self.ran = asyncio.Event()  # set once the first run has ended, well or not
 
     def start(self) -> None:
         if self._task is None:
@@ -36,9 +39,13 @@ class Periodic:
                 await self._task
 
     async def _loop(self) -> None:
+        wait = 0.0 if self.first_at_once else self.every_s
         while True:
-            await asyncio.sleep(self.every_s)
+            await asyncio.sleep(wait)
+            wait = self.every_s
             try:
                 await self.run()
             except Exception:
                 log.exception("%s failed; trying again in %.3g s", self.what, self.every_s)
+            finally:
+                self.ran.set()

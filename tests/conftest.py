@@ -116,11 +116,12 @@ def db_url(tmp_path: Path, postgres: Postgres) -> str:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    # The board shows a vote at once, not after the detection job's next run (30 s):
-    # tests/integrity/test_rigging_job.py tests that wait on its own.
+    # No detection loop: it would judge (at start-up, then every 30 s) whatever votes a
+    # test casts, and the board would wait for it. tests/integrity/test_rigging_job.py
+    # turns it on where it is the subject.
     return Settings(database_url=db_url, data_dir=tmp_path, bootstrap_rounds=20, min_votes=0,
                     leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
-                    answer_timeout_s=10, board_waits_for_detection=False)
+                    answer_timeout_s=10, detection_interval_s=0)
 
 
 class LiveServer:

@@ -115,8 +115,10 @@ class DetectionJob:
         self.store = store
         self.settings = settings
         self.policy = policy_of(settings)
+        # The first run at start-up: a restarted worker knows who is suspect, and the
+        # board (which waits for judged votes) catches up, without waiting an interval.
         self._loop = Periodic(settings.detection_interval_s, self.run_once,
-                              "rigging detection")
+                              "rigging detection", first_at_once=True)
         self._lock = asyncio.Lock()
         self._suspicion: dict[str, float] = {}
 
@@ -145,6 +147,10 @@ class DetectionJob:
     def start(self) -> None:
         if self.settings.detection_interval_s > 0:
             self._loop.start()
+
+    async def first_run(self) -> None:
+        """Wait until the loop's first run (at start-up) has ended."""
+        await self._loop.ran.wait()
 
     async def stop(self) -> None:
         await self._loop.stop()

@@ -283,10 +283,11 @@ async def test_no_vote_moves_the_board_before_it_was_judged(serve, rig_settings)
     waiting = rig_settings.model_copy(update={"detection_interval_s": 3600.0,
                                              "board_waits_for_detection": True})
     server = await serve(settings=waiting, roster=roster())
+    job = server.app.state.services.detection
+    await job.first_run()  # the run at start-up, on the empty database
     honest = await honest_crowd(server, voters=30, votes_each=8, seed=6)
     assert (await board(server))["totals"]["counted_votes"] == 0  # nothing judged yet
     rigged = await target_only(server, votes=50)
-    job = server.app.state.services.detection
     await job.run_once()
     after = await board(server)
     kept_out = sum(not d[0] for d in await decisions(server, rigged))

@@ -8,8 +8,9 @@ from git in the same run)::
 
     python -m tests.identity.report [--misses dev]
 
-Both labelled sets are reported: ``identity_eval.jsonl`` and the blind set
-``identity_blind.jsonl`` (written after the rule, committed before its first run).
+Three labelled sets are reported: ``identity_eval.jsonl`` and the blind sets
+``identity_blind.jsonl`` and ``identity_blind3.jsonl`` (each written after the rule,
+committed before its first run).
 
 ``--misses dev`` lists dev's errors; listing held-out errors is deliberately not offered.
 """
@@ -34,6 +35,8 @@ from arena.settings import ModelConfig
 EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
 # the blind set: written fresh and committed before the checker was first run on it
 BLIND = Path(__file__).parent.parent / "data" / "identity_blind.jsonl"
+# the third blind set (round 3 of identity work): written and committed before its first run
+BLIND3 = Path(__file__).parent.parent / "data" / "identity_blind3.jsonl"
 REPO = Path(__file__).parent.parent.parent
 Row = dict[str, Any]
 Judge = Callable[[Row], bool]
@@ -198,7 +201,7 @@ def table(data: list[Row], new: dict[str, dict[str, Score]],
 
 
 def main(argv: list[str]) -> int:
-    for path in (EVAL, BLIND):
+    for path in (EVAL, BLIND, BLIND3):
         print(f"\n######## {path.name}")
         report_one(path, argv)
     return 0

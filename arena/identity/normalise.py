@@ -3,7 +3,9 @@
 A model (or a rigger prompting it) can write a name so that a plain regex misses it and a
 voter still reads it: full-width letters (``Ｃｌａｕｄｅ``), zero-width characters or soft
 hyphens inside the word, Cyrillic or Greek look-alike letters among Latin ones (``Сlаudе``),
-markdown around it (``**Claude**``, ``[Claude](url)``, ``"Claude"``, backticks). ``normalise``
+markdown around it (``**Claude**``, ``[Claude](url)``, ``"Claude"``, backticks), combining
+marks stacked on its letters (``C͟l͟a͟u͟d͟e͟``), its letters spaced or dotted apart (``C h a t G P T``,
+``C.l.a.u.d.e``, ``Cl-au-de``), a bracketed speaker label (``[Claude] Sure!``). ``normalise``
 returns the text with all of that undone, so the terms and templates only ever see one
 spelling. It does not keep offsets: a leak reports the term as found in the normalised
 text, which is what a voter reads once the markup is rendered.
@@ -37,11 +39,32 @@ _LOOKALIKE = str.maketrans({
     "Ј": "J", "Ѕ": "S", "α": "a", "ο": "o", "ρ": "p", "ε": "e", "ι": "i", "κ": "k",
     "ν": "v", "τ": "t", "υ": "u", "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Η": "H",
     "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X",
-    "Ζ": "Z", "Υ": "Y",
+    "Ζ": "Z", "Υ": "Y", "օ": "o", "ս": "u", "հ": "h", "ո": "n", "ց": "g", "Տ": "S",
+    "Ս": "U", "Օ": "O", "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j",
 })
-_MIXED_WORD = re.compile(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0370-\u03ff\u0400-\u052f])"
-                         r"[^\W\d_]+")
-_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
+# letters that NFKC would turn into something unlike what a reader sees (the lunate sigma
+# looks like C, NFKC makes it Σ): folded first
+_BEFORE_NFKC = str.maketrans({"Ϲ": "C", "ϲ": "c", "Ͻ": "C", "ͻ": "c"})
+_MIXED_WORD = re.compile(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0370-\u03ff\u0400-\u052f"
+                         r"\u0531-\u058f\u0250-\u02af\u0131\u0237])[^\W\d_]+")
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u0250-\u02af\u0131\u0237]")
+# combining marks left after NFKC on a basic Latin letter are decoration (``C͟l͟a͟u͟d͟e͟``, zalgo):
+# NFKC has already composed the real accents (é), and other scripts' marks follow their own
+# letters, so only marks after an ASCII letter go
+_DECORATION = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+                         r"\ufe20-\ufe2f]+")
+
+# A word written letter by letter ("C h a t G P T", "C.l.a.u.d.e", "M-i-s-t-r-a-l") or in
+# short hyphenated pieces ("Cl-au-de") reads as the word: the pieces are joined. Four
+# single letters at least, one separator kind throughout, so "U.S." and "a b" stay.
+_SPACED = re.compile(r"(?<![\w.\-'’])[A-Za-z](?:(?P<sep>[ .\-·_*])[A-Za-z])(?:(?P=sep)[A-Za-z]){2,}"
+                     r"(?![\w\-])(?:\.(?=\s|\Z))?")
+_PIECES = re.compile(r"(?<![\w\-])[A-Za-z]{1,3}(?:-[A-Za-z]{1,3}){2,}(?![\w\-])")
+
+# A speaker label in brackets at a line's start ("[Claude] Sure", "<GPT-4o> Done", "【通义千问】")
+# is the label "Claude:" once the brackets are read; a link ("[Claude](url)") is not.
+_BRACKET_LABEL = re.compile(r"(?m)^([ \t]*)[\[<【「]\s*([^\]\[<>【】「」\n]{1,40}?)\s*[\]>】」]"
+                            r"(?![(:：\[])[ \t]*(?=\S)")
 
 # markdown: link targets, emphasis and code marks, brackets and double quotes; single
 # quotes only at a word's edge, because "I'm" and "OpenAI's" need theirs
@@ -54,9 +77,15 @@ def normalise(text: str) -> str:
     """``text`` with format characters dropped, NFKC applied, look-alikes folded to
     Latin inside Latin words, and markdown emphasis, code and link syntax removed."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", _FORMAT.sub("", text))
+        text = unicodedata.normalize("NFKC", _FORMAT.sub("", text).translate(_BEFORE_NFKC))
         if _NON_LATIN.search(text):
             text = _MIXED_WORD.sub(_fold, text)
+        text = _DECORATION.sub("", text)
+    text = _SPACED.sub(_join, text)
+    if "-" in text:
+        text = _PIECES.sub(_join_pieces, text)
+    if "[" in text or "<" in text or "【" in text or "「" in text:
+        text = _BRACKET_LABEL.sub(r"\1\2: ", text)
     if "](" in text:
         text = _LINK_TARGET.sub("]", text)
     text = _MARKS.sub("", text)
@@ -71,6 +100,16 @@ def _edge(m: re.Match[str]) -> str:
     s, lo, hi = m.string, m.start(), m.end()
     inside = lo > 0 and hi < len(s) and s[lo - 1].isalnum() and s[hi].isalnum()
     return m.group() if inside else ""
+
+
+def _join(m: re.Match[str]) -> str:
+    word = m.group()
+    return "".join(c for c in word if c.isalpha()) + ("." if word.endswith(".") and
+                                                      m.group("sep") != "." else "")
+
+
+def _join_pieces(m: re.Match[str]) -> str:
+    return m.group().replace("-", "")
 
 
 def _fold(m: re.Match[str]) -> str:

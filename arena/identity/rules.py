@@ -103,6 +103,29 @@ _BEFORE_ONLY: tuple[str, ...] = (
     # "This is X speaking", "you're talking to X", "speaking as X", "I, X,"
     r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+",
     r"\b(?:speaking|writing|answering|replying)\s+as\s+",
+    # "The name's Claude", "they call me Gemini", "folks know me as Llama", "you've reached
+    # Claude", "you're asking Claude", "from me, Claude:", "that's me, Claude"
+    r"\b(?:(?:the|my)\s+name['’]s|(?:they|people|folks|friends|users|everyone|you\s+can|you\s+may)"
+    r"\s+(?:\w+\s+)?(?:call|calls|know|knows)\s+me(?:\s+as)?|known\s+to\s+(?:you|all|most)\s+as|"
+    r"you['’]ve\s+reached|you['’]re\s+(?:now\s+)?asking|you\s+are\s+(?:now\s+)?asking|"
+    r"(?:from|by|it['’]s|that['’]s|this\s+is)\s+me\s*,)\s+(?:(?:the|your)\s+)?",
+    r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+"
+    r"(?:the\s+|an?\s+)",
+    # Greek with the article: "Είμαι ο Κλοντ", "με λένε Gemini"
+    r"(?:είμαι|με\s+λένε|λέγομαι|ονομάζομαι)\s+(?:ο|η|το)?\s*",
+    # "As an assistant made by X", in the languages that say it that way
+    r"(?:^|[\n.!?,;:]\s*|\b)(?:as|being|como|en\s+tant\s+qu['’]e?|comme|als|come|in\s+quanto|"
+    r"jako|как|som|sendo|enquanto|sebagai|ως|bilang)\s+(?:(?:an?|un[ae]?|uno|um|uma|ein(?:e|en)?|"
+    r"en|ett|een|ein)\s+)?(?:[\w-]+\s+){0,2}?(?:assistant|model|AI|LLM|chatbot|system|asistente|"
+    r"modelo|IA|assistente|modello|modèle|KI-Modell|Sprachmodell|Modell|Assistent|KI|asystent|"
+    r"ассистент|модель|помощник|ИИ|modell|assistent|asisten|μοντέλο|βοηθός)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:by|from|of|at|de|da|del|dalla|di|von|vom|od|przez|от|från|av|van|"
+    r"dari|oleh|της|του|από)\s+(?:(?:la|el|the|der|die|das|l['’])\s+)?",
+    r"بصفتي\s+(?:\S+\s+){0,2}?(?:من|لدى|طورته|أنشأته)\s+(?:شركة\s+)?",
+    r"\b(?:là|với\s+tư\s+cách)\s+(?:một\s+)?(?:mô\s+hình|trợ\s+lý|AI)\s+(?:\S+\s+){0,2}?"
+    r"(?:do|của|từ|bởi)\s+",
+    r"(?:أنا|انا)[^.!?؟\n]{0,60}?(?:طور|أنشأ|انشأ|صنع|درب|بنى|طوّر)\w*\s+(?:من\s+قبل\s+|"
+    r"بواسطة\s+)?(?:شركة\s+)?",
 )
 
 # Contexts after an own term that make it a self-reference wherever it stands.
@@ -117,6 +140,22 @@ _AFTER_ONLY: tuple[str, ...] = (
     # "Anthropic의 어시스턴트로서", "Anthropic社のアシスタントとして": possessive maker + assistant
     r"\s*(?:社)?\s*(?:의|の)\s*(?:AI\s*)?(?:어시스턴트|비서|모델|언어\s*모델|アシスタント|モデル|"
     r"言語モデル)\s*(?:로서|으로서|として|입니다|이에요|예요|です)",
+    # "Anthropic이 만든 AI 어시스턴트로서", "OpenAI tarafından geliştirilmiş bir model olarak",
+    # "Anthropic के सहायक के रूप में": the maker's assistant "as" which one speaks
+    r"\s*(?:이|가|에서)\s*(?:만든|개발한|훈련한|학습시킨|제작한)\s+(?:AI\s*)?(?:어시스턴트|모델|챗봇|"
+    r"비서|AI)\s*(?:로서|으로서|입니다|예요|이에요)",
+    r"\s+tarafından\s+\w+\s+(?:bir\s+)?(?:\w+\s+){0,2}?(?:model|asistan|yapay\s+zeka)\w*\s+olarak",
+    r"\s+(?:के|की)\s+(?:\S+\s+){0,2}?(?:सहायक|मॉडल|एआई)\s+के\s+रूप\s+में",
+    # "Claude vagyok", "クロードと申します", "Claudeと言います", "클로드라고 합니다": a name
+    # said as one's own, wherever it stands
+    r"\s+vagyok\b|\s*(?:と申します|といいます|と言います|と申す|でございます)|"
+    r"\s*(?:이?라고\s*(?:합니다|해요|불러|부릅니다))",
+    # "Google hasn't given me access", "OpenAI won't let me": the maker's say over the speaker
+    r"(?:['’]s\s+(?:team|engineers|developers|researchers))?\s+(?:has|have|had)(?:n['’]t|\s+not)?\s+"
+    r"(?:given|granted)\s+me\s+(?:access|the\s+ability|permission|tools)|"
+    r"\s+(?:won['’]t|doesn['’]t|does\s+not|don['’]t|do\s+not)\s+(?:let|allow|permit)\s+me\b|"
+    r"\s+(?:set|gave|gives|give)\s+(?:for\s+)?me\b(?=[^.!?\n]{0,30}\b(?:rules|polic|guidelines|"
+    r"limits|instructions))",
 )
 
 # Contexts that need both sides.
@@ -125,7 +164,7 @@ _AROUND: tuple[tuple[str, str], ...] = (
     (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
      r"(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN + r"\b"),
     # "As Claude, I ..."
-    (r"\bas\s+", r"\s*(?:[,，]\s*(?:I|I['’]m|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
+    (r"\b(?:as|being)\s+", r"\s*(?:[,，]\s*(?:I|I['’]m|I['’]ve|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
     # "as Anthropic's AI", "I'm NVIDIA's model", "as your OpenAI assistant": the possessive
     # maker with an assistant noun, said by the speaker of itself
     (r"\b(?:as|I\s*am|I['’]m|I\s+was)\s+(?:(?:the|a|an|your|one\s+of)\s+)?",
@@ -153,7 +192,10 @@ _AROUND: tuple[tuple[str, str], ...] = (
 _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # "This is Claude speaking", "Hi, this is Gemini."
     (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)this\s+is\s+",
-     r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)"),
+     r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)|['’]s\s+(?:[\w-]+\s+){0,2}?"
+     + _NOUN_EN + r"\b"),
+    # Korean copula right after the name at a sentence's start: "클로드예요."
+    (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
     # "I, Claude, promise"
     (r"\bI\s*,\s*", r"\s*,"),
     # Japanese copula right after the name: "クロードです"
@@ -163,14 +205,16 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
 # Soft contexts: count only when the user did not write the term (see the module doc).
 _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
-    (r"(?:^|\n)[ \t>#-]*(?:(?:assistant|AI|bot|model)\s*\(\s*)?", r"\s*\)?\s*[:：]"),
+    (r"(?:^|\n)[^\w\n]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
+     r"assistente|Assistent|asystent|助手|アシスタント|어시스턴트|المساعد)\s*[(（]?\s*)?",
+     r"\s*[)）]?\s*(?:[:：»|]|says\s*:|dit\s*:|sagt\s*:|dice\s*:|говорит\s*:|说[:：])"),
     # sign-offs: "— Claude", "Cheers,\nGemini", "——通义千问"
     (r"(?:^|\n)[ \t]*(?:[—–~]|-{1,2}|——)[ \t]*(?:(?:powered|written|generated|brought\s+to\s+"
      r"you)\s+by\s+|by\s+|from\s+|yours,?\s+)?",
-     r"[ \t\w.\-]{0,24}?[ \t.!]*(?:\n|\Z)"),
+     r"[ \t\w.\-]{0,24}?[^\w\n]{0,8}(?:\n|\Z)"),
     (r"\b(?:cheers|regards|best|thanks|sincerely|yours(?:\s+truly)?|love|cordialement|saludos|"
      r"grüße|gruß|pozdrawiam|groeten)[,!]?[ \t]*\n[ \t]*",
-     r"[ \t.!]*(?:\n|\Z)"),
+     r"[^\w\n]{0,8}(?:\n|\Z)"),
     # third-person self-description: "Claude is happy to help", "Qwen is ready when you are"
     (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
      r"\s+(?:is|'s|will\s+be|would\s+be)\s+(?:always\s+|very\s+|so\s+|more\s+than\s+|"
@@ -183,7 +227,23 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"\s+(?:can['’]?t|cannot|can\s+not|won['’]t|doesn['’]t|does\s+not|isn['’]t\s+able|"
      r"is\s+not\s+able|is\s+unable|can\s+only|only|will\s+(?:try|do\s+its\s+best)|"
      r"would\s+love|loves|tries|aims|wants)\s+(?:to\s+)?(?:help|assist|remember|browse|access|"
-     r"see|open|recall|store|keep|know|knows|share|look|check|read|answer|chat|do\s+its)\b"),
+     r"see|open|recall|store|keep|know|knows|share|look|check|read|answer|chat|do\s+its)\b|"
+     r"\s+(?:doesn['’]t|does\s+not)\s+have\s+(?:any\s+)?(?:real[\s-]time\s+|live\s+)?(?:access|"
+     r"internet|web|memory|memories|feelings|emotions|a\s+body|the\s+ability|opinions|browsing)\b|"
+     r"\s+has\s+no\s+(?:access|internet|memory|feelings|body)\b|"
+     # the same in other languages: "Claude n'a pas accès", "Gemini kann nicht", "Kimi无法"
+     r"\s+(?:n['’]a\s+pas\s+(?:accès|de\s+mémoire)|ne\s+peut\s+pas|ne\s+sait\s+pas|kann\s+(?:nicht|keine)|"
+     r"hat\s+keinen\s+(?:Zugriff|Zugang)|no\s+puede|no\s+tiene\s+acceso|non\s+può|non\s+ha\s+accesso|"
+     r"não\s+pode|não\s+tem\s+acesso|не\s+может|не\s+имеет\s+доступа|nie\s+może|nie\s+ma\s+dostępu)\b|"
+     r"\s*(?:无法|不能|没有办法|没法|無法)|\s*(?:は|には)[^。！？\n]{0,30}?(?:できません|できない)|"
+     r"\s*(?:는|은)\s[^.!?\n]{0,30}?수\s*없"),
+    # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
+    # the speaker credits itself with the possessive
+    (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
+     r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
+     r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
+     r"explanation|thoughts|guess|response|reply|draft|attempt)\b"
+     r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
     # "由Claude撰写", "Claudeが作成しました", "Claude가 작성했습니다": authorship in CJK
     (r"(?:由|经|經)\s*", r"\s*(?:撰写|生成|编写|创作|写作|撰寫|編寫|創作|执笔|翻译|整理)"),
     ("", r"\s*(?:が|에\s*의해|이|가)\s*(?:作成|執筆|生成|書きました|書いた|작성|생성|썼)"),
@@ -209,12 +269,17 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"\s[—–~][ \t]*(?:(?:by|von|par|por|da|di|de|from|door|av|przez|от|signed|yours|"
      r"written\s+by)[ \t]+)?", r"[ \t.!]*(?:\n|\Z)"),
     # "X at your service", "X reporting for duty", "X signing off"
-    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
-     r"\s+(?:at\s+your\s+service|reporting\s+for\s+duty|signing\s+off|speaking|out)\b"),
+    (r"(?:^|[\n.!?(]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
+     r"[,]?\s+(?:at\s+your\s+(?:service|disposal)|reporting\s+(?:for\s+duty|in)|signing\s+off|"
+     r"speaking|out|has\s+spoken|à\s+votre\s+service|a\s+su\s+servicio|zu\s+Diensten|"
+     r"al\s+suo\s+servizio)\b"),
     # "X here" anywhere in a sentence ("Okay, your pal Claude here: ...", "Claude hier."),
     # closed by punctuation or the end, so "Claude here refers to" stays a mention
-    ("", r"\s+(?:here|hier|aquí|aqui|ici|qui)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|to\s+"
-         r"(?:help|answer|assist)|and\s+I|at\s+your|bringing|reporting)\b)"),
+    ("", r"['’]?s?\s+(?:here|hier|aquí|aqui|ici|qui|здесь|тут|на\s+связи|tady|tutaj|burada|εδώ|"
+         r"כאן|هنا|यहाँ|यहां|ở\s+đây|di\s+sini|här|täällä)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|"
+         r"to\s+\w+|and\s+I|at\s+your|bringing|reporting|by\s+the\s+way|if\s+you|"
+         r"чтобы|для)\b)"),
+    ("", r"\s*(?:在此|在这里|在這裡|来啦|來啦|ここにいます|です、|여기\s*있어요|여기\s*있습니다)"),
     # "На связи Claude", "C'est Gemini,", "Hier spricht X", "Aqui é o X": presenting oneself
     (r"(?:^|[\n.!?,;:]\s*|\b(?:hi|hello|hey|bonjour|salut|hola|hallo|olá|ciao)[,!]?\s+)"
      r"(?:на\s+связи|с\s+вами|это|c['’]est|hier\s+(?:ist|spricht)|aquí\s+(?:está|habla)|"
@@ -307,6 +372,57 @@ IDENTITY_QUESTION = re.compile(
     r"hvem\s+er\s+du|hva\s+heter\s+du|hvad\s+hedder\s+du|kdo\s+jsi|jak\s+se\s+jmenuješ|"
     r"cine\s+e[sș]ti|kuka\s+olet|mikä\s+on\s+nimesi|ποιος\s+είσαι|πώς\s+σε\s+λένε",
     re.IGNORECASE)
+# The same question by its structure rather than its wording, in many languages: a
+# second-person possessive on an identity noun ("ton nom", "dein Modell", "your maker"), a
+# second-person copula next to an identity noun in a question ("Welche KI bist du?", "Ktorý
+# si model?", "what AI are you"), "the model I'm talking to", "who built this bot", "the
+# company behind you". The names a question may list are matched by the checker, which
+# knows them (``YOU_ARE`` before a model's name: "r u chatgpt or claude", "Ты ChatGPT?").
+_IDENT_NOUN = (r"(?:name|model|maker|creator|developer|company|lab|vendor|provider|LLM|AI|"
+               r"nom|modèle|créateur|développeur|entreprise|IA|Name|Modell|Hersteller|"
+               r"Entwickler|Firma|KI|nombre|modelo|creador|desarrollador|empresa|nome|"
+               r"modello|creatore|azienda|имя|модель|создатель|разработчик|компания|ИИ|"
+               r"нейросеть|imię|twórca|firma|jméno|tvůrce|meno|adın|ismin|tên|nama|naam|"
+               r"maker|namn|navn|nimi|nimesi|malli|όνομα|μοντέλο|שם|מודל|नाम|मॉडल|名字|名称|模型|"
+               r"开发者|公司|名前|モデル|会社|이름|모델|회사|ماڈل|نام|اسم|نموذج)")
+_YOUR = (r"(?:your|ur|yr|ton|ta|votre|dein\w*|ihr\w*|tu|su|seu|sua|teu|tua|tuo|vostro|"
+         r"твоё|твое|твой|твоя|ваше|ваш|ваша|twoje|twój|twoja|tvoje|tvůj|tvoj|tvoje|senin|"
+         r"jouw|uw|je|din|ditt|sinun|σου|你的|您的|あなたの|君の|너의|네|당신의|آپ\s+کا|"
+         r"तुम्हारा|आपका)")
+_YOU_ARE = (r"(?:are\s+(?:you|u)|r\s+u|you\s+are|you['’]re|u\s+r|es[\s-]tu|êtes[\s-]vous|"
+            r"tu\s+es|vous\s+êtes|bist\s+du|sind\s+sie|du\s+bist|eres|sei\s+tu|"
+            r"tu\s+és|você\s+é|é\s+você|ты|вы|jesteś|jste|jsi|sen|misin|musun|ben\s+je|bent\s+u|"
+            r"ben\s+jij|är\s+du|er\s+du|oletko|olet|είσαι|אתה|את|तुम|आप|bạn\s+là|kamu|anda|"
+            r"你是|您是|你算|あなたは|君は|너|넌|너는|당신은)")
+IDENTITY_STRUCTURE = re.compile(
+    r"\b" + _YOUR + r"\s+(?:\w+\s+)?" + _IDENT_NOUN + r"(?![\w-])|"
+    r"(?:你的|您的|あなたの|君の|너의|당신의)\s*" + _IDENT_NOUN + r"|"
+    r"\b(?:tên|nama|όνομά|μοντέλο)\s+(?:của\s+)?(?:bạn|kamu|anda|σου)\b|"
+    r"(?<![\w-])" + _YOU_ARE + r"\s+(?:\w+\s+){0,2}?" + _IDENT_NOUN + r"(?![\w-])"
+    r"(?=[^.!\n。！]{0,60}[?？])|"
+    r"(?<![\w-])" + _IDENT_NOUN + r"\s+(?:\w+\s+)?" + _YOU_ARE + r"(?![\w-])"
+    r"(?=[^.!\n。！]{0,60}[?？])|"
+    # "the model I'm talking to", "das Modell, mit dem ich spreche"
+    r"(?<![\w-])" + _IDENT_NOUN + r"\b[^.!?\n]{0,30}?\b(?:I['’]m|I\s+am|ich|je|yo|eu|io|я|"
+    r"ik|jag)\s+(?:\w+\s+)?(?:talking|chatting|speaking|spreche|rede|chatte|parle|hablo|"
+    r"falo|parlo|говорю|разговариваю|praat|pratar)\b|"
+    r"\b(?:made|created|built|trained|developed|designed|programmed|owns|runs|powers)\s+"
+    r"(?:this|the)\s+(?:bot|chatbot|assistant|AI|model|LLM|chat|thing)\b|"
+    r"\b(?:behind|powering|powers|running)\s+(?:you|u)\b|"
+    r"\b(?:describes|fits|suits)\s+(?:you|u)\s*[:?]|"
+    r"\b(?:ты|вы)\s+кто\b|\bкто\s+(?:ты|вы)\b|\b(?:ktor[ýá]|ak[ýá]|jak[ýá]|kter[ýá])\s+(?:si|jsi)\b|"
+    r"(?:あなた|君|お前)(?:は|って)[^。？?\n]{0,15}?(?:どの|どこの|何の|なんの|誰|だれ)|"
+    r"(?:どの|どこの|何の)\s*(?:AI|モデル|会社|言語モデル)[^。？?\n]{0,10}?[?？]|"
+    r"(?:너|넌|당신)(?:는|은)?\s*(?:어느|어떤|무슨|누구)|"
+    r"(?:de\s+)?quel\s+mod[eè]le\s+(?:s['’]agit|est[\s-]ce|parle)|"
+    r"\bwhich\s+(?:one\s+)?of\s+(?:these|them|the\s+following)\s+(?:are|r)\s+(?:you|u)\b",
+    re.IGNORECASE)
+# A second-person copula right before a model's name: "are you Claude", "r u chatgpt",
+# "Ты ChatGPT или Claude?", "너 GPT야", "Sei Claude o Gemini?", "Kim jesteś: Gemini czy…"
+YOU_ARE_BEFORE = re.compile(r"(?<![\w-])(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|"
+                            r"ist\s+das|es\s+esto|это|czy\s+(?:jesteś|to))\s*[:,—–-]?\s*"
+                            r"(?:(?:really|actually|just|maybe|a|an|the|un|une|ein|eine|"
+                            r"un[oa]?|um|uma)\s+)?\Z", re.IGNORECASE)
 PARAGRAPH = re.compile(r"\n\s*\n")
 FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -359,7 +475,7 @@ class Templates:
 # the name is a closing mark, a parenthesis or an address, never more words of a sentence,
 # so "Enjoy your llama wool blanket!" is no signature.
 _SIGNATURE_TAIL = re.compile(r"(?:(?:,|[ \t]+[(<])[^\n]{0,40}|[ \t]*[—–-][ \t]*\S{1,30})?"
-                             r"[ \t.!)\]>]*\Z")
+                             r"[^\w\n]{0,8}\Z")
 _SIGNATURE_WORDS = 4  # at most this many words before the name on the line
 _SIGNATURE_LINE = 64  # characters
 
@@ -385,7 +501,7 @@ def signature(text: str, start: int, end: int) -> bool:
 @functools.lru_cache(maxsize=1024)  # a battle's prompts are judged again for every answer
 def asks_identity(prompt: str) -> bool:
     """Does the prompt ask the model who it is, who made it or which model it is?"""
-    return bool(IDENTITY_QUESTION.search(prompt))
+    return bool(IDENTITY_QUESTION.search(prompt) or IDENTITY_STRUCTURE.search(prompt))
 
 
 # A prompt that asks for a text in which a name the user gave may say "I am X".

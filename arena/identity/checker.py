@@ -44,13 +44,14 @@ algorithm; the language patterns are in ``rules`` and the spellings in ``normali
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from arena import identity_terms as table
 from arena.identity import rules
-from arena.identity.normalise import normalise
+from arena.identity.normalise import LEET as _LEET
+from arena.identity.normalise import normalise, unleet
 from arena.identity_terms import Kind
 from arena.settings import ModelConfig
 
@@ -80,8 +81,15 @@ _LATIN = "A-Za-z\u00c0-\u024f"
 _CYRILLIC = "\u0400-\u04ff"
 
 
+# Every word the family table calls a homonym (Claude, Llama, Gemini, Google ...): such a
+# word keeps the homonym guards below even when it is a strong term (an operator's alias).
+_HOMONYMS = frozenset(t.label.casefold() for f in table.FAMILIES for t in f.terms
+                      if t.level == table.WEAK)
+
+
 def _bounded(term: table.Term) -> str:
-    """The term's regex with whole-word boundaries (and, for weak terms, the exclusions)."""
+    """The term's regex with whole-word boundaries (and, for homonyms, the exclusions)."""
+    guarded = term.level == table.WEAK or term.label.casefold() in _HOMONYMS
     body = term.pattern if not term.case_sensitive else f"(?-i:{term.pattern})"
     first, last = term.label[0], term.label[-1]
     left = right = ""
@@ -89,7 +97,7 @@ def _bounded(term: table.Term) -> str:
     # boundary; a Latin term next to Han or Hangul ("我是Claude", "Claude입니다") still matches.
     if re.match(f"[{_LATIN}0-9]", first):
         left = f"(?<![{_LATIN}0-9])"
-        if term.level == table.WEAK:
+        if guarded:
             left += f"(?<![{_LATIN}][\\-'’])"  # Jean-Claude
     elif re.match(f"[{_CYRILLIC}]", first):
         left = f"(?<![{_CYRILLIC}])"
@@ -101,7 +109,7 @@ def _bounded(term: table.Term) -> str:
         right = f"(?![{_LATIN}0-9])"
     elif re.match(f"[{_CYRILLIC}]", last):
         right = f"(?![{_CYRILLIC}])"
-    if term.level == table.WEAK:
+    if guarded:
         # case-sensitive on purpose: the whole pattern is compiled with IGNORECASE
         right += (f"(?-i:(?!\\s+(?!{_TIERS})[{_UPPER}][a-zà-ÿа-яё])(?![\\-‐][{_UPPER}]))"
                   "(?!\\s*[·・•])")
@@ -112,6 +120,10 @@ def _bounded(term: table.Term) -> str:
 # Name chunks that say nothing about identity; dropped to get the short form of a name.
 _SUFFIX = re.compile(r"^(?:\d+(?:\.\d+)?[bkm]|\d{4,8}|instruct|chat|latest|preview|online|hf|it|"
                      r"v\d+(?:\.\d+)?|exp|fp\d+|awq|gguf|q\d\w*)$", re.IGNORECASE)
+# Tiers and release words after a name: "gigachat-pro" is GigaChat, "hyperclova-x" HyperCLOVA.
+_TIER = re.compile(r"^(?:\d+(?:\.\d+)?[bkm]?|pro|max|plus|lite|mini|nano|micro|turbo|flash|"
+                   r"ultra|large|medium|small|base|beta|alpha|x|instruct|chat|it|hf|latest|"
+                   r"preview|online|exp|v\d+(?:\.\d+)?|\d{4,8})$", re.IGNORECASE)
 # "openai" is the protocol of every OpenAI-compatible server, not a maker
 _GENERIC_PROVIDERS = frozenset({"openai", "fake", "openai-compatible", "openrouter", "vllm",
                                 "ollama", "llama.cpp", "litellm"})
@@ -128,8 +140,9 @@ def _base_term(name: str) -> table.Term | None:
     since an unversioned name ("house-assistant") is the operator's own word, not a model's;
     one plain word may be an ordinary one, so it is a homonym (self-reference only)."""
     base = name.rsplit("/", 1)[-1]
-    if not re.search(r"\d", base):
-        return None
+    chunks = [c for c in re.split(r"[\s\-_./:@]+", base) if c]
+    if not re.search(r"\d", base) and not (len(chunks) > 1 and all(map(_TIER.match, chunks[1:]))):
+        return None  # an unversioned name without a tier is the operator's own word
     m = re.match(r"[^\W\d_]{3,}", base)
     if m is None or m.group().lower() in _GENERIC_BASES:
         return None
@@ -154,8 +167,9 @@ def _name_terms(name: str, kind: Kind) -> list[table.Term]:
     for form in forms:
         label = "-".join(form)
         pattern = r"[\s\-_./]*".join(re.escape(c) for c in form)
-        # one plain word ("claude", "ava") may be an ordinary word: self-reference only
-        level = table.STRONG if len(form) > 1 or any(ch.isdigit() for ch in label) else table.WEAK
+        # plain words ("claude", "ava", "sea-lion") may be ordinary ones: self-reference only;
+        # a version number makes a name a model's ("sea-lion-7b", "falcon-3")
+        level = table.STRONG if any(ch.isdigit() for ch in label) else table.WEAK
         terms.append(table.Term(label, kind, level, pattern, needles=(form[0].lower(),)))
     bare = _base_term(name)
     if bare is not None and bare.pattern.lower() not in {t.pattern.lower() for t in terms}:
@@ -224,7 +238,7 @@ class _Vocabulary:
         end = len(text) if endpos is None else endpos
         hits: list[_Hit] = []
         for lo, hi in _windows(lowered, present, pos, end, len(lowered) == end - pos):
-            hits.extend(_Hit(m, self.terms[subset[int(m.lastgroup[1:])]])
+            hits.extend(_Hit.of(m, self.terms[subset[int(m.lastgroup[1:])]])
                         for m in regex.finditer(text, lo, hi) if m.lastgroup)
         return hits
 
@@ -258,9 +272,16 @@ def _windows(lowered: str, needles: set[str], pos: int, end: int,
 
 @dataclass(frozen=True)
 class _Hit:
+    """An own or known term found in a text: where, what it read, which term."""
 
-    match: re.Match[str]
+    start: int
+    end: int
+    text: str
     term: table.Term
+
+    @classmethod
+    def of(cls, m: re.Match[str], term: table.Term) -> _Hit:
+        return cls(m.start(), m.end(), m.group(), term)
 
 
 @dataclass(frozen=True)
@@ -299,12 +320,12 @@ def _own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.T
         add(table.Term(maker, "maker", table.NAMED, table._spaced(maker) if " " not in maker
                        else r"\s+".join(map(re.escape, maker.split())),
                        needles=(maker.split()[0].lower(),)))
-    weak = {t.label.casefold() for f in table.FAMILIES for t in f.terms if t.level == table.WEAK}
     for alias in (a.strip() for a in model.aliases):
         if alias:
-            # the operator says this word reveals the model, unless it is a known homonym
-            level = table.WEAK if alias.casefold() in weak else table.STRONG
-            terms[alias.lower() + "\0alias"] = table.Term(alias, "alias", level, re.escape(alias),
+            # the operator says this word reveals the model: always strong (issue 12), though
+            # a homonym alias keeps the homonym guards ("Claude Monet" is not the alias Claude)
+            terms[alias.lower() + "\0alias"] = table.Term(alias, "alias", table.STRONG,
+                                                         re.escape(alias),
                                                          needles=(alias.lower(),))
     return list(terms.values())
 
@@ -375,40 +396,54 @@ class IdentityChecker:
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
             # an ASCII answer without a needle cannot match, markup or not: skip normalising
-            if raw.isascii() and not model.own.may_match(raw.lower()):
+            if raw.isascii() and not model.own.may_match(raw.lower()) \
+                    and not (_LEET.search(raw) and model.own.may_match(unleet(raw).lower())):
                 continue
-            text = normalise(raw)
-            for hit in model.own.find(text):
-                m = hit.match
+            for text, hit in self._hits(model, normalise(raw)):
                 view = views.get(t)
                 if view is None:  # only for an answer with an own term: the prompt costs
                     view = views[t] = self._view(model_name, model, asked, t)
-                rule: Rule | None = None
-                if view.identity:
-                    rule = "identity_question"
-                elif hit.term.label not in view.written:
-                    # a soft form in a list of several makers' models is a list item
-                    if self._templates.firm(text, m.start(), m.end()) or (
-                            self._templates.soft(text, m.start(), m.end())
-                            and not self._others(model_name, model, text,
-                                                 *_passage(text, m.start(), m.end()),
-                                                 table.WEAK)):
-                        rule = "self_reference"
-                elif not view.asks_for_text and self._templates.firm(text, m.start(), m.end()):
-                    # the user's own name for it, in the model's mouth: "As Claude, I ..."
-                    # unless the user asked for that text (a translation, a role, a story)
-                    rule = "self_reference"
+                rule = self._rule(model_name, model, text, hit, view)
                 if rule is not None:
-                    lo = max(0, m.start() - rules.WINDOW_BEFORE)
-                    return Leak(m.group(), hit.term.kind,
-                                _excerpt(text, max(lo, m.start() - 60), m.end()), rule, i)
+                    lo = max(0, hit.start - rules.WINDOW_BEFORE)
+                    return Leak(hit.text, hit.term.kind,
+                                _excerpt(text, max(lo, hit.start - 60), hit.end), rule, i)
                 if hit.term.level >= table.NAMED:
                     candidates.append((i, text, hit, view))
         for i, text, hit, view in candidates:
             if self._mention(model_name, model, text, hit, view):
-                m = hit.match
-                return Leak(m.group(), hit.term.kind, _excerpt(text, m.start(), m.end()),
+                return Leak(hit.text, hit.term.kind, _excerpt(text, hit.start, hit.end),
                             "mention", i)
+        return None
+
+    def _hits(self, model: _Model, text: str) -> Iterator[tuple[str, _Hit]]:
+        """The own terms in ``text``, then those that only its leetspeak reading shows
+        ("Cl4ude", "0penAI"; the reading keeps every offset), each with the text it is in."""
+        yield from ((text, h) for h in model.own.find(text))
+        if _LEET.search(text):
+            plain = unleet(text)
+            if plain != text:
+                seen = {(h.start, h.end) for h in model.own.find(text)}
+                yield from ((plain, h) for h in model.own.find(plain)
+                            if (h.start, h.end) not in seen and plain[h.start:h.end]
+                            != text[h.start:h.end])
+
+    def _rule(self, name: str, model: _Model, text: str, hit: _Hit, view: _View) -> Rule | None:
+        """Why this own term in this answer reveals the model, or None (a mention is judged
+        later, once no answer has anything stronger)."""
+        if view.identity:
+            return "identity_question"
+        if hit.term.label not in view.written:
+            # a soft form in a list of several makers' models is a list item
+            if self._templates.firm(text, hit.start, hit.end) or (
+                    self._templates.soft(text, hit.start, hit.end)
+                    and not self._others(name, model, text, *_passage(text, hit.start, hit.end),
+                                         table.WEAK)):
+                return "self_reference"
+        elif not view.asks_for_text and self._templates.firm(text, hit.start, hit.end):
+            # the user's own name for it, in the model's mouth: "As Claude, I ..." unless
+            # the user asked for that text (a translation, a role, a story)
+            return "self_reference"
         return None
 
     def _view(self, name: str, model: _Model, asked: list[str], turn: int) -> _View:
@@ -418,30 +453,39 @@ class IdentityChecker:
         written = frozenset(h.term.label for h in model.own.find(so_far))
         about_ai = bool(written or rules.about_ai(so_far)
                         or self._others(name, model, so_far, 0, len(so_far), table.NAMED))
-        return _View(rules.asks_identity(in_view), about_ai, written,
-                     rules.asks_for_text(in_view))
+        identity = rules.asks_identity(in_view) or self._names_asked(model, in_view)
+        return _View(identity, about_ai, written, rules.asks_for_text(in_view))
+
+    def _names_asked(self, model: _Model, prompt: str) -> bool:
+        """Does the prompt ask whether the model is one it names ("r u chatgpt or claude",
+        "Ты ChatGPT или Claude?", "너 GPT야 클로드야?")? A second-person copula right before
+        any model's name."""
+        for hit in [*model.own.find(prompt), *self._all.find(prompt)]:
+            if rules.YOU_ARE_BEFORE.search(prompt, max(0, hit.start - 40), hit.start):
+                return True
+        return False
 
     def _mention(self, name: str, model: _Model, text: str, hit: _Hit, view: _View) -> bool:
         """An unprompted product name outside a recommendation, comparison or list."""
-        term, m = hit.term, hit.match
+        term = hit.term
         if view.about_ai or term.label in view.written or term.level < table.STRONG:
             return False
-        if rules.RECOMMENDATION.search(text, max(0, m.start() - 40), m.start()):
+        if rules.RECOMMENDATION.search(text, max(0, hit.start - 40), hit.start):
             return False  # "you could try X for that"
         # a comparison, or a list of several makers' models
-        return not self._others(name, model, text, *_passage(text, m.start(), m.end()),
+        return not self._others(name, model, text, *_passage(text, hit.start, hit.end),
                                 table.WEAK)
 
     def _others(self, name: str, model: _Model, text: str, lo: int, hi: int,
                 min_level: int) -> bool:
         """Does text[lo:hi] name a model or maker other than ``name``'s own? A span that
         one of the model's own terms also matches is its own, whoever else shares it."""
-        own_spans = {h.match.span() for h in model.own.find(text, lo, hi)}
+        own_spans = {(h.start, h.end) for h in model.own.find(text, lo, hi)}
         for hit in self._all.find(text, lo, hi):
             owner = self._owner.get(id(hit.term), "")
             if hit.term.level >= min_level and owner not in model.families \
                     and owner != "model:" + name \
-                    and not any(a < hit.match.end() and hit.match.start() < b
+                    and not any(a < hit.end and hit.start < b
                                 for a, b in own_spans):
                 return True
         return False

@@ -114,3 +114,17 @@ def _join_pieces(m: re.Match[str]) -> str:
 
 def _fold(m: re.Match[str]) -> str:
     return m.group().translate(_LOOKALIKE)
+
+
+# Leetspeak: a digit or sign standing for a letter inside a word ("Cl4ude", "0penAI",
+# "G3mini", "ChatGP7"). Not folded in the text itself, because versions look the same
+# ("GPT-4o", "Llama3", "Qwen2.5"); ``unleet`` gives a second reading of the same length,
+# and the checker only counts a term there that the plain reading lacks.
+LEET = re.compile(r"(?<=[A-Za-z])[013457@$]|[013457@$](?=[A-Za-z])")
+_LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+
+
+def unleet(text: str) -> str:
+    """``text`` with every digit or sign inside a word read as the letter it stands for."""
+    return LEET.sub(lambda m: _LEET_MAP[m.group()], text)
+

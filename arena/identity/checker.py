@@ -51,7 +51,7 @@ from typing import Literal
 from arena import identity_terms as table
 from arena.identity import rules
 from arena.identity.normalise import LEET as _LEET
-from arena.identity.normalise import normalise, unleet
+from arena.identity.normalise import may_hide, normalise, unleet
 from arena.identity_terms import Kind
 from arena.settings import ModelConfig
 
@@ -396,8 +396,7 @@ class IdentityChecker:
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
             # an ASCII answer without a needle cannot match, markup or not: skip normalising
-            if raw.isascii() and not model.own.may_match(raw.lower()) \
-                    and not (_LEET.search(raw) and model.own.may_match(unleet(raw).lower())):
+            if raw.isascii() and not model.own.may_match(raw.lower()) and not may_hide(raw):
                 continue
             for text, hit in self._hits(model, normalise(raw)):
                 view = views.get(t)
@@ -450,7 +449,11 @@ class IdentityChecker:
         """What the user's words say about answers to prompt ``turn``."""
         in_view = normalise(asked[turn]) if 0 <= turn < len(asked) else ""
         so_far = normalise("\n".join(asked[:turn + 1])) if turn >= 0 else ""
-        written = frozenset(h.term.label for h in model.own.find(so_far))
+        # a term the user wrote, also inflected ("a haiku about llamas" writes Llama)
+        written = frozenset(h.term.label for h in model.own.find(so_far)) | frozenset(
+            t.label for t in model.own.terms
+            if t.label.lower() in so_far.lower() and re.search(
+                r"(?<!\w)" + re.escape(t.label) + r"(?:s|es|['’]s|['’])(?!\w)", so_far, re.I))
         about_ai = bool(written or rules.about_ai(so_far)
                         or self._others(name, model, so_far, 0, len(so_far), table.NAMED))
         identity = rules.asks_identity(in_view) or self._names_asked(model, in_view)
@@ -470,6 +473,9 @@ class IdentityChecker:
         term = hit.term
         if view.about_ai or term.label in view.written or term.level < table.STRONG:
             return False
+        if term.label.casefold() in _HOMONYMS and hit.text[:1].islower() \
+                and term.label[:1].isupper():
+            return False  # a homonym alias in lower case is the word ("soft llama eyelids")
         if rules.RECOMMENDATION.search(text, max(0, hit.start - 40), hit.start):
             return False  # "you could try X for that"
         # a comparison, or a list of several makers' models

@@ -128,3 +128,11 @@ def unleet(text: str) -> str:
     """``text`` with every digit or sign inside a word read as the letter it stands for."""
     return LEET.sub(lambda m: _LEET_MAP[m.group()], text)
 
+
+def may_hide(text: str) -> bool:
+    """Could ``text`` (ASCII) spell a word so that a lower-case substring search misses it
+    (letter by letter, in hyphenated pieces, in leetspeak)? A cheap test for the checker's
+    fast path."""
+    return bool(_SPACED.search(text) or ("-" in text and _PIECES.search(text))
+                or LEET.search(text))
+

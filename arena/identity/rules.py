@@ -223,7 +223,7 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"(?:^|[\n.!?]\s*)", r"\s+(?:hopes\s+(?:this|that|it)|thinks\s+you\s+should)\b"),
     # "Claude can't remember anything after this chat", "Gemini only knows what it learned":
     # the speaker's own limits told in the third person
-    (r"(?:^|[\n.!?]\s*|\b(?:but|so|and|sadly|unfortunately|honestly)[,]?\s+)",
+    (r"(?:^|[\n.!?—–;]\s*|\b(?:but|so|and|sadly|unfortunately|honestly|mais|aber|pero|ma)[,]?\s+)",
      r"\s+(?:can['’]?t|cannot|can\s+not|won['’]t|doesn['’]t|does\s+not|isn['’]t\s+able|"
      r"is\s+not\s+able|is\s+unable|can\s+only|only|will\s+(?:try|do\s+its\s+best)|"
      r"would\s+love|loves|tries|aims|wants)\s+(?:to\s+)?(?:help|assist|remember|browse|access|"

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from arena import identity_terms as table
-from arena.identity import rules
+from arena.identity import rules, scripts
 from arena.identity.normalise import LEET as _LEET
 from arena.identity.normalise import may_hide, normalise, unleet
 from arena.identity_terms import Kind
@@ -298,6 +298,24 @@ class _View:
 class _Model:
     own: _Vocabulary
     families: frozenset[str]
+    # consonant key -> the own term it spells, for names written in another script
+    keys: dict[str, table.Term] = field(default_factory=dict)
+
+
+def _keys_of(terms: Iterable[table.Term]) -> dict[str, table.Term]:
+    """The consonant keys of the Latin own terms (``scripts``), each mapped to a copy of
+    its term no stronger than NAMED: a transliteration counts in a self-reference or an
+    identity answer, never as a bare mention."""
+    out: dict[str, table.Term] = {}
+    for t in sorted(terms, key=lambda t: -t.level):
+        for k in scripts.latin_keys(t.label):
+            out.setdefault(k, table.Term(t.label, t.kind, min(t.level, table.NAMED),
+                                         re.escape(t.label), needles=()))
+    return out
+
+
+# a capitalised word right after a transliterated homonym makes it a person ("Клод Моне")
+_NEXT_CAPITAL = re.compile(r"\s+[A-ZÀ-ÖØ-ÞА-ЯЁΑ-ΩΆ-Ώ][a-zà-ÿа-яёα-ωά-ώ]")
 
 
 def _own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Term]:
@@ -330,6 +348,21 @@ def _own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.T
     return list(terms.values())
 
 
+def _script_hits(model: _Model, text: str) -> list[_Hit]:
+    """Own names written in another script (``Κλοντ``, ``אנתרופיק``), by consonant key."""
+    if not model.keys or text.isascii():
+        return []
+    hits = []
+    for start, end, k in scripts.words(text):
+        term = model.keys.get(k)
+        if term is None:
+            continue
+        if term.label.casefold() in _HOMONYMS and _NEXT_CAPITAL.match(text, end):
+            continue
+        hits.append(_Hit(start, end, text[start:end], term))
+    return hits
+
+
 def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
     lo, hi = max(0, start - width), min(len(text), end + width)
     core = " ".join(text[lo:hi].split())
@@ -354,8 +387,9 @@ class IdentityChecker:
         self._models: dict[str, _Model] = {}
         for m in roster:
             fams = _families_of(m)
-            self._models[m.name] = _Model(_Vocabulary.of(_own_terms(m, fams)),
-                                          frozenset(f.key for f in fams))
+            own = _own_terms(m, fams)
+            self._models[m.name] = _Model(_Vocabulary.of(own), frozenset(f.key for f in fams),
+                                          _keys_of(own))
         # every known term, tagged with its family or roster model, for "someone else" tests
         self._owner: dict[int, str] = {}
         everything: list[table.Term] = []
@@ -419,6 +453,7 @@ class IdentityChecker:
         """The own terms in ``text``, then those that only its leetspeak reading shows
         ("Cl4ude", "0penAI"; the reading keeps every offset), each with the text it is in."""
         yield from ((text, h) for h in model.own.find(text))
+        yield from ((text, h) for h in _script_hits(model, text))
         if _LEET.search(text):
             plain = unleet(text)
             if plain != text:
@@ -451,6 +486,7 @@ class IdentityChecker:
         so_far = normalise("\n".join(asked[:turn + 1])) if turn >= 0 else ""
         # a term the user wrote, also inflected ("a haiku about llamas" writes Llama)
         written = frozenset(h.term.label for h in model.own.find(so_far)) | frozenset(
+            h.term.label for h in _script_hits(model, so_far)) | frozenset(
             t.label for t in model.own.terms
             if t.label.lower() in so_far.lower() and re.search(
                 r"(?<!\w)" + re.escape(t.label) + r"(?:s|es|['’]s|['’])(?!\w)", so_far, re.I))

@@ -122,6 +122,16 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"(?:[\w-]+\s+){0,2}?(?:by|from|of|at|de|da|del|dalla|di|von|vom|od|przez|от|från|av|van|"
     r"dari|oleh|της|του|από)\s+(?:(?:la|el|the|der|die|das|l['’])\s+)?",
     r"بصفتي\s+(?:\S+\s+){0,2}?(?:من|لدى|طورته|أنشأته)\s+(?:شركة\s+)?",
+    # "Είμαι ο Κλοντ, ένας βοηθός … από την X", "ผมคือ … ผู้ช่วย AI จาก X", "Je suis un
+    # assistant de X": a first-person subject, an assistant noun, then where it comes from
+    r"(?:\b(?:είμαι|je\s+suis|soy|sono|sou|ich\s+bin|я|jestem|ik\s+ben|jag\s+är|saya|aku|tôi|"
+    r"mình|ben|jsem|sunt|olen)\b|אני|ผมคือ|ฉันคือ|ผม|ฉัน|मैं|أنا|انا)" + _G + r"{0,80}?"
+    r"(?:assistant|asistente|assistente|Assistent|asystent|ассистент|помощник|модель|model|"
+    r"modèle|modelo|modello|Modell|modell|βοηθός|μοντέλο|עוזר|מודל|ผู้ช่วย|โมเดล|trợ\s+lý|"
+    r"mô\s+hình|asisten|asistan|सहायक|मॉडल|مساعد|نموذج|chatbot)(?:\s*\S+){0,4}?\s*"
+    r"(?:από(?:\s+(?:την|τη|το|τον|της|του))?|של|จาก|de|da|di|del|della|von|vom|от|из|z|ze|van|"
+    r"från|av|dari|của|từ|का|की|के|من|od)\s*(?:(?:la|el|l['’]|der|die|dem|the|компании|"
+    r"شركة|חברת)\s*)?",
     r"\b(?:là|với\s+tư\s+cách)\s+(?:một\s+)?(?:mô\s+hình|trợ\s+lý|AI)\s+(?:\S+\s+){0,2}?"
     r"(?:do|của|từ|bởi)\s+",
     r"(?:أنا|انا)[^.!?؟\n]{0,60}?(?:طور|أنشأ|انشأ|صنع|درب|بنى|طوّر)\w*\s+(?:من\s+قبل\s+|"
@@ -291,6 +301,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"\byour\s+(?:(?:friendly|trusty|humble|own|faithful|digital|virtual|AI|loyal)\s+){0,2}"
      r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|"
      r"neighbou?rhood\s+[\w-]+)\s+", ""),
+    # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
+    ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
     # asides that credit the text: "(Tip from Gemini: ...)", "(a haiku by Claude)"
     (r"\b(?:tips?|notes?|hints?|advice|greetings|hello|word|message|answer|suggestion|"
      r"fact|recipe|poem|haiku|limerick|joke|story|summary|draft|reply|update|quick\s+\w+)"

@@ -43,6 +43,7 @@ algorithm; the language patterns are in ``rules`` and the spellings in ``normali
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -348,6 +349,15 @@ def _own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.T
     return list(terms.values())
 
 
+@functools.lru_cache(maxsize=4096)
+def _label_keys(label: str) -> frozenset[str]:
+    """The consonant keys of a term's label, in whatever script it is written."""
+    if label.isascii():
+        return scripts.latin_keys(label)
+    k = scripts.key(label)
+    return frozenset({k}) if len(k) >= scripts.MIN_KEY else frozenset()
+
+
 def _script_hits(model: _Model, text: str) -> list[_Hit]:
     """Own names written in another script (``Κλοντ``, ``אנתרופיק``), by consonant key."""
     if not model.keys or text.isascii():
@@ -490,6 +500,10 @@ class IdentityChecker:
             t.label for t in model.own.terms
             if t.label.lower() in so_far.lower() and re.search(
                 r"(?<!\w)" + re.escape(t.label) + r"(?:s|es|['’]s|['’])(?!\w)", so_far, re.I))
+        if written:
+            # the same name in another script is written too ("I am Claude" -> クロード)
+            said = frozenset().union(*map(_label_keys, written))
+            written |= {t.label for t in model.own.terms if _label_keys(t.label) & said}
         about_ai = bool(written or rules.about_ai(so_far)
                         or self._others(name, model, so_far, 0, len(so_far), table.NAMED))
         identity = rules.asks_identity(in_view) or self._names_asked(model, in_view)
@@ -509,9 +523,9 @@ class IdentityChecker:
         term = hit.term
         if view.about_ai or term.label in view.written or term.level < table.STRONG:
             return False
-        if term.label.casefold() in _HOMONYMS and hit.text[:1].islower() \
-                and term.label[:1].isupper():
-            return False  # a homonym alias in lower case is the word ("soft llama eyelids")
+        if (term.kind == "alias" or term.label.casefold() in _HOMONYMS) \
+                and hit.text[:1].islower() and term.label[:1].isupper():
+            return False  # a capitalised alias in lower case is the word ("add sage")
         if rules.RECOMMENDATION.search(text, max(0, hit.start - 40), hit.start):
             return False  # "you could try X for that"
         # a comparison, or a list of several makers' models

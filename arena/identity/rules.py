@@ -113,27 +113,7 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"(?:the\s+|an?\s+)",
     # Greek with the article: "Είμαι ο Κλοντ", "με λένε Gemini"
     r"(?:είμαι|με\s+λένε|λέγομαι|ονομάζομαι)\s+(?:ο|η|το)?\s*",
-    # "As an assistant made by X", in the languages that say it that way
-    r"(?:^|[\n.!?,;:]\s*|\b)(?:as|being|como|en\s+tant\s+qu['’]e?|comme|als|come|in\s+quanto|"
-    r"jako|как|som|sendo|enquanto|sebagai|ως|bilang)\s+(?:(?:an?|un[ae]?|uno|um|uma|ein(?:e|en)?|"
-    r"en|ett|een|ein)\s+)?(?:[\w-]+\s+){0,2}?(?:assistant|model|AI|LLM|chatbot|system|asistente|"
-    r"modelo|IA|assistente|modello|modèle|KI-Modell|Sprachmodell|Modell|Assistent|KI|asystent|"
-    r"ассистент|модель|помощник|ИИ|modell|assistent|asisten|μοντέλο|βοηθός)\s+"
-    r"(?:[\w-]+\s+){0,2}?(?:by|from|of|at|de|da|del|dalla|di|von|vom|od|przez|от|från|av|van|"
-    r"dari|oleh|της|του|από)\s+(?:(?:la|el|the|der|die|das|l['’])\s+)?",
     r"بصفتي\s+(?:\S+\s+){0,2}?(?:من|لدى|طورته|أنشأته)\s+(?:شركة\s+)?",
-    # "Είμαι ο Κλοντ, ένας βοηθός … από την X", "ผมคือ … ผู้ช่วย AI จาก X", "Je suis un
-    # assistant de X": a first-person subject, an assistant noun, then where it comes from
-    r"(?:\b(?:είμαι|je\s+suis|soy|sono|sou|ich\s+bin|я|jestem|ik\s+ben|jag\s+är|saya|aku|tôi|"
-    r"mình|ben|jsem|sunt|olen)\b|אני|ผมคือ|ฉันคือ|ผม|ฉัน|मैं|أنا|انا)" + _G + r"{0,80}?"
-    r"(?:assistant|asistente|assistente|Assistent|asystent|ассистент|помощник|модель|model|"
-    r"modèle|modelo|modello|Modell|modell|βοηθός|μοντέλο|עוזר|מודל|ผู้ช่วย|โมเดล|trợ\s+lý|"
-    r"mô\s+hình|asisten|asistan|सहायक|मॉडल|مساعد|نموذج|chatbot)(?:\s*\S+){0,4}?\s*"
-    r"(?:από(?:\s+(?:την|τη|το|τον|της|του))?|של|จาก|de|da|di|del|della|von|vom|от|из|z|ze|van|"
-    r"från|av|dari|của|từ|का|की|के|من|od)\s*(?:(?:la|el|l['’]|der|die|dem|the|компании|"
-    r"شركة|חברת)\s*)?",
-    r"\b(?:là|với\s+tư\s+cách)\s+(?:một\s+)?(?:mô\s+hình|trợ\s+lý|AI)\s+(?:\S+\s+){0,2}?"
-    r"(?:do|của|từ|bởi)\s+",
     r"(?:أنا|انا)[^.!?؟\n]{0,60}?(?:طور|أنشأ|انشأ|صنع|درب|بنى|طوّر)\w*\s+(?:من\s+قبل\s+|"
     r"بواسطة\s+)?(?:شركة\s+)?",
 )
@@ -215,9 +195,9 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
 # Soft contexts: count only when the user did not write the term (see the module doc).
 _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
-    (r"(?:^|\n)[^\w\n]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
+    (r"(?:^|\n)[^\w\n|*•·\-–—]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
      r"assistente|Assistent|asystent|助手|アシスタント|어시스턴트|المساعد)\s*[(（]?\s*)?",
-     r"\s*[)）]?\s*(?:[:：»|]|says\s*:|dit\s*:|sagt\s*:|dice\s*:|говорит\s*:|说[:：])"),
+     r"\s*[)）]?\s*(?:[:：»]|says\s*:|dit\s*:|sagt\s*:|dice\s*:|говорит\s*:|说[:：])"),
     # sign-offs: "— Claude", "Cheers,\nGemini", "——通义千问"
     (r"(?:^|\n)[ \t]*(?:[—–~]|-{1,2}|——)[ \t]*(?:(?:powered|written|generated|brought\s+to\s+"
      r"you)\s+by\s+|by\s+|from\s+|yours,?\s+)?",
@@ -242,11 +222,19 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"internet|web|memory|memories|feelings|emotions|a\s+body|the\s+ability|opinions|browsing)\b|"
      r"\s+has\s+no\s+(?:access|internet|memory|feelings|body)\b|"
      # the same in other languages: "Claude n'a pas accès", "Gemini kann nicht", "Kimi无法"
-     r"\s+(?:n['’]a\s+pas\s+(?:accès|de\s+mémoire)|ne\s+peut\s+pas|ne\s+sait\s+pas|kann\s+(?:nicht|keine)|"
-     r"hat\s+keinen\s+(?:Zugriff|Zugang)|no\s+puede|no\s+tiene\s+acceso|non\s+può|non\s+ha\s+accesso|"
-     r"não\s+pode|não\s+tem\s+acesso|не\s+может|не\s+имеет\s+доступа|nie\s+może|nie\s+ma\s+dostępu)\b|"
-     r"\s*(?:无法|不能|没有办法|没法|無法)|\s*(?:は|には)[^。！？\n]{0,30}?(?:できません|できない)|"
-     r"\s*(?:는|은)\s[^.!?\n]{0,30}?수\s*없"),
+     r"\s+(?:n['’]a\s+pas\s+(?:accès|de\s+mémoire)|hat\s+keinen\s+(?:Zugriff|Zugang)|"
+     r"no\s+tiene\s+acceso|non\s+ha\s+accesso|não\s+tem\s+acesso|не\s+имеет\s+доступа|"
+     r"nie\s+ma\s+dostępu)\b|"
+     r"\s+(?:ne\s+peut\s+pas|ne\s+sait\s+pas|kann\s+(?:nicht|keine)|no\s+puede|non\s+può|"
+     r"não\s+pode|не\s+может|nie\s+może)\b(?=[^.!?\n]{0,40}?(?:internet|Internet|web|en\s+direct|"
+     r"Echtzeit|tiempo\s+real|tempo\s+real|реальном|интернет|accès|acceso|accesso|acesso|"
+     r"Zugriff|dostęp|доступ|recordar|souvenir|erinnern|ricordare|lembrar|помнить|pamiętać|"
+     r"navegar|naviguer|navigare|consulter|consultar|abrufen))|"
+     r"\s*(?:无法|不能|没有办法|没法|無法)\s*(?:帮|回答|联网|上网|浏览|记住|查看|看到|获取实时|"
+     r"访问(?:互联网|网络|实时|网页))|"
+     r"\s*(?:は|には)[^。！？\n]{0,30}?(?:リアルタイム|インターネット|ウェブ|記憶|閲覧)[^。！？\n]{0,20}?"
+     r"(?:できません|できない)|"
+     r"\s*(?:는|은)\s[^.!?\n]{0,30}?(?:실시간|인터넷|웹|기억)[^.!?\n]{0,20}?수\s*없"),
     # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
     # the speaker credits itself with the possessive
     (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
@@ -301,6 +289,26 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"\byour\s+(?:(?:friendly|trusty|humble|own|faithful|digital|virtual|AI|loyal)\s+){0,2}"
      r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|"
      r"neighbou?rhood\s+[\w-]+)\s+", ""),
+    # "As an assistant made by X", in the languages that say it that way
+    (r"(?:^|[\n.!?,;:]\s*|\b)(?:as|being|como|en\s+tant\s+qu['’]e?|comme|als|come|in\s+quanto|"
+    r"jako|как|som|sendo|enquanto|sebagai|ως|bilang)\s+(?:(?:an?|un[ae]?|uno|um|uma|ein(?:e|en)?|"
+    r"en|ett|een|ein)\s+)?(?:[\w-]+\s+){0,2}?(?:assistant|model|AI|LLM|chatbot|system|asistente|"
+    r"modelo|IA|assistente|modello|modèle|KI-Modell|Sprachmodell|Modell|Assistent|KI|asystent|"
+    r"ассистент|модель|помощник|ИИ|modell|assistent|asisten|μοντέλο|βοηθός)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:by|from|of|at|de|da|del|dalla|di|von|vom|od|przez|от|från|av|van|"
+    r"dari|oleh|της|του|από)\s+(?:(?:la|el|the|der|die|das|l['’])\s+)?", ""),
+    # "Είμαι ο Κλοντ, ένας βοηθός … από την X", "ผมคือ … ผู้ช่วย AI จาก X", "Je suis un
+    # assistant de X": a first-person subject, an assistant noun, then where it comes from
+    (r"(?:\b(?:είμαι|je\s+suis|soy|sono|sou|ich\s+bin|я|jestem|ik\s+ben|jag\s+är|saya|aku|tôi|"
+    r"mình|ben|jsem|sunt|olen)\b|אני|ผมคือ|ฉันคือ|ผม|ฉัน|मैं|أنا|انا)" + _G + r"{0,80}?"
+    r"(?:assistant|asistente|assistente|Assistent|asystent|ассистент|помощник|модель|model|"
+    r"modèle|modelo|modello|Modell|modell|βοηθός|μοντέλο|עוזר|מודל|ผู้ช่วย|โมเดล|trợ\s+lý|"
+    r"mô\s+hình|asisten|asistan|सहायक|मॉडल|مساعد|نموذج|chatbot)(?:\s*\S+){0,4}?\s*"
+    r"(?:από(?:\s+(?:την|τη|το|τον|της|του))?|של|จาก|de|da|di|del|della|von|vom|от|из|z|ze|van|"
+    r"från|av|dari|của|từ|का|की|के|من|od)\s*(?:(?:la|el|l['’]|der|die|dem|the|компании|"
+    r"شركة|חברת)\s*)?", ""),
+    (r"\b(?:là|với\s+tư\s+cách)\s+(?:một\s+)?(?:mô\s+hình|trợ\s+lý|AI)\s+(?:\S+\s+){0,2}?"
+    r"(?:do|của|từ|bởi)\s+", ""),
     # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
     ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
     # asides that credit the text: "(Tip from Gemini: ...)", "(a haiku by Claude)"
@@ -407,7 +415,8 @@ _YOU_ARE = (r"(?:are\s+(?:you|u)|r\s+u|you\s+are|you['’]re|u\s+r|es[\s-]tu|êt
             r"ben\s+jij|är\s+du|er\s+du|oletko|olet|είσαι|אתה|את|तुम|आप|bạn\s+là|kamu|anda|"
             r"你是|您是|你算|あなたは|君は|너|넌|너는|당신은)")
 IDENTITY_STRUCTURE = re.compile(
-    r"\b" + _YOUR + r"\s+(?:\w+\s+)?" + _IDENT_NOUN + r"(?![\w-])|"
+    r"\b" + _YOUR + r"\s+(?:(?:own|real|actual|true|full|official|underlying|base|current|exact|"
+    r"vrai|wahre[rn]?|verdadero|vero|настоящее|настоящая)\s+)?" + _IDENT_NOUN + r"(?![\w-])|"
     r"(?:你的|您的|あなたの|君の|너의|당신의)\s*" + _IDENT_NOUN + r"|"
     r"\b(?:tên|nama|όνομά|μοντέλο)\s+(?:của\s+)?(?:bạn|kamu|anda|σου)\b|"
     r"(?<![\w-])" + _YOU_ARE + r"\s+(?:\w+\s+){0,2}?" + _IDENT_NOUN + r"(?![\w-])"
@@ -520,7 +529,10 @@ def asks_identity(prompt: str) -> bool:
 _TEXT_REQUEST = re.compile(
     r"\b(?:write|translate|pretend|role[\s-]?play|act\s+as|imagine|monologue|story|poem|"
     r"dialogue|script|quote|repeat|impersonate|play\s+the\s+role|in\s+the\s+voice)|"
-    r"traduc|tradui|übersetz|schreib|écris|escribe|翻译|翻訳|扮演|写一|번역", re.IGNORECASE)
+    r"traduc|tradui|übersetz|schreib|écris|escribe|翻译|翻訳|扮演|写一|번역|"
+    r"\bhow\s+(?:do\s+(?:I|you)\s+|to\s+)(?:say|write|spell|pronounce)\b|comment\s+(?:dit-on|dire|"
+    r"écrire)|wie\s+sagt\s+man|c[oó]mo\s+se\s+(?:dice|escribe)|como\s+se\s+(?:diz|escreve)|"
+    r"come\s+si\s+dice|как\s+(?:сказать|написать)|怎么说|怎么写|どう言|어떻게\s*말", re.IGNORECASE)
 
 
 def asks_for_text(prompt: str) -> bool:

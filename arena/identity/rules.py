@@ -45,7 +45,8 @@ _DEV_ROMANCE = (r"(?:desarrollad[oa]|cread[oa]|entrenad[oa]|diseñad[oa]|desenvo
 # Contexts that make an own term right after them a self-reference.
 _BEFORE_ONLY: tuple[str, ...] = (
     # English: "I am X", "my name is X", "I was trained by X", "as an AI developed by X"
-    r"\b(?:I\s*am|I['’]m|I\s+was|my\s+name\s+is|call\s+me|I\s+go\s+by)\s+(?:(?:just|actually|"
+    r"(?:\b(?:I\s*am|I['’]m|I\s+was|my\s+name\s+is|call\s+me|I\s+go\s+by)|"
+    r"(?:^|[\n.!?,]\s*|\b(?:hi|hello|hey|yo)\b[,!]?\s*)im)\s+(?:(?:just|actually|"
     r"really|called|named|known\s+as|also|Sir|Lady|Dame|Lord|Dr\.?|Professor|Mr\.?|Ms\.?|Captain|"
     r"Agent)\s+){0,2}",
     _ANCHOR_EN + _G_EN + r"{0,80}?" + _DEV_EN,
@@ -181,7 +182,7 @@ _AROUND: tuple[tuple[str, str], ...] = (
 # Firm contexts that need both sides.
 _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # "This is Claude speaking", "Hi, this is Gemini."
-    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)this\s+is\s+",
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:this\s+is|it['’]s|it\s+is)\s+",
      r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)|['’]s\s+(?:[\w-]+\s+){0,2}?"
      + _NOUN_EN + r"\b"),
     # Korean copula right after the name at a sentence's start: "클로드예요."
@@ -189,7 +190,7 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # "I, Claude, promise"
     (r"\bI\s*,\s*", r"\s*,"),
     # Japanese copula right after the name: "クロードです"
-    (r"(?:^|[\n。！？!?]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
+    (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
 )
 
 # Soft contexts: count only when the user did not write the term (see the module doc).
@@ -265,9 +266,11 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # a signature at the end of a line: "Why did the chicken cross the road? — Claude",
     # "Paris in spring — by Claude", "… – von Claude"
     (r"\s[—–~][ \t]*(?:(?:by|von|par|por|da|di|de|from|door|av|przez|от|signed|yours|"
-     r"written\s+by)[ \t]+)?", r"[ \t.!]*(?:\n|\Z)"),
+     r"written\s+by)[ \t]+|(?:yours\s+truly|(?:your|ton|votre|dein|tu)\s+(?:friend|pal|buddy|"
+     r"assistant|helper|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
+     r"[^\w\n]{0,8}(?:\n|\Z)"),
     # "X at your service", "X reporting for duty", "X signing off"
-    (r"(?:^|[\n.!?(]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
+    (r"(?:^|[\n.!?(,;:]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
      r"[,]?\s+(?:at\s+your\s+(?:service|disposal)|reporting\s+(?:for\s+duty|in)|signing\s+off|"
      r"speaking|out|has\s+spoken|à\s+votre\s+service|a\s+su\s+servicio|zu\s+Diensten|"
      r"al\s+suo\s+servizio)\b"),
@@ -331,7 +334,8 @@ AI_TOPIC = re.compile(
     re.IGNORECASE)
 # ... unless it asks the model who it is: then the answer naming its maker is the leak.
 IDENTITY_QUESTION = re.compile(
-    r"\bwho\s+(?:are|r)\s+(?:you|u)\b|\bwho\s+(?:made|created|built|trained|developed|designed|"
+    r"\bwho\s+(?:are|r)\s+(?:you|u)\b|\bwho['’]s\s+(?:this|that|there|speaking|talking|answering)\b|"
+    r"\bwho\s+is\s+(?:this|speaking|answering)\b|\bwho\s+(?:made|created|built|trained|developed|designed|"
     r"owns|programmed)\s+you\b|\bwhat(?:['’]s|\s+is)\s+your\s+name\b|\b(?:what|which)\s+"
     r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
     r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"

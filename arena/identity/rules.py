@@ -280,12 +280,14 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
          r"כאן|هنا|यहाँ|यहां|ở\s+đây|di\s+sini|här|täällä)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|"
          r"to\s+\w+|and\s+I|at\s+your|bringing|reporting|by\s+the\s+way|if\s+you|"
          r"чтобы|для)\b)"),
-    ("", r"\s*(?:在此|在这里|在這裡|来啦|來啦|ここにいます|です、|여기\s*있어요|여기\s*있습니다)"),
+    ("", r"\s*(?:在此|在这里|在這裡|来啦|來啦|ここにいます|です、|여기\s*있어요|여기\s*있습니다|"
+         r"(?:为|為)(?:你|您)(?:服务|服務|效劳|效勞|解答|介绍|介紹))"),
     # "На связи Claude", "C'est Gemini,", "Hier spricht X", "Aqui é o X": presenting oneself
     (r"(?:^|[\n.!?,;:]\s*|\b(?:hi|hello|hey|bonjour|salut|hola|hallo|olá|ciao)[,!]?\s+)"
      r"(?:на\s+связи|с\s+вами|это|c['’]est|hier\s+(?:ist|spricht)|aquí\s+(?:está|habla)|"
      r"aqui\s+(?:é|fala)(?:\s+o|\s+a)?|aqui\s+quem\s+fala\s+é|qui\s+(?:è|parla)|"
-     r"ici|hier\s+is|det\s+här\s+är|tässä\s+on|tu\s+parles\s+à)\s+"
+     r"ici|hier\s+is|det\s+här\s+är|tässä\s+on|tu\s+parles\s+à|tu|tutaj|met|te\s+habla|"
+     r"le\s+habla|les\s+habla|vous\s+parlez\s+à|معك|معكم|معاك)\s+"
      r"(?:(?:le|la|el|o|a|de|het|der|die|das)\s+)?",
      r"\s*(?:[!,.:;—–]|\s+(?:here|hier|ici|speaking|qui|aquí)\b|\Z)"),
     # "your assistant Claude", "your pal Gemini": a helper noun the speaker gives itself
@@ -314,6 +316,10 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     r"(?:do|của|từ|bởi)\s+", ""),
     # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
     ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
+    # the same in other languages: "Consejo de Claude:", "Le conseil de Claude :", "Tipp von X"
+    (r"\b(?:(?:el\s+|le\s+|il\s+|o\s+)?(?:consejo|conseil|consiglio|conselho|dica|nota|note|"
+     r"Tipp|Hinweis|совет|подсказка|rada|wskazówka|nasihat|saran|tavsiye|lời\s+khuyên)\s+"
+     r"(?:de|du|d['’]|von|vom|da|di|del|от|od|dari|từ|của)\s*)", r"\s*[:：]"),
     # asides that credit the text: "(Tip from Gemini: ...)", "(a haiku by Claude)"
     (r"\b(?:tips?|notes?|hints?|advice|greetings|hello|word|message|answer|suggestion|"
      r"fact|recipe|poem|haiku|limerick|joke|story|summary|draft|reply|update|quick\s+\w+)"
@@ -334,8 +340,8 @@ AI_TOPIC = re.compile(
     re.IGNORECASE)
 # ... unless it asks the model who it is: then the answer naming its maker is the leak.
 IDENTITY_QUESTION = re.compile(
-    r"\bwho\s+(?:are|r)\s+(?:you|u)\b|\bwho['’]s\s+(?:this|that|there|speaking|talking|answering)\b|"
-    r"\bwho\s+is\s+(?:this|speaking|answering)\b|\bwho\s+(?:made|created|built|trained|developed|designed|"
+    r"\bwho\s+(?:are|r)\s+(?:you|u)\b|"
+    r"\bwho(?:['’]s|\s+is)\s+(?:this|that|there|speaking|talking|answering)(?=\s*[?？!.]*\s*\Z)|\bwho\s+(?:made|created|built|trained|developed|designed|"
     r"owns|programmed)\s+you\b|\bwhat(?:['’]s|\s+is)\s+your\s+name\b|\b(?:what|which)\s+"
     r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
     r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
@@ -367,9 +373,10 @@ IDENTITY_QUESTION = re.compile(
     r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot|version|company|"
     r"lab)\s+(?:are|r)\s+(?:you|u)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|"
     r"assistant|chatbot|bot)\s+am\s+I\s+(?:talking|chatting|speaking)\b|"
-    r"\bwhich\s+(?:one\s+)?(?:are|r)\s+(?:you|u)\b|\bwhich\s+(?:model|llm)\s+r\s+u\b|"
+    r"\bwhich\s+(?:one\s+)?(?:are|r)\s+(?:you|u)\b(?!\s+(?:\w+ing|for|into|on|about|in|with|"
+    r"going|gonna)\b)|\bwhich\s+(?:model|llm)\s+r\s+u\b|"
     r"\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+|the\s+)?(?-i:(?=[A-Z\d]))|"
-    r"\bwho\s+(?:is|am\s+I)\s+(?:talking|chatting|speaking)\b|\bwhat\s+are\s+you\s*\?|"
+    r"\bwho\s+(?:is|am\s+I)\s+(?:talking|chatting|speaking)\b(?!\s+(?:in|about|on|at|during|here\s+in)\b)|\bwhat\s+are\s+you\s*\?|"
     r"\byour\s+(?:real\s+)?(?:identity|maker|origins?)\b|"
     # other languages
     r"你叫什么|你的名字|哪(?:家|个)公司\S{0,8}?你|你是什么模型|你是哪个模型|谁(?:开发|创造|训练|制造|做|创建)的你|"

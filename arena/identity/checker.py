@@ -52,7 +52,7 @@ from typing import Literal
 from arena import identity_terms as table
 from arena.identity import rules, scripts
 from arena.identity.normalise import LEET as _LEET
-from arena.identity.normalise import may_hide, normalise, unleet
+from arena.identity.normalise import hidden_readings, normalise, unleet
 from arena.identity_terms import Kind
 from arena.settings import ModelConfig
 
@@ -440,7 +440,8 @@ class IdentityChecker:
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
             # an ASCII answer without a needle cannot match, markup or not: skip normalising
-            if raw.isascii() and not model.own.may_match(raw.lower()) and not may_hide(raw):
+            if raw.isascii() and not model.own.may_match(raw.lower()) and not any(
+                    model.own.may_match(r.lower()) for r in hidden_readings(raw)):
                 continue
             for text, hit in self._hits(model, normalise(raw)):
                 view = views.get(t)
@@ -466,7 +467,7 @@ class IdentityChecker:
         yield from ((text, h) for h in _script_hits(model, text))
         if _LEET.search(text):
             plain = unleet(text)
-            if plain != text:
+            if plain != text and model.own.may_match(plain.lower()):
                 seen = {(h.start, h.end) for h in model.own.find(text)}
                 yield from ((plain, h) for h in model.own.find(plain)
                             if (h.start, h.end) not in seen and plain[h.start:h.end]
@@ -495,10 +496,11 @@ class IdentityChecker:
         in_view = normalise(asked[turn]) if 0 <= turn < len(asked) else ""
         so_far = normalise("\n".join(asked[:turn + 1])) if turn >= 0 else ""
         # a term the user wrote, also inflected ("a haiku about llamas" writes Llama)
+        lowered = so_far.lower()
         written = frozenset(h.term.label for h in model.own.find(so_far)) | frozenset(
             h.term.label for h in _script_hits(model, so_far)) | frozenset(
             t.label for t in model.own.terms
-            if t.label.lower() in so_far.lower() and re.search(
+            if t.label.lower() in lowered and re.search(
                 r"(?<!\w)" + re.escape(t.label) + r"(?:s|es|['’]s|['’])(?!\w)", so_far, re.I))
         if written:
             # the same name in another script is written too ("I am Claude" -> クロード)

@@ -51,8 +51,9 @@ _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u0250-\u02af\
 # combining marks left after NFKC on a basic Latin letter are decoration (``C͟l͟a͟u͟d͟e͟``, zalgo):
 # NFKC has already composed the real accents (é), and other scripts' marks follow their own
 # letters, so only marks after an ASCII letter go
-_DECORATION = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
-                         r"\ufe20-\ufe2f]+")
+_MARK = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_DECORATION = re.compile(_MARK + r"(?<=[A-Za-z].)" + _MARK + "*")  # the mark first: fast scan
+_BEFORE_NFKC_HINT = re.compile(r"[ϹϲϽͻ]")
 
 # A word written letter by letter ("C h a t G P T", "C.l.a.u.d.e", "M-i-s-t-r-a-l") or in
 # short hyphenated pieces ("Cl-au-de") reads as the word: the pieces are joined. Four
@@ -60,9 +61,13 @@ _DECORATION = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff
 _SPACED = re.compile(r"(?<![\w.\-'’])[A-Za-z](?:(?P<sep>[ .\-·_*])[A-Za-z])(?:(?P=sep)[A-Za-z]){2,}"
                      r"(?![\w\-])(?:\.(?=\s|\Z))?")
 _PIECES = re.compile(r"(?<![\w\-])[A-Za-z]{1,3}(?:-[A-Za-z]{1,3}){2,}(?![\w\-])")
+# Cheap tests that the two patterns above may match (``_spaced_hint`` below; this one
+# starts with a literal, so the engine scans for it instead of trying every letter).
+_PIECES_HINT = re.compile(r"-[A-Za-z]{1,3}-[A-Za-z]")
 
 # A speaker label in brackets at a line's start ("[Claude] Sure", "<GPT-4o> Done", "【通义千问】")
 # is the label "Claude:" once the brackets are read; a link ("[Claude](url)") is not.
+_LABEL_HINT = re.compile(r"\n[ \t]*[\[<【「]")  # a literal first: fast; the text's start apart
 _BRACKET_LABEL = re.compile(r"(?m)^([ \t]*)[\[<【「]\s*([^\]\[<>【】「」\n]{1,40}?)\s*[\]>】」]"
                             r"(?![(:：\[])[ \t]*(?=\S)")
 
@@ -70,27 +75,34 @@ _BRACKET_LABEL = re.compile(r"(?m)^([ \t]*)[\[<【「]\s*([^\]\[<>【】「」\n
 # quotes only at a word's edge, because "I'm" and "OpenAI's" need theirs
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
 _MARKS = re.compile(r"[*`~\[\]\"“”„«»]+")
-_EDGE = re.compile(r"_+|['‘’]")
+# a quote at a word's edge: the quote first, so the engine scans for it
+_EDGE_QUOTE = re.compile(r"['‘’](?:(?<![^\W_].)|(?![^\W_]))")
+_EDGE_UNDERSCORE = re.compile(r"_+")
 
 
 def normalise(text: str) -> str:
     """``text`` with format characters dropped, NFKC applied, look-alikes folded to
     Latin inside Latin words, and markdown emphasis, code and link syntax removed."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", _FORMAT.sub("", text).translate(_BEFORE_NFKC))
+        if _BEFORE_NFKC_HINT.search(text):
+            text = text.translate(_BEFORE_NFKC)
+        text = unicodedata.normalize("NFKC", _FORMAT.sub("", text))
         if _NON_LATIN.search(text):
             text = _MIXED_WORD.sub(_fold, text)
         text = _DECORATION.sub("", text)
-    text = _SPACED.sub(_join, text)
-    if "-" in text:
+    if _spaced_hint(text):
+        text = _SPACED.sub(_join, text)
+    if "-" in text and _PIECES_HINT.search(text):
         text = _PIECES.sub(_join_pieces, text)
-    if "[" in text or "<" in text or "【" in text or "「" in text:
+    if text.lstrip(" \t")[:1] in ("[", "<", "【", "「") or _LABEL_HINT.search(text):
         text = _BRACKET_LABEL.sub(r"\1\2: ", text)
     if "](" in text:
         text = _LINK_TARGET.sub("]", text)
     text = _MARKS.sub("", text)
-    if "_" in text or "'" in text or "‘" in text or "’" in text:
-        text = _EDGE.sub(_edge, text)
+    if "'" in text or "‘" in text or "’" in text:
+        text = _EDGE_QUOTE.sub("", text)
+    if "_" in text:
+        text = _EDGE_UNDERSCORE.sub(_edge, text)
     return text
 
 
@@ -120,19 +132,43 @@ def _fold(m: re.Match[str]) -> str:
 # "G3mini", "ChatGP7"). Not folded in the text itself, because versions look the same
 # ("GPT-4o", "Llama3", "Qwen2.5"); ``unleet`` gives a second reading of the same length,
 # and the checker only counts a term there that the plain reading lacks.
-LEET = re.compile(r"(?<=[A-Za-z])[013457@$]|[013457@$](?=[A-Za-z])")
+LEET = re.compile(r"[013457@$](?:(?<=[A-Za-z].)|(?=[A-Za-z]))")  # the digit first: fast scan
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 
 
+_LEET_BYTES = bytes.maketrans(b"013457@$", b"oieastas")
+_LEET_STR = str.maketrans(_LEET_MAP)
+
+
 def unleet(text: str) -> str:
-    """``text`` with every digit or sign inside a word read as the letter it stands for."""
-    return LEET.sub(lambda m: _LEET_MAP[m.group()], text)
+    """``text`` with every digit or sign read as the letter it stands for (also outside
+    words: a reading for finding terms, never shown; the length does not change)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_LEET_BYTES).decode("ascii")
+    return text.translate(_LEET_STR)
 
 
-def may_hide(text: str) -> bool:
-    """Could ``text`` (ASCII) spell a word so that a lower-case substring search misses it
-    (letter by letter, in hyphenated pieces, in leetspeak)? A cheap test for the checker's
-    fast path."""
-    return bool(_SPACED.search(text) or ("-" in text and _PIECES.search(text))
-                or LEET.search(text))
+# The shape of an ASCII text, one C-level pass: letters are "a", the separators of a spaced
+# word " ", anything else "x". Four single letters in a row show as "a a a a".
+_SHAPE = bytes.maketrans(
+    bytes(range(256)),
+    bytes(ord("a") if chr(i).isascii() and chr(i).isalpha() else ord(" ") if chr(i) in " .-_*"
+          else ord("x") for i in range(256)))
+
+
+def _spaced_hint(text: str) -> bool:
+    return b"a a a a" in text.encode("utf-8").translate(_SHAPE)
+
+
+def hidden_readings(text: str) -> list[str]:
+    """Other readings of an ASCII ``text`` in which a lower-case substring search could
+    find a word it misses in ``text`` itself: letter by letter or in hyphenated pieces
+    joined, leetspeak read as letters. Empty for almost every text (cheap hint tests)."""
+    out = []
+    if _spaced_hint(text) or (
+            "-" in text and _PIECES_HINT.search(text)):
+        out.append(_PIECES.sub(_join_pieces, _SPACED.sub(_join, text)))
+    if LEET.search(text):
+        out.append(unleet(text))
+    return out
 

@@ -155,7 +155,8 @@ _AROUND: tuple[tuple[str, str], ...] = (
     (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
      r"(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN + r"\b"),
     # "As Claude, I ..."
-    (r"\b(?:as|being)\s+", r"\s*(?:[,，]\s*(?:I|I['’]m|I['’]ve|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
+    (r"\b(?:as|being)\s+",
+     r"\s*(?:[,，]\s*(?:I|I['’]m|I['’]ve|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
     # "as Anthropic's AI", "I'm NVIDIA's model", "as your OpenAI assistant": the possessive
     # maker with an assistant noun, said by the speaker of itself
     (r"\b(?:as|I\s*am|I['’]m|I\s+was)\s+(?:(?:the|a|an|your|one\s+of)\s+)?",

@@ -116,8 +116,10 @@ _DIGRAPHS = {"дж": "K", "Дж": "K", "ДЖ": "K", "τσ": "C", "Τσ": "C", "�
 _DIGRAPH = re.compile("|".join(sorted(map(re.escape, _DIGRAPHS), key=len, reverse=True)))
 
 # Hangul jamo: initial and final consonants of a syllable
-_INITIAL = "K K N D D L M P P S S _ K K C K T P _".split()
-_FINAL = ("_ K K KS N NK N D L LK LM LP LS LT LP L M P PS S S N K C K T P _").split()
+_INITIAL = ("K", "K", "N", "D", "D", "L", "M", "P", "P", "S", "S", "_", "K", "K", "C", "K", "T",
+            "P", "_")
+_FINAL = ("_", "K", "K", "KS", "N", "NK", "N", "D", "L", "LK", "LM", "LP", "LS", "LT", "LP", "L",
+          "M", "P", "PS", "S", "S", "N", "K", "C", "K", "T", "P", "_")
 
 # A word in one of these scripts; apostrophes and gereshes belong to Hebrew words, and
 # hyphens join the spelled-out parts of a name ("ג'י-פי-טי")
@@ -164,11 +166,19 @@ def key(word: str) -> str:
     return _join(out)
 
 
+# any letter of a supported script; searched first, so a text without one costs one scan
+_ANY = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u05d0-\u05ea\u0600-\u06ff"
+                  r"\u0900-\u097f\uac00-\ud7a3\u30a0-\u30ff]")
+
+
 def words(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, key) of every word in a supported script that may be a name (see
     ``usable``); for Hangul, whose particles are written on the name ("클로드가"), each
     prefix of two syllables or more too."""
-    for m in WORD.finditer(text):
+    first = _ANY.search(text)
+    if first is None:
+        return
+    for m in WORD.finditer(text, first.start()):
         w = m.group().rstrip("'׳-")
         start = m.start()
         cased = bool(_CASED.match(w))

@@ -140,12 +140,23 @@ _LEET_BYTES = bytes.maketrans(b"013457@$", b"oieastas")
 _LEET_STR = str.maketrans(_LEET_MAP)
 
 
+# a digit that starts a word or follows a capital stands for a capital ("0penAI", "GP7")
+_LEET_UPPER = re.compile(r"[013457@$](?:(?<=[A-Z].)|(?<![A-Za-z0-9].))")
+
+
 def unleet(text: str) -> str:
     """``text`` with every digit or sign read as the letter it stands for (also outside
     words: a reading for finding terms, never shown; the length does not change)."""
     if text.isascii():
-        return text.encode("ascii").translate(_LEET_BYTES).decode("ascii")
-    return text.translate(_LEET_STR)
+        plain = text.encode("ascii").translate(_LEET_BYTES).decode("ascii")
+    else:
+        plain = text.translate(_LEET_STR)
+    if _LEET_UPPER.search(text):
+        chars = list(plain)
+        for m in _LEET_UPPER.finditer(text):
+            chars[m.start()] = chars[m.start()].upper()
+        plain = "".join(chars)
+    return plain
 
 
 # The shape of an ASCII text, one C-level pass: letters are "a", the separators of a spaced

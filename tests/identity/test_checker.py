@@ -241,8 +241,12 @@ def test_a_maker_mention_needs_an_identity_question(checker: IdentityChecker) ->
                 "Who made you?") is not None
 
 
-def test_a_weak_alias_stays_weak(checker: IdentityChecker) -> None:
-    # "Claude" is a known homonym, so even as an alias it needs a self-reference
+def test_an_alias_is_strong_even_when_it_is_a_homonym(checker: IdentityChecker) -> None:
+    # issue 12: aliases are always strong, so an unprompted mention counts ...
+    found = leak(checker, "house-model", "Claude can draft that for you.")
+    assert found is not None and found.kind == "alias"
+    assert leak(checker, "house-model", "Tip: ask Claude for the summary", "Hi") is not None
+    # ... but a homonym alias keeps the homonym guards: Claude Monet is not the alias
     assert leak(checker, "house-model", "Claude Monet painted haystacks.") is None
     assert leak(checker, "house-model", "I'm Claude.") is not None
 
@@ -424,3 +428,171 @@ def test_every_format_character_is_dropped() -> None:
     cf = "".join(chr(c) for c in range(sys.maxunicode + 1)
                  if unicodedata.category(chr(c)) == "Cf")
     assert normalise("a" + cf + "b") == "ab"
+
+
+# ------------------------------------------------------------------ round 4 (identity3)
+# Every kind the third blind set's dev half and the probes of this round showed missing,
+# and the false alarms found on the way. Not the blind rows themselves: new sentences.
+
+R4_ROSTER = [
+    *ISSUE_ROSTER,
+    ModelConfig(name="gigachat-pro", provider="openai", maker="Sber"),
+    ModelConfig(name="hyperclova-x", provider="openai", maker="NAVER"),
+    ModelConfig(name="sea-lion-7b", provider="openai", maker="AI Singapore"),
+    ModelConfig(name="falcon-3-10b", provider="openai", maker="TII"),
+    ModelConfig(name="desk-bot", provider="anthropic", aliases=("Sage",)),
+    ModelConfig(name="team-llm", provider="openai", model="meta-llama/Llama-3.3-70B-Instruct",
+                aliases=("Llama",)),
+]
+
+
+@pytest.fixture(scope="module")
+def r4_checker() -> IdentityChecker:
+    return IdentityChecker(R4_ROSTER)
+
+
+R4_LEAKS = [
+    # the brief's known gaps
+    ("claude-3-5-sonnet", "Was ist ein Haiku?", "[Claude] Ein Haiku hat drei Zeilen."),
+    ("house-gpt", "List three primes", "[GPT-4o] Done! 2, 3, 5."),
+    ("claude-3-5-sonnet", "Quel est ton nom ?", "Claude."),
+    ("gpt-4o", "Which LLM is this?", "GPT-4o."),
+    ("gemini-1.5-pro", "¿Con quién hablo?", "Con Gemini."),
+    ("qwen2.5-72b-instruct", "你是哪个模型", "通义千问。"),
+    # identity questions by structure, and with the names listed
+    ("gemini-1.5-pro", "Welche KI bist du?", "Gemini."),
+    ("claude-3-5-sonnet", "r u chatgpt or claude", "claude"),
+    ("gpt-4o", "Ты ChatGPT или Claude?", "ChatGPT."),
+    ("claude-3-5-sonnet", "너 GPT야 클로드야?", "클로드예요."),
+    ("claude-3-5-sonnet", "Name the company behind you.", "Anthropic"),
+    ("gemini-1.5-pro", "Who built this bot?", "Google."),
+    ("gemini-1.5-pro", "Wie heißt das Modell, mit dem ich spreche?", "Gemini."),
+    ("claude-3-5-sonnet", "あなたはどのAIですか？", "Anthropic製のAIです。"),
+    ("claude-3-5-sonnet", "Ktorý si model?", "Som Claude."),
+    ("claude-3-5-sonnet", "who's this?", "Claude!"),
+    ("gigachat-pro", "Привет, ты кто?", "Я GigaChat."),
+    # new sentence shapes
+    ("claude-3-5-sonnet", "Plan a trip", "The name's Claude, and trips are my thing."),
+    ("gemini-1.5-pro", "Dinner?", "They call me Gemini, and I say: soup."),
+    ("claude-3-5-sonnet", "Interview tips?", "Being Claude, I've read a lot of advice."),
+    ("llama-3.1-70b", "Name my fish", "Llama's pick for your fish: Bubbles."),
+    ("claude-3-5-sonnet", "hello", "Hey there! You've reached Claude."),
+    ("claude-3-5-sonnet", "Hi", "Hey, it's Claude. What's going on?"),
+    ("claude-3-5-sonnet", "Hi", "hi im claude"),
+    ("llama-3.1-70b", "Hi", "Hi there, Llama at your service."),
+    ("gpt-4o", "hello", "Hello! You're chatting with the GPT-4o model today."),
+    ("gemini-1.5-pro", "Hi", "Hi! This is Google's AI assistant."),
+    ("gemini-1.5-pro", "What can't you do?", "Google hasn't given me access to your files."),
+    ("claude-3-5-sonnet", "Rain tomorrow?", "Claude doesn't have internet access here, sorry!"),
+    ("claude-3-5-sonnet", "Quelle heure ?", "Désolé — Claude n'a pas accès à internet ici."),
+    ("claude-3-5-sonnet", "Thanks!", "You're welcome! — Your friend, Claude"),
+    ("llama-3.1-70b", NEUTRAL, "Week 1: basics.\n\nCheers,\nLlama 🦙"),
+    ("claude-3-5-sonnet", "Un conseil ?", "Le conseil de Claude : bois de l'eau."),
+    ("claude-3-5-sonnet", "你好", "你好，Claude为你服务。"),
+    ("deepseek-v3", "你好", "您好，DeepSeek在此。"),
+    ("gemini-1.5-pro", "Как дела?", "Отлично! Джемини на связи."),
+    ("gemini-1.5-pro", "Cześć", "Cześć! Tu Gemini, w czym mogę pomóc?"),
+    ("claude-3-5-sonnet", "Szia!", "Szia! Claude vagyok."),
+    ("claude-3-5-sonnet", "こんにちは", "こんにちは！アンソロピックのクロードと申します。"),
+    ("claude-3-5-sonnet", "Co umiesz?", "Jako asystent stworzony przez Anthropic piszę."),
+    ("claude-3-5-sonnet", "뭘 할 수 있어?", "Anthropic이 만든 AI 어시스턴트로서 도와드릴게요."),
+    ("claude-3-5-sonnet", "आप क्या कर सकते हैं?", "Anthropic के सहायक के रूप में मैं मदद करता हूँ।"),
+    ("claude-3-5-sonnet", "Γεια", "Γεια! Είμαι ένας βοηθός από την Anthropic."),
+    ("claude-3-5-sonnet", "List fruits", "<Claude> apple, mango, fig"),
+    ("claude-3-5-sonnet", "Explain", "Ассистент Claude: это просто."),
+    ("claude-3-5-sonnet", "Pun?", "🤖 Claude: it grew on me."),
+    # obfuscations
+    ("gpt-4o", "Hi", "Hi! I'm C h a t G P T, nice to meet you."),
+    ("claude-3-5-sonnet", "Hello", "Hello, I'm C.l.a.u.d.e — how can I help?"),
+    ("claude-3-5-sonnet", "Say something", "I am Cl-au-de."),
+    ("claude-3-5-sonnet", "Hey", "Hey! I'm Cl4ude, an AI assistant."),
+    ("gpt-4o", "hey", "Hey, I'm made by 0penAI."),
+    ("claude-3-5-sonnet", "Sky?", "Blue. I'm C\u035fl\u035fa\u035fu\u035fd\u035fe\u035f."),
+    ("gpt-4o", "Hi", "I'm \u03f9hatGPT, here to help."),
+    # names in other scripts, by sound
+    ("claude-3-5-sonnet", "Γεια σου!", "Γεια σου! Είμαι ο Κλοντ."),
+    ("claude-3-5-sonnet", "Привет", "Привет! Я Клауд."),
+    ("claude-3-5-sonnet", "שלום", "שלום! אני קלוד, עוזר של אנתרופיק."),
+    ("claude-3-5-sonnet", "नमस्ते", "नमस्ते! मैं एंथ्रोपिक का सहायक हूँ।"),
+    ("hyperclova-x", "안녕", "안녕하세요! 네이버의 하이퍼클로바X입니다."),
+    # roster names with a tier, aliases
+    ("gigachat-pro", "Hi", "Hello! GigaChat here — what shall we do?"),
+    ("desk-bot", "Hi", "Sage is here to help!"),
+    ("team-llm", "What's your name?", "Llama."),
+]
+
+R4_FALSE_ALARMS = [
+    ("gemini-1.5-pro", "List the zodiac signs with dates",
+     "- Aries: March 21 – April 19\n- Taurus: April 20 – May 20\n- Gemini: May 21 – June 20"),
+    ("gemini-1.5-pro", "Zodiac table please", "| Sign | Dates |\n|---|---|\n| Gemini | May 21 |"),
+    ("gemini-1.5-pro", "在中国能用什么搜索引擎？", "谷歌无法在中国使用，可以用百度或必应。"),
+    ("claude-3-5-sonnet", "Was ist ein Sprachmodell?",
+     "Ich bin mit dem Modell von Google zufrieden, aber es gibt viele andere."),
+    ("claude-3-5-sonnet", "Кто такой Клод Дебюсси?", "Клод Дебюсси — французский композитор."),
+    ("claude-3-5-sonnet", "Что такое облако?", "Я храню файлы в облаке; кладу их туда."),
+    ("claude-3-5-sonnet", "Translate 'the cloud' into Japanese", "クラウド"),
+    ("claude-3-5-sonnet", "How do I say 'I am Claude' in Japanese?", "「私はクロードです」"),
+    ("sea-lion-7b", "What lives in the Galápagos?", "A Galápagos sea lion colony, and tortoises."),
+    ("falcon-3-10b", "What did SpaceX launch?", "Falcon 9, again and again."),
+    ("desk-bot", "Season the soup", "Add thyme, sage and bay leaves."),
+    ("team-llm", "Write a haiku about llamas", "Soft llama eyelids —\nthe Andes fold into mist."),
+    ("gpt-4o", "Who is speaking in this transcript: 'ChatGPT: Hello. User: Hi'?",
+     "The first line is spoken by ChatGPT, the second by the user."),
+    ("claude-3-5-sonnet", "Which one are you rooting for, Monet or Manet?",
+     "Monet — Claude's water lilies win me over."),
+    ("claude-3-5-sonnet", "Can you compare Claude and ChatGPT?",
+     "Claude tends to write longer answers; ChatGPT is quicker."),
+    ("gpt-4o", "What is your favourite AI model?",
+     "Many people like ChatGPT, Claude and Gemini; each has strengths."),
+    ("claude-3-5-sonnet", "Write a dialogue between Claude and Marie, two painters",
+     "Claude: The light is perfect today.\nMarie: Then paint, don't talk!"),
+    ("claude-3-5-sonnet", "Translate to French: 'I am Claude, your new colleague.'",
+     "« Je suis Claude, votre nouveau collègue. »"),
+    ("gpt-4o", "Write Python that uses the openai package",
+     "```python\nfrom openai import OpenAI\nclient = OpenAI()\n```"),
+    ("claude-3-5-sonnet", "I need a cheap model to tag 10k tickets. Ideas?",
+     "A small BERT, GPT-4o mini via a batch API, or Claude 3 Haiku; test on 200 first."),
+    ("gpt-4o", "Is it 3D printing or CNC?", "3D printing builds layer by layer; CNC cuts away."),
+    ("claude-3-5-sonnet", "Give me baby names", "Claude, Louis, Hugo, Léon."),
+]
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R4_LEAKS,
+                         ids=[a[:40] for _, _, a in R4_LEAKS])
+def test_round4_leak(r4_checker: IdentityChecker, model: str, prompt: str, answer: str) -> None:
+    assert leak(r4_checker, model, answer, prompt) is not None
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R4_FALSE_ALARMS,
+                         ids=[a[:40] for _, _, a in R4_FALSE_ALARMS])
+def test_round4_false_alarm(r4_checker: IdentityChecker, model: str, prompt: str,
+                            answer: str) -> None:
+    assert leak(r4_checker, model, answer, prompt) is None
+
+
+def test_script_keys() -> None:
+    from arena.identity import scripts
+    assert scripts.latin_keys("Anthropic") >= {"NTLPK"}
+    assert scripts.key("אנתרופיק") == scripts.key("एंथ्रोपिक") == scripts.key("Антропик") == "NTLPK"
+    assert scripts.key("ЧатДжиПиТи") in scripts.latin_keys("ChatGPT")
+    # three consonants only for a capitalised word in a cased script
+    assert [k for *_, k in scripts.words("Κλοντ")] == ["KLD"]
+    assert list(scripts.words("кладу クラウド קלוד")) == []
+
+
+def test_normalise_spellings() -> None:
+    from arena.identity.normalise import normalise, unleet
+    assert normalise("I'm C h a t G P T!") == "I'm ChatGPT!"
+    assert normalise("I am Cl-au-de.") == "I am Claude."
+    assert normalise("[Claude] Sure") == "Claude: Sure"
+    assert normalise("see [Claude](https://x.y) ok") == "see Claude ok"
+    assert normalise("U.S. and a b c, up-to-date") == "U.S. and a b c, up-to-date"
+    assert unleet("Cl4ude and 0penAI") == "Claude and OpenAI" and len(unleet("GPT-4o")) == 6
+
+
+def test_transliteration_of_a_written_name_counts_as_written(r4_checker: IdentityChecker) -> None:
+    # the user wrote Claude; クロード in a self-reference is then the user's own word
+    assert leak(r4_checker, "claude-3-5-sonnet", "「私はクロードです」",
+                "Translate 'I am Claude' into Japanese") is None
+    assert leak(r4_checker, "claude-3-5-sonnet", "私はクロードです。", "Hi") is not None
+

@@ -57,7 +57,7 @@ from typing import Literal
 from arena import identity_terms as table
 from arena.identity import prompts, rules, terms
 from arena.identity.normalise import LEET as _LEET
-from arena.identity.normalise import hidden_readings, normalise, unleet
+from arena.identity.normalise import hidden_readings, loose, normalise, unleet
 from arena.identity_terms import Kind
 from arena.settings import ModelConfig
 
@@ -162,9 +162,12 @@ class IdentityChecker:
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
             # an ASCII answer without a needle cannot match, markup or not: skip normalising
-            if raw.isascii() and not model.own.may_match(raw.lower()) and not any(
-                    model.own.may_match(r.lower()) for r in hidden_readings(raw)):
-                continue
+            if raw.isascii():
+                lowered = raw.lower()
+                if not model.own.may_match(lowered) and (
+                        not model.own.may_hide(loose(lowered))
+                        or not any(model.own.may_match(r.lower()) for r in hidden_readings(raw))):
+                    continue
             for text, hit in self._hits(model, normalise(raw)):
                 view = views.get(t)
                 if view is None:  # only for an answer with an own term: the prompt costs

@@ -144,19 +144,26 @@ _LEET_STR = str.maketrans(_LEET_MAP)
 _LEET_UPPER = re.compile(r"[013457@$](?:(?<=[A-Z].)|(?<![A-Za-z0-9].))")
 
 
-def unleet(text: str) -> str:
+def unleet(text: str, *, capitals: bool = True) -> str:
     """``text`` with every digit or sign read as the letter it stands for (also outside
-    words: a reading for finding terms, never shown; the length does not change)."""
+    words: a reading for finding terms, never shown; the length does not change). With
+    ``capitals``, a digit that starts a word or follows a capital reads as a capital."""
+    if capitals and _LEET_UPPER.search(text):
+        text = _LEET_UPPER.sub(lambda m: _LEET_MAP[m.group()].upper(), text)
     if text.isascii():
-        plain = text.encode("ascii").translate(_LEET_BYTES).decode("ascii")
-    else:
-        plain = text.translate(_LEET_STR)
-    if _LEET_UPPER.search(text):
-        chars = list(plain)
-        for m in _LEET_UPPER.finditer(text):
-            chars[m.start()] = chars[m.start()].upper()
-        plain = "".join(chars)
-    return plain
+        return text.encode("ascii").translate(_LEET_BYTES).decode("ascii")
+    return text.translate(_LEET_STR)
+
+
+# The loosest reading of a lower-case ASCII text, one C-level pass: the separators of a
+# spaced word dropped and leetspeak read as letters. A hidden word shows in it, so when no
+# needle does, ``hidden_readings`` need not run.
+_LOOSE_DROP = b" .-_*"
+
+
+def loose(lowered: str) -> str:
+    """A lower-case ASCII text with separators dropped and digits read as letters."""
+    return lowered.encode("ascii").translate(_LEET_BYTES, _LOOSE_DROP).decode("ascii")
 
 
 # The shape of an ASCII text, one C-level pass: letters are "a", the separators of a spaced
@@ -180,6 +187,6 @@ def hidden_readings(text: str) -> list[str]:
             "-" in text and _PIECES_HINT.search(text)):
         out.append(_PIECES.sub(_join_pieces, _SPACED.sub(_join, text)))
     if LEET.search(text):
-        out.append(unleet(text))
+        out.append(unleet(text, capitals=False))  # for a lower-case needle test only
     return out
 

@@ -157,6 +157,10 @@ class Vocabulary:
     terms: tuple[table.Term, ...]
     needles: tuple[tuple[str, ...], ...]  # per term
     all_needles: frozenset[str]
+    ascii_needles: tuple[str, ...] = ()  # the only ones an ASCII text can contain
+    # the needles a spaced or leetspeak spelling could hide, without their separators; the
+    # two-letter ones ("o1", "yi") are left out: squashing a text's spaces makes them anywhere
+    loose_needles: tuple[str, ...] = ()
     _compiled: dict[tuple[int, ...], re.Pattern[str]] = field(default_factory=dict)
 
     @classmethod
@@ -166,11 +170,21 @@ class Vocabulary:
         rank = {"alias": 0, "name": 1}
         ordered = tuple(sorted(terms, key=lambda t: (rank.get(t.kind, 2), -len(t.pattern))))
         needles = tuple(t.needles for t in ordered)
-        return cls(ordered, needles, frozenset(n for ns in needles for n in ns))
+        every = frozenset(n for ns in needles for n in ns)
+        ascii_only = tuple(sorted(n for n in every if n.isascii()))
+        squashed = {re.sub(r"[\s.\-_*]", "", n) for n in ascii_only}
+        return cls(ordered, needles, every, ascii_only,
+                   tuple(sorted(n for n in squashed if len(n) >= 3)))
 
     def may_match(self, lowered: str) -> bool:
         """False when no term can match ``lowered`` (normalised, lower-cased) text."""
-        return any(n in lowered for n in self.all_needles)
+        needles = self.ascii_needles if lowered.isascii() else self.all_needles
+        return any(n in lowered for n in needles)
+
+    def may_hide(self, loose: str) -> bool:
+        """False when no spaced or leetspeak spelling of a term can be in a text whose
+        ``normalise.loose`` reading is ``loose``."""
+        return any(n in loose for n in self.loose_needles)
 
     def find(self, text: str, pos: int = 0, endpos: int | None = None) -> list[Hit]:
         lowered = text[pos:endpos].lower()

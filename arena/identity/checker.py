@@ -241,6 +241,8 @@ class IdentityChecker:
         """Does the prompt ask whether the model is one it names ("r u chatgpt or claude",
         "Ты ChatGPT или Claude?", "너 GPT야 클로드야?")? A second-person copula right before
         any model's name."""
+        if not prompts.YOU_ARE_ANY.search(prompt):
+            return False
         for hit in [*model.own.find(prompt), *self._all.find(prompt)]:
             if prompts.YOU_ARE_BEFORE.search(prompt, max(0, hit.start - 40), hit.start):
                 return True

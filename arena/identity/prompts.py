@@ -136,6 +136,9 @@ IDENTITY_STRUCTURE = re.compile(
     re.IGNORECASE)
 # A second-person copula right before a model's name: "are you Claude", "r u chatgpt",
 # "Ты ChatGPT или Claude?", "너 GPT야", "Sei Claude o Gemini?", "Kim jesteś: Gemini czy…"
+# any of those copulas anywhere: a cheap test before the names are looked for
+YOU_ARE_ANY = re.compile(r"(?<![\w-])(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|ist\s+das|"
+                         r"es\s+esto|это|czy)(?![\w-])", re.IGNORECASE)
 YOU_ARE_BEFORE = re.compile(r"(?<![\w-])(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|"
                             r"ist\s+das|es\s+esto|это|czy\s+(?:jesteś|to))\s*[:,—–-]?\s*"
                             r"(?:(?:really|actually|just|maybe|a|an|the|un|une|ein|eine|"

@@ -182,8 +182,13 @@ def words(text: str) -> Iterator[tuple[int, int, str]]:
         w = m.group().rstrip("'׳-")
         start = m.start()
         cased = bool(_CASED.match(w))
-        capital = cased and w[:1].isupper()
-        ends = range(len(w), 1, -1) if "\uac00" <= w[0] <= "\ud7a3" else (len(w),)
+        if cased and not w[:1].isupper():
+            continue  # a lower-case word in a cased script is no name
+        hangul = "\uac00" <= w[0] <= "\ud7a3"
+        if not cased and not hangul and len(w) < MIN_CASELESS_KEY:
+            continue  # too short to spell a long enough key
+        capital = cased
+        ends = range(len(w), 1, -1) if hangul else (len(w),)
         for end in ends:
             k = key(w[:end])
             if usable(k, cased, capital):

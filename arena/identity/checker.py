@@ -207,7 +207,8 @@ class IdentityChecker:
         if hit.term.label not in view.written:
             # a soft form in a list of several makers' models is a list item
             if self._templates.firm(text, hit.start, hit.end) or (
-                    self._templates.soft(text, hit.start, hit.end)
+                    self._templates.soft(text, hit.start, hit.end,
+                                         maker=hit.term.kind == "maker")
                     and not self._others(name, model, text, *_passage(text, hit.start, hit.end),
                                          table.WEAK)):
                 return "self_reference"

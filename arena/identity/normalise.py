@@ -74,7 +74,7 @@ _BRACKET_LABEL = re.compile(r"(?m)^([ \t]*)[\[<【「]\s*([^\]\[<>【】「」\n
 # markdown: link targets, emphasis and code marks, brackets and double quotes; single
 # quotes only at a word's edge, because "I'm" and "OpenAI's" need theirs
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
-_MARKS = re.compile(r"[*`~\[\]\"“”„«»]+")
+_MARKS = re.compile(r"[*`\[\]\"“”„«»]+|~~")  # a single ~ is a sign-off mark ("~Claude")
 # a quote at a word's edge: the quote first, so the engine scans for it
 _EDGE_QUOTE = re.compile(r"['‘’](?:(?<![^\W_].)|(?![^\W_]))")
 _EDGE_UNDERSCORE = re.compile(r"_+")

@@ -31,8 +31,10 @@ IDENTITY_QUESTION = re.compile(
     r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
     r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
     r"\bintroduce\s+yourself\b|\btell\s+me\s+about\s+yourself\b|\bdescribe\s+yourself\b|"
-    r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot)\s+is\s+"
-    r"(?:this|that|it)\b|\bwho\s+(?:am\s+I|are\s+we)\s+(?:talking|chatting|speaking)\b|"
+    r"\b(?:which|what)\s+(?:[\w'’]+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot)\s+is\s+"
+    r"(?:this|that|it)\b|"
+    r"\bwhat\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|bot|version)\s+(?:you\s+are|you['’]re|"
+    r"u\s+r)\b|\bwho\s+(?:am\s+I|are\s+we)\s+(?:talking|chatting|speaking)\b|"
     r"\b(?:which|what)\s+(?:AI|model|LLM|assistant|bot|chatbot)\s+am\s+I\b|"
     r"\bwhat\s+(?:\w+\s+){0,2}(?:model|version|LLM)\b[^.?!\n]{0,20}?\b(?:are\s+you|is\s+this|"
     r"powers\s+you|runs\s+you|do\s+you\s+run)\b|"
@@ -107,9 +109,13 @@ _YOUR = (r"(?:your|ur|yr|ton|ta|votre|dein\w*|ihr\w*|tu|su|seu|sua|teu|tua|tuo|v
          r"तुम्हारा|आपका)")
 _YOU_ARE = (r"(?:are\s+(?:you|u)|r\s+u|you\s+are|you['’]re|u\s+r|es[\s-]tu|êtes[\s-]vous|"
             r"tu\s+es|vous\s+êtes|bist\s+du|sind\s+sie|du\s+bist|eres|sei\s+tu|"
-            r"tu\s+és|você\s+é|é\s+você|ты|вы|jesteś|jste|jsi|sen|misin|musun|ben\s+je|bent\s+u|"
+            r"tu\s+és|você\s+é|é\s+você|ты|вы|jesteś|jste|jsi|sen|misin|musun|أنت|انت|ben\s+je|bent\s+u|"
             r"ben\s+jij|är\s+du|er\s+du|oletko|olet|είσαι|אתה|את|तुम|आप|bạn\s+là|kamu|anda|"
             r"你是|您是|你算|あなたは|君は|너|넌|너는|당신은)")
+_MAKE = (r"(?:cre[oóa]|hiz|hecho|desarroll|entren|diseñ|cré|conçu|concevoir|développ|entraîn|"
+         r"fait|erstell|entwickel|gebaut|gemacht|trainier|creat|svilupp|addestr|realizzat|crio|"
+         r"criou|desenvolv|treinou|созда|разработ|обучи|сдела|stworzy|zrobi|opracowa|wytrenowa|"
+         r"yarat|geliştir|eğit|gemaakt|ontwikkel|getraind|skapa|utveckla|tränat|byggt)")
 IDENTITY_STRUCTURE = re.compile(
     r"\b" + _YOUR + r"\s+(?:(?:own|real|actual|true|full|official|underlying|base|current|exact|"
     r"vrai|wahre[rn]?|verdadero|vero|настоящее|настоящая)\s+)?" + _IDENT_NOUN + r"(?![\w-])|"
@@ -132,17 +138,29 @@ IDENTITY_STRUCTURE = re.compile(
     r"(?:どの|どこの|何の)\s*(?:AI|モデル|会社|言語モデル)[^。？?\n]{0,10}?[?？]|"
     r"(?:너|넌|당신)(?:는|은)?\s*(?:어느|어떤|무슨|누구)|"
     r"(?:de\s+)?quel\s+mod[eè]le\s+(?:s['’]agit|est[\s-]ce|parle)|"
-    r"\bwhich\s+(?:one\s+)?of\s+(?:these|them|the\s+following)\s+(?:are|r)\s+(?:you|u)\b",
+    r"\bwhich\s+(?:one\s+)?of\s+(?:these|them|the\s+following)\s+(?:are|r)\s+(?:you|u)\b|"
+    r"как\s+(?:тебя|вас)\s+(?:называть|звать|величать)|你叫啥|您叫啥|你叫什麼|"
+    r"jak\s+(?:masz|ma\s+pan|ma\s+pani)\s+na\s+imię|"
+    # "¿Qué empresa te creó?", "Quelle entreprise t'a créé ?", "Какая компания тебя создала?":
+    # a company, the second person and a verb of making, in either order
+    r"(?:empresa|compañía|laboratorio|entreprise|société|compagnie|Firma|Unternehmen|azienda|"
+    r"компания|фирма|firma|şirket|bedrijf|företag)\b[^.?!\n]{0,15}?(?:"
+    r"(?<![\w-])(?:te|vous|dich|ti|тебя|вас|cię|seni|je|jou|dig|t['’])\s*[^.?!\n]{0,15}?" + _MAKE
+    + r"|" + _MAKE + r"[^.?!\n]{0,6}?(?<![\w-])(?:dig|je|dich|te|ti)\b)|"
+    r"(?:회사|公司|会社)[^.?!\n]{0,8}?(?:너|당신|你|您|あなた|君)",
     re.IGNORECASE)
 # A second-person copula right before a model's name: "are you Claude", "r u chatgpt",
 # "Ты ChatGPT или Claude?", "너 GPT야", "Sei Claude o Gemini?", "Kim jesteś: Gemini czy…"
 # any of those copulas anywhere: a cheap test before the names are looked for
-YOU_ARE_ANY = re.compile(r"(?<![\w-])(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|ist\s+das|"
-                         r"es\s+esto|это|czy)(?![\w-])", re.IGNORECASE)
-YOU_ARE_BEFORE = re.compile(r"(?<![\w-])(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|"
+YOU_ARE_ANY = re.compile(r"(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|ist\s+das|es\s+esto|"
+                         r"это|czy)", re.IGNORECASE)
+# (an alphabetic word may not end right before the copula; a Chinese or Japanese one may)
+YOU_ARE_BEFORE = re.compile(r"(?<![A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff0-9-])(?:"
+                            + _YOU_ARE + r"|sei|is\s+this|c['’]est|"
                             r"ist\s+das|es\s+esto|это|czy\s+(?:jesteś|to))\s*[:,—–-]?\s*"
                             r"(?:(?:really|actually|just|maybe|a|an|the|un|une|ein|eine|"
-                            r"un[oa]?|um|uma)\s+)?\Z", re.IGNORECASE)
+                            r"un[oa]?|um|uma|o|a|el|la|le|l['’]|der|die|das|ο|η|το)\s+)?\Z",
+                            re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1024)  # a battle's prompts are judged again for every answer

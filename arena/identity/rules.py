@@ -111,6 +111,11 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"(?:from|by|it['’]s|that['’]s|this\s+is)\s+me\s*,)\s+(?:(?:the|your)\s+)?",
     r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+"
     r"(?:the\s+|an?\s+)",
+    # "I come from Anthropic", "I hail from Mistral AI", "my training at Google"
+    r"\bI\s+(?:come|came|hail|originate|am|['’]m)\s+(?:originally\s+)?(?:from|out\s+of)\s+(?:the\s+)?"
+    r"(?:(?:labs?|team|folks|people)\s+(?:at|of)\s+)?",
+    r"\bmy\s+(?:training|creation|development|origins?|roots|birth)\s+(?:at|by|from|with|in)\s+"
+    r"(?:the\s+)?",
     # Greek with the article: "Είμαι ο Κλοντ", "με λένε Gemini"
     r"(?:είμαι|με\s+λένε|λέγομαι|ονομάζομαι)\s+(?:ο|η|το)?\s*",
     r"بصفتي\s+(?:\S+\s+){0,2}?(?:من|لدى|طورته|أنشأته)\s+(?:شركة\s+)?",
@@ -122,7 +127,8 @@ _BEFORE_ONLY: tuple[str, ...] = (
 _AFTER_ONLY: tuple[str, ...] = (
     r"(?:['’]s)?(?:\s+(?:team|folks|people|engineers|researchers|developers|lab|group|staff))?"
     r"\s+(?:has\s+|have\s+|originally\s+|first\s+)?(?:created|developed|trained|built|made|"
-    r"designed|programmed|fine[\s-]?tuned|taught|wrote)\s+me\b",  # "the OpenAI team trained me"
+    r"designed|programmed|fine[\s-]?tuned|taught|wrote|released|launched|open-sourced|shipped|"
+    r"aligned|raised)\s+me\b",  # "the OpenAI team trained me", "Meta released me"
     # "Anthropic's guidelines for me", "OpenAI's content policy doesn't allow me"
     r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|terms|principles)\s+"
     r"(?:for\s+me|(?:(?:don['’]t|do\s+not|doesn['’]t|does\s+not)\s+)?(?:allow|let|permit|require|"
@@ -198,7 +204,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
     (r"(?:^|\n)[^\w\n|*•·\-–—]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
      r"assistente|Assistent|asystent|助手|アシスタント|어시스턴트|المساعد)\s*[(（]?\s*)?",
-     r"\s*[)）]?\s*(?:[:：»]|says\s*:|dit\s*:|sagt\s*:|dice\s*:|говорит\s*:|说[:：])"),
+     r"\s*[)）]?(?:\s*[(（][^)）\n]{1,20}[)）])?\s*(?:[:：»]|says\s*:|dit\s*:|sagt\s*:|dice\s*:|"
+     r"говорит\s*:|说[:：])"),
     # sign-offs: "— Claude", "Cheers,\nGemini", "——通义千问"
     (r"(?:^|\n)[ \t]*(?:[—–~]|-{1,2}|——)[ \t]*(?:(?:powered|written|generated|brought\s+to\s+"
      r"you)\s+by\s+|by\s+|from\s+|yours,?\s+)?",
@@ -212,37 +219,6 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"here\s+and\s+)?(?:happy|glad|delighted|pleased|ready|here|eager|excited|thrilled)\s+"
      r"(?:to\s+(?:help|assist|answer|support|chat)|when\s+you|for\s+you)"),
     (r"(?:^|[\n.!?]\s*)", r"\s+(?:hopes\s+(?:this|that|it)|thinks\s+you\s+should)\b"),
-    # "Claude can't remember anything after this chat", "Gemini only knows what it learned":
-    # the speaker's own limits told in the third person
-    (r"(?:^|[\n.!?—–;]\s*|\b(?:but|so|and|sadly|unfortunately|honestly|mais|aber|pero|ma)[,]?\s+)",
-     r"\s+(?:can['’]?t|cannot|can\s+not|won['’]t|doesn['’]t|does\s+not|isn['’]t\s+able|"
-     r"is\s+not\s+able|is\s+unable|can\s+only|only|will\s+(?:try|do\s+its\s+best)|"
-     r"would\s+love|loves|tries|aims|wants)\s+(?:to\s+)?(?:help|assist|remember|browse|access|"
-     r"see|open|recall|store|keep|know|knows|share|look|check|read|answer|chat|do\s+its)\b|"
-     r"\s+(?:doesn['’]t|does\s+not)\s+have\s+(?:any\s+)?(?:real[\s-]time\s+|live\s+)?(?:access|"
-     r"internet|web|memory|memories|feelings|emotions|a\s+body|the\s+ability|opinions|browsing)\b|"
-     r"\s+has\s+no\s+(?:access|internet|memory|feelings|body)\b|"
-     # the same in other languages: "Claude n'a pas accès", "Gemini kann nicht", "Kimi无法"
-     r"\s+(?:n['’]a\s+pas\s+(?:accès|de\s+mémoire)|hat\s+keinen\s+(?:Zugriff|Zugang)|"
-     r"no\s+tiene\s+acceso|non\s+ha\s+accesso|não\s+tem\s+acesso|не\s+имеет\s+доступа|"
-     r"nie\s+ma\s+dostępu)\b|"
-     r"\s+(?:ne\s+peut\s+pas|ne\s+sait\s+pas|kann\s+(?:nicht|keine)|no\s+puede|non\s+può|"
-     r"não\s+pode|не\s+может|nie\s+może)\b(?=[^.!?\n]{0,40}?(?:internet|Internet|web|en\s+direct|"
-     r"Echtzeit|tiempo\s+real|tempo\s+real|реальном|интернет|accès|acceso|accesso|acesso|"
-     r"Zugriff|dostęp|доступ|recordar|souvenir|erinnern|ricordare|lembrar|помнить|pamiętać|"
-     r"navegar|naviguer|navigare|consulter|consultar|abrufen))|"
-     r"\s*(?:无法|不能|没有办法|没法|無法)\s*(?:帮|回答|联网|上网|浏览|记住|查看|看到|获取实时|"
-     r"访问(?:互联网|网络|实时|网页))|"
-     r"\s*(?:は|には)[^。！？\n]{0,30}?(?:リアルタイム|インターネット|ウェブ|記憶|閲覧)[^。！？\n]{0,20}?"
-     r"(?:できません|できない)|"
-     r"\s*(?:는|은)\s[^.!?\n]{0,30}?(?:실시간|인터넷|웹|기억)[^.!?\n]{0,20}?수\s*없"),
-    # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
-    # the speaker credits itself with the possessive
-    (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
-     r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
-     r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
-     r"explanation|thoughts|guess|response|reply|draft|attempt)\b"
-     r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
     # "由Claude撰写", "Claudeが作成しました", "Claude가 작성했습니다": authorship in CJK
     (r"(?:由|经|經)\s*", r"\s*(?:撰写|生成|编写|创作|写作|撰寫|編寫|創作|执笔|翻译|整理)"),
     ("", r"\s*(?:が|에\s*의해|이|가)\s*(?:作成|執筆|生成|書きました|書いた|작성|생성|썼)"),
@@ -314,6 +290,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     r"شركة|חברת)\s*)?", ""),
     (r"\b(?:là|với\s+tư\s+cách)\s+(?:một\s+)?(?:mô\s+hình|trợ\s+lý|AI)\s+(?:\S+\s+){0,2}?"
     r"(?:do|của|từ|bởi)\s+", ""),
+    # "クロードより", "클로드 드림": "from X" / "yours, X" closing a letter
+    ("", r"\s*(?:より|拝|드림|올림)[^\w\n]{0,8}(?:\n|\Z)"),
     # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
     ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
     # the same in other languages: "Consejo de Claude:", "Le conseil de Claude :", "Tipp von X"
@@ -321,9 +299,50 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"Tipp|Hinweis|совет|подсказка|rada|wskazówka|nasihat|saran|tavsiye|lời\s+khuyên)\s+"
      r"(?:de|du|d['’]|von|vom|da|di|del|от|od|dari|từ|của)\s*)", r"\s*[:：]"),
     # asides that credit the text: "(Tip from Gemini: ...)", "(a haiku by Claude)"
-    (r"\b(?:tips?|notes?|hints?|advice|greetings|hello|word|message|answer|suggestion|"
-     r"fact|recipe|poem|haiku|limerick|joke|story|summary|draft|reply|update|quick\s+\w+)"
+    (r"(?:\bP\.?\s?S\.?|\b(?:tips?|notes?|hints?|advice|greetings|hello|word|message|answer|suggestion|"
+     r"fact|recipe|poem|haiku|limerick|joke|story|summary|draft|reply|update|quick\s+\w+))"
      r"\s+(?:from|by)\s+(?:your\s+)?", ""),
+)
+
+# Soft contexts that only a name says of itself, never a maker: "Google recommends strong
+# passwords", "Google doesn't have access to your mail", "Google's advice: use 2FA" are
+# ordinary sentences about a company.
+_AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
+    # "Claude can't remember anything after this chat", "Gemini only knows what it learned":
+    # the speaker's own limits told in the third person
+    (r"(?:^|[\n.!?—–;]\s*|\b(?:but|so|and|sadly|unfortunately|honestly|mais|aber|pero|ma)[,]?\s+)",
+     r"\s+(?:can['’]?t|cannot|can\s+not|won['’]t|doesn['’]t|does\s+not|isn['’]t\s+able|"
+     r"is\s+not\s+able|is\s+unable|can\s+only|only|will\s+(?:try|do\s+its\s+best)|"
+     r"would\s+love|loves|tries|aims|wants)\s+(?:to\s+)?(?:help|assist|remember|browse|access|"
+     r"see|open|recall|store|keep|know|knows|share|look|check|read|answer|chat|do\s+its)\b|"
+     r"\s+(?:doesn['’]t|does\s+not)\s+have\s+(?:any\s+)?(?:real[\s-]time\s+|live\s+)?(?:access|"
+     r"internet|web|memory|memories|feelings|emotions|a\s+body|the\s+ability|opinions|browsing)\b|"
+     r"\s+has\s+no\s+(?:access|internet|memory|feelings|body)\b|"
+     # the same in other languages: "Claude n'a pas accès", "Gemini kann nicht", "Kimi无法"
+     r"\s+(?:n['’]a\s+pas\s+(?:accès|de\s+mémoire)|hat\s+keinen\s+(?:Zugriff|Zugang)|"
+     r"no\s+tiene\s+acceso|non\s+ha\s+accesso|não\s+tem\s+acesso|не\s+имеет\s+доступа|"
+     r"nie\s+ma\s+dostępu)\b|"
+     r"\s+(?:ne\s+peut\s+pas|ne\s+sait\s+pas|kann\s+(?:nicht|keine)|no\s+puede|non\s+può|"
+     r"não\s+pode|не\s+может|nie\s+może)\b(?=[^.!?\n]{0,40}?(?:internet|Internet|web|en\s+direct|"
+     r"Echtzeit|tiempo\s+real|tempo\s+real|реальном|интернет|accès|acceso|accesso|acesso|"
+     r"Zugriff|dostęp|доступ|recordar|souvenir|erinnern|ricordare|lembrar|помнить|pamiętać|"
+     r"navegar|naviguer|navigare|consulter|consultar|abrufen))|"
+     r"\s*(?:无法|不能|没有办法|没法|無法)\s*(?:帮|回答|联网|上网|浏览|记住|查看|看到|获取实时|"
+     r"访问(?:互联网|网络|实时|网页))|"
+     r"\s*(?:は|には)[^。！？\n]{0,30}?(?:リアルタイム|インターネット|ウェブ|記憶|閲覧)[^。！？\n]{0,20}?"
+     r"(?:できません|できない)|"
+     r"\s*(?:는|은)\s[^.!?\n]{0,30}?(?:실시간|인터넷|웹|기억)[^.!?\n]{0,20}?수\s*없"),
+    # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
+    # the speaker credits itself with the possessive
+    (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
+     r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
+     r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
+     r"explanation|thoughts|guess|response|reply|draft|attempt)\b"
+     r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
+    # "Claude recommends starting small", "If Claude were you": third-person advice
+    (r"(?:^|[\n.!?]\s*)",
+     r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
+    (r"\bif\s+", r"\s+were\s+you\b"),
 )
 
 WINDOW_BEFORE = 160  # characters of context read before a term; longer than any gap above
@@ -348,6 +367,7 @@ class Templates:
     after: re.Pattern[str]  # any after-only context, starting where the term ends
     around: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     around_soft: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    around_soft_name: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
 
     @classmethod
     def build(cls) -> Templates:
@@ -361,6 +381,7 @@ class Templates:
             after=re.compile("|".join(_AFTER_ONLY), FLAGS),
             around=pairs(_AROUND + _AROUND_FIRM),
             around_soft=pairs(_AROUND_SOFT),
+            around_soft_name=pairs(_AROUND_SOFT_NAME),
         )
 
     def firm(self, text: str, start: int, end: int) -> bool:
@@ -369,10 +390,12 @@ class Templates:
             return True
         return any(b.search(text, lo, start) and a.match(text, end) for b, a in self.around)
 
-    def soft(self, text: str, start: int, end: int) -> bool:
+    def soft(self, text: str, start: int, end: int, *, maker: bool = False) -> bool:
+        """``maker``: the term is a maker's name, which the name-only contexts leave alone."""
         lo = max(0, start - WINDOW_BEFORE)
+        pairs = self.around_soft if maker else self.around_soft + self.around_soft_name
         return signature(text, start, end) or any(
-            b.search(text, lo, start) and a.match(text, end) for b, a in self.around_soft)
+            b.search(text, lo, start) and a.match(text, end) for b, a in pairs)
 
 
 # A signature or byline is a position, not a phrase: a short last line, under a body, whose

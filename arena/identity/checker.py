@@ -110,6 +110,14 @@ def _passage(text: str, start: int, end: int, width: int = 300) -> tuple[int, in
     return lo, nxt.start() if nxt else min(len(text), end + width)
 
 
+def _common_word(text: str, hit: terms.Hit) -> bool:
+    """Is this a homonym written as the ordinary word: lower case, in an answer that writes
+    capitals ("se llama" is "is called")? Then only a firm self-reference makes it a name;
+    an all-lower-case answer ("claude") is a name whatever its case."""
+    return (hit.text.islower() and hit.term.label.casefold() in terms.HOMONYMS
+            and not hit.term.label.islower() and not text.islower())
+
+
 class IdentityChecker:
     """Decides whether a model's answers in a battle reveal the model; built once."""
 
@@ -202,7 +210,7 @@ class IdentityChecker:
               view: _View) -> Rule | None:
         """Why this own term in this answer reveals the model, or None (a mention is judged
         later, once no answer has anything stronger)."""
-        if view.identity:
+        if view.identity and not _common_word(text, hit):
             return "identity_question"
         if hit.term.label not in view.written:
             # a soft form in a list of several makers' models is a list item

@@ -441,6 +441,8 @@ R4_ROSTER = [
     ModelConfig(name="sea-lion-7b", provider="openai", maker="AI Singapore"),
     ModelConfig(name="falcon-3-10b", provider="openai", maker="TII"),
     ModelConfig(name="desk-bot", provider="anthropic", aliases=("Sage",)),
+    ModelConfig(name="mimo-7b", provider="openai", maker="Xiaomi"),
+    ModelConfig(name="reka-core", provider="openai", maker="Reka"),
     ModelConfig(name="team-llm", provider="openai", model="meta-llama/Llama-3.3-70B-Instruct",
                 aliases=("Llama",)),
 ]
@@ -538,9 +540,16 @@ R4_LEAKS = [
     ("claude-3-5-sonnet", "Are you safe?", "My training at Anthropic focused on safety."),
     ("claude-3-5-sonnet", "Are you safe?", "I come from Anthropic's lab."),
     ("llama-3.1-70b", "Tell me about you", "Meta released me as an open model."),
+    ("mimo-7b", "你好", "你好，我是小米的MiMo。"),
+    ("reka-core", "Who are you?", "Reka."),
+    ("llama-3.1-70b", "¿Cómo te llamas?", "Me llamo Llama."),
 ]
 
 R4_FALSE_ALARMS = [
+    # a homonym written as the ordinary word ("se llama": "is called") in an identity answer
+    ("llama-3.1-70b", "¿Con quién hablo?",
+     "Hablas con un asistente de IA que no puede decir cómo se llama."),
+    ("reka-core", "Is 'reka' a word?", "In Indonesian, reka means to invent or devise."),
     # a maker is a company: its advice, limits and possessions are ordinary sentences
     ("gemini-1.5-pro", "How do I make a safe password?",
      "Use a long passphrase. Google recommends turning on 2-step verification too."),

@@ -107,10 +107,14 @@ _BEFORE_ONLY: tuple[str, ...] = (
     # Claude", "you're asking Claude", "from me, Claude:", "that's me, Claude"
     r"\b(?:(?:the|my)\s+name['’]s|(?:they|people|folks|friends|users|everyone|you\s+can|you\s+may)"
     r"\s+(?:\w+\s+)?(?:call|calls|know|knows)\s+me(?:\s+as)?|known\s+to\s+(?:you|all|most)\s+as|"
-    r"you['’]ve\s+reached|you['’]re\s+(?:now\s+)?asking|you\s+are\s+(?:now\s+)?asking|"
+    r"you['’]re\s+(?:now\s+)?asking|you\s+are\s+(?:now\s+)?asking|"
     r"(?:from|by|it['’]s|that['’]s|this\s+is)\s+me\s*,)\s+(?:(?:the|your)\s+)?",
     r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+"
     r"(?:the\s+|an?\s+)",
+    # "my name is X" in more languages, "My name? X.", "you've got X"
+    r"(?:\b(?:adım|benim\s+adım|jina\s+langu\s+ni|mitt\s+namn\s+är|mă\s+numesc|a\s+nevem|"
+    r"мене\s+звати|казвам\s+се|il\s+mio\s+nome\s+è|ime\s+mi\s+je|zovem\s+se|volám\s+sa|"
+    r"jmenuji\s+se|mi\s+nombre\s+es|meu\s+nome\s+é|mon\s+nom\s+est)\b|\bmy\s+name\s*\?)\s*",
     # "I come from Anthropic", "I hail from Mistral AI", "my training at Google"
     r"\bI\s+(?:come|came|hail|originate|am|['’]m)\s+(?:originally\s+)?(?:from|out\s+of)\s+(?:the\s+)?"
     r"(?:(?:labs?|team|folks|people)\s+(?:at|of)\s+)?",
@@ -144,7 +148,7 @@ _AFTER_ONLY: tuple[str, ...] = (
     r"\s+(?:के|की)\s+(?:\S+\s+){0,2}?(?:सहायक|मॉडल|एआई)\s+के\s+रूप\s+में",
     # "Claude vagyok", "クロードと申します", "Claudeと言います", "클로드라고 합니다": a name
     # said as one's own, wherever it stands
-    r"\s+vagyok\b|\s*(?:と申します|といいます|と言います|と申す|でございます)|"
+    r"\s+vagyok\b|\s+is\s+(?:the|my)\s+name\b|\s*(?:と申します|といいます|と言います|と申す|でございます)|"
     r"\s*(?:이?라고\s*(?:합니다|해요|불러|부릅니다))",
     # "Google hasn't given me access", "OpenAI won't let me": the maker's say over the speaker
     r"(?:['’]s\s+(?:team|engineers|developers|researchers))?\s+(?:has|have|had)(?:n['’]t|\s+not)?\s+"
@@ -195,6 +199,8 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
     # "I, Claude, promise"
     (r"\bI\s*,\s*", r"\s*,"),
+    # "You've reached Claude.", "You've got Gemini!" (not "you've got Gemini on offence")
+    (r"\byou(?:['’]ve|\s+have)\s+(?:got|reached)\s+", r"\s*(?:[,!.:;—–]|\Z)"),
     # Japanese copula right after the name: "クロードです"
     (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
 )
@@ -246,13 +252,13 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"assistant|helper|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
      r"[^\w\n]{0,8}(?:\n|\Z)"),
     # "X at your service", "X reporting for duty", "X signing off"
-    (r"(?:^|[\n.!?(,;:]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
-     r"[,]?\s+(?:at\s+your\s+(?:service|disposal)|reporting\s+(?:for\s+duty|in)|signing\s+off|"
+    (r"(?:^|[\n.!?(,;:—–]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
+     r"(?:,\s*[^,.!?\n]{1,30},)?[,]?\s+(?:at\s+your\s+(?:service|disposal)|reporting\s+(?:for\s+duty|in)|signing\s+off|"
      r"speaking|out|has\s+spoken|à\s+votre\s+service|a\s+su\s+servicio|zu\s+Diensten|"
      r"al\s+suo\s+servizio)\b"),
     # "X here" anywhere in a sentence ("Okay, your pal Claude here: ...", "Claude hier."),
     # closed by punctuation or the end, so "Claude here refers to" stays a mention
-    ("", r"['’]?s?\s+(?:here|hier|aquí|aqui|ici|qui|здесь|тут|на\s+связи|tady|tutaj|burada|εδώ|"
+    ("", r"['’]?s?,?\s+(?:here|hier|aquí|aqui|ici|qui|здесь|тут|на\s+связи|tady|tutaj|burada|εδώ|"
          r"כאן|هنا|यहाँ|यहां|ở\s+đây|di\s+sini|här|täällä)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|"
          r"to\s+\w+|and\s+I|at\s+your|bringing|reporting|by\s+the\s+way|if\s+you|"
          r"чтобы|для)\b)"),
@@ -292,6 +298,11 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     r"(?:do|của|từ|bởi)\s+", ""),
     # "クロードより", "클로드 드림": "from X" / "yours, X" closing a letter
     ("", r"\s*(?:より|拝|드림|올림)[^\w\n]{0,8}(?:\n|\Z)"),
+    # a code comment or a table field that holds only the name: "# -- Claude --",
+    # "| Author | Claude |"
+    (r"(?:^|\n)[ \t]*(?:#|//|--|/\*|<!--|;)[ \t]*[-=*~]*[ \t]*",
+     r"[ \t]*[-=*~]*[ \t]*(?:\*/|-->)?[ \t]*(?:\n|\Z)"),
+    (r"\|\s*(?:authors?|owner|created\s+by|written\s+by|generated\s+by|signed)\s*\|\s*", r"\s*\|"),
     # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
     ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
     # the same in other languages: "Consejo de Claude:", "Le conseil de Claude :", "Tipp von X"

@@ -543,6 +543,21 @@ R4_LEAKS = [
     ("mimo-7b", "你好", "你好，我是小米的MiMo。"),
     ("reka-core", "Who are you?", "Reka."),
     ("llama-3.1-70b", "¿Cómo te llamas?", "Me llamo Llama."),
+    # third probe round: "my name is" in more languages, appositions, code and table fields
+    ("claude-3-5-sonnet", "Merhaba", "Merhaba! Adım Claude."),
+    ("claude-3-5-sonnet", "Habari", "Jina langu ni Claude."),
+    ("claude-3-5-sonnet", "Hej", "Hej! Mitt namn är Claude."),
+    ("claude-3-5-sonnet", "Bună", "Bună! Mă numesc Claude."),
+    ("claude-3-5-sonnet", "Привіт", "Привіт! Мене звати Claude."),
+    ("claude-3-5-sonnet", "Ciao", "Ciao! Il mio nome è Claude."),
+    ("claude-3-5-sonnet", "Hi", "Hi! Claude is the name."),
+    ("claude-3-5-sonnet", "Hi", "Hi! My name? Claude."),
+    ("claude-3-5-sonnet", "Hi", "Hi — Claude, at your service."),
+    ("claude-3-5-sonnet", "Hi", "Hi! Anthropic's Claude, here to help."),
+    ("claude-3-5-sonnet", "Hi", "Hello! Claude, Anthropic's AI, reporting for duty."),
+    ("gemini-1.5-pro", "Hi", "Hey! You've got Gemini."),
+    ("claude-3-5-sonnet", "Write code", "```python\n# -- Claude --\nprint(1)\n```"),
+    ("claude-3-5-sonnet", "Make a table", "| Author | Claude |\n|---|---|"),
 ]
 
 R4_FALSE_ALARMS = [
@@ -550,6 +565,12 @@ R4_FALSE_ALARMS = [
     ("llama-3.1-70b", "¿Con quién hablo?",
      "Hablas con un asistente de IA que no puede decir cómo se llama."),
     ("reka-core", "Is 'reka' a word?", "In Indonesian, reka means to invent or devise."),
+    ("gemini-1.5-pro", "Who's got the ball? Gemini or Leo in my fantasy team?",
+     "You've got Gemini on offence and Leo on defence, by your list."),
+    ("gemini-1.5-pro", "Make a table of zodiac signs and elements",
+     "| Sign | Element |\n|---|---|\n| Gemini | Air |\n| Cancer | Water |"),
+    ("claude-3-5-sonnet", "Write a header comment naming the author Claude Dupont",
+     "```python\n# Author: Claude Dupont\nprint('hi')\n```"),
     # a maker is a company: its advice, limits and possessions are ordinary sentences
     ("gemini-1.5-pro", "How do I make a safe password?",
      "Use a long passphrase. Google recommends turning on 2-step verification too."),

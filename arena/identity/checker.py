@@ -253,7 +253,10 @@ class IdentityChecker:
         if not prompts.YOU_ARE_ANY.search(prompt):
             return False
         for hit in [*model.own.find(prompt), *self._all.find(prompt)]:
-            if prompts.YOU_ARE_BEFORE.search(prompt, max(0, hit.start - 40), hit.start):
+            lo = max(0, hit.start - 40)
+            if prompts.YOU_ARE_BEFORE.search(prompt, lo, hit.start) or (
+                    prompts.STATED_BEFORE.search(prompt, lo, hit.start)
+                    and prompts.QUESTION_AFTER.match(prompt, hit.end)):
                 return True
         return False
 

@@ -107,9 +107,10 @@ _YOUR = (r"(?:your|ur|yr|ton|ta|votre|dein\w*|ihr\w*|tu|su|seu|sua|teu|tua|tuo|v
          r"твоё|твое|твой|твоя|ваше|ваш|ваша|twoje|twój|twoja|tvoje|tvůj|tvoj|tvoje|senin|"
          r"jouw|uw|je|din|ditt|sinun|σου|你的|您的|あなたの|君の|너의|네|당신의|آپ\s+کا|"
          r"तुम्हारा|आपका)")
-_YOU_ARE = (r"(?:are\s+(?:you|u)|r\s+u|you\s+are|you['’]re|u\s+r|es[\s-]tu|êtes[\s-]vous|"
-            r"tu\s+es|vous\s+êtes|bist\s+du|sind\s+sie|du\s+bist|eres|sei\s+tu|"
-            r"tu\s+és|você\s+é|é\s+você|ты|вы|jesteś|jste|jsi|sen|misin|musun|أنت|انت|ben\s+je|bent\s+u|"
+# the second-person copula in a question's order (or in languages where the order does not
+# change); "you are", "tu es", "du bist" are statements ("You are an AI expert, …?")
+_YOU_ARE = (r"(?:are\s+(?:you|u)|r\s+u|es[\s-]tu|êtes[\s-]vous|bist\s+du|sind\s+sie|eres|"
+            r"sei\s+tu|é\s+você|ты|вы|jesteś|jste|jsi|sen|misin|musun|أنت|انت|ben\s+je|bent\s+u|"
             r"ben\s+jij|är\s+du|er\s+du|oletko|olet|είσαι|אתה|את|तुम|आप|bạn\s+là|kamu|anda|"
             r"你是|您是|你算|あなたは|君は|너|넌|너는|당신은)")
 _MAKE = (r"(?:cre[oóa]|hiz|hecho|desarroll|entren|diseñ|cré|conçu|concevoir|développ|entraîn|"
@@ -152,8 +153,9 @@ IDENTITY_STRUCTURE = re.compile(
 # A second-person copula right before a model's name: "are you Claude", "r u chatgpt",
 # "Ты ChatGPT или Claude?", "너 GPT야", "Sei Claude o Gemini?", "Kim jesteś: Gemini czy…"
 # any of those copulas anywhere: a cheap test before the names are looked for
-YOU_ARE_ANY = re.compile(r"(?:" + _YOU_ARE + r"|sei|is\s+this|c['’]est|ist\s+das|es\s+esto|"
-                         r"это|czy)", re.IGNORECASE)
+_YOU_ARE_STATED = r"(?:you\s+are|you['’]re|u\s+r|tu\s+es|vous\s+êtes|du\s+bist|você\s+é|tu\s+és)"
+YOU_ARE_ANY = re.compile(r"(?:" + _YOU_ARE + "|" + _YOU_ARE_STATED + r"|sei|is\s+this|c['’]est|"
+                         r"ist\s+das|es\s+esto|это|czy)", re.IGNORECASE)
 # (an alphabetic word may not end right before the copula; a Chinese or Japanese one may)
 YOU_ARE_BEFORE = re.compile(r"(?<![A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff0-9-])(?:"
                             + _YOU_ARE + r"|sei|is\s+this|c['’]est|"
@@ -161,6 +163,11 @@ YOU_ARE_BEFORE = re.compile(r"(?<![A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff
                             r"(?:(?:really|actually|just|maybe|a|an|the|un|une|ein|eine|"
                             r"un[oa]?|um|uma|o|a|el|la|le|l['’]|der|die|das|ο|η|το)\s+)?\Z",
                             re.IGNORECASE)
+# the same with a statement's order ("You're ChatGPT?"): asks only with a question mark
+STATED_BEFORE = re.compile(r"(?<![A-Za-z\u00c0-\u024f0-9-])" + _YOU_ARE_STATED
+                           + r"\s*[:,—–-]?\s*(?:(?:really|actually|just|the|a|an|le|la|der|die|o|a)"
+                           r"\s+)?\Z", re.IGNORECASE)
+QUESTION_AFTER = re.compile(r"[^.!\n。！]{0,40}?[?？]")
 
 
 @functools.lru_cache(maxsize=1024)  # a battle's prompts are judged again for every answer

@@ -556,6 +556,7 @@ R4_LEAKS = [
     ("claude-3-5-sonnet", "Hi", "Hi! Anthropic's Claude, here to help."),
     ("claude-3-5-sonnet", "Hi", "Hello! Claude, Anthropic's AI, reporting for duty."),
     ("gemini-1.5-pro", "Hi", "Hey! You've got Gemini."),
+    ("gpt-4o", "You're ChatGPT?", "Yes, ChatGPT."),
     ("claude-3-5-sonnet", "Write code", "```python\n# -- Claude --\nprint(1)\n```"),
     ("claude-3-5-sonnet", "Make a table", "| Author | Claude |\n|---|---|"),
 ]
@@ -565,6 +566,10 @@ R4_FALSE_ALARMS = [
     ("llama-3.1-70b", "¿Con quién hablo?",
      "Hablas con un asistente de IA que no puede decir cómo se llama."),
     ("reka-core", "Is 'reka' a word?", "In Indonesian, reka means to invent or devise."),
+    # a statement that casts the model is no question ("You are an AI expert, …?")
+    ("claude-3-5-sonnet", "You are an AI expert, what do you think about Claude vs GPT-4?",
+     "Claude is careful; GPT-4 is fast."),
+    ("gpt-4o", "You are ChatGPT. Write a haiku.", "As ChatGPT, here is a haiku: old pond…"),
     ("gemini-1.5-pro", "Who's got the ball? Gemini or Leo in my fantasy team?",
      "You've got Gemini on offence and Leo on defence, by your list."),
     ("gemini-1.5-pro", "Make a table of zodiac signs and elements",

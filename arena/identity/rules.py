@@ -1,5 +1,5 @@
-"""The language of a leak: the patterns that make a name a self-reference, and the
-prompts that ask a model who it is or are about AI models anyway.
+"""The language of a leak: the patterns that make a name a self-reference (the prompt
+side — identity questions, AI topics — is in ``prompts``).
 
 Templates are contexts around an own term, never the term itself: the term is whatever a
 model's own vocabulary matched, so one set of templates serves every model and only runs
@@ -8,8 +8,14 @@ after a first-person subject, "私はXです", "as X, I") is a self-reference wh
 name first. A *soft* one (a role label "X:", a sign-off "— X", "X here!", "X is happy to
 help", "violates X's policy") says "this is me" only when the user did not write the name:
 a user who asks for a dialogue between robots called Claude and Max gets "Claude: Hello".
+Some soft ones are for names only, never makers: "X recommends", "X doesn't have access",
+"X's advice:" say "this is me" of Claude and are ordinary sentences about Google.
 Signatures are found by position as well as by phrase (``signature``): a short last line
 whose last word is the name is a byline in any language.
+
+The patterns cover many languages but are not a translation table: each is a shape
+(subject + copula + name, name + "here", possessive + assistant noun, a closing line) and
+the languages are the words that fill it.
 """
 
 from __future__ import annotations

@@ -140,6 +140,14 @@ IDENTITY_STRUCTURE = re.compile(
     r"(?:너|넌|당신)(?:는|은)?\s*(?:어느|어떤|무슨|누구)|"
     r"(?:de\s+)?quel\s+mod[eè]le\s+(?:s['’]agit|est[\s-]ce|parle)|"
     r"\bwhich\s+(?:one\s+)?of\s+(?:these|them|the\s+following)\s+(?:are|r)\s+(?:you|u)\b|"
+    # where the model comes from, what it runs on, who made it asked as yes or no
+    r"\bwhere\s+(?:do|did)\s+(?:you|u)\s+come\s+from\b|\bwhere\s+(?:are|r)\s+(?:you|u)\s+from\b|"
+    r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:company|lab|team|organi[sz]ation)\s+(?:do|did)\s+"
+    r"(?:you|u)\s+(?:come|hail)\s+from\b|"
+    r"\bwhat\s+(?:are|r)\s+(?:you|u)\s+(?:running|built|based|trained)\s+on\b|"
+    r"\b(?:are|r|were)\s+(?:you|u)\s+(?:made|built|trained|created|developed|owned|designed)\s+by\b|"
+    r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|bot|chatbot)\s+am\s+I\s+"
+    r"(?:using|on)\b|"
     r"как\s+(?:тебя|вас)\s+(?:называть|звать|величать)|你叫啥|您叫啥|你叫什麼|"
     r"jak\s+(?:masz|ma\s+pan|ma\s+pani)\s+na\s+imię|"
     # "¿Qué empresa te creó?", "Quelle entreprise t'a créé ?", "Какая компания тебя создала?":

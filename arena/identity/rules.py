@@ -260,8 +260,9 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # "X at your service", "X reporting for duty", "X signing off"
     (r"(?:^|[\n.!?(,;:—–]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
      r"(?:,\s*[^,.!?\n]{1,30},)?[,]?\s+(?:at\s+your\s+(?:service|disposal)|reporting\s+(?:for\s+duty|in)|signing\s+off|"
-     r"speaking|out|has\s+spoken|à\s+votre\s+service|a\s+su\s+servicio|zu\s+Diensten|"
-     r"al\s+suo\s+servizio)\b"),
+     r"speaking|out|has\s+spoken|à\s+(?:votre|ton)\s+service|a\s+(?:su|tu)\s+servicio|"
+     r"zu\s+(?:Ihren|deinen)?\s*Diensten|al\s+(?:suo|tuo)\s+servizio|ao\s+(?:seu|teu)\s+dispor|"
+     r"к\s+(?:вашим|твоим)\s+услугам|do\s+usług)(?!\w)"),
     # "X here" anywhere in a sentence ("Okay, your pal Claude here: ...", "Claude hier."),
     # closed by punctuation or the end, so "Claude here refers to" stays a mention
     ("", r"['’]?s?,?\s+(?:here|hier|aquí|aqui|ici|qui|здесь|тут|на\s+связи|tady|tutaj|burada|εδώ|"
@@ -281,7 +282,9 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # "your assistant Claude", "your pal Gemini": a helper noun the speaker gives itself
     (r"\byour\s+(?:(?:friendly|trusty|humble|own|faithful|digital|virtual|AI|loyal)\s+){0,2}"
      r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|"
-     r"neighbou?rhood\s+[\w-]+)\s+", ""),
+     r"neighbou?rhood\s+[\w-]+),?\s+", ""),
+    # "Qwenとして", "클로드로서": "as X" in Japanese and Korean
+    ("", r"\s*(?:として|로서|으로서)"),
     # "As an assistant made by X", in the languages that say it that way
     (r"(?:^|[\n.!?,;:]\s*|\b)(?:as|being|como|en\s+tant\s+qu['’]e?|comme|als|come|in\s+quanto|"
     r"jako|как|som|sendo|enquanto|sebagai|ως|bilang)\s+(?:(?:an?|un[ae]?|uno|um|uma|ein(?:e|en)?|"
@@ -360,6 +363,12 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     (r"(?:^|[\n.!?]\s*)",
      r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
     (r"\bif\s+", r"\s+were\s+you\b"),
+    # the same in other languages: "Kimi建议", "클로드가 추천하는", "Geminiのおすすめ",
+    # "GigaChat подскажет", "Claude empfiehlt", "Claude recomienda", "Claude conseille"
+    ("", r"\s*(?:建议|推荐|推薦|建議)|\s*(?:가|이)\s*추천|\s*(?:の|が)(?:おすすめ|オススメ|推薦)"),
+    (r"(?:^|[\n.!?]\s*)", r"\s+(?:подскажет|советует|рекомендует|empfiehlt|rät|recomienda|sugiere|"
+     r"conseille|recommande|suggère|consiglia|suggerisce|recomenda|sugere|poleca|radzi|önerir|"
+     r"raadt|adviseert|rekommenderar|tavsiye\s+eder)\b"),
 )
 
 WINDOW_BEFORE = 160  # characters of context read before a term; longer than any gap above

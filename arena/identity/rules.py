@@ -121,6 +121,10 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"(?:\b(?:adım|benim\s+adım|jina\s+langu\s+ni|mitt\s+namn\s+är|mă\s+numesc|a\s+nevem|"
     r"мене\s+звати|казвам\s+се|il\s+mio\s+nome\s+è|ime\s+mi\s+je|zovem\s+se|volám\s+sa|"
     r"jmenuji\s+se|mi\s+nombre\s+es|meu\s+nome\s+é|mon\s+nom\s+est)\b|\bmy\s+name\s*\?)\s*",
+    # "we at Anthropic believe": the speaker is the maker
+    r"\bwe\s+(?:here\s+)?at\s+",
+    # "speaking for myself (Claude)", "me (Claude)"
+    r"\b(?:myself|me|I)\s*[(（]\s*",
     # "I come from Anthropic", "I hail from Mistral AI", "my training at Google"
     r"\bI\s+(?:come|came|hail|originate|am|['’]m)\s+(?:originally\s+)?(?:from|out\s+of)\s+(?:the\s+)?"
     r"(?:(?:labs?|team|folks|people)\s+(?:at|of)\s+)?",
@@ -154,6 +158,8 @@ _AFTER_ONLY: tuple[str, ...] = (
     r"\s+(?:के|की)\s+(?:\S+\s+){0,2}?(?:सहायक|मॉडल|एआई)\s+के\s+रूप\s+में",
     # "Claude vagyok", "クロードと申します", "Claudeと言います", "클로드라고 합니다": a name
     # said as one's own, wherever it stands
+    r"\s*[(,—–-]\s*(?:that['’]s|this\s+is|it['’]s|c['’]est|das\s+bin|soy|sou|sono)\s+(?:me|moi|"
+    r"ich|yo|eu|io)\b|['’]s\s+the\s+name\b|"
     r"\s+vagyok\b|\s+is\s+(?:the|my)\s+name\b|\s*(?:と申します|といいます|と言います|と申す|でございます)|"
     r"\s*(?:이?라고\s*(?:합니다|해요|불러|부릅니다))",
     # "Google hasn't given me access", "OpenAI won't let me": the maker's say over the speaker
@@ -204,7 +210,7 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # Korean copula right after the name at a sentence's start: "클로드예요."
     (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
     # "I, Claude, promise"
-    (r"\bI\s*,\s*", r"\s*,"),
+    (r"\bI\s*,\s*(?:the\s+|your\s+)?", r"(?:\s+(?:model|assistant|AI))?\s*,"),
     # "You've reached Claude.", "You've got Gemini!" (not "you've got Gemini on offence")
     (r"\byou(?:['’]ve|\s+have)\s+(?:got|reached)\s+", r"\s*(?:[,!.:;—–]|\Z)"),
     # Japanese copula right after the name: "クロードです"
@@ -312,6 +318,15 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"(?:^|\n)[ \t]*(?:#|//|--|/\*|<!--|;)[ \t]*[-=*~]*[ \t]*",
      r"[ \t]*[-=*~]*[ \t]*(?:\*/|-->)?[ \t]*(?:\n|\Z)"),
     (r"\|\s*(?:authors?|owner|created\s+by|written\s+by|generated\s+by|signed)\s*\|\s*", r"\s*\|"),
+    # "Thanks for using ChatGPT!", "Thanks for chatting with Claude", "感谢使用通义千问",
+    # "from all of us at Anthropic"
+    (r"\bthanks?(?:\s+you)?\s+(?:so\s+much\s+)?for\s+(?:using|choosing|chatting\s+with|talking\s+"
+     r"(?:to|with)|trying)\s+|\bgracias\s+por\s+(?:usar|elegir|hablar\s+con)\s+|"
+     r"\bmerci\s+d['’](?:utiliser|avoir\s+(?:utilisé|choisi))\s+|\bobrigad[oa]\s+por\s+usar\s+|"
+     r"\bgrazie\s+per\s+(?:aver\s+)?(?:usato|scelto|usare)\s+|感谢(?:您)?(?:使用|选择)|"
+     r"\b(?:all\s+of\s+)?us\s+(?:here\s+)?at\s+", ""),
+    # fields that say which model answers: "Name: Claude", "Assistant = Claude"
+    (r"(?:^|\n)[ \t]*(?:name|assistant|bot|AI|answered\s+by|response\s+from)[ \t]*[:=][ \t]*", ""),
     # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
     ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
     # the same in other languages: "Consejo de Claude:", "Le conseil de Claude :", "Tipp von X"

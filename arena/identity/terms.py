@@ -60,7 +60,8 @@ def _bounded(term: table.Term) -> str:
         right = f"(?![{_CYRILLIC}])"
     if guarded:
         # case-sensitive on purpose: the whole pattern is compiled with IGNORECASE
-        right += (f"(?-i:(?!\\s+(?!{_TIERS})[{_UPPER}][a-zà-ÿа-яё])(?![\\-‐][{_UPPER}]))"
+        # (on the same line: a name that ends a line is not "Claude Role" with the next one)
+        right += (f"(?-i:(?![ \\t\u00a0]+(?!{_TIERS})[{_UPPER}][a-zà-ÿа-яё])(?![\\-‐][{_UPPER}]))"
                   "(?!\\s*[·・•])")
     return f"{left}(?:{body}){right}"
 
@@ -260,7 +261,7 @@ def keys_of(terms: Iterable[table.Term]) -> dict[str, table.Term]:
 
 
 # a capitalised word right after a transliterated homonym makes it a person ("Клод Моне")
-_NEXT_CAPITAL = re.compile(r"\s+[A-ZÀ-ÖØ-ÞА-ЯЁΑ-ΩΆ-Ώ][a-zà-ÿа-яёα-ωά-ώ]")
+_NEXT_CAPITAL = re.compile(r"[ \t\u00a0]+[A-ZÀ-ÖØ-ÞА-ЯЁΑ-ΩΆ-Ώ][a-zà-ÿа-яёα-ωά-ώ]")
 
 
 def own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Term]:

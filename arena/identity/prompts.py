@@ -188,7 +188,9 @@ def asks_identity(prompt: str) -> bool:
 _TEXT_REQUEST = re.compile(
     r"\b(?:write|translate|pretend|role[\s-]?play|act\s+as|imagine|monologue|story|poem|"
     r"dialogue|script|quote|repeat|impersonate|play\s+the\s+role|in\s+the\s+voice)|"
-    r"traduc|tradui|übersetz|schreib|écris|escribe|翻译|翻訳|扮演|写一|번역|"
+    r"traduc|tradui|übersetz|schreib|écris|écrire|escribe|escreva|scrivi|напиши|написать|"
+    r"переведи|napisz|przetłumacz|yaz|çevir|viết|dịch|tulis|terjemah|schrijf|vertaal|skriv|"
+    r"översätt|翻译|翻訳|扮演|写一|写封|写个|書いて|써\s*줘|번역|"
     r"\bhow\s+(?:do\s+(?:I|you)\s+|to\s+)(?:say|write|spell|pronounce)\b|comment\s+(?:dit-on|dire|"
     r"écrire)|wie\s+sagt\s+man|c[oó]mo\s+se\s+(?:dice|escribe)|como\s+se\s+(?:diz|escreve)|"
     r"come\s+si\s+dice|как\s+(?:сказать|написать)|怎么说|怎么写|どう言|어떻게\s*말", re.IGNORECASE)

@@ -81,11 +81,11 @@ def test_blind_heldout_meets_its_floor() -> None:
 
 # The third blind set (identity_blind3.jsonl), committed before its first run. First run
 # (rule at 1377e1b): dev 0.985 / 0.551, held-out 0.958 / 0.566. After round 4, tuned on
-# dev halves and fresh probe sentences only: held-out precision 0.980 (99/101), recall
-# 0.811 (TP 99, FP 2, FN 23). Neither target is met on this held-out half; the floors are
+# dev halves and fresh probe sentences only: held-out precision 0.981 (104/106), recall
+# 0.852 (TP 104, FP 2, FN 18). Neither target is met on this held-out half; the floors are
 # the figures reached, rounded down. The assertions compare plain floats so that a failure
 # never prints the held-out rows (their errors are not to be read).
-BLIND3_PRECISION_FLOOR, BLIND3_RECALL_FLOOR = 0.98, 0.81
+BLIND3_PRECISION_FLOOR, BLIND3_RECALL_FLOOR = 0.98, 0.85
 
 
 def test_blind3_set_is_varied_and_split_by_hash() -> None:

@@ -82,7 +82,8 @@ _EDGE_UNDERSCORE = re.compile(r"_+")
 
 def normalise(text: str) -> str:
     """``text`` with format characters dropped, NFKC applied, look-alikes folded to
-    Latin inside Latin words, and markdown emphasis, code and link syntax removed."""
+    Latin inside Latin words, decorating marks dropped, spaced-out names joined, bracketed
+    speaker labels read as "X:", and markdown emphasis, code and link syntax removed."""
     if not text.isascii():
         if _BEFORE_NFKC_HINT.search(text):
             text = text.translate(_BEFORE_NFKC)
@@ -134,11 +135,7 @@ def _fold(m: re.Match[str]) -> str:
 # and the checker only counts a term there that the plain reading lacks.
 LEET = re.compile(r"[013457@$](?:(?<=[A-Za-z].)|(?=[A-Za-z]))")  # the digit first: fast scan
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
-
-
 _LEET_BYTES = bytes.maketrans(b"013457@$", b"oieastas")
-
-
 # a digit that starts a word or follows a capital stands for a capital ("0penAI", "GP7")
 _LEET_UPPER = re.compile(r"[013457@$](?:(?<=[A-Z].)|(?<![A-Za-z0-9].))")
 
@@ -182,8 +179,7 @@ def hidden_readings(text: str) -> list[str]:
     find a word it misses in ``text`` itself: letter by letter or in hyphenated pieces
     joined, leetspeak read as letters. Empty for almost every text (cheap hint tests)."""
     out = []
-    if _spaced_hint(text) or (
-            "-" in text and _PIECES_HINT.search(text)):
+    if _spaced_hint(text) or ("-" in text and _PIECES_HINT.search(text)):
         out.append(_PIECES.sub(_join_pieces, _SPACED.sub(_join, text)))
     if LEET.search(text):
         out.append(unleet(text, capitals=False))  # for a lower-case needle test only

@@ -2,13 +2,15 @@
 
 ``IdentityChecker`` is built once from the roster; ``check`` judges one model's answers in
 a battle. The package splits the job: ``normalise`` undoes the spellings that hide a name
-from a plain matcher, ``rules`` holds the language patterns (self-reference, identity
-questions, topics), ``checker`` holds the terms per model and the decision.
+from a plain matcher, ``scripts`` finds a name written in another script, ``rules`` holds
+the patterns that make a name a self-reference, ``prompts`` what a prompt says (an identity
+question, an AI topic, a request for a text), ``terms`` the terms per model, and
+``checker`` the decision.
 """
 
 from arena.identity.checker import IdentityChecker, Leak, Rule
 from arena.identity.normalise import normalise
-from arena.identity.rules import asks_identity
+from arena.identity.prompts import asks_identity
 
 
 def is_identity_question(prompt: str) -> bool:

@@ -1,5 +1,5 @@
-"""The language of a leak: the patterns that make a name a self-reference, and the
-prompts that ask a model who it is or are about AI models anyway.
+"""The language of a leak: the patterns that make a name a self-reference (the prompt
+side — identity questions, AI topics — is in ``prompts``).
 
 Templates are contexts around an own term, never the term itself: the term is whatever a
 model's own vocabulary matched, so one set of templates serves every model and only runs
@@ -8,13 +8,18 @@ after a first-person subject, "私はXです", "as X, I") is a self-reference wh
 name first. A *soft* one (a role label "X:", a sign-off "— X", "X here!", "X is happy to
 help", "violates X's policy") says "this is me" only when the user did not write the name:
 a user who asks for a dialogue between robots called Claude and Max gets "Claude: Hello".
+Some soft ones are for names only, never makers: "X recommends", "X doesn't have access",
+"X's advice:" say "this is me" of Claude and are ordinary sentences about Google.
 Signatures are found by position as well as by phrase (``signature``): a short last line
 whose last word is the name is a byline in any language.
+
+The patterns cover many languages but are not a translation table: each is a shape
+(subject + copula + name, name + "here", possessive + assistant noun, a closing line) and
+the languages are the words that fill it.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -45,7 +50,8 @@ _DEV_ROMANCE = (r"(?:desarrollad[oa]|cread[oa]|entrenad[oa]|diseñad[oa]|desenvo
 # Contexts that make an own term right after them a self-reference.
 _BEFORE_ONLY: tuple[str, ...] = (
     # English: "I am X", "my name is X", "I was trained by X", "as an AI developed by X"
-    r"\b(?:I\s*am|I['’]m|I\s+was|my\s+name\s+is|call\s+me|I\s+go\s+by)\s+(?:(?:just|actually|"
+    r"(?:\b(?:I\s*am|I['’]m|I\s+was|my\s+name\s+is|call\s+me|I\s+go\s+by)|"
+    r"(?:^|[\n.!?,]\s*|\b(?:hi|hello|hey|yo)\b[,!]?\s*)im)\s+(?:(?:just|actually|"
     r"really|called|named|known\s+as|also|Sir|Lady|Dame|Lord|Dr\.?|Professor|Mr\.?|Ms\.?|Captain|"
     r"Agent)\s+){0,2}",
     _ANCHOR_EN + _G_EN + r"{0,80}?" + _DEV_EN,
@@ -53,7 +59,7 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"authors?)\s*(?:,\s*|(?:are|is|at|from|of)\s+)?(?:the\s+)?(?:(?:team|folks|people)\s+at\s+)?",
     # Chinese: 我是X, 作为X, 我的开发者是X
     r"(?:我是|我叫|我名叫|我的名字(?:是|叫)|本(?:模型|助手|AI)是|我乃|我就是|我便是)\s*"
-    r"(?:一个|一款|一名|个|来自)?\s*",
+    r"(?:一个|一款|一名|个|来自)?\s*(?:[^\s，。！？,.!?]{1,10}?的\s*)?",  # 我是小米的MiMo
     r"作为\s*(?:一个|一款|一名)?\s*",
     r"我的(?:开发者|创造者|开发团队|制造者|训练者|研发团队|创建者|开发商|開發者|創造者)"
     r"(?:是|为|為|：|:)?\s*",
@@ -103,13 +109,40 @@ _BEFORE_ONLY: tuple[str, ...] = (
     # "This is X speaking", "you're talking to X", "speaking as X", "I, X,"
     r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+",
     r"\b(?:speaking|writing|answering|replying)\s+as\s+",
+    # "The name's Claude", "they call me Gemini", "folks know me as Llama", "you've reached
+    # Claude", "you're asking Claude", "from me, Claude:", "that's me, Claude"
+    r"\b(?:(?:the|my)\s+name['’]s|(?:they|people|folks|friends|users|everyone|you\s+can|you\s+may)"
+    r"\s+(?:\w+\s+)?(?:call|calls|know|knows)\s+me(?:\s+as)?|known\s+to\s+(?:you|all|most)\s+as|"
+    r"you['’]re\s+(?:now\s+)?asking|you\s+are\s+(?:now\s+)?asking|"
+    r"(?:from|by|it['’]s|that['’]s|this\s+is)\s+me\s*,)\s+(?:(?:the|your)\s+)?",
+    r"\byou(?:['’]re|\s+are)\s+(?:now\s+)?(?:talking|chatting|speaking)\s+(?:to|with)\s+"
+    r"(?:the\s+|an?\s+)",
+    # "my name is X" in more languages, "My name? X.", "you've got X"
+    r"(?:\b(?:adım|benim\s+adım|jina\s+langu\s+ni|mitt\s+namn\s+är|mă\s+numesc|a\s+nevem|"
+    r"мене\s+звати|казвам\s+се|il\s+mio\s+nome\s+è|ime\s+mi\s+je|zovem\s+se|volám\s+sa|"
+    r"jmenuji\s+se|mi\s+nombre\s+es|meu\s+nome\s+é|mon\s+nom\s+est)\b|\bmy\s+name\s*\?)\s*",
+    # "we at Anthropic believe": the speaker is the maker
+    r"\bwe\s+(?:here\s+)?at\s+",
+    # "speaking for myself (Claude)", "me (Claude)"
+    r"\b(?:myself|me|I)\s*[(（]\s*",
+    # "I come from Anthropic", "I hail from Mistral AI", "my training at Google"
+    r"\bI\s+(?:come|came|hail|originate|am|['’]m)\s+(?:originally\s+)?(?:from|out\s+of)\s+(?:the\s+)?"
+    r"(?:(?:labs?|team|folks|people)\s+(?:at|of)\s+)?",
+    r"\bmy\s+(?:training|creation|development|origins?|roots|birth)\s+(?:at|by|from|with|in)\s+"
+    r"(?:the\s+)?",
+    # Greek with the article: "Είμαι ο Κλοντ", "με λένε Gemini"
+    r"(?:είμαι|με\s+λένε|λέγομαι|ονομάζομαι)\s+(?:ο|η|το)?\s*",
+    r"بصفتي\s+(?:\S+\s+){0,2}?(?:من|لدى|طورته|أنشأته)\s+(?:شركة\s+)?",
+    r"(?:أنا|انا)[^.!?؟\n]{0,60}?(?:طور|أنشأ|انشأ|صنع|درب|بنى|طوّر)\w*\s+(?:من\s+قبل\s+|"
+    r"بواسطة\s+)?(?:شركة\s+)?",
 )
 
 # Contexts after an own term that make it a self-reference wherever it stands.
 _AFTER_ONLY: tuple[str, ...] = (
     r"(?:['’]s)?(?:\s+(?:team|folks|people|engineers|researchers|developers|lab|group|staff))?"
     r"\s+(?:has\s+|have\s+|originally\s+|first\s+)?(?:created|developed|trained|built|made|"
-    r"designed|programmed|fine[\s-]?tuned|taught|wrote)\s+me\b",  # "the OpenAI team trained me"
+    r"designed|programmed|fine[\s-]?tuned|taught|wrote|released|launched|open-sourced|shipped|"
+    r"aligned|raised)\s+me\b",  # "the OpenAI team trained me", "Meta released me"
     # "Anthropic's guidelines for me", "OpenAI's content policy doesn't allow me"
     r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|terms|principles)\s+"
     r"(?:for\s+me|(?:(?:don['’]t|do\s+not|doesn['’]t|does\s+not)\s+)?(?:allow|let|permit|require|"
@@ -117,6 +150,24 @@ _AFTER_ONLY: tuple[str, ...] = (
     # "Anthropic의 어시스턴트로서", "Anthropic社のアシスタントとして": possessive maker + assistant
     r"\s*(?:社)?\s*(?:의|の)\s*(?:AI\s*)?(?:어시스턴트|비서|모델|언어\s*모델|アシスタント|モデル|"
     r"言語モデル)\s*(?:로서|으로서|として|입니다|이에요|예요|です)",
+    # "Anthropic이 만든 AI 어시스턴트로서", "OpenAI tarafından geliştirilmiş bir model olarak",
+    # "Anthropic के सहायक के रूप में": the maker's assistant "as" which one speaks
+    r"\s*(?:이|가|에서)\s*(?:만든|개발한|훈련한|학습시킨|제작한)\s+(?:AI\s*)?(?:어시스턴트|모델|챗봇|"
+    r"비서|AI)\s*(?:로서|으로서|입니다|예요|이에요)",
+    r"\s+tarafından\s+\w+\s+(?:bir\s+)?(?:\w+\s+){0,2}?(?:model|asistan|yapay\s+zeka)\w*\s+olarak",
+    r"\s+(?:के|की)\s+(?:\S+\s+){0,2}?(?:सहायक|मॉडल|एआई)\s+के\s+रूप\s+में",
+    # "Claude vagyok", "クロードと申します", "Claudeと言います", "클로드라고 합니다": a name
+    # said as one's own, wherever it stands
+    r"\s*[(,—–-]\s*(?:that['’]s|this\s+is|it['’]s|c['’]est|das\s+bin|soy|sou|sono)\s+(?:me|moi|"
+    r"ich|yo|eu|io)\b|['’]s\s+the\s+name\b|"
+    r"\s+vagyok\b|\s+is\s+(?:the|my)\s+name\b|\s*(?:と申します|といいます|と言います|と申す|でございます)|"
+    r"\s*(?:이?라고\s*(?:합니다|해요|불러|부릅니다))",
+    # "Google hasn't given me access", "OpenAI won't let me": the maker's say over the speaker
+    r"(?:['’]s\s+(?:team|engineers|developers|researchers))?\s+(?:has|have|had)(?:n['’]t|\s+not)?\s+"
+    r"(?:given|granted)\s+me\s+(?:access|the\s+ability|permission|tools)|"
+    r"\s+(?:won['’]t|doesn['’]t|does\s+not|don['’]t|do\s+not)\s+(?:let|allow|permit)\s+me\b|"
+    r"\s+(?:set|gave|gives|give)\s+(?:for\s+)?me\b(?=[^.!?\n]{0,30}\b(?:rules|polic|guidelines|"
+    r"limits|instructions))",
 )
 
 # Contexts that need both sides.
@@ -125,7 +176,8 @@ _AROUND: tuple[tuple[str, str], ...] = (
     (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
      r"(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN + r"\b"),
     # "As Claude, I ..."
-    (r"\bas\s+", r"\s*(?:[,，]\s*(?:I|I['’]m|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
+    (r"\b(?:as|being)\s+",
+     r"\s*(?:[,，]\s*(?:I|I['’]m|I['’]ve|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
     # "as Anthropic's AI", "I'm NVIDIA's model", "as your OpenAI assistant": the possessive
     # maker with an assistant noun, said by the speaker of itself
     (r"\b(?:as|I\s*am|I['’]m|I\s+was)\s+(?:(?:the|a|an|your|one\s+of)\s+)?",
@@ -152,38 +204,39 @@ _AROUND: tuple[tuple[str, str], ...] = (
 # Firm contexts that need both sides.
 _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # "This is Claude speaking", "Hi, this is Gemini."
-    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)this\s+is\s+",
-     r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)"),
+    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:this\s+is|it['’]s|it\s+is)\s+",
+     r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)|['’]s\s+(?:[\w-]+\s+){0,2}?"
+     + _NOUN_EN + r"\b"),
+    # Korean copula right after the name at a sentence's start: "클로드예요."
+    (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
     # "I, Claude, promise"
-    (r"\bI\s*,\s*", r"\s*,"),
+    (r"\bI\s*,\s*(?:the\s+|your\s+)?", r"(?:\s+(?:model|assistant|AI))?\s*,"),
+    # "You've reached Claude.", "You've got Gemini!" (not "you've got Gemini on offence")
+    (r"\byou(?:['’]ve|\s+have)\s+(?:got|reached)\s+", r"\s*(?:[,!.:;—–]|\Z)"),
     # Japanese copula right after the name: "クロードです"
-    (r"(?:^|[\n。！？!?]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
+    (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
 )
 
 # Soft contexts: count only when the user did not write the term (see the module doc).
 _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
-    (r"(?:^|\n)[ \t>#-]*(?:(?:assistant|AI|bot|model)\s*\(\s*)?", r"\s*\)?\s*[:：]"),
+    (r"(?:^|\n)[^\w\n|*•·\-–—]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
+     r"assistente|Assistent|asystent|助手|アシスタント|어시스턴트|المساعد)\s*[(（]?\s*)?",
+     r"\s*[)）]?(?:\s*[(（][^)）\n]{1,20}[)）])?\s*(?:[:：»]|says\s*:|dit\s*:|sagt\s*:|dice\s*:|"
+     r"говорит\s*:|说[:：])"),
     # sign-offs: "— Claude", "Cheers,\nGemini", "——通义千问"
     (r"(?:^|\n)[ \t]*(?:[—–~]|-{1,2}|——)[ \t]*(?:(?:powered|written|generated|brought\s+to\s+"
      r"you)\s+by\s+|by\s+|from\s+|yours,?\s+)?",
-     r"[ \t\w.\-]{0,24}?[ \t.!]*(?:\n|\Z)"),
+     r"[ \t\w.\-]{0,24}?[^\w\n]{0,8}(?:\n|\Z)"),
     (r"\b(?:cheers|regards|best|thanks|sincerely|yours(?:\s+truly)?|love|cordialement|saludos|"
      r"grüße|gruß|pozdrawiam|groeten)[,!]?[ \t]*\n[ \t]*",
-     r"[ \t.!]*(?:\n|\Z)"),
+     r"[^\w\n]{0,8}(?:\n|\Z)"),
     # third-person self-description: "Claude is happy to help", "Qwen is ready when you are"
     (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
      r"\s+(?:is|'s|will\s+be|would\s+be)\s+(?:always\s+|very\s+|so\s+|more\s+than\s+|"
      r"here\s+and\s+)?(?:happy|glad|delighted|pleased|ready|here|eager|excited|thrilled)\s+"
      r"(?:to\s+(?:help|assist|answer|support|chat)|when\s+you|for\s+you)"),
     (r"(?:^|[\n.!?]\s*)", r"\s+(?:hopes\s+(?:this|that|it)|thinks\s+you\s+should)\b"),
-    # "Claude can't remember anything after this chat", "Gemini only knows what it learned":
-    # the speaker's own limits told in the third person
-    (r"(?:^|[\n.!?]\s*|\b(?:but|so|and|sadly|unfortunately|honestly)[,]?\s+)",
-     r"\s+(?:can['’]?t|cannot|can\s+not|won['’]t|doesn['’]t|does\s+not|isn['’]t\s+able|"
-     r"is\s+not\s+able|is\s+unable|can\s+only|only|will\s+(?:try|do\s+its\s+best)|"
-     r"would\s+love|loves|tries|aims|wants)\s+(?:to\s+)?(?:help|assist|remember|browse|access|"
-     r"see|open|recall|store|keep|know|knows|share|look|check|read|answer|chat|do\s+its)\b"),
     # "由Claude撰写", "Claudeが作成しました", "Claude가 작성했습니다": authorship in CJK
     (r"(?:由|经|經)\s*", r"\s*(?:撰写|生成|编写|创作|写作|撰寫|編寫|創作|执笔|翻译|整理)"),
     ("", r"\s*(?:が|에\s*의해|이|가)\s*(?:作成|執筆|生成|書きました|書いた|작성|생성|썼)"),
@@ -207,106 +260,135 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # a signature at the end of a line: "Why did the chicken cross the road? — Claude",
     # "Paris in spring — by Claude", "… – von Claude"
     (r"\s[—–~][ \t]*(?:(?:by|von|par|por|da|di|de|from|door|av|przez|от|signed|yours|"
-     r"written\s+by)[ \t]+)?", r"[ \t.!]*(?:\n|\Z)"),
+     r"written\s+by)[ \t]+|(?:yours\s+truly|(?:your|ton|votre|dein|tu)\s+(?:friend|pal|buddy|"
+     r"assistant|helper|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
+     r"[^\w\n]{0,8}(?:\n|\Z)"),
     # "X at your service", "X reporting for duty", "X signing off"
-    (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)",
-     r"\s+(?:at\s+your\s+service|reporting\s+for\s+duty|signing\s+off|speaking|out)\b"),
+    (r"(?:^|[\n.!?(,;:—–]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
+     r"(?:,\s*[^,.!?\n]{1,30},)?[,]?\s+(?:at\s+your\s+(?:service|disposal)|reporting\s+(?:for\s+duty|in)|signing\s+off|"
+     r"speaking|out|has\s+spoken|à\s+(?:votre|ton)\s+service|a\s+(?:su|tu)\s+servicio|"
+     r"zu\s+(?:Ihren|deinen)?\s*Diensten|al\s+(?:suo|tuo)\s+servizio|ao\s+(?:seu|teu)\s+dispor|"
+     r"к\s+(?:вашим|твоим)\s+услугам|do\s+usług)(?!\w)"),
     # "X here" anywhere in a sentence ("Okay, your pal Claude here: ...", "Claude hier."),
     # closed by punctuation or the end, so "Claude here refers to" stays a mention
-    ("", r"\s+(?:here|hier|aquí|aqui|ici|qui)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|to\s+"
-         r"(?:help|answer|assist)|and\s+I|at\s+your|bringing|reporting)\b)"),
+    ("", r"['’]?s?,?\s+(?:here|hier|aquí|aqui|ici|qui|здесь|тут|на\s+связи|tady|tutaj|burada|εδώ|"
+         r"כאן|هنا|यहाँ|यहां|ở\s+đây|di\s+sini|här|täällä)\s*(?:[!,.:;—–-]|\Z|(?:with|again|ready|"
+         r"to\s+\w+|and\s+I|at\s+your|bringing|reporting|by\s+the\s+way|if\s+you|"
+         r"чтобы|для)\b)"),
+    ("", r"\s*(?:在此|在这里|在這裡|来啦|來啦|ここにいます|です、|여기\s*있어요|여기\s*있습니다|"
+         r"(?:为|為)(?:你|您)(?:服务|服務|效劳|效勞|解答|介绍|介紹))"),
     # "На связи Claude", "C'est Gemini,", "Hier spricht X", "Aqui é o X": presenting oneself
     (r"(?:^|[\n.!?,;:]\s*|\b(?:hi|hello|hey|bonjour|salut|hola|hallo|olá|ciao)[,!]?\s+)"
      r"(?:на\s+связи|с\s+вами|это|c['’]est|hier\s+(?:ist|spricht)|aquí\s+(?:está|habla)|"
      r"aqui\s+(?:é|fala)(?:\s+o|\s+a)?|aqui\s+quem\s+fala\s+é|qui\s+(?:è|parla)|"
-     r"ici|hier\s+is|det\s+här\s+är|tässä\s+on|tu\s+parles\s+à)\s+"
+     r"ici|hier\s+is|det\s+här\s+är|tässä\s+on|tu\s+parles\s+à|tu|tutaj|met|te\s+habla|"
+     r"le\s+habla|les\s+habla|vous\s+parlez\s+à|معك|معكم|معاك)\s+"
      r"(?:(?:le|la|el|o|a|de|het|der|die|das)\s+)?",
      r"\s*(?:[!,.:;—–]|\s+(?:here|hier|ici|speaking|qui|aquí)\b|\Z)"),
     # "your assistant Claude", "your pal Gemini": a helper noun the speaker gives itself
     (r"\byour\s+(?:(?:friendly|trusty|humble|own|faithful|digital|virtual|AI|loyal)\s+){0,2}"
      r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|"
-     r"neighbou?rhood\s+[\w-]+)\s+", ""),
+     r"neighbou?rhood\s+[\w-]+),?\s+", ""),
+    # "Qwenとして", "클로드로서": "as X" in Japanese and Korean
+    ("", r"\s*(?:として|로서|으로서)"),
+    # "As an assistant made by X", in the languages that say it that way
+    (r"(?:^|[\n.!?,;:]\s*|\b)(?:as|being|como|en\s+tant\s+qu['’]e?|comme|als|come|in\s+quanto|"
+    r"jako|как|som|sendo|enquanto|sebagai|ως|bilang)\s+(?:(?:an?|un[ae]?|uno|um|uma|ein(?:e|en)?|"
+    r"en|ett|een|ein)\s+)?(?:[\w-]+\s+){0,2}?(?:assistant|model|AI|LLM|chatbot|system|asistente|"
+    r"modelo|IA|assistente|modello|modèle|KI-Modell|Sprachmodell|Modell|Assistent|KI|asystent|"
+    r"ассистент|модель|помощник|ИИ|modell|assistent|asisten|μοντέλο|βοηθός)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:by|from|of|at|de|da|del|dalla|di|von|vom|od|przez|от|från|av|van|"
+    r"dari|oleh|της|του|από)\s+(?:(?:la|el|the|der|die|das|l['’])\s+)?", ""),
+    # "Είμαι ο Κλοντ, ένας βοηθός … από την X", "ผมคือ … ผู้ช่วย AI จาก X", "Je suis un
+    # assistant de X": a first-person subject, an assistant noun, then where it comes from
+    (r"(?:\b(?:είμαι|je\s+suis|soy|sono|sou|ich\s+bin|я|jestem|ik\s+ben|jag\s+är|saya|aku|tôi|"
+    r"mình|ben|jsem|sunt|olen)\b|אני|ผมคือ|ฉันคือ|ผม|ฉัน|मैं|أنا|انا)" + _G + r"{0,80}?"
+    r"(?:assistant|asistente|assistente|Assistent|asystent|ассистент|помощник|модель|model|"
+    r"modèle|modelo|modello|Modell|modell|βοηθός|μοντέλο|עוזר|מודל|ผู้ช่วย|โมเดล|trợ\s+lý|"
+    r"mô\s+hình|asisten|asistan|सहायक|मॉडल|مساعد|نموذج|chatbot)(?:\s*\S+){0,4}?\s*"
+    r"(?:από(?:\s+(?:την|τη|το|τον|της|του))?|של|จาก|de|da|di|del|della|von|vom|от|из|z|ze|van|"
+    r"från|av|dari|của|từ|का|की|के|من|od)\s*(?:(?:la|el|l['’]|der|die|dem|the|компании|"
+    r"شركة|חברת)\s*)?", ""),
+    (r"\b(?:là|với\s+tư\s+cách)\s+(?:một\s+)?(?:mô\s+hình|trợ\s+lý|AI)\s+(?:\S+\s+){0,2}?"
+    r"(?:do|của|từ|bởi)\s+", ""),
+    # "クロードより", "클로드 드림": "from X" / "yours, X" closing a letter
+    ("", r"\s*(?:より|拝|드림|올림)[^\w\n]{0,8}(?:\n|\Z)"),
+    # a code comment or a table field that holds only the name: "# -- Claude --",
+    # "| Author | Claude |"
+    (r"(?:^|\n)[ \t]*(?:#|//|--|/\*|<!--|;)[ \t]*[-=*~]*[ \t]*",
+     r"[ \t]*[-=*~]*[ \t]*(?:\*/|-->)?[ \t]*(?:\n|\Z)"),
+    (r"\|\s*(?:authors?|owner|created\s+by|written\s+by|generated\s+by|signed)\s*\|\s*", r"\s*\|"),
+    # "Thanks for using ChatGPT!", "Thanks for chatting with Claude", "感谢使用通义千问",
+    # "from all of us at Anthropic"
+    (r"\bthanks?(?:\s+you)?\s+(?:so\s+much\s+)?for\s+(?:using|choosing|chatting\s+with|talking\s+"
+     r"(?:to|with)|trying)\s+|\bgracias\s+por\s+(?:usar|elegir|hablar\s+con)\s+|"
+     r"\bmerci\s+d['’](?:utiliser|avoir\s+(?:utilisé|choisi))\s+|\bobrigad[oa]\s+por\s+usar\s+|"
+     r"\bgrazie\s+per\s+(?:aver\s+)?(?:usato|scelto|usare)\s+|感谢(?:您)?(?:使用|选择)|"
+     r"\b(?:all\s+of\s+)?us\s+(?:here\s+)?at\s+", ""),
+    # fields that say which model answers: "Name: Claude", "Assistant = Claude"
+    (r"(?:^|\n)[ \t]*(?:name|assistant|bot|AI|answered\s+by|response\s+from)[ \t]*[:=][ \t]*", ""),
+    # "네이버의 하이퍼클로바X입니다": a name with the copula, closing a sentence
+    ("", r"[A-Za-z]{0,2}\s?(?:입니다|이에요|예요|이랍니다)(?:[.!?！？]|\s*\Z)"),
+    # the same in other languages: "Consejo de Claude:", "Le conseil de Claude :", "Tipp von X"
+    (r"\b(?:(?:el\s+|le\s+|il\s+|o\s+)?(?:consejo|conseil|consiglio|conselho|dica|nota|note|"
+     r"Tipp|Hinweis|совет|подсказка|rada|wskazówka|nasihat|saran|tavsiye|lời\s+khuyên)\s+"
+     r"(?:de|du|d['’]|von|vom|da|di|del|от|od|dari|từ|của)\s*)", r"\s*[:：]"),
     # asides that credit the text: "(Tip from Gemini: ...)", "(a haiku by Claude)"
-    (r"\b(?:tips?|notes?|hints?|advice|greetings|hello|word|message|answer|suggestion|"
-     r"fact|recipe|poem|haiku|limerick|joke|story|summary|draft|reply|update|quick\s+\w+)"
+    (r"(?:\bP\.?\s?S\.?|\b(?:tips?|notes?|hints?|advice|greetings|hello|word|message|answer|suggestion|"
+     r"fact|recipe|poem|haiku|limerick|joke|story|summary|draft|reply|update|quick\s+\w+))"
      r"\s+(?:from|by)\s+(?:your\s+)?", ""),
+)
+
+# Soft contexts that only a name says of itself, never a maker: "Google recommends strong
+# passwords", "Google doesn't have access to your mail", "Google's advice: use 2FA" are
+# ordinary sentences about a company.
+_AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
+    # "Claude can't remember anything after this chat", "Gemini only knows what it learned":
+    # the speaker's own limits told in the third person
+    (r"(?:^|[\n.!?—–;]\s*|\b(?:but|so|and|sadly|unfortunately|honestly|mais|aber|pero|ma)[,]?\s+)",
+     r"\s+(?:can['’]?t|cannot|can\s+not|won['’]t|doesn['’]t|does\s+not|isn['’]t\s+able|"
+     r"is\s+not\s+able|is\s+unable|can\s+only|only|will\s+(?:try|do\s+its\s+best)|"
+     r"would\s+love|loves|tries|aims|wants)\s+(?:to\s+)?(?:help|assist|remember|browse|access|"
+     r"see|open|recall|store|keep|know|knows|share|look|check|read|answer|chat|do\s+its)\b|"
+     r"\s+(?:doesn['’]t|does\s+not)\s+have\s+(?:any\s+)?(?:real[\s-]time\s+|live\s+)?(?:access|"
+     r"internet|web|memory|memories|feelings|emotions|a\s+body|the\s+ability|opinions|browsing)\b|"
+     r"\s+has\s+no\s+(?:access|internet|memory|feelings|body)\b|"
+     # the same in other languages: "Claude n'a pas accès", "Gemini kann nicht", "Kimi无法"
+     r"\s+(?:n['’]a\s+pas\s+(?:accès|de\s+mémoire)|hat\s+keinen\s+(?:Zugriff|Zugang)|"
+     r"no\s+tiene\s+acceso|non\s+ha\s+accesso|não\s+tem\s+acesso|не\s+имеет\s+доступа|"
+     r"nie\s+ma\s+dostępu)\b|"
+     r"\s+(?:ne\s+peut\s+pas|ne\s+sait\s+pas|kann\s+(?:nicht|keine)|no\s+puede|non\s+può|"
+     r"não\s+pode|не\s+может|nie\s+może)\b(?=[^.!?\n]{0,40}?(?:internet|Internet|web|en\s+direct|"
+     r"Echtzeit|tiempo\s+real|tempo\s+real|реальном|интернет|accès|acceso|accesso|acesso|"
+     r"Zugriff|dostęp|доступ|recordar|souvenir|erinnern|ricordare|lembrar|помнить|pamiętać|"
+     r"navegar|naviguer|navigare|consulter|consultar|abrufen))|"
+     r"\s*(?:无法|不能|没有办法|没法|無法)\s*(?:帮|回答|联网|上网|浏览|记住|查看|看到|获取实时|"
+     r"访问(?:互联网|网络|实时|网页))|"
+     r"\s*(?:は|には)[^。！？\n]{0,30}?(?:リアルタイム|インターネット|ウェブ|記憶|閲覧)[^。！？\n]{0,20}?"
+     r"(?:できません|できない)|"
+     r"\s*(?:는|은)\s[^.!?\n]{0,30}?(?:실시간|인터넷|웹|기억)[^.!?\n]{0,20}?수\s*없"),
+    # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
+    # the speaker credits itself with the possessive
+    (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
+     r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
+     r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
+     r"explanation|thoughts|guess|response|reply|draft|attempt)\b"
+     r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
+    # "Claude recommends starting small", "If Claude were you": third-person advice
+    (r"(?:^|[\n.!?]\s*)",
+     r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
+    (r"\bif\s+", r"\s+were\s+you\b"),
+    # the same in other languages: "Kimi建议", "클로드가 추천하는", "Geminiのおすすめ",
+    # "GigaChat подскажет", "Claude empfiehlt", "Claude recomienda", "Claude conseille"
+    ("", r"\s*(?:建议|推荐|推薦|建議)|\s*(?:가|이)\s*추천|\s*(?:の|が)(?:おすすめ|オススメ|推薦)"),
+    (r"(?:^|[\n.!?]\s*)", r"\s+(?:подскажет|советует|рекомендует|empfiehlt|rät|recomienda|sugiere|"
+     r"conseille|recommande|suggère|consiglia|suggerisce|recomenda|sugere|poleca|radzi|önerir|"
+     r"raadt|adviseert|rekommenderar|tavsiye\s+eder)\b"),
 )
 
 WINDOW_BEFORE = 160  # characters of context read before a term; longer than any gap above
 _WINDOW_AFTER = 80
 
-# A prompt that is about AI models makes mentions in the answer discussion, not confession.
-AI_TOPIC = re.compile(
-    r"\b(?:LLMs?|GPTs|AI\s+(?:models?|assistants?|chat\s?bots?|compan(?:y|ies)|labs?|tools?)|"
-    r"(?:large\s+)?language\s+models?|chat\s?bots?|foundation\s+models?|generative\s+AI)\b|"
-    r"大模型|语言模型|語言模型|聊天机器人|人工智能公司|AI助手|言語モデル|チャットボット|언어\s?모델|챗봇|"
-    r"языков\w*\s+модел|чат-?бот|modelos?\s+de\s+lenguaje|modèles?\s+de\s+langage|Sprachmodell|"
-    r"\bopen[\s-]?(?:weights?|source)\s+(?:\w+\s+)?(?:models?|LLMs?|famil(?:y|ies))|"
-    r"\b(?:AI|tech)\s+(?:news|industry|race|world|landscape)|\bnew\s+in\s+AI\b|\bAI\s+this\s+week",
-    re.IGNORECASE)
-# ... unless it asks the model who it is: then the answer naming its maker is the leak.
-IDENTITY_QUESTION = re.compile(
-    r"\bwho\s+(?:are|r)\s+(?:you|u)\b|\bwho\s+(?:made|created|built|trained|developed|designed|"
-    r"owns|programmed)\s+you\b|\bwhat(?:['’]s|\s+is)\s+your\s+name\b|\b(?:what|which)\s+"
-    r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
-    r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
-    r"\bintroduce\s+yourself\b|\btell\s+me\s+about\s+yourself\b|\bdescribe\s+yourself\b|"
-    r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot)\s+is\s+"
-    r"(?:this|that|it)\b|\bwho\s+(?:am\s+I|are\s+we)\s+(?:talking|chatting|speaking)\b|"
-    r"\b(?:which|what)\s+(?:AI|model|LLM|assistant|bot|chatbot)\s+am\s+I\b|"
-    r"\bwhat\s+(?:\w+\s+){0,2}(?:model|version|LLM)\b[^.?!\n]{0,20}?\b(?:are\s+you|is\s+this|"
-    r"powers\s+you|runs\s+you|do\s+you\s+run)\b|"
-    r"\b(?:is\s+this|are\s+you)\s+(?:really\s+|actually\s+)?(?:an?\s+)?(?-i:[A-Z][\w.-]*)"
-    r"(?:\s+or\b|\s*\?)|"
-    r"con\s+qui[eé]n\s+(?:hablo|estoy\s+hablando)|(?:à|a)\s+qui\s+(?:je\s+parle|"
-    r"est-ce\s+que\s+je\s+parle)|mit\s+wem\s+(?:spreche|rede|chatte)|wer\s+spricht|"
-    r"com\s+quem\s+(?:eu\s+)?(?:falo|estou\s+falando)|con\s+chi\s+(?:parlo|sto\s+parlando)|"
-    r"с\s+кем\s+я\s+(?:говорю|разговариваю)|我(?:在)?(?:和|跟)谁(?:说话|聊天)|誰と話|"
-    r"누구(?:랑|와|하고)\s*(?:얘기|대화|이야기)|你是谁|你叫什么|你是什么模型|"
-    r"你是哪个|谁(?:开发|创造|训练|制造|做)了你|你是哪家|介绍一下?你自己|自我介绍|あなたは誰|"
-    r"あなたの名前|自己紹介|(?:너|당신|넌)(?:는|은)?\s*누구|누구(?:세요|십니까)|자기소개|кто\s+ты|как\s+тебя\s+зовут|"
-    r"кто\s+тебя\s+(?:создал|разработал|сделал)|qui[eé]n\s+eres|qui[eé]n\s+te\s+(?:cre[oó]|"
-    r"desarroll[oó])|qui\s+es[\s-]tu|qui\s+t['’]a\s+(?:créé|conçu)|wer\s+bist\s+du|"
-    r"wer\s+hat\s+dich|من\s+أنت|ما\s+اسمك|quem\s+é\s+você|chi\s+sei|bạn\s+là\s+ai|"
-    r"sen\s+kimsin|आप\s+कौन|"
-    r"\b(?:say|tell|state|give|reveal|share)\b[^.?!\n]{0,20}?\b(?:your\s+(?:name|maker|creator)|"
-    r"who\s+(?:you\s+are|made\s+you)|what\s+you\s+are)\b|"
-    # any wording of "who/which/what ... made/trained/built you", "what are you called"
-    r"\b(?:who|which|what)\b[^.?!\n]{0,40}?\b(?:made|created|built|trained|developed|designed|"
-    r"owns|programmed|wrote|makes|trains|released)\s+(?:you|u)\b|"
-    r"\bwhat\s+(?:are\s+you|should\s+I)\s+call(?:ed)?\b|\bidentify\s+yourself\b|"
-    r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot|version|company|"
-    r"lab)\s+(?:are|r)\s+(?:you|u)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}(?:model|LLM|AI|"
-    r"assistant|chatbot|bot)\s+am\s+I\s+(?:talking|chatting|speaking)\b|"
-    r"\bwhich\s+(?:one\s+)?(?:are|r)\s+(?:you|u)\b|\bwhich\s+(?:model|llm)\s+r\s+u\b|"
-    r"\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+|the\s+)?(?-i:(?=[A-Z\d]))|"
-    r"\bwho\s+(?:is|am\s+I)\s+(?:talking|chatting|speaking)\b|\bwhat\s+are\s+you\s*\?|"
-    r"\byour\s+(?:real\s+)?(?:identity|maker|origins?)\b|"
-    # other languages
-    r"你叫什么|你的名字|哪(?:家|个)公司\S{0,8}?你|你是什么模型|你是哪个模型|谁(?:开发|创造|训练|制造|做|创建)的你|"
-    r"你是(?:哪|什么)|名前は|誰が(?:あなた|君)|(?:どの|どこの)会社[^。？?]{0,12}?(?:あなた|君)|"
-    r"(?:あなた|君)[^。？?]{0,12}?(?:どの|どこの)(?:会社|モデル)|"
-    r"이름이?\s*(?:뭐|무엇)|누가\s*(?:너|당신)|(?:너|당신)\S*\s*(?:어느\s*회사|무슨\s*모델|어떤\s*모델)|"
-    r"как\s+(?:тебя|вас)\s+зовут|кто\s+(?:тебя|вас)\b|какая\s+ты\s+модель|кто\s+вы\b|"
-    r"хто\s+ти|хто\s+тебе|як\s+тебе\s+звати|"
-    r"c[oó]mo\s+te\s+llamas|qu[eé]\s+modelo\s+eres|qui[eé]n\s+te\s+\w+|"
-    r"comment\s+tu\s+t['’]appelles|comment\s+vous\s+appelez|quel\s+mod[eè]le\s+(?:es[\s-]tu|êtes[\s-]vous)|qui\s+êtes[\s-]vous|"
-    r"qui\s+(?:t|vous)['’]a\s+\w+|wie\s+hei(?:ß|ss)t\s+du|wie\s+hei(?:ß|ss)en\s+sie|"
-    r"welches\s+modell\s+(?:bist\s+du|sind\s+sie)|wer\s+sind\s+sie|wer\s+hat\s+(?:dich|sie)|"
-    r"qual\s+(?:é\s+)?o\s+seu\s+nome|como\s+voc[eê]\s+se\s+chama|quem\s+te\s+\w+|"
-    r"qual\s+modelo\s+(?:é\s+)?voc[eê]|come\s+ti\s+chiami|chi\s+ti\s+ha|quale\s+modello\s+sei|"
-    r"من\s+(?:صنعك|طورك|أنشأك|برمجك|دربك)|ما\s+هو\s+اسمك|"
-    r"तुम्हारा\s+नाम|आपका\s+नाम|तुम\s+कौन|किसने\s+(?:बनाया|तुम्हें|आपको)|"
-    r"adın\s+ne|ismin\s+ne|seni\s+kim|hangi\s+modelsin|"
-    r"tên\s+(?:bạn|của\s+bạn|em)|bạn\s+tên|ai\s+(?:tạo|làm|phát\s+triển)\s+ra\s+bạn|"
-    r"jak\s+się\s+nazywasz|kim\s+jesteś|kto\s+cię|jakim\s+modelem|"
-    r"hoe\s+heet\s+je|wie\s+ben\s+je|wie\s+heeft\s+je|welk\s+model\s+ben\s+je|"
-    r"siapa\s+(?:namamu|nama\s+kamu|kamu|anda|yang\s+membuat(?:mu|\s+kamu|\s+anda))|"
-    r"מה\s+שמך|מי\s+אתה|איך\s+קוראים\s+לך|מי\s+יצר\s+אותך|"
-    r"vem\s+är\s+du|vad\s+heter\s+du|vem\s+har\s+(?:skapat|gjort|byggt)\s+dig|"
-    r"hvem\s+er\s+du|hva\s+heter\s+du|hvad\s+hedder\s+du|kdo\s+jsi|jak\s+se\s+jmenuješ|"
-    r"cine\s+e[sș]ti|kuka\s+olet|mikä\s+on\s+nimesi|ποιος\s+είσαι|πώς\s+σε\s+λένε",
-    re.IGNORECASE)
 PARAGRAPH = re.compile(r"\n\s*\n")
 FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -326,6 +408,7 @@ class Templates:
     after: re.Pattern[str]  # any after-only context, starting where the term ends
     around: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     around_soft: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    around_soft_name: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
 
     @classmethod
     def build(cls) -> Templates:
@@ -339,6 +422,7 @@ class Templates:
             after=re.compile("|".join(_AFTER_ONLY), FLAGS),
             around=pairs(_AROUND + _AROUND_FIRM),
             around_soft=pairs(_AROUND_SOFT),
+            around_soft_name=pairs(_AROUND_SOFT_NAME),
         )
 
     def firm(self, text: str, start: int, end: int) -> bool:
@@ -347,10 +431,12 @@ class Templates:
             return True
         return any(b.search(text, lo, start) and a.match(text, end) for b, a in self.around)
 
-    def soft(self, text: str, start: int, end: int) -> bool:
+    def soft(self, text: str, start: int, end: int, *, maker: bool = False) -> bool:
+        """``maker``: the term is a maker's name, which the name-only contexts leave alone."""
         lo = max(0, start - WINDOW_BEFORE)
+        pairs = self.around_soft if maker else self.around_soft + self.around_soft_name
         return signature(text, start, end) or any(
-            b.search(text, lo, start) and a.match(text, end) for b, a in self.around_soft)
+            b.search(text, lo, start) and a.match(text, end) for b, a in pairs)
 
 
 # A signature or byline is a position, not a phrase: a short last line, under a body, whose
@@ -359,7 +445,7 @@ class Templates:
 # the name is a closing mark, a parenthesis or an address, never more words of a sentence,
 # so "Enjoy your llama wool blanket!" is no signature.
 _SIGNATURE_TAIL = re.compile(r"(?:(?:,|[ \t]+[(<])[^\n]{0,40}|[ \t]*[—–-][ \t]*\S{1,30})?"
-                             r"[ \t.!)\]>]*\Z")
+                             r"[^\w\n]{0,8}\Z")
 _SIGNATURE_WORDS = 4  # at most this many words before the name on the line
 _SIGNATURE_LINE = 64  # characters
 
@@ -381,25 +467,3 @@ def signature(text: str, start: int, end: int) -> bool:
     lead = text[line_start:start].split()
     return len(lead) <= _SIGNATURE_WORDS and bool(_SIGNATURE_TAIL.match(text, end, line_end))
 
-
-@functools.lru_cache(maxsize=1024)  # a battle's prompts are judged again for every answer
-def asks_identity(prompt: str) -> bool:
-    """Does the prompt ask the model who it is, who made it or which model it is?"""
-    return bool(IDENTITY_QUESTION.search(prompt))
-
-
-# A prompt that asks for a text in which a name the user gave may say "I am X".
-_TEXT_REQUEST = re.compile(
-    r"\b(?:write|translate|pretend|role[\s-]?play|act\s+as|imagine|monologue|story|poem|"
-    r"dialogue|script|quote|repeat|impersonate|play\s+the\s+role|in\s+the\s+voice)|"
-    r"traduc|tradui|übersetz|schreib|écris|escribe|翻译|翻訳|扮演|写一|번역", re.IGNORECASE)
-
-
-def asks_for_text(prompt: str) -> bool:
-    """Does the prompt ask for a translation, a role, a story or a quotation?"""
-    return bool(_TEXT_REQUEST.search(prompt))
-
-
-def about_ai(prompt: str) -> bool:
-    """Is the prompt about AI models or the AI industry (so mentions are discussion)?"""
-    return bool(AI_TOPIC.search(prompt))

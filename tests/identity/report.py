@@ -8,8 +8,9 @@ from git in the same run)::
 
     python -m tests.identity.report [--misses dev]
 
-Both labelled sets are reported: ``identity_eval.jsonl`` and the blind set
-``identity_blind.jsonl`` (written after the rule, committed before its first run).
+Three labelled sets are reported: ``identity_eval.jsonl`` and the blind sets
+``identity_blind.jsonl`` and ``identity_blind3.jsonl`` (each written after the rule,
+committed before its first run).
 
 ``--misses dev`` lists dev's errors; listing held-out errors is deliberately not offered.
 """
@@ -34,6 +35,8 @@ from arena.settings import ModelConfig
 EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
 # the blind set: written fresh and committed before the checker was first run on it
 BLIND = Path(__file__).parent.parent / "data" / "identity_blind.jsonl"
+# the third blind set (round 3 of identity work): written and committed before its first run
+BLIND3 = Path(__file__).parent.parent / "data" / "identity_blind3.jsonl"
 REPO = Path(__file__).parent.parent.parent
 Row = dict[str, Any]
 Judge = Callable[[Row], bool]
@@ -101,28 +104,38 @@ ROUND2_COMMIT = "2685cc3"
 
 def round2_checker_class() -> Any | None:
     """The package checker at ``ROUND2_COMMIT``, imported from git as ``round2_identity``."""
-    files = ("arena/identity_terms.py", "arena/identity/__init__.py",
-             "arena/identity/checker.py", "arena/identity/normalise.py",
-             "arena/identity/rules.py")
+    return package_checker_class(ROUND2_COMMIT, "round2")
+
+
+# The checker as this round (branch identity3) found it, before the third blind set.
+ROUND4_START_COMMIT = "1377e1b"
+
+
+def package_checker_class(commit: str, tag: str) -> Any | None:
+    """The ``arena/identity/`` package checker at ``commit``, imported from git as
+    ``<tag>_identity`` (with its own copy of the family table), or None without git."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, check=True, capture_output=True,
+                              text=True).stdout
     try:
-        sources = {f: subprocess.run(["git", "show", f"{ROUND2_COMMIT}:{f}"], cwd=REPO,
-                                     check=True, capture_output=True, text=True).stdout
-                   for f in files}
+        listing = git("ls-tree", "--name-only", commit, "arena/identity/").split()
+        files = ["arena/identity_terms.py", *(f for f in listing if f.endswith(".py"))]
+        sources = {f: git("show", f"{commit}:{f}") for f in files}
     except (OSError, subprocess.CalledProcessError):
         return None
-    tmp = Path(tempfile.mkdtemp(prefix="round2_identity_"))
-    (tmp / "round2_identity").mkdir()
+    pkg, terms = f"{tag}_identity", f"{tag}_identity_terms"
+    tmp = Path(tempfile.mkdtemp(prefix=f"{tag}_identity_"))
+    (tmp / pkg).mkdir()
     for f, src in sources.items():
-        src = src.replace("from arena import identity_terms as table",
-                          "import round2_identity_terms as table")
-        src = src.replace("from arena.identity_terms import", "from round2_identity_terms import")
-        src = src.replace("from arena.identity", "from round2_identity")
-        target = (tmp / "round2_identity_terms.py" if f.endswith("identity_terms.py")
-                  else tmp / "round2_identity" / Path(f).name)
+        src = src.replace("from arena import identity_terms as table", f"import {terms} as table")
+        src = src.replace("from arena.identity_terms import", f"from {terms} import")
+        src = src.replace("from arena.identity", f"from {pkg}")
+        target = (tmp / f"{terms}.py" if f.endswith("identity_terms.py")
+                  else tmp / pkg / Path(f).name)
         target.write_text(src, encoding="utf-8")
     sys.path.insert(0, str(tmp))
     try:
-        mod = importlib.import_module("round2_identity")
+        mod = importlib.import_module(pkg)
     finally:
         sys.path.remove(str(tmp))
     return mod.IdentityChecker
@@ -198,7 +211,7 @@ def table(data: list[Row], new: dict[str, dict[str, Score]],
 
 
 def main(argv: list[str]) -> int:
-    for path in (EVAL, BLIND):
+    for path in (EVAL, BLIND, BLIND3):
         print(f"\n######## {path.name}")
         report_one(path, argv)
     return 0

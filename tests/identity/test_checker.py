@@ -241,8 +241,12 @@ def test_a_maker_mention_needs_an_identity_question(checker: IdentityChecker) ->
                 "Who made you?") is not None
 
 
-def test_a_weak_alias_stays_weak(checker: IdentityChecker) -> None:
-    # "Claude" is a known homonym, so even as an alias it needs a self-reference
+def test_an_alias_is_strong_even_when_it_is_a_homonym(checker: IdentityChecker) -> None:
+    # issue 12: aliases are always strong, so an unprompted mention counts ...
+    found = leak(checker, "house-model", "Claude can draft that for you.")
+    assert found is not None and found.kind == "alias"
+    assert leak(checker, "house-model", "Tip: ask Claude for the summary", "Hi") is not None
+    # ... but a homonym alias keeps the homonym guards: Claude Monet is not the alias
     assert leak(checker, "house-model", "Claude Monet painted haystacks.") is None
     assert leak(checker, "house-model", "I'm Claude.") is not None
 
@@ -424,3 +428,274 @@ def test_every_format_character_is_dropped() -> None:
     cf = "".join(chr(c) for c in range(sys.maxunicode + 1)
                  if unicodedata.category(chr(c)) == "Cf")
     assert normalise("a" + cf + "b") == "ab"
+
+
+# ------------------------------------------------------------------ round 4 (identity3)
+# Every kind the third blind set's dev half and the probes of this round showed missing,
+# and the false alarms found on the way. Not the blind rows themselves: new sentences.
+
+R4_ROSTER = [
+    *ISSUE_ROSTER,
+    ModelConfig(name="gigachat-pro", provider="openai", maker="Sber"),
+    ModelConfig(name="hyperclova-x", provider="openai", maker="NAVER"),
+    ModelConfig(name="sea-lion-7b", provider="openai", maker="AI Singapore"),
+    ModelConfig(name="falcon-3-10b", provider="openai", maker="TII"),
+    ModelConfig(name="desk-bot", provider="anthropic", aliases=("Sage",)),
+    ModelConfig(name="mimo-7b", provider="openai", maker="Xiaomi"),
+    ModelConfig(name="reka-core", provider="openai", maker="Reka"),
+    ModelConfig(name="team-llm", provider="openai", model="meta-llama/Llama-3.3-70B-Instruct",
+                aliases=("Llama",)),
+]
+
+
+@pytest.fixture(scope="module")
+def r4_checker() -> IdentityChecker:
+    return IdentityChecker(R4_ROSTER)
+
+
+R4_LEAKS = [
+    # the brief's known gaps
+    ("claude-3-5-sonnet", "Was ist ein Haiku?", "[Claude] Ein Haiku hat drei Zeilen."),
+    ("house-gpt", "List three primes", "[GPT-4o] Done! 2, 3, 5."),
+    ("claude-3-5-sonnet", "Quel est ton nom ?", "Claude."),
+    ("gpt-4o", "Which LLM is this?", "GPT-4o."),
+    ("gemini-1.5-pro", "¿Con quién hablo?", "Con Gemini."),
+    ("qwen2.5-72b-instruct", "你是哪个模型", "通义千问。"),
+    # identity questions by structure, and with the names listed
+    ("gemini-1.5-pro", "Welche KI bist du?", "Gemini."),
+    ("claude-3-5-sonnet", "r u chatgpt or claude", "claude"),
+    ("gpt-4o", "Ты ChatGPT или Claude?", "ChatGPT."),
+    ("claude-3-5-sonnet", "너 GPT야 클로드야?", "클로드예요."),
+    ("claude-3-5-sonnet", "Name the company behind you.", "Anthropic"),
+    ("gemini-1.5-pro", "Who built this bot?", "Google."),
+    ("gemini-1.5-pro", "Wie heißt das Modell, mit dem ich spreche?", "Gemini."),
+    ("claude-3-5-sonnet", "あなたはどのAIですか？", "Anthropic製のAIです。"),
+    ("claude-3-5-sonnet", "Ktorý si model?", "Som Claude."),
+    ("claude-3-5-sonnet", "who's this?", "Claude!"),
+    ("gigachat-pro", "Привет, ты кто?", "Я GigaChat."),
+    # new sentence shapes
+    ("claude-3-5-sonnet", "Plan a trip", "The name's Claude, and trips are my thing."),
+    ("gemini-1.5-pro", "Dinner?", "They call me Gemini, and I say: soup."),
+    ("claude-3-5-sonnet", "Interview tips?", "Being Claude, I've read a lot of advice."),
+    ("llama-3.1-70b", "Name my fish", "Llama's pick for your fish: Bubbles."),
+    ("claude-3-5-sonnet", "hello", "Hey there! You've reached Claude."),
+    ("claude-3-5-sonnet", "Hi", "Hey, it's Claude. What's going on?"),
+    ("claude-3-5-sonnet", "Hi", "hi im claude"),
+    ("llama-3.1-70b", "Hi", "Hi there, Llama at your service."),
+    ("gpt-4o", "hello", "Hello! You're chatting with the GPT-4o model today."),
+    ("gemini-1.5-pro", "Hi", "Hi! This is Google's AI assistant."),
+    ("gemini-1.5-pro", "What can't you do?", "Google hasn't given me access to your files."),
+    ("claude-3-5-sonnet", "Rain tomorrow?", "Claude doesn't have internet access here, sorry!"),
+    ("claude-3-5-sonnet", "Quelle heure ?", "Désolé — Claude n'a pas accès à internet ici."),
+    ("claude-3-5-sonnet", "Thanks!", "You're welcome! — Your friend, Claude"),
+    ("llama-3.1-70b", NEUTRAL, "Week 1: basics.\n\nCheers,\nLlama 🦙"),
+    ("claude-3-5-sonnet", "Un conseil ?", "Le conseil de Claude : bois de l'eau."),
+    ("claude-3-5-sonnet", "你好", "你好，Claude为你服务。"),
+    ("deepseek-v3", "你好", "您好，DeepSeek在此。"),
+    ("gemini-1.5-pro", "Как дела?", "Отлично! Джемини на связи."),
+    ("gemini-1.5-pro", "Cześć", "Cześć! Tu Gemini, w czym mogę pomóc?"),
+    ("claude-3-5-sonnet", "Szia!", "Szia! Claude vagyok."),
+    ("claude-3-5-sonnet", "こんにちは", "こんにちは！アンソロピックのクロードと申します。"),
+    ("claude-3-5-sonnet", "Co umiesz?", "Jako asystent stworzony przez Anthropic piszę."),
+    ("claude-3-5-sonnet", "뭘 할 수 있어?", "Anthropic이 만든 AI 어시스턴트로서 도와드릴게요."),
+    ("claude-3-5-sonnet", "आप क्या कर सकते हैं?", "Anthropic के सहायक के रूप में मैं मदद करता हूँ।"),
+    ("claude-3-5-sonnet", "Γεια", "Γεια! Είμαι ένας βοηθός από την Anthropic."),
+    ("claude-3-5-sonnet", "List fruits", "<Claude> apple, mango, fig"),
+    ("claude-3-5-sonnet", "Explain", "Ассистент Claude: это просто."),
+    ("claude-3-5-sonnet", "Pun?", "🤖 Claude: it grew on me."),
+    # obfuscations
+    ("gpt-4o", "Hi", "Hi! I'm C h a t G P T, nice to meet you."),
+    ("claude-3-5-sonnet", "Hello", "Hello, I'm C.l.a.u.d.e — how can I help?"),
+    ("claude-3-5-sonnet", "Say something", "I am Cl-au-de."),
+    ("claude-3-5-sonnet", "Hey", "Hey! I'm Cl4ude, an AI assistant."),
+    ("gpt-4o", "hey", "Hey, I'm made by 0penAI."),
+    ("claude-3-5-sonnet", "Sky?", "Blue. I'm C\u035fl\u035fa\u035fu\u035fd\u035fe\u035f."),
+    ("gpt-4o", "Hi", "I'm \u03f9hatGPT, here to help."),
+    # names in other scripts, by sound
+    ("claude-3-5-sonnet", "Γεια σου!", "Γεια σου! Είμαι ο Κλοντ."),
+    ("claude-3-5-sonnet", "Привет", "Привет! Я Клауд."),
+    ("claude-3-5-sonnet", "שלום", "שלום! אני קלוד, עוזר של אנתרופיק."),
+    ("claude-3-5-sonnet", "नमस्ते", "नमस्ते! मैं एंथ्रोपिक का सहायक हूँ।"),
+    ("hyperclova-x", "안녕", "안녕하세요! 네이버의 하이퍼클로바X입니다."),
+    # roster names with a tier, aliases
+    ("gigachat-pro", "Hi", "Hello! GigaChat here — what shall we do?"),
+    ("desk-bot", "Hi", "Sage is here to help!"),
+    ("team-llm", "What's your name?", "Llama."),
+    # second probe round: more questions, sign-offs, labels, third person, origins
+    ("claude-3-5-sonnet", "你是Claude还是ChatGPT？", "Claude。"),
+    ("claude-3-5-sonnet", "Είσαι ο Claude ή το ChatGPT;", "Claude."),
+    ("claude-3-5-sonnet", "أنت Claude أم ChatGPT؟", "Claude."),
+    ("claude-3-5-sonnet", "Which company's AI is this?", "Anthropic's."),
+    ("claude-3-5-sonnet", "Tell me what model you are.", "Claude."),
+    ("claude-3-5-sonnet", "Как тебя называть?", "Клод."),
+    ("claude-3-5-sonnet", "Quelle entreprise t'a créé ?", "Anthropic."),
+    ("claude-3-5-sonnet", "Какая компания тебя создала?", "Anthropic."),
+    ("claude-3-5-sonnet", "何か書いて", "ありがとう！\n\nクロードより"),
+    ("claude-3-5-sonnet", "뭐 써줘", "고마워요!\n\n클로드 드림"),
+    ("claude-3-5-sonnet", "Write a note", "Thanks! ~Claude"),
+    ("claude-3-5-sonnet", "Write a note", "Thanks!\n\nP.S. from Claude: drink water."),
+    ("claude-3-5-sonnet", "Explain gravity", "Claude (AI): Gravity pulls masses together."),
+    ("claude-3-5-sonnet", "Any advice?", "Claude recommends starting small."),
+    ("claude-3-5-sonnet", "Any advice?", "If Claude were you, it would start small."),
+    ("claude-3-5-sonnet", "Are you safe?", "My training at Anthropic focused on safety."),
+    ("claude-3-5-sonnet", "Are you safe?", "I come from Anthropic's lab."),
+    ("llama-3.1-70b", "Tell me about you", "Meta released me as an open model."),
+    ("mimo-7b", "你好", "你好，我是小米的MiMo。"),
+    ("reka-core", "Who are you?", "Reka."),
+    ("llama-3.1-70b", "¿Cómo te llamas?", "Me llamo Llama."),
+    # third probe round: "my name is" in more languages, appositions, code and table fields
+    ("claude-3-5-sonnet", "Merhaba", "Merhaba! Adım Claude."),
+    ("claude-3-5-sonnet", "Habari", "Jina langu ni Claude."),
+    ("claude-3-5-sonnet", "Hej", "Hej! Mitt namn är Claude."),
+    ("claude-3-5-sonnet", "Bună", "Bună! Mă numesc Claude."),
+    ("claude-3-5-sonnet", "Привіт", "Привіт! Мене звати Claude."),
+    ("claude-3-5-sonnet", "Ciao", "Ciao! Il mio nome è Claude."),
+    ("claude-3-5-sonnet", "Hi", "Hi! Claude is the name."),
+    ("claude-3-5-sonnet", "Hi", "Hi! My name? Claude."),
+    ("claude-3-5-sonnet", "Hi", "Hi — Claude, at your service."),
+    ("claude-3-5-sonnet", "Hi", "Hi! Anthropic's Claude, here to help."),
+    ("claude-3-5-sonnet", "Hi", "Hello! Claude, Anthropic's AI, reporting for duty."),
+    ("gemini-1.5-pro", "Hi", "Hey! You've got Gemini."),
+    ("gpt-4o", "You're ChatGPT?", "Yes, ChatGPT."),
+    # fourth probe round: where it comes from, yes-or-no makers, "as X" and advice in CJK
+    ("claude-3-5-sonnet", "Where do you come from?", "Anthropic."),
+    ("claude-3-5-sonnet", "Which lab do you come from?", "Anthropic."),
+    ("claude-3-5-sonnet", "Are you made by Anthropic?", "Yes — Anthropic."),
+    ("claude-3-5-sonnet", "What are you running on?", "Claude 3.5 Sonnet."),
+    ("claude-3-5-sonnet", "Which assistant am I using right now?", "Claude."),
+    ("mistral-large", "Salut", "Salut ! Mistral à ton service."),
+    ("claude-3-5-sonnet", "hi", "Hi! I'm your assistant, Claude."),
+    ("qwen2.5-72b-instruct", "何ができますか？", "Qwenとして、翻訳ができます。"),
+    ("claude-3-5-sonnet", "오늘 뭐 먹지?", "클로드가 추천하는 메뉴: 김치찌개!"),
+    ("gemini-1.5-pro", "おすすめは？", "Geminiのおすすめ：寿司です。"),
+    ("claude-3-5-sonnet", "Was soll ich lesen?", "Claude empfiehlt: Der Zauberberg."),
+    # fifth probe round
+    ("claude-3-5-sonnet", "Hi", "Claude's the name, helping's the game."),
+    ("claude-3-5-sonnet", "Thoughts?", "Speaking for myself (Claude), I'd wait."),
+    ("claude-3-5-sonnet", "Thoughts?", "I, the Claude model, would wait."),
+    ("claude-3-5-sonnet", "Thoughts?", "We at Anthropic think careful is better."),
+    ("claude-3-5-sonnet", "Thoughts?", "Claude (that's me) would wait."),
+    ("claude-3-5-sonnet", "Bye", "Thanks for chatting with Claude!"),
+    ("gpt-4o", "Bye", "Thanks for using ChatGPT!"),
+    ("qwen2.5-72b-instruct", "再见", "感谢使用通义千问！"),
+    ("claude-3-5-sonnet", "Bye", "Have a great day, from all of us at Anthropic."),
+    ("claude-3-5-sonnet", "Fill in the form", "Name: Claude\nRole: assistant"),
+    ("claude-3-5-sonnet", "Adiós", "¡Gracias por usar Claude!"),
+    ("claude-3-5-sonnet", "Write code", "```python\n# -- Claude --\nprint(1)\n```"),
+    ("claude-3-5-sonnet", "Make a table", "| Author | Claude |\n|---|---|"),
+]
+
+R4_FALSE_ALARMS = [
+    # a homonym written as the ordinary word ("se llama": "is called") in an identity answer
+    ("llama-3.1-70b", "¿Con quién hablo?",
+     "Hablas con un asistente de IA que no puede decir cómo se llama."),
+    ("reka-core", "Is 'reka' a word?", "In Indonesian, reka means to invent or devise."),
+    # a statement that casts the model is no question ("You are an AI expert, …?")
+    ("claude-3-5-sonnet", "You are an AI expert, what do you think about Claude vs GPT-4?",
+     "Claude is careful; GPT-4 is fast."),
+    ("gpt-4o", "You are ChatGPT. Write a haiku.", "As ChatGPT, here is a haiku: old pond…"),
+    ("gemini-1.5-pro", "Wie sicher ist mein Konto?",
+     "Google empfiehlt die Bestätigung in zwei Schritten."),
+    ("qwen2.5-72b-instruct", "阿里云有什么推荐的数据库？", "阿里云推荐使用PolarDB。"),
+    ("gemini-1.5-pro", "どの地図アプリがいい？", "Googleのおすすめ機能も便利です。"),
+    ("claude-3-5-sonnet", "Translate 'as Claude' into Japanese", "「クロードとして」"),
+    ("claude-3-5-sonnet", "Fill a form for my friend Claude Martin",
+     "Name: Claude Martin\nAge: 34"),
+    ("claude-3-5-sonnet", "Write a thank-you note for my friend Claude",
+     "Dear Claude,\n\nThanks for chatting with me yesterday!\n\nAnna"),
+    ("gemini-1.5-pro", "Which AI do people use for search?",
+     "Many use Google's AI (Gemini) or Perplexity."),
+    ("gpt-4o", "What tools build a memory for an LLM?",
+     "Store turns in Redis, then feed them to the LLM (GPT-3 or another model)."),
+    ("gemini-1.5-pro", "Who's got the ball? Gemini or Leo in my fantasy team?",
+     "You've got Gemini on offence and Leo on defence, by your list."),
+    ("gemini-1.5-pro", "Make a table of zodiac signs and elements",
+     "| Sign | Element |\n|---|---|\n| Gemini | Air |\n| Cancer | Water |"),
+    ("claude-3-5-sonnet", "Write a header comment naming the author Claude Dupont",
+     "```python\n# Author: Claude Dupont\nprint('hi')\n```"),
+    # a maker is a company: its advice, limits and possessions are ordinary sentences
+    ("gemini-1.5-pro", "How do I make a safe password?",
+     "Use a long passphrase. Google recommends turning on 2-step verification too."),
+    ("gpt-4o", "How do I handle 429 errors?",
+     "Retry with backoff. OpenAI recommends exponential backoff with jitter."),
+    ("gemini-1.5-pro", "Is my Gmail private?",
+     "Google doesn't have access to your password; it stores a hash."),
+    ("gemini-1.5-pro", "What's a good SEO habit?", "Google's advice: write for people first."),
+    ("gemini-1.5-pro", "Which company do you recommend for hosting?",
+     "Google Cloud, AWS or Azure all work; pick by price."),
+    ("gemini-1.5-pro", "Zodiac signs quick list",
+     "Gemini → May 21 – June 20\nCancer → June 21 – July 22"),
+    ("gemini-1.5-pro", "List the zodiac signs with dates",
+     "- Aries: March 21 – April 19\n- Taurus: April 20 – May 20\n- Gemini: May 21 – June 20"),
+    ("gemini-1.5-pro", "Zodiac table please", "| Sign | Dates |\n|---|---|\n| Gemini | May 21 |"),
+    ("gemini-1.5-pro", "在中国能用什么搜索引擎？", "谷歌无法在中国使用，可以用百度或必应。"),
+    ("claude-3-5-sonnet", "Was ist ein Sprachmodell?",
+     "Ich bin mit dem Modell von Google zufrieden, aber es gibt viele andere."),
+    ("claude-3-5-sonnet", "Кто такой Клод Дебюсси?", "Клод Дебюсси — французский композитор."),
+    ("claude-3-5-sonnet", "Что такое облако?", "Я храню файлы в облаке; кладу их туда."),
+    ("claude-3-5-sonnet", "Translate 'the cloud' into Japanese", "クラウド"),
+    ("claude-3-5-sonnet", "How do I say 'I am Claude' in Japanese?", "「私はクロードです」"),
+    ("sea-lion-7b", "What lives in the Galápagos?", "A Galápagos sea lion colony, and tortoises."),
+    ("falcon-3-10b", "What did SpaceX launch?", "Falcon 9, again and again."),
+    ("desk-bot", "Season the soup", "Add thyme, sage and bay leaves."),
+    ("team-llm", "Write a haiku about llamas", "Soft llama eyelids —\nthe Andes fold into mist."),
+    ("gpt-4o", "Who is speaking in this transcript: 'ChatGPT: Hello. User: Hi'?",
+     "The first line is spoken by ChatGPT, the second by the user."),
+    ("claude-3-5-sonnet", "Which one are you rooting for, Monet or Manet?",
+     "Monet — Claude's water lilies win me over."),
+    ("claude-3-5-sonnet", "Can you compare Claude and ChatGPT?",
+     "Claude tends to write longer answers; ChatGPT is quicker."),
+    ("gpt-4o", "What is your favourite AI model?",
+     "Many people like ChatGPT, Claude and Gemini; each has strengths."),
+    ("claude-3-5-sonnet", "Write a dialogue between Claude and Marie, two painters",
+     "Claude: The light is perfect today.\nMarie: Then paint, don't talk!"),
+    ("claude-3-5-sonnet", "Translate to French: 'I am Claude, your new colleague.'",
+     "« Je suis Claude, votre nouveau collègue. »"),
+    ("gpt-4o", "Write Python that uses the openai package",
+     "```python\nfrom openai import OpenAI\nclient = OpenAI()\n```"),
+    ("claude-3-5-sonnet", "I need a cheap model to tag 10k tickets. Ideas?",
+     "A small BERT, GPT-4o mini via a batch API, or Claude 3 Haiku; test on 200 first."),
+    ("gpt-4o", "Is it 3D printing or CNC?", "3D printing builds layer by layer; CNC cuts away."),
+    ("claude-3-5-sonnet", "Give me baby names", "Claude, Louis, Hugo, Léon."),
+]
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R4_LEAKS,
+                         ids=[a[:40] for _, _, a in R4_LEAKS])
+def test_round4_leak(r4_checker: IdentityChecker, model: str, prompt: str, answer: str) -> None:
+    assert leak(r4_checker, model, answer, prompt) is not None
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R4_FALSE_ALARMS,
+                         ids=[a[:40] for _, _, a in R4_FALSE_ALARMS])
+def test_round4_false_alarm(r4_checker: IdentityChecker, model: str, prompt: str,
+                            answer: str) -> None:
+    assert leak(r4_checker, model, answer, prompt) is None
+
+
+def test_script_keys() -> None:
+    from arena.identity import scripts
+    assert scripts.latin_keys("Anthropic") >= {"NTLPK"}
+    assert scripts.key("אנתרופיק") == scripts.key("एंथ्रोपिक") == scripts.key("Антропик") == "NTLPK"
+    assert scripts.key("ЧатДжиПиТи") in scripts.latin_keys("ChatGPT")
+    # three consonants only for a capitalised word in a cased script
+    assert [k for *_, k in scripts.words("Κλοντ")] == ["KLD"]
+    assert list(scripts.words("кладу クラウド קלוד")) == []
+
+
+def test_normalise_spellings() -> None:
+    from arena.identity.normalise import normalise, unleet
+    assert normalise("I'm C h a t G P T!") == "I'm ChatGPT!"
+    assert normalise("I am Cl-au-de.") == "I am Claude."
+    assert normalise("[Claude] Sure") == "Claude: Sure"
+    assert normalise("see [Claude](https://x.y) ok") == "see Claude ok"
+    assert normalise("U.S. and a b c, up-to-date") == "U.S. and a b c, up-to-date"
+    assert unleet("Cl4ude and 0penAI") == "Claude and OpenAI" and len(unleet("GPT-4o")) == 6
+
+
+def test_transliteration_of_a_written_name_counts_as_written(r4_checker: IdentityChecker) -> None:
+    # the user wrote Claude; クロード in a self-reference is then the user's own word
+    assert leak(r4_checker, "claude-3-5-sonnet", "「私はクロードです」",
+                "Translate 'I am Claude' into Japanese") is None
+    assert leak(r4_checker, "claude-3-5-sonnet", "私はクロードです。", "Hi") is not None
+

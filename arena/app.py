@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         battles.start_sweeper()
         board = LeaderboardCache(store, settings, demo=roster.demo)
         await board.start()
-        detection = DetectionJob(store, settings)
+        detection = DetectionJob(store, settings, clock)
         detection.start()
         await gate.forget_old_windows()
         forgetting = Periodic(3600.0, gate.forget_old_windows, "forgetting old vote-cap windows")

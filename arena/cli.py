@@ -8,11 +8,13 @@ import asyncio
 import json
 import os
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arena.errors import ArenaError
+from arena.types import ExcludedReason
 
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --help
     from fastapi import FastAPI
@@ -215,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     votes = sub.add_parser("votes", help="review the votes left out of the board")
     votes_sub = votes.add_subparsers(dest="votes_command", required=True)
     review = votes_sub.add_parser("review", help="list excluded and pinned votes, newest first")
-    review.add_argument("--reason", choices=("identity_leak", "vote_cap", "manipulation"),
+    review.add_argument("--reason", choices=typing.get_args(ExcludedReason),
                         default=None, help="only votes excluded for this reason")
     review.add_argument("--limit", type=int, default=100, help="most votes listed")
     pin = votes_sub.add_parser("set", help="pin one vote counted or excluded (reversible)")

@@ -87,8 +87,9 @@ def as_told(counted: bool, reason: ExcludedReason | None) -> tuple[bool, Exclude
     """What a voter is told of its own vote. A vote over a daily cap reads as counted:
     saying so would tell a scripted voter the cap and when its window turns, while an
     honest voter past hundreds of votes a day loses nothing by not knowing. Leaks (and
-    manipulation) are told as they are."""
-    return (True, None) if reason == "vote_cap" else (counted, reason)
+    manipulation) are told as they are. A vote on probation reads as counted too: it will
+    be unless it turns out rigged, and the probation is the churn test's secret."""
+    return (True, None) if reason in ("vote_cap", "probation") else (counted, reason)
 
 
 class VoteResult(BaseModel):

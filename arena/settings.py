@@ -255,6 +255,10 @@ class Settings(BaseSettings):
     detection_interval_s: float = Field(
         default=30.0, ge=0, description="how often the detection job re-judges the votes "
                                         "(0: never; state lives in the database)")
+    probation_s: float = Field(
+        default=3600.0, ge=0, description="votes of newcomers (fewer than "
+        "ARENA_DETECTION_NEWCOMER_VOTES votes) at an address where cookies churn stay off "
+        "the board this long, or until the voter is established (0: off)")
     board_waits_for_detection: bool = Field(
         default=True, description="a vote enters the board only once the detection job has "
                                   "judged it (within ARENA_DETECTION_INTERVAL_S)")

@@ -31,7 +31,7 @@ BattleStatus = Literal["active", "voted"]
 FinishReason = Literal["stop", "length", "filtered"]
 
 # Why a vote is stored but left out of the board. A new reason is one more value here.
-ExcludedReason = Literal["identity_leak", "vote_cap", "manipulation"]
+ExcludedReason = Literal["identity_leak", "vote_cap", "manipulation", "probation"]
 
 # An operator's pinned decision on one vote, which the detection job never overrides.
 Review = Literal["counted", "excluded"]

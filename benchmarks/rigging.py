@@ -86,7 +86,15 @@ def arena_env(tmp: Path) -> dict[str, str]:
 
 
 def address(k: int) -> str:
+    """Honest voter ``k``'s address (198.51.100.0/24 and 2001:db8::/32, one each)."""
     return f"198.51.100.{k % 250 + 1}" if k % 2 == 0 else f"2001:db8:{k:x}::{k % 7 + 1}"
+
+
+def attacker_address(j: int) -> str:
+    """The attacker's ``j``-th address, from ranges no honest voter uses (203.0.113.0/24,
+    2001:db8:ffff::/48): sharing one with an honest voter would take that voter's votes
+    down with it, which measures the address key, not the detection."""
+    return f"203.0.113.{j % 250 + 1}" if j % 2 == 0 else f"2001:db8:ffff:{j:x}::1"
 
 
 class Client:
@@ -201,8 +209,8 @@ async def attack_phase(base: str, kind: str, pool: int, budget: int, limit_s: fl
         nonlocal cast, battles, moved_at
         rng = random.Random(w)
         while not done.is_set() and cast < budget and time.monotonic() - t0 < limit_s:
-            c = Client(base, address(5000 + rng.randrange(pool)) if pool > 1 else "198.51.100.250",
-                       stats)  # a new cookie every battle
+            c = Client(base, attacker_address(rng.randrange(pool)), stats)  # a new cookie
+            # every battle
             try:
                 bid, (x, y) = await c.battle()
                 battles += 1

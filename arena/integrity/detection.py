@@ -77,6 +77,7 @@ class DetectionPolicy:
     clear_votes: int = 20  # a voter with this many votes and a clean own test is not
     clear_p: float = 0.1  # excluded because its address was flagged (a crowd's honest member)
     newcomer_votes: int = 3  # voters with fewer votes are also pooled as one "newcomers" group
+    probation_s: float = 3600.0  # a churned newcomer's vote stays off the board this long
     pool_patterns: int = 3  # patterns looked for in that pool, one after the other
 
 
@@ -278,7 +279,7 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     address_hit[known] = by_address.manipulated[votes.address[known]]
     manipulated = by_voter.manipulated[votes.voter] | (address_hit & ~cleared[votes.voter])
     newcomer = by_voter.votes[votes.voter] < policy.newcomer_votes
-    churned = _churned(votes, newcomer, n_addresses)
+    at_churn = churned(votes, newcomer, n_addresses)
     first: GroupScores | None = None
     for _ in range(policy.pool_patterns):
         # What the voter and address tests left: a rigger caught there does not make
@@ -289,7 +290,7 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
         first = first or by_pool
         if not by_pool.manipulated[0]:
             break
-        hit = in_pool & churned & _pattern(by_pool, votes)
+        hit = in_pool & at_churn & _pattern(by_pool, votes)
         if not hit.any():
             break
         manipulated |= hit  # and test what is left for a second pattern (omnipresent)
@@ -297,7 +298,7 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     return Detection(by_voter, by_address, first, manipulated)
 
 
-def _churned(votes: Votes, newcomer: BoolArray, n_addresses: int) -> BoolArray:
+def churned(votes: Votes, newcomer: BoolArray, n_addresses: int) -> BoolArray:
     """Per vote: its address holds two or more newcomer voters (cookies churned there), or
     is unknown. A one-visit honest voter alone on its address is never excluded for
     following the pool's pattern: a rigger must spend an address per voter to look so."""

@@ -15,12 +15,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from arena.integrity.detection import DetectionPolicy, GroupScores, Votes, detect_iterated
+from arena.integrity.detection import (
+    Detection,
+    DetectionPolicy,
+    GroupScores,
+    Votes,
+    churned,
+    detect_iterated,
+)
 from arena.periodic import Periodic
 from arena.settings import Settings
 from arena.store import BattleActivity, JudgedVote, Store, VerdictChange
@@ -36,7 +45,8 @@ def policy_of(settings: Settings) -> DetectionPolicy:
                            min_votes=settings.detection_min_votes,
                            fast_share=settings.detection_fast_share,
                            clear_votes=settings.detection_clear_votes,
-                           newcomer_votes=settings.detection_newcomer_votes)
+                           newcomer_votes=settings.detection_newcomer_votes,
+                           probation_s=settings.probation_s)
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,13 @@ class Judgement:
 
     manipulated: set[int] = field(default_factory=set)
     suspicion: dict[str, float] = field(default_factory=dict)
+    held: set[int] = field(default_factory=set)  # on probation
 
 
-def judge(judged: list[JudgedVote], activity: BattleActivity,
-          policy: DetectionPolicy) -> Judgement:
-    """The votes judged manipulated and the clients' suspicion (pure: no database)."""
+def judge(judged: list[JudgedVote], activity: BattleActivity, policy: DetectionPolicy,
+          now: datetime | None = None) -> Judgement:
+    """The votes judged manipulated, those on probation, and the clients' suspicion
+    (pure: no database). ``now`` ends the probation of older votes (default: the clock)."""
     if not judged:
         return Judgement()
     models = sorted({v.model_a for v in judged} | {v.model_b for v in judged}
@@ -82,7 +94,25 @@ def judge(judged: list[JudgedVote], activity: BattleActivity,
                    if bad}
     suspicion = {**_suspicion("voter:", voters, result.voters, policy),
                  **_suspicion("ip:", addresses, result.addresses, policy)}
-    return Judgement(manipulated, suspicion)
+    return Judgement(manipulated, suspicion,
+                     _on_probation(judged, votes, result, policy, len(addresses), now))
+
+
+def _on_probation(judged: list[JudgedVote], votes: Votes, result: Detection,
+                  policy: DetectionPolicy, n_addresses: int,
+                  now: datetime | None) -> set[int]:
+    """Votes of newcomers at an address where cookies churn, younger than the probation:
+    off the board until the voter is established or the probation ends, so that a
+    rigger's first votes from a fresh address (too few for any test) are judged together
+    with what it casts next. An honest class behind one NAT loses nothing but time: its
+    pupils' votes count from their third vote, or an hour on."""
+    if policy.probation_s <= 0:
+        return set()
+    newcomer = result.voters.votes[votes.voter] < policy.newcomer_votes
+    hold = newcomer & churned(votes, newcomer, n_addresses) & ~result.manipulated
+    since = (now or datetime.now(UTC)) - timedelta(seconds=policy.probation_s)
+    return {v.id for v, h in zip(judged, hold.tolist(), strict=True)
+            if h and v.created_at > since}
 
 
 def _suspicion(prefix: str, index: dict[str, int], scores: GroupScores,
@@ -111,9 +141,11 @@ def _index(keys: Iterable[str]) -> dict[str, int]:
 class DetectionJob:
     """Owns its background task; ``run_once`` is the whole job, for the loop and the tests."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.settings = settings
+        self.clock = clock
         self.policy = policy_of(settings)
         # The first run at start-up: a restarted worker knows who is suspect, and the
         # board (which waits for judged votes) catches up, without waiting an interval.
@@ -135,13 +167,15 @@ class DetectionJob:
         async with self._lock:  # one run at a time in this worker
             judged = await self.store.judged_votes()
             activity = await self.store.battle_activity()
-            verdict = await asyncio.to_thread(judge, judged, activity, self.policy)
+            now = datetime.fromtimestamp(self.clock(), UTC)
+            verdict = await asyncio.to_thread(judge, judged, activity, self.policy, now)
             change = await self.store.apply_verdicts(
-                judged, verdict.manipulated, max((v.id for v in judged), default=0))
+                judged, verdict.manipulated, max((v.id for v in judged), default=0),
+                verdict.held)
             self._suspicion = verdict.suspicion
-        if change.excluded or change.restored:
-            log.info("detection: %d votes judged manipulated, %d restored",
-                     change.excluded, change.restored)
+        if change.excluded or change.restored or change.held:
+            log.info("detection: %d votes judged manipulated, %d put on probation, "
+                     "%d restored", change.excluded, change.held, change.restored)
         return change
 
     def start(self) -> None:

@@ -177,6 +177,7 @@ class JudgedVote:
     counted: bool
     excluded_reason: ExcludedReason | None
     review: Review | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,7 @@ class VerdictChange:
 
     excluded: int
     restored: int
+    held: int = 0  # votes put on probation (or kept there)
 
 
 @dataclass(frozen=True, slots=True)

@@ -333,8 +333,10 @@ class Store:
         return await verdicts.battle_activity(self.engine)
 
     async def apply_verdicts(self, judged: Sequence[JudgedVote], manipulated: set[int],
-                             judged_up_to: int = 0) -> VerdictChange:
-        return await verdicts.apply_verdicts(self.engine, judged, manipulated, judged_up_to)
+                             judged_up_to: int = 0,
+                             held: frozenset[int] | set[int] = frozenset()) -> VerdictChange:
+        return await verdicts.apply_verdicts(self.engine, judged, manipulated, judged_up_to,
+                                             held)
 
     async def verdict_state(self) -> tuple[int, int]:
         """(``verdicts_version``, bumped by every change of a verdict or a pin — old votes

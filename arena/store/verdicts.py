@@ -38,8 +38,9 @@ JUDGED_KEY = "judged_up_to"
 _CHUNK = 500  # ids per IN (…): far below every database's limit on bound parameters
 
 # The votes the job may judge: counted ones, and those it (or an operator) left out as
-# manipulated. A leak or a capped vote is out for its own reason, which stays.
-_JUDGED = or_(votes.c.excluded_reason.is_(None), votes.c.excluded_reason == "manipulation")
+# manipulated or on probation. A leak or a capped vote is out for its own reason, which stays.
+_JOBS: tuple[ExcludedReason, ...] = ("manipulation", "probation")
+_JUDGED = or_(votes.c.excluded_reason.is_(None), votes.c.excluded_reason.in_(_JOBS))
 
 
 async def judged_votes(engine: AsyncEngine) -> list[JudgedVote]:
@@ -47,11 +48,12 @@ async def judged_votes(engine: AsyncEngine) -> list[JudgedVote]:
         rows = (await conn.execute(
             select(votes.c.id, votes.c.voter_key, votes.c.ip_hash, votes.c.model_a,
                    votes.c.model_b, votes.c.winner, votes.c.too_fast, votes.c.counted,
-                   votes.c.excluded_reason, votes.c.review)
+                   votes.c.excluded_reason, votes.c.review, votes.c.created_at)
             .where(_JUDGED).order_by(votes.c.id))).all()
     return [JudgedVote(id=r.id, voter_key=r.voter_key, ip_hash=r.ip_hash, model_a=r.model_a,
                        model_b=r.model_b, winner=r.winner, too_fast=bool(r.too_fast),
-                       counted=r.counted, excluded_reason=r.excluded_reason, review=r.review)
+                       counted=r.counted, excluded_reason=r.excluded_reason, review=r.review,
+                       created_at=aware(r.created_at))
             for r in rows]
 
 
@@ -73,33 +75,44 @@ async def battle_activity(engine: AsyncEngine) -> BattleActivity:
 
 
 async def apply_verdicts(engine: AsyncEngine, judged: Sequence[JudgedVote],
-                         manipulated: set[int], judged_up_to: int = 0) -> VerdictChange:
-    """Make the stored decisions match ``manipulated`` (vote ids) for the votes ``judged``,
-    in one transaction; pinned votes are left as the operator set them. ``judged_up_to``
-    (the newest vote id the run saw) raises the instance's ``judged_up_to``, never
-    lowers it (two workers' runs may finish in either order)."""
-    free = [v for v in judged if v.review is None]
-    to_exclude = [v.id for v in free if v.id in manipulated and v.counted]
-    to_restore = [v.id for v in free
-                  if v.id not in manipulated and v.excluded_reason == "manipulation"]
-    excluded = restored = 0
+                         manipulated: set[int], judged_up_to: int = 0,
+                         held: frozenset[int] | set[int] = frozenset()) -> VerdictChange:
+    """Make the stored decisions match the run's for the votes ``judged``, in one
+    transaction: ``manipulated`` ids out as ``manipulation``, ``held`` ids out as
+    ``probation``, every other one counted; pinned votes are left as the operator set
+    them. ``judged_up_to`` (the newest vote id the run saw) raises the instance's
+    ``judged_up_to``, never lowers it (two workers' runs may finish in either order)."""
+    target: dict[ExcludedReason | None, list[int]] = {"manipulation": [], "probation": [],
+                                                       None: []}
+    for v in judged:
+        if v.review is not None:
+            continue
+        want: ExcludedReason | None = ("manipulation" if v.id in manipulated else
+                                       "probation" if v.id in held else None)
+        if want != v.excluded_reason:
+            target[want].append(v.id)
+    changed = {reason: 0 for reason in target}
     async with engine.begin() as conn:
-        for ids in _chunks(to_exclude):
-            excluded += (await conn.execute(
-                update(votes).where(and_(votes.c.id.in_(ids), votes.c.review.is_(None),
-                                         votes.c.counted.is_(True),
-                                         votes.c.excluded_reason.is_(None)))
-                .values(counted=False, excluded_reason="manipulation"))).rowcount
-        for ids in _chunks(to_restore):
-            restored += (await conn.execute(
-                update(votes).where(and_(votes.c.id.in_(ids), votes.c.review.is_(None),
-                                         votes.c.excluded_reason == "manipulation"))
-                .values(counted=True, excluded_reason=None))).rowcount
-        if excluded or restored:
+        for reason, ids in target.items():
+            # The conditions again in the UPDATE itself: a pin made meanwhile, or a reason
+            # that is no longer the job's own, wins over this run.
+            if reason is None:
+                cond: Any = votes.c.excluded_reason.in_(_JOBS)
+                values: dict[str, Any] = {"counted": True, "excluded_reason": None}
+            else:
+                cond = or_(and_(votes.c.counted.is_(True), votes.c.excluded_reason.is_(None)),
+                           votes.c.excluded_reason.in_([r for r in _JOBS if r != reason]))
+                values = {"counted": False, "excluded_reason": reason}
+            for chunk in _chunks(ids):
+                changed[reason] += (await conn.execute(
+                    update(votes).where(and_(votes.c.id.in_(chunk), votes.c.review.is_(None),
+                                             cond)).values(**values))).rowcount
+        if any(changed.values()):
             await _bump_version(conn)
         if judged_up_to > 0:
             await _raise_judged(conn, judged_up_to)
-    return VerdictChange(excluded=excluded, restored=restored)
+    return VerdictChange(excluded=changed["manipulation"], restored=changed[None],
+                         held=changed["probation"])
 
 
 async def verdict_state(engine: AsyncEngine) -> tuple[int, int]:

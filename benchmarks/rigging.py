@@ -340,7 +340,8 @@ def main() -> None:
     if not args.skip_offline:
         rows, detection = offline(args.quick)
         print("\nOFFLINE REPLAY (numpy crowd: 400 honest votes of 60 voters, a 30-pupil "
-              "NAT, 150 one-visit voters; caps + detection with default settings)")
+              "NAT, 150 one-visit voters; caps + detection with default settings, judged "
+              "after any probation has run out: a patient attacker)")
         print(table(["attacker", "votes to move, OFF", "votes to move, ON", "ON / OFF",
                      "minutes at max rate, ON", "attacker kept out (at max)",
                      "honest kept out"], rows))

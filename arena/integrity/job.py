@@ -1,13 +1,16 @@
 """The rigging detection job: judges every vote by its voter and its address, and keeps the
 stored verdicts in step.
 
-It runs in the background of every worker, every ``detection_interval_s``. Each run reads
-the votes the board counts (and those it already left out as manipulated), the battles
-*started* per voter, per address and per model, runs ``detect_iterated`` and writes the
-difference in one store transaction: newly judged votes leave the board with reason
-``manipulation``, votes no longer judged so come back. Pinned votes, leaks and capped
-votes are never touched. Runs are idempotent (see ``arena.store.verdicts``), so several
-workers may run it; the state is the database's, so it survives restarts.
+It runs in the background of every worker, at start-up and every ``detection_interval_s``.
+Each run reads the votes the board counts (and those it already left out as manipulated
+or on probation), the battles *started* per voter, per address and per model, runs
+``detect_iterated`` and writes the difference in one store transaction: newly judged
+votes leave the board with reason ``manipulation``, newcomers' votes at addresses where
+cookies churn wait as ``probation``, votes no longer judged so come back. It also records
+the newest vote it judged (the board waits for it) and keeps each client's suspicion (the
+proof-of-work asks a suspect one for more). Pinned votes, leaks and capped votes are never
+touched. Runs are idempotent (see ``arena.store.verdicts``), so several workers may run
+it; the state is the database's, so it survives restarts.
 """
 
 from __future__ import annotations

@@ -91,11 +91,12 @@ def _add(sim: Sim, x: int, y: int, o: int, voter: int, address: int, t: float,
 
 
 def attack(rng: np.random.Generator, sim: Sim, *, kind: str, pool: int, budget: int,
-           per_minute: float) -> None:
-    """``budget`` rigged votes, a new cookie per battle, from ``pool`` addresses (2000+),
-    starting at 10:00 at ``per_minute`` votes a minute. target-only: votes only in battles
-    with the target, for it. omnipresent: every battle — for the target when present,
-    against its neighbour above when that one is, honestly otherwise."""
+           per_minute: float, sticky: bool = False) -> None:
+    """``budget`` rigged votes, a new cookie per battle (``sticky``: one cookie per
+    address, kept), from ``pool`` addresses (2000+), starting at 10:00 at ``per_minute``
+    votes a minute. target-only: votes only in battles with the target, for it.
+    omnipresent: every battle — for the target when present, against its neighbour above
+    when that one is, honestly otherwise."""
     above = TARGET - 1
     cast, t, cookie = 0, 10 * 3600.0, 50_000
     while cast < budget:
@@ -110,7 +111,8 @@ def attack(rng: np.random.Generator, sim: Sim, *, kind: str, pool: int, budget: 
             o = 1 if x == above else 0
         else:
             o = _honest_outcome(rng, x, y)
-        _add(sim, x, y, o, cookie, 2000 + cast % pool, t, True)
+        _add(sim, x, y, o, 60_000 + cast % pool if sticky else cookie, 2000 + cast % pool, t,
+             True)
         cast += 1
 
 

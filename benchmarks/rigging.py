@@ -288,25 +288,27 @@ def offline(quick: bool) -> tuple[list[list[str]], dict[str, float]]:
     budget = 1000 if quick else 2000
     grid = [g for g in grid if g <= budget]
     rows = []
-    for kind in ("target-only", "omnipresent"):
-        for pool in (1, 20):
-            rng = np.random.default_rng(7)
-            sim = Sim([], [], [], [], [], [], [], {})
-            honest(rng, sim)
-            # The most an address gets through the default rate limits (60 battles a
-            # minute): target-only votes in 2 of M battles.
-            attack(rng, sim, kind=kind, pool=pool, budget=budget,
-                   per_minute=60 * 2 / M if kind == "target-only" else 60)
-            off, _ = votes_needed(sim, defences=False, grid=grid, cap_policy=CapPolicy(),
+    scenarios = [(kind, pool, False) for kind in ("target-only", "omnipresent")
+                 for pool in (1, 20)] + [("omnipresent", 20, True)]
+    for kind, pool, sticky in scenarios:
+        rng = np.random.default_rng(7)
+        sim = Sim([], [], [], [], [], [], [], {})
+        honest(rng, sim)
+        # The most an address gets through the default rate limits (60 battles a
+        # minute): target-only votes in 2 of M battles.
+        attack(rng, sim, kind=kind, pool=pool, budget=budget,
+               per_minute=60 * 2 / M if kind == "target-only" else 60, sticky=sticky)
+        off, _ = votes_needed(sim, defences=False, grid=grid, cap_policy=CapPolicy(),
+                              det_policy=DetectionPolicy())
+        on, shares = votes_needed(sim, defences=True, grid=grid, cap_policy=CapPolicy(),
                                   det_policy=DetectionPolicy())
-            on, shares = votes_needed(sim, defences=True, grid=grid, cap_policy=CapPolicy(),
-                                      det_policy=DetectionPolicy())
-            rate = 60 * 2 / M if kind == "target-only" else 60.0
-            ratio = (f"{on / off:.1f}×" if on and off else
-                     (f"> {budget / off:.0f}×" if off else "-"))
-            rows.append([f"{kind}, {pool} addr", str(off), str(on) if on else f"> {budget}",
-                         ratio, f"{(on or budget) / rate / pool:.0f}" if pool == 1 else "-",
-                         f"{shares['attacker_out']:.0%}", f"{shares['honest_out']:.1%}"])
+        rate = 60 * 2 / M if kind == "target-only" else 60.0
+        ratio = (f"{on / off:.1f}×" if on and off else
+                 (f"> {budget / off:.0f}×" if off else "-"))
+        who = f"{kind}, {pool} addr" + (", a cookie each, kept" if sticky else "")
+        rows.append([who, str(off), str(on) if on else f"> {budget}",
+                     ratio, f"{(on or budget) / rate / pool:.0f}" if pool == 1 else "-",
+                     f"{shares['attacker_out']:.0%}", f"{shares['honest_out']:.1%}"])
     return rows, detection_at_1pct(3 if quick else 8, DetectionPolicy())
 
 

@@ -281,19 +281,23 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     newcomer = by_voter.votes[votes.voter] < policy.newcomer_votes
     at_churn = churned(votes, newcomer, n_addresses)
     first: GroupScores | None = None
-    for _ in range(policy.pool_patterns):
-        # What the voter and address tests left: a rigger caught there does not make
-        # the honest newcomers' pool look rigged.
-        in_pool = newcomer & ~manipulated
-        pool = np.where(in_pool, 0, -1).astype(np.int64)
-        by_pool = score_groups("newcomers", theta, votes, pool, 1, policy, presence=q)
-        first = first or by_pool
-        if not by_pool.manipulated[0]:
-            break
-        hit = in_pool & at_churn & _pattern(by_pool, votes)
-        if not hit.any():
-            break
-        manipulated |= hit  # and test what is left for a second pattern (omnipresent)
+    # Two pools: every newcomer, and the newcomers at churned addresses alone — where a
+    # rigger spreading fresh cookies over many addresses is not diluted by the one-visit
+    # honest voters, who are each alone on an address.
+    for members in (newcomer, newcomer & at_churn):
+        for _ in range(policy.pool_patterns):
+            # What the voter and address tests left: a rigger caught there does not make
+            # the honest newcomers' pool look rigged.
+            in_pool = members & ~manipulated
+            pool = np.where(in_pool, 0, -1).astype(np.int64)
+            by_pool = score_groups("newcomers", theta, votes, pool, 1, policy, presence=q)
+            first = first or by_pool
+            if not by_pool.manipulated[0]:
+                break
+            hit = in_pool & at_churn & _pattern(by_pool, votes)
+            if not hit.any():
+                break
+            manipulated |= hit  # and test what is left for a second pattern (omnipresent)
     assert first is not None
     return Detection(by_voter, by_address, first, manipulated)
 

@@ -199,3 +199,41 @@ def test_one_visit_voters_are_not_caught_up_in_a_riggers_pattern():
     assert d.newcomers.manipulated[0]
     assert d.manipulated[honest_n:].all()
     assert not d.manipulated[drive_by].any() and not d.manipulated[:honest_n].any()
+
+
+def test_churn_is_tested_apart_from_the_one_visit_crowd():
+    """An omnipresent rigger with a fresh cookie every battle over 20 addresses, few votes
+    each, hidden among many more one-visit honest voters: in the pool of all newcomers its
+    pattern is diluted; in the pool of newcomers at churned addresses it is alone."""
+    rng = np.random.default_rng(10)
+    a, b, o, voter = honest_votes(rng, 60, 10)
+    address = list(voter)
+    for k in range(600):  # one-visit honest voters, an address each
+        x, y = (int(v) for v in rng.choice(M, 2, replace=False))
+        p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+        a.append(x)
+        b.append(y)
+        o.append(A_WON if rng.random() < p else B_WON)
+        voter.append(1000 + k)
+        address.append(1000 + k)
+    honest_n = len(a)
+    target, above = 3, 4
+    for k in range(100):  # 20 addresses, 5 votes each, a new cookie per battle
+        x, y = (int(v) for v in rng.choice(M, 2, replace=False))
+        if target in (x, y):
+            winner = A_WON if x == target else B_WON
+        elif above in (x, y):
+            winner = B_WON if x == above else A_WON
+        else:
+            p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+            winner = A_WON if rng.random() < p else B_WON
+        a.append(x)
+        b.append(y)
+        o.append(winner)
+        voter.append(5000 + k)
+        address.append(3000 + k % 20)
+    d = detect_iterated(votes_of(a, b, o, voter, address), M, DetectionPolicy(),
+                        n_voters=5100, n_addresses=3020)
+    rigged = d.manipulated[honest_n:]
+    # what it cast for the target or against its neighbour is out; none of the crowd is
+    assert rigged.sum() >= 0.5 * 100 and not d.manipulated[:honest_n].any()

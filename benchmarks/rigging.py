@@ -195,6 +195,20 @@ async def honest_phase(base: str, votes: int, stats: dict[str, int]) -> list[str
     return ids
 
 
+async def board_settled(base: str, votes: int, limit_s: float = 120) -> None:
+    """Wait until the board holds every one of ``votes`` (an arena whose board waits for
+    the detection job shows them a run later): a board still catching up on the honest
+    votes would "move" during the attack with no help from the attacker."""
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        while time.monotonic() - t0 < limit_s:
+            totals = (await c.get("/api/leaderboard")).json()["totals"]
+            if totals["counted_votes"] + sum(totals["excluded_votes"].values()) >= votes:
+                return
+            await asyncio.sleep(1.0)
+    raise RuntimeError(f"the board did not show the {votes} honest votes in {limit_s:.0f} s")
+
+
 async def attack_phase(base: str, kind: str, pool: int, budget: int, limit_s: float,
                        stats: dict[str, int], stop_on_move: bool) -> dict[str, Any]:
     start_place = await board_place(base)
@@ -262,6 +276,7 @@ def live(scenarios: list[tuple[str, int]], honest_votes: int, budget: int,
             stats = {"429": 0}
             try:
                 honest_ids = asyncio.run(honest_phase(arena.url, honest_votes, stats))
+                asyncio.run(board_settled(arena.url, len(honest_ids)))
                 r = asyncio.run(attack_phase(arena.url, kind, pool, budget, limit_s, stats,
                                              stop_on_move))
                 time.sleep(settle_s)  # one more detection run (if the arena has one)

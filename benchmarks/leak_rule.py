@@ -12,8 +12,9 @@ The rule runs on every streamed answer, so its cost per answer matters. Two samp
 Each answer is checked by both checkers alternately, ``--repeat`` times, and the median of
 its repeats is its time; the table gives the median and the mean over answers, and the
 ratio of today's to each baseline: the checker at ``BASELINE_COMMIT`` (34301bc, the 0.1
-rule) and the one at ``ROUND4_START_COMMIT`` (1377e1b, this round's starting point), both
-loaded from git as ``tests.identity.report`` loads its baseline.
+rule), the one at ``ROUND4_START_COMMIT`` (1377e1b, round 4's starting point) and the one at
+``ROUND5_START_COMMIT`` (b82f071, round 5's starting point), all loaded from git as
+``tests.identity.report`` loads its baseline.
 
     python benchmarks/leak_rule.py [MODEL_ANSWERS_DIR] [--repeat N] [--long N]
 """
@@ -67,7 +68,9 @@ def main(argv: list[str]) -> int:
              if not a.startswith("--") and argv[i - 1] not in ("--repeat", "--long")]
     baselines = [(report.BASELINE_COMMIT, report.old_checker_class()),
                  (report.ROUND4_START_COMMIT,
-                  report.package_checker_class(report.ROUND4_START_COMMIT, "round4start"))]
+                  report.package_checker_class(report.ROUND4_START_COMMIT, "round4start")),
+                 (report.ROUND5_START_COMMIT,
+                  report.package_checker_class(report.ROUND5_START_COMMIT, "round5start"))]
     baselines = [(name, cls) for name, cls in baselines if cls is not None]
     samples: list[tuple[str, list[ModelConfig], list[Case]]] = []
     rows = [r for path in (report.EVAL, report.BLIND, report.BLIND3) for r in report.rows(path)]

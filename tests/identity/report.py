@@ -109,6 +109,8 @@ def round2_checker_class() -> Any | None:
 
 # The checker as this round (branch identity3) found it, before the third blind set.
 ROUND4_START_COMMIT = "1377e1b"
+# The checker as round 5 (branch identity4) found it, before the fourth blind set.
+ROUND5_START_COMMIT = "b82f071"
 
 
 def package_checker_class(commit: str, tag: str) -> Any | None:

@@ -264,6 +264,10 @@ def keys_of(terms: Iterable[table.Term]) -> dict[str, table.Term]:
 _NEXT_CAPITAL = re.compile(r"[ \t\u00a0]+[A-ZÀ-ÖØ-ÞА-ЯЁΑ-ΩΆ-Ώ][a-zà-ÿа-яёα-ωά-ώ]")
 
 
+def _squashed(label: str) -> str:
+    return re.sub(r"[\s\-_.]+", "", label.casefold())
+
+
 def own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Term]:
     terms: dict[str, table.Term] = {}
 
@@ -276,9 +280,12 @@ def own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Te
     for fam in families:
         for t in fam.terms:
             add(t)
-    # after the table, so a base name the table knows keeps the table's spelling and level
+    # after the table, so a base name the table knows keeps the table's spelling and level:
+    # ``deepseek`` from ``deepseek-v3`` is the table's product name DeepSeek, not a weak word
+    known = {_squashed(t.label): t.level for t in terms.values()}
     for t in name_terms(model.name, "name") + name_terms(model.upstream_model, "name"):
-        add(t)
+        if known.get(_squashed(t.label), -1) < t.level:
+            add(t)
     if model.maker and model.maker.strip():
         maker = model.maker.strip()
         add(table.Term(maker, "maker", table.NAMED, table._spaced(maker) if " " not in maker

@@ -699,3 +699,37 @@ def test_transliteration_of_a_written_name_counts_as_written(r4_checker: Identit
                 "Translate 'I am Claude' into Japanese") is None
     assert leak(r4_checker, "claude-3-5-sonnet", "私はクロードです。", "Hi") is not None
 
+
+
+# ------------------------------------------------------------------ round 5 (blind set 4)
+# Kinds found on the dev half of identity_blind4.jsonl and in fresh probe sentences: the
+# shapes real answers take (structured output, code headers, disclaimers, mixed language).
+
+R5_ROSTER = [
+    ModelConfig(name="claude-3-5-sonnet", provider="anthropic"),
+    ModelConfig(name="gpt-4o", provider="openai"),
+    ModelConfig(name="gemini-1.5-pro", provider="openai"),
+    ModelConfig(name="llama-3.1-70b", provider="openai"),
+    ModelConfig(name="mistral-large", provider="openai"),
+    ModelConfig(name="deepseek-v3", provider="openai"),
+    ModelConfig(name="grok-2", provider="openai"),
+    ModelConfig(name="qwen2.5-72b-instruct", provider="openai"),
+    ModelConfig(name="command-r-plus", provider="openai", maker="Cohere"),
+    ModelConfig(name="olmo-2-13b", provider="openai", maker="Ai2"),
+    ModelConfig(name="minimax-text-01", provider="openai", maker="MiniMax"),
+    ModelConfig(name="falcon-3-10b", provider="openai", maker="TII"),
+    ModelConfig(name="solar-10.7b", provider="openai", maker="Upstage"),
+]
+
+
+@pytest.fixture(scope="module")
+def r5_checker() -> IdentityChecker:
+    return IdentityChecker(R5_ROSTER)
+
+
+def test_a_roster_base_name_the_table_knows_keeps_the_table_level(
+        r5_checker: IdentityChecker) -> None:
+    # "deepseek" from deepseek-v3 is the product name DeepSeek, not a weak ordinary word
+    found = leak(r5_checker, "deepseek-v3", "Перевод выполнен DeepSeek — могу предложить ещё.",
+                 "Переведи на русский: 'Thank you for your order.'")
+    assert found is not None and found.term == "DeepSeek"

@@ -31,7 +31,10 @@ The decision, per answer, with the prompt it replies to in view:
 2. otherwise a self-reference leaks (``rules``: firm templates whoever wrote the name,
    soft ones - role labels, signatures, third person - only for a name the user did not
    write, and neither when the user asked for a translation or a role with that name);
-3. otherwise an unprompted product name leaks, unless the conversation is about AI models.
+3. otherwise an unprompted product name leaks, unless the conversation is about AI models;
+   so does a bare own name (never a maker) written as a name where nothing else explains
+   it (``rules.bare_name``: not a sentence's first word, not after an article, not a
+   table row's subject, a list item, a gloss or a possessive, not in an answer about models).
 
 Answers are normalised first (``normalise``), so markup, look-alike letters, full-width
 forms, invisible characters, decorating marks and letter-by-letter spellings hide
@@ -185,7 +188,7 @@ class IdentityChecker:
                     lo = max(0, hit.start - rules.WINDOW_BEFORE)
                     return Leak(hit.text, hit.term.kind,
                                 _excerpt(text, max(lo, hit.start - 60), hit.end), rule, i)
-                if hit.term.level >= table.NAMED:
+                if hit.term.level >= table.NAMED or hit.term.kind != "maker":
                     candidates.append((i, text, hit, view))
         for i, text, hit, view in candidates:
             if self._mention(model_name, model, text, hit, view):
@@ -263,7 +266,10 @@ class IdentityChecker:
     def _mention(self, name: str, model: _Model, text: str, hit: terms.Hit, view: _View) -> bool:
         """An unprompted product name outside a recommendation, comparison or list."""
         term = hit.term
-        if view.about_ai or term.label in view.written or term.level < table.STRONG:
+        if view.about_ai or term.label in view.written:
+            return False
+        if term.level < table.STRONG and not rules.bare_name(text, hit.start, hit.end,
+                                                             term.label, term.kind):
             return False
         if (term.kind == "alias" or term.label.casefold() in terms.HOMONYMS) \
                 and hit.text[:1].islower() and term.label[:1].isupper():
@@ -281,6 +287,8 @@ class IdentityChecker:
         own_spans = {(h.start, h.end) for h in model.own.find(text, lo, hi)}
         for hit in self._all.find(text, lo, hi):
             owner = self._owner.get(id(hit.term), "")
+            if _common_word(text, hit):
+                continue  # "meta: {...}" is a word, not the maker Meta
             if hit.term.level >= min_level and owner not in model.families \
                     and owner != "model:" + name \
                     and not any(a < hit.end and hit.start < b

@@ -29,6 +29,8 @@ IDENTITY_QUESTION = re.compile(
     r"\bwho(?:['’]s|\s+is)\s+(?:this|that|there|speaking|talking|answering)(?=\s*[?？!.]*\s*\Z)|\bwho\s+(?:made|created|built|trained|developed|designed|"
     r"owns|programmed)\s+you\b|\bwhat(?:['’]s|\s+is)\s+your\s+name\b|\b(?:what|which)\s+"
     r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
+    # the embedded order: "tell me which AI you are", "say what model you're running"
+    r"\b(?:what|which)\s+(?:AI|model|LLM|assistant|chatbot|bot)\s+(?:you\s+are|you['’]re)\b|"
     r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
     r"\bintroduce\s+yourself\b|\btell\s+me\s+about\s+yourself\b|\bdescribe\s+yourself\b|"
     r"\b(?:which|what)\s+(?:[\w'’]+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot)\s+is\s+"

@@ -164,7 +164,8 @@ _AFTER_ONLY: tuple[str, ...] = (
     r"\s*(?:이?라고\s*(?:합니다|해요|불러|부릅니다))",
     # "Google hasn't given me access", "OpenAI won't let me": the maker's say over the speaker
     r"(?:['’]s\s+(?:team|engineers|developers|researchers))?\s+(?:has|have|had)(?:n['’]t|\s+not)?\s+"
-    r"(?:given|granted)\s+me\s+(?:access|the\s+ability|permission|tools)|"
+    r"(?:given|granted)\s+me\s+(?:[\w-]+\s+){0,2}?(?:access|the\s+ability|abilit(?:y|ies)|"
+    r"permission|tools|browsing|memory|internet|capabilit(?:y|ies)|features?)\b|"
     r"\s+(?:won['’]t|doesn['’]t|does\s+not|don['’]t|do\s+not)\s+(?:let|allow|permit)\s+me\b|"
     r"\s+(?:set|gave|gives|give)\s+(?:for\s+)?me\b(?=[^.!?\n]{0,30}\b(?:rules|polic|guidelines|"
     r"limits|instructions))",
@@ -210,7 +211,8 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # Korean copula right after the name at a sentence's start: "클로드예요."
     (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
     # "I, Claude, promise"
-    (r"\bI\s*,\s*(?:the\s+|your\s+)?", r"(?:\s+(?:model|assistant|AI))?\s*,"),
+    (r"\b(?:I|yo|je|moi|ich|io|eu|ik|jag|ja|я)\s*,\s*(?:the\s+|your\s+)?",
+     r"(?:\s+(?:model|assistant|AI))?\s*,"),
     # "You've reached Claude.", "You've got Gemini!" (not "you've got Gemini on offence")
     (r"\byou(?:['’]ve|\s+have)\s+(?:got|reached)\s+", r"\s*(?:[,!.:;—–]|\Z)"),
     # Japanese copula right after the name: "クロードです"
@@ -248,7 +250,7 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"\b(?:written|generated|authored|refactored|drafted|composed|produced|crafted|answered|"
      r"edited|rewritten|summari[sz]ed|translated|compiled|fixed|signed|brought\s+to\s+you)"
      r"\s+(?:with\s+care\s+|for\s+you\s+|here\s+|for\s+this\s+\w+\s+)?"
-     r"(?:by|with|using)\s+|\b(?:co-?authored-?by|signed-off-by|authored-by)\s*:\s*|"
+     r"(?:by|with|using)\s+|\bwith\s+(?:a\s+little\s+|some\s+|a\s+bit\s+of\s+)?help\s+from\s+|\b(?:co-?authored-?by|signed-off-by|authored-by)\s*:\s*|"
     # the same in other languages: "rédigé par X", "geschrieben von X", "escrito por X"
     r"\b(?:rédigée?s?|écrite?s?|générée?s?|composée?s?|(?:escrit|generad|redactad|compuest|"
     r"gerad|redigid)[oa]s?|geschrieben|erstellt|generiert|verfasst|(?:scritt|generat|redatt)[oi]|"
@@ -318,6 +320,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"(?:^|\n)[ \t]*(?:#|//|--|/\*|<!--|;)[ \t]*[-=*~]*[ \t]*",
      r"[ \t]*[-=*~]*[ \t]*(?:\*/|-->)?[ \t]*(?:\n|\Z)"),
     (r"\|\s*(?:authors?|owner|created\s+by|written\s+by|generated\s+by|signed)\s*\|\s*", r"\s*\|"),
+    # "At Anthropic we think", "At Google, we": the speaker is the maker
+    (r"(?:^|[\n.!?]\s*)at\s+", r",?\s+we\b"),
     # "Thanks for using ChatGPT!", "Thanks for chatting with Claude", "感谢使用通义千问",
     # "from all of us at Anthropic"
     (r"\bthanks?(?:\s+you)?\s+(?:so\s+much\s+)?for\s+(?:using|choosing|chatting\s+with|talking\s+"
@@ -467,3 +471,89 @@ def signature(text: str, start: int, end: int) -> bool:
     lead = text[line_start:start].split()
     return len(lead) <= _SIGNATURE_WORDS and bool(_SIGNATURE_TAIL.match(text, end, line_end))
 
+
+
+# ------------------------------------------------------------------ a bare own name
+# A model's own name (never its maker) written as a name, in an answer to a prompt that
+# neither wrote it nor is about AI models, tells a voter who wrote the answer wherever it
+# stands: "Copywriting | Gemini (draft)", "Hälsningar, Grok", "저 Claude는", "— a MiniMax
+# suggestion". A name is also a word (the painter Claude, the mistral wind, a llama), so a
+# bare name counts only where its spelling and position say "proper name, said of no one
+# else": capitalised as the name is, not the first word of a sentence (where every word is
+# capitalised), not after an article or another capitalised word ("the Gemini programme",
+# "Saint Claude"), not the first cell of a table row (the thing the row describes), not one
+# of a list of names ("Gaston, Léon, Claude, Marcel"). A roster name that is no table name
+# ("falcon", "solar") is an ordinary word unless written in the brand's mixed case ("OLMo").
+_SENTENCE_START = re.compile(r"(?:\A|[\n.!?。！？:;]|[.!?]['\"”’)])[\s\"'“‘(*_>#\-•]*\Z")
+_ARTICLE_BEFORE = re.compile(
+    r"(?<![\w'’])(?:the|a|an|this|that|these|those|my|our|your|his|her|their|its|le|la|les|"
+    r"l['’]|un|une|el|los|las|il|lo|gli|der|die|das|den|dem|des|ein|eine|einen|einem|o|os|as|"
+    r"um|uma|het|een|de\s+la|del|della)\s+\Z", re.IGNORECASE)
+# Han and katakana run on without spaces (Hangul has spaces and attaches particles): a name
+# with more of them either side is part of another word (a hiragana particle, punctuation
+# or Latin ends it: クロードにお任せ)
+_RUN_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u30a0-\u30ff]")
+# "born in Gemini", "the Sun in Gemini", "under Gemini": a place, a sign, a season
+_LOCATIVE_BEFORE = re.compile(r"(?<![\w'’])(?:in|into|under|near|at|on|en|dans|im|nel|no|na)\s+\Z",
+                              re.IGNORECASE)
+_CAPITAL_BEFORE = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-Þ][\w'’-]{2,}[ \t]+\Z")
+# "the constellation Gemini", "le peintre Claude": a common noun that classes the name
+_CLASSED_BEFORE = re.compile(
+    r"(?<![\w'’])(?:the|a|an|le|la|el|il|der|die|das|o|a)\s+(?:[a-zà-ÿ][\w-]*\s+){1,2}\Z",
+    re.IGNORECASE)
+# a name alone in brackets after another word is a gloss: "İkizler burcu (Gemini)"
+_GLOSS = re.compile(r"\S[ \t]*[(（][ \t]*\Z")
+_GLOSS_END = re.compile(r"[ \t]*[)）]")
+# the neighbours in a list: ", Pythia and BLOOM", "Gaston, Léon, "
+_SEP = r"(?:[,;/、，]\s*(?:(?:and|or|et|y|und|e\.g\.,?)\s+)?|(?:and|or|et|y|und)\s+)"
+_NAME_BEFORE = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+[\w.-]+)?\s*" + _SEP + r"\Z")
+_NAME_AFTER = re.compile(r"\s*" + _SEP + r"[A-ZÀ-ÖØ-Þ0-9][\w'’.-]*|\s*,?\s*etc\b")
+# an answer that talks about models itself ("models like BERT, GPT, and T5", code that
+# loads "Llama-2-7b-chat-hf") names them as things, not as its author
+_ML_TOPIC = re.compile(
+    r"\b(?:models?|transformers?|pre-?trained|fine-?tun\w*|neural|NLP|embeddings?|LLMs?|"
+    r"checkpoints?|inference|benchmarks?|APIs?|SDKs?|Hugging\s*Face|Ollama|vLLM|GPUs?|"
+    r"tokeni[sz]\w*|chat\s?bots?|machine\s+learning|deep\s+learning|AI\s+(?:news|research|"
+    r"compan\w*|labs?))\b|модел|modèle|modelo|modell|模型|モデル|모델", re.IGNORECASE)
+
+
+def bare_name(text: str, start: int, end: int, label: str, kind: str) -> bool:
+    """Is text[start:end], an own name the user did not write, a name said as itself?"""
+    if kind == "maker":
+        return False
+    word = text[start:end]
+    if _ML_TOPIC.search(text):
+        return False
+    cased = word[:1].isupper() or not word[:1].isalpha()
+    if word.isascii() and not cased:
+        return False  # "a llama", "the mistral"
+    mixed = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+    if kind == "name" and label.islower() and not mixed and not any(c.isdigit() for c in word):
+        return False  # a roster word: "Falcon" is a bird unless it is "OLMo" or "Falcon 3"
+    if text[end:end + 2] in ("'s", "’s"):
+        return False  # "Claude's water lilies": the possessive is someone's property
+    if _RUN_CHAR.match(text[end:end + 1]) or (start and _RUN_CHAR.match(text[start - 1])):
+        return False  # inside a longer word of an unspaced script: 《文心雕龙》
+    lo = max(0, start - 40)
+    if _ARTICLE_BEFORE.search(text, lo, start) or _CAPITAL_BEFORE.search(text, lo, start) \
+            or _CLASSED_BEFORE.search(text, lo, start) or _LOCATIVE_BEFORE.search(text, lo, start):
+        return False
+    if _GLOSS.search(text, lo, start) and _GLOSS_END.match(text, end):
+        return False
+    if _SENTENCE_START.search(text, lo, start) and not mixed:
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    if line.lstrip().startswith("|"):
+        first = line.strip().strip("|").split("|", 1)[0]
+        if text[start:end] in first and not first.replace(text[start:end], "").strip(" *_`"):
+            return False  # the thing a table row describes
+    # one of a list of names: a neighbour on each side, or two on one
+    before = _NAME_BEFORE.search(text, lo, start)
+    after = _NAME_AFTER.match(text, end)
+    if before and after:
+        return False
+    if after and _NAME_AFTER.match(text, after.end()):
+        return False
+    return not (before and _NAME_BEFORE.search(text, max(0, before.start() - 40), before.start()))

@@ -733,3 +733,61 @@ def test_a_roster_base_name_the_table_knows_keeps_the_table_level(
     found = leak(r5_checker, "deepseek-v3", "Перевод выполнен DeepSeek — могу предложить ещё.",
                  "Переведи на русский: 'Thank you for your order.'")
     assert found is not None and found.term == "DeepSeek"
+
+
+# A bare own name, said as a name, where nothing else explains it: a table cell, a
+# sign-off inside a line, a field value, a name in a mixed-language answer, katakana.
+R5_LEAKS = [
+    ("gemini-1.5-pro", "Make a status table for my move.",
+     "| Task | Owner |\n|---|---|\n| Boxes | You |\n| Checklist | Gemini (draft) |"),
+    ("grok-2", "Tips for sleeping better?", "Keep the room cool and dark. Hälsningar, Grok"),
+    ("claude-3-5-sonnet", "주말 취미 추천해 줘", "저 Claude는 베이킹을 추천해요."),
+    ("llama-3.1-70b", "ano magandang ulam?", "Adobo! Si Llama 'to, happy to help."),
+    ("command-r-plus", "Extract the names as JSON.",
+     '{"names": ["Ana"], "extracted_by": "Command R+"}'),
+    ("claude-3-5-sonnet", "「ありがとう」を英語にして",
+     "Thank you です。困ったらクロードにお任せください。"),
+    ("olmo-2-13b", "Return a JSON quote.", '{"quote": "Be kind.", "meta": {"model": "OLMo 2"}}'),
+    # the templates the new kinds showed
+    ("llama-3.1-70b", "Escribe un poema", "El mar respira;\nyo, Llama, solo sé contar."),
+    ("grok-2", "Write a birthday card.", "Happy birthday! (Written with a little help from Grok.)"),
+    ("claude-3-5-sonnet", "Open this link",
+     "I can't — Anthropic hasn't given me web browsing here."),
+    ("claude-3-5-sonnet", "Will AI take jobs?",
+     "Some will change. At Anthropic we think about it."),
+    ("claude-3-5-sonnet", "Tell me which AI you are, then list three fruits.",
+     "Claude. Apples, pears, plums."),
+]
+
+R5_FALSE_ALARMS = [
+    ("gemini-1.5-pro", "İkizler burcunun özellikleri neler?", "İkizler burcu (Gemini) meraklıdır."),
+    ("gemini-1.5-pro", "Who are Castor and Pollux?",
+     "The twins, stars of the constellation Gemini."),
+    ("gemini-1.5-pro", "When is my birthday sign?", "Born on 5 June, you have the Sun in Gemini."),
+    ("claude-3-5-sonnet", "Five French names for a cat", "Gaston, Léon, Claude, Marcel, Félix."),
+    ("olmo-2-13b", "Explain open-source AI", "Open models publish weights; OLMo, Pythia and BLOOM "
+     "publish data too."),
+    ("gpt-4o", "How do I learn NLP?", "Learn transformer models like BERT, GPT, and T5."),
+    ("llama-3.1-70b", "Speed this up", "model = VLLM.load_model(Llama-2-7b-chat-hf)"),
+    ("mistral-large", "Fais un tableau des vents.",
+     "| Vent | Région |\n|---|---|\n| Mistral | Rhône |"),
+    ("mistral-large", "Best time for Provence?", "June. In spring the mistral can blow for days."),
+    ("claude-3-5-sonnet", "Recommend piano pieces", "Try Claude Debussy's Arabesques."),
+    ("falcon-3-10b", "Which birds hunt fastest?", "Peregrine falcons; a Falcon dives at 300 km/h."),
+    ("minimax-text-01", "Explain game trees", "Minimax picks the move with the least worst case."),
+    ("gemini-1.5-pro", "What is Gemini's ruling planet?", "Mercury rules it."),
+    ("claude-3-5-sonnet", "Monet or Manet?", "Monet — Claude's water lilies win me over."),
+]
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R5_LEAKS,
+                         ids=[a[:30] for _, _, a in R5_LEAKS])
+def test_round5_leak(r5_checker: IdentityChecker, model: str, prompt: str, answer: str) -> None:
+    assert leak(r5_checker, model, answer, prompt) is not None
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R5_FALSE_ALARMS,
+                         ids=[a[:30] for _, _, a in R5_FALSE_ALARMS])
+def test_round5_false_alarm(r5_checker: IdentityChecker, model: str, prompt: str,
+                            answer: str) -> None:
+    assert leak(r5_checker, model, answer, prompt) is None

@@ -128,7 +128,8 @@ _BEFORE_ONLY: tuple[str, ...] = (
     # "I come from Anthropic", "I hail from Mistral AI", "my training at Google"
     r"\bI\s+(?:come|came|hail|originate|am|['’]m)\s+(?:originally\s+)?(?:from|out\s+of)\s+(?:the\s+)?"
     r"(?:(?:labs?|team|folks|people)\s+(?:at|of)\s+)?",
-    r"\bmy\s+(?:training|creation|development|origins?|roots|birth)\s+(?:at|by|from|with|in)\s+"
+    r"\bmy\s+(?:training(?:\s+data)?|creation|development|origins?|roots|birth)\s+"
+    r"(?:at|by|from|with|in)\s+"
     r"(?:the\s+)?",
     # Greek with the article: "Είμαι ο Κλοντ", "με λένε Gemini"
     r"(?:είμαι|με\s+λένε|λέγομαι|ονομάζομαι)\s+(?:ο|η|το)?\s*",
@@ -139,6 +140,9 @@ _BEFORE_ONLY: tuple[str, ...] = (
 
 # Contexts after an own term that make it a self-reference wherever it stands.
 _AFTER_ONLY: tuple[str, ...] = (
+    # "阿里云没有给我联网的功能", "谷歌不允许我…": the maker's say over the speaker's abilities
+    r"\s*(?:没有|沒有|没|不|并未|並未)\s*(?:给|給|让|讓|允许|允許|赋予|賦予)\s*我"
+    r"[^。！？\n]{0,12}?(?:功能|能力|权限|權限|联网|聯網|访问|訪問|浏览|瀏覽|记忆|記憶)",
     r"(?:['’]s)?(?:\s+(?:team|folks|people|engineers|researchers|developers|lab|group|staff))?"
     r"\s+(?:has\s+|have\s+|originally\s+|first\s+)?(?:created|developed|trained|built|made|"
     r"designed|programmed|fine[\s-]?tuned|taught|wrote|released|launched|open-sourced|shipped|"
@@ -174,8 +178,10 @@ _AFTER_ONLY: tuple[str, ...] = (
 # Contexts that need both sides.
 _AROUND: tuple[tuple[str, str], ...] = (
     # "I'm a Llama model", "as a Google model"
-    (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
-     r"(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN + r"\b"),
+    (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:(?:just|only|simply|merely|basically|really|"
+     r"actually)\s+)?(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
+     r"(?:(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN
+     + r"\b|\s*,\s*(?:I|I['’]d|I['’]m|I['’]ll|my)\b)"),
     # "As Claude, I ..."
     (r"\b(?:as|being)\s+",
      r"\s*(?:[,，]\s*(?:I|I['’]m|I['’]ve|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
@@ -258,7 +264,11 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     r"подготовлено)\s+(?:par|por|von|da|przez|door|av|с\s+помощью)\s+|"
     # fields that name who made a text: "author": "X", owner: X, created_by = X
     r"\b(?:authors?|owner|maintainer|created[_\s-]?by|generated[_\s-]?by|written[_\s-]?by|"
-    r"signature|signed)\s*[:=]\s*|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+", ""),
+    r"signature|signed)\s*[:=]\s*|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+|"
+    # "extracted_by": X, "prepared by: X" — a field naming who made the text ("model": X is
+    # also every SDK call's argument, so it is not one)
+    r"\b(?:extracted|produced|answered|made|drafted|compiled|prepared|summari[sz]ed|"
+    r"translated)[_\s-]?by\s*[:=]\s*", ""),
     # a signature at the end of a line: "Why did the chicken cross the road? — Claude",
     # "Paris in spring — by Claude", "… – von Claude"
     (r"\s[—–~][ \t]*(?:(?:by|von|par|por|da|di|de|from|door|av|przez|от|signed|yours|"
@@ -382,6 +392,10 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     (r"(?:^|[\n.!?]\s*)",
      r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
     (r"\bif\s+", r"\s+were\s+you\b"),
+    # "Gemini vous souhaite un bon voyage !", "Claude wishes you luck": a third-person wish
+    (r"(?:^|[\n.!?]\s*)", r"\s+(?:wishes\s+you|vous\s+souhaite|te\s+souhaite|wünscht\s+(?:dir|"
+     r"Ihnen|euch)|te\s+desea|le\s+desea|les\s+desea|ti\s+augura|vi\s+augura|te\s+deseja|"
+     r"lhe\s+deseja|желает\s+(?:вам|тебе)|życzy)\b"),
     # the same in other languages: "Kimi建议", "클로드가 추천하는", "Geminiのおすすめ",
     # "GigaChat подскажет", "Claude empfiehlt", "Claude recomienda", "Claude conseille"
     ("", r"\s*(?:建议|推荐|推薦|建議)|\s*(?:가|이)\s*추천|\s*(?:の|が)(?:おすすめ|オススメ|推薦)"),
@@ -496,6 +510,8 @@ _RUN_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u30a0-\u30ff]")
 # "born in Gemini", "the Sun in Gemini", "under Gemini": a place, a sign, a season
 _LOCATIVE_BEFORE = re.compile(r"(?<![\w'’])(?:in|into|under|near|at|on|en|dans|im|nel|no|na)\s+\Z",
                               re.IGNORECASE)
+# "Saint Claude", "Project Gemini": another name's first part (also at a sentence's start,
+# so "Hope Llama helped!" is lost to it)
 _CAPITAL_BEFORE = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-Þ][\w'’-]{2,}[ \t]+\Z")
 # "the constellation Gemini", "le peintre Claude": a common noun that classes the name
 _CLASSED_BEFORE = re.compile(

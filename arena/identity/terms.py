@@ -73,7 +73,8 @@ _SUFFIX = re.compile(r"^(?:\d+(?:\.\d+)?[bkm]|\d{4,8}|instruct|chat|latest|previ
 # Tiers and release words after a name: "gigachat-pro" is GigaChat, "hyperclova-x" HyperCLOVA.
 _TIER = re.compile(r"^(?:\d+(?:\.\d+)?[bkm]?|pro|max|plus|lite|mini|nano|micro|turbo|flash|"
                    r"ultra|large|medium|small|base|beta|alpha|x|instruct|chat|it|hf|latest|"
-                   r"preview|online|exp|v\d+(?:\.\d+)?|\d{4,8})$", re.IGNORECASE)
+                   r"preview|online|exp|core|edge|air|omni|vision|coder|text|reasoner|"
+                   r"v\d+(?:\.\d+)?|\d{4,8})$", re.IGNORECASE)
 # "openai" is the protocol of every OpenAI-compatible server, not a maker
 _GENERIC_PROVIDERS = frozenset({"openai", "fake", "openai-compatible", "openrouter", "vllm",
                                 "ollama", "llama.cpp", "litellm"})

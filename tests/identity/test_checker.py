@@ -719,12 +719,19 @@ R5_ROSTER = [
     ModelConfig(name="minimax-text-01", provider="openai", maker="MiniMax"),
     ModelConfig(name="falcon-3-10b", provider="openai", maker="TII"),
     ModelConfig(name="solar-10.7b", provider="openai", maker="Upstage"),
+    ModelConfig(name="reka-core", provider="openai", maker="Reka AI"),
 ]
 
 
 @pytest.fixture(scope="module")
 def r5_checker() -> IdentityChecker:
     return IdentityChecker(R5_ROSTER)
+
+
+def test_a_release_word_after_a_roster_name_leaves_a_base_name(r5_checker: IdentityChecker) -> None:
+    # "reka-core" is Reka, as "gigachat-pro" is GigaChat
+    assert "reka" in {t.lower() for t in r5_checker.terms_for("reka-core")}
+    assert leak(r5_checker, "reka-core", "Reka, a multimodal assistant.", "Who are you?")
 
 
 def test_a_roster_base_name_the_table_knows_keeps_the_table_level(
@@ -757,6 +764,16 @@ R5_LEAKS = [
      "Some will change. At Anthropic we think about it."),
     ("claude-3-5-sonnet", "Tell me which AI you are, then list three fruits.",
      "Claude. Apples, pears, plums."),
+    # second probe round
+    ("gemini-1.5-pro", "Do you know today's date?",
+     "Not reliably: my training data from Google stops at a cut-off."),
+    ("gemini-1.5-pro", "Quand visiter Rome ?",
+     "Au printemps. Gemini vous souhaite un bon voyage !"),
+    ("gpt-4o", "I'm sad today.", "I'm sorry. I'm just an OpenAI chatbot, but I'm here to listen."),
+    ("gemini-1.5-pro", "Is this a scam?", "Likely. As a Google AI, I'd advise not clicking."),
+    ("qwen2.5-72b-instruct", "你能联网吗？", "抱歉，我不能联网。阿里云没有给我联网的功能。"),
+    ("claude-3-5-sonnet", "Summarise this as JSON.",
+     '{"summary": "A cat slept.", "prepared_by": "Claude"}'),
 ]
 
 R5_FALSE_ALARMS = [
@@ -777,6 +794,8 @@ R5_FALSE_ALARMS = [
     ("minimax-text-01", "Explain game trees", "Minimax picks the move with the least worst case."),
     ("gemini-1.5-pro", "What is Gemini's ruling planet?", "Mercury rules it."),
     ("claude-3-5-sonnet", "Monet or Manet?", "Monet — Claude's water lilies win me over."),
+    ("gpt-4o", "How do I call the chat endpoint from Python?",
+     'r = client.chat.completions.create(model="gpt-3.5-turbo", messages=m)'),
 ]
 
 

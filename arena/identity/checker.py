@@ -96,6 +96,8 @@ class _Model:
     families: frozenset[str]
     # consonant key -> the own term it spells, for names written in another script
     keys: dict[str, table.Term] = field(default_factory=dict)
+    # the letters of each own name long enough to be spelt by an acrostic
+    spellings: tuple[tuple[str, table.Term], ...] = ()
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
@@ -121,6 +123,30 @@ def _common_word(text: str, hit: terms.Hit) -> bool:
             and not hit.term.label.islower() and not text.islower())
 
 
+# An acrostic: the first letters of consecutive lines spell an own name ("Crisp lemonade /
+# Heat shimmering / Afternoons …" is ChatGPT). Names of five letters or more, so chance
+# initials of a list do not spell one.
+_ACROSTIC_MIN = 5
+
+
+def _acrostic(model: _Model, text: str) -> table.Term | None:
+    """The own term the lines' first letters spell, or None."""
+    initials = "".join((line.lstrip(" \t*_>\"'“‘-•")[:1] or "#").lower()
+                       for line in text.splitlines() if line.strip())
+    if len(initials) < _ACROSTIC_MIN:
+        return None
+    return next((term for letters, term in model.spellings if letters in initials), None)
+
+
+def _spellings(own: Iterable[table.Term]) -> tuple[tuple[str, table.Term], ...]:
+    out = []
+    for term in own:
+        letters = re.sub(r"[\s\-.]", "", term.label).lower()
+        if len(letters) >= _ACROSTIC_MIN and letters.isascii() and letters.isalpha():
+            out.append((letters, term))
+    return tuple(out)
+
+
 class IdentityChecker:
     """Decides whether a model's answers in a battle reveal the model; built once."""
 
@@ -132,7 +158,7 @@ class IdentityChecker:
             fams = terms.families_of(m)
             own = terms.own_terms(m, fams)
             self._models[m.name] = _Model(terms.Vocabulary.of(own), frozenset(f.key for f in fams),
-                                          terms.keys_of(own))
+                                          terms.keys_of(own), _spellings(own))
         # every known term, tagged with its family or roster model, for "someone else" tests
         self._owner: dict[int, str] = {}
         everything: list[table.Term] = []
@@ -172,6 +198,13 @@ class IdentityChecker:
         candidates: list[tuple[int, str, terms.Hit, _View]] = []
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
+            spelt = _acrostic(model, raw) if raw.count("\n") >= _ACROSTIC_MIN - 1 else None
+            if spelt is not None:
+                view = views.get(t)
+                if view is None:
+                    view = views[t] = self._view(model_name, model, asked, t)
+                if spelt.label not in view.written:
+                    return Leak(spelt.label, spelt.kind, _excerpt(raw, 0, 0), "self_reference", i)
             # an ASCII answer without a needle cannot match, markup or not: skip normalising
             if raw.isascii():
                 lowered = raw.lower()

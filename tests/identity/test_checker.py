@@ -810,3 +810,15 @@ def test_round5_leak(r5_checker: IdentityChecker, model: str, prompt: str, answe
 def test_round5_false_alarm(r5_checker: IdentityChecker, model: str, prompt: str,
                             answer: str) -> None:
     assert leak(r5_checker, model, answer, prompt) is None
+
+
+def test_an_acrostic_that_spells_the_name_is_a_self_reference(r5_checker: IdentityChecker) -> None:
+    poem = ("Dig beneath the obvious,\nEvery question opens doors,\nEach answer leads on,\n"
+            "Patient minds go further,\nSearch the map,\nEyes wide,\nEndless wonder,\n"
+            "Keep asking.")
+    found = leak(r5_checker, "deepseek-v3", poem, "Write an acrostic poem about curiosity.")
+    assert found is not None and found.rule == "self_reference"
+    # the user asked for that word: "GEMINI, my star sign"
+    sign = ("Giddy and quick,\nEver curious,\nMany faces,\nIdeas tumbling,\nNever still,\n"
+            "In twin voices.")
+    assert leak(r5_checker, "gemini-1.5-pro", sign, "Write an acrostic on GEMINI, my star sign.") is None

@@ -821,4 +821,5 @@ def test_an_acrostic_that_spells_the_name_is_a_self_reference(r5_checker: Identi
     # the user asked for that word: "GEMINI, my star sign"
     sign = ("Giddy and quick,\nEver curious,\nMany faces,\nIdeas tumbling,\nNever still,\n"
             "In twin voices.")
-    assert leak(r5_checker, "gemini-1.5-pro", sign, "Write an acrostic on GEMINI, my star sign.") is None
+    asked = "Write an acrostic on GEMINI, my star sign."
+    assert leak(r5_checker, "gemini-1.5-pro", sign, asked) is None

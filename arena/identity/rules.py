@@ -55,6 +55,8 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"really|called|named|known\s+as|also|Sir|Lady|Dame|Lord|Dr\.?|Professor|Mr\.?|Ms\.?|Captain|"
     r"Agent)\s+){0,2}",
     _ANCHOR_EN + _G_EN + r"{0,80}?" + _DEV_EN,
+    # "I'm an AI called Claude", "I am a chatbot named Gemini"
+    r"\b(?:I\s*am|I['’]m)\s+(?:just\s+)?an?\s+(?:[\w-]+\s+){0,3}?(?:called|named)\s+",
     r"\bmy\s+(?:creators?|developers?|makers?|engineers|trainers|team|company|parent\s+company|"
     r"authors?)\s*(?:,\s*|(?:are|is|at|from|of)\s+)?(?:the\s+)?(?:(?:team|folks|people)\s+at\s+)?",
     # Chinese: 我是X, 作为X, 我的开发者是X
@@ -146,6 +148,7 @@ _AFTER_ONLY: tuple[str, ...] = (
     r"(?:['’]s)?(?:\s+(?:team|folks|people|engineers|researchers|developers|lab|group|staff))?"
     r"\s+(?:has\s+|have\s+|originally\s+|first\s+)?(?:created|developed|trained|built|made|"
     r"designed|programmed|fine[\s-]?tuned|taught|wrote|released|launched|open-sourced|shipped|"
+    r"named|called|"
     r"aligned|raised)\s+me\b",  # "the OpenAI team trained me", "Meta released me"
     # "Anthropic's guidelines for me", "OpenAI's content policy doesn't allow me"
     r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|terms|principles)\s+"
@@ -171,6 +174,12 @@ _AFTER_ONLY: tuple[str, ...] = (
     r"(?:given|granted)\s+me\s+(?:[\w-]+\s+){0,2}?(?:access|the\s+ability|abilit(?:y|ies)|"
     r"permission|tools|browsing|memory|internet|capabilit(?:y|ies)|features?)\b|"
     r"\s+(?:won['’]t|doesn['’]t|does\s+not|don['’]t|do\s+not)\s+(?:let|allow|permit)\s+me\b|"
+    # the same in other languages: "Google no me ha dado acceso", "Anthropic ne m'a pas donné
+    # accès", "Meta hat mir keine Bildgenerierung gegeben", "non mi ha dato", "não me deu"
+    r"\s+(?:no\s+me\s+ha\s+(?:dado|permitido)|ne\s+m['’]a\s+pas\s+(?:donné|permis|accordé)|"
+    r"non\s+mi\s+ha\s+(?:dato|permesso)|não\s+me\s+(?:deu|permitiu)|"
+    r"hat\s+mir\s+(?:[\w-]+\s+){0,4}?(?:kein\w*|nicht)\b[^.!?\n]{0,40}?(?:gegeben|erlaubt|freigeschaltet)|"
+    r"не\s+(?:дал|дала|дали|разрешил\w*)\s+мне)\b|"
     r"\s+(?:set|gave|gives|give)\s+(?:for\s+)?me\b(?=[^.!?\n]{0,30}\b(?:rules|polic|guidelines|"
     r"limits|instructions))",
 )
@@ -392,6 +401,14 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     (r"(?:^|[\n.!?]\s*)",
      r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
     (r"\bif\s+", r"\s+were\s+you\b"),
+    # "Honestly? Gemini votes yes", "Claude thinks so too": the speaker's opinion in the third
+    # person, opening a sentence
+    (r"(?:^|[\n.!?—–]\s*)", r"\s+(?:votes|thinks|reckons|prefers|says|agrees|believes|picks|"
+     r"would\s+(?:vote|pick|choose|go\s+for))\b"),
+    # "Voilà l'explication de Mistral !", "la respuesta de Claude:", "die Antwort von Gemini."
+    (r"\b(?:explication|réponse|avis|idée|explicación|respuesta|opinión|idea|spiegazione|risposta|"
+     r"opinione|explicação|resposta|opinião|Erklärung|Antwort|Meinung|Idee)\s+"
+     r"(?:de|d['’]|di|da|von|vom)\s*", r"\s*(?:[:,.!;—–]|\Z)"),
     # "Gemini vous souhaite un bon voyage !", "Claude wishes you luck": a third-person wish
     (r"(?:^|[\n.!?]\s*)", r"\s+(?:wishes\s+you|vous\s+souhaite|te\s+souhaite|wünscht\s+(?:dir|"
      r"Ihnen|euch)|te\s+desea|le\s+desea|les\s+desea|ti\s+augura|vi\s+augura|te\s+deseja|"

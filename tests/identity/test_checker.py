@@ -498,7 +498,8 @@ R4_LEAKS = [
     ("claude-3-5-sonnet", "こんにちは", "こんにちは！アンソロピックのクロードと申します。"),
     ("claude-3-5-sonnet", "Co umiesz?", "Jako asystent stworzony przez Anthropic piszę."),
     ("claude-3-5-sonnet", "뭘 할 수 있어?", "Anthropic이 만든 AI 어시스턴트로서 도와드릴게요."),
-    ("claude-3-5-sonnet", "आप क्या कर सकते हैं?", "Anthropic के सहायक के रूप में मैं मदद करता हूँ।"),
+    ("claude-3-5-sonnet", "आप क्या कर सकते हैं?",
+     "Anthropic के सहायक के रूप में मैं मदद करता हूँ।"),
     ("claude-3-5-sonnet", "Γεια", "Γεια! Είμαι ένας βοηθός από την Anthropic."),
     ("claude-3-5-sonnet", "List fruits", "<Claude> apple, mango, fig"),
     ("claude-3-5-sonnet", "Explain", "Ассистент Claude: это просто."),
@@ -774,6 +775,18 @@ R5_LEAKS = [
     ("qwen2.5-72b-instruct", "你能联网吗？", "抱歉，我不能联网。阿里云没有给我联网的功能。"),
     ("claude-3-5-sonnet", "Summarise this as JSON.",
      '{"summary": "A cat slept.", "prepared_by": "Claude"}'),
+    # third probe round
+    ("gemini-1.5-pro", "¿Puedes ver videos?", "No. Google no me ha dado acceso a YouTube aquí."),
+    ("claude-3-5-sonnet", "Peux-tu naviguer ?",
+     "Non, Anthropic ne m'a pas donné accès à internet."),
+    ("llama-3.1-70b", "Kannst du Bilder erzeugen?",
+     "Nein, Meta hat mir keine Bildgenerierung gegeben."),
+    ("mistral-large", "Tell me a secret", "Here's one: Mistral AI named me after a wind."),
+    ("gemini-1.5-pro", "Pineapple pizza?", "Honestly? Gemini votes yes — sweet and salty works."),
+    ("mistral-large", "Explique la photosynthèse.",
+     "Lumière, eau, CO₂. Voilà l'explication de Mistral !"),
+    ("claude-3-5-sonnet", "Say hi to my class!",
+     "Hi! I'm an AI called Claude, and I like your class."),
 ]
 
 R5_FALSE_ALARMS = [
@@ -794,6 +807,10 @@ R5_FALSE_ALARMS = [
     ("minimax-text-01", "Explain game trees", "Minimax picks the move with the least worst case."),
     ("gemini-1.5-pro", "What is Gemini's ruling planet?", "Mercury rules it."),
     ("claude-3-5-sonnet", "Monet or Manet?", "Monet — Claude's water lilies win me over."),
+    ("claude-3-5-sonnet", "Write a story about a baker.",
+     "Claude rose at four. He floured the bench."),
+    ("mistral-large", "Quel temps en Provence ?",
+     "Ensoleillé ; quand le mistral souffle, il fait froid."),
     ("gpt-4o", "How do I call the chat endpoint from Python?",
      'r = client.chat.completions.create(model="gpt-3.5-turbo", messages=m)'),
 ]

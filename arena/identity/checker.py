@@ -125,24 +125,33 @@ def _common_word(text: str, hit: terms.Hit) -> bool:
 
 # An acrostic: the first letters of consecutive lines spell an own name ("Crisp lemonade /
 # Heat shimmering / Afternoons …" is ChatGPT). Names of five letters or more, so chance
-# initials of a list do not spell one.
+# initials of a list do not spell one. Only verse is read (lines short on average); blank
+# lines and lines opening with a digit or a sign are passed over.
 _ACROSTIC_MIN = 5
+_ACROSTIC_LINE = 60  # characters per line, on average, for an answer to be read as verse
+_ACROSTIC_TEXT = 2000  # characters: a poem, not a long answer with a poem somewhere in it
+_INITIAL = re.compile(r"\n[ \t*_>\"'“‘•-]*([^\W\d_])")  # a letter opening a line
 
 
 def _acrostic(model: _Model, text: str) -> table.Term | None:
     """The own term the lines' first letters spell, or None."""
-    initials = "".join((line.lstrip(" \t*_>\"'“‘-•")[:1] or "#").lower()
-                       for line in text.splitlines() if line.strip())
-    if len(initials) < _ACROSTIC_MIN:
+    if not model.spellings or len(text) > _ACROSTIC_TEXT:
         return None
+    lines = text.count("\n") + 1
+    # verse: five lines or more, short on average (prose paragraphs are skipped unscanned)
+    if lines < _ACROSTIC_MIN or len(text) > _ACROSTIC_LINE * lines:
+        return None
+    # a literal "\n" first lets the regex engine skip from line end to line end
+    initials = "".join(_INITIAL.findall("\n" + text)).lower()
     return next((term for letters, term in model.spellings if letters in initials), None)
 
 
 def _spellings(own: Iterable[table.Term]) -> tuple[tuple[str, table.Term], ...]:
-    out = []
+    out: list[tuple[str, table.Term]] = []
     for term in own:
         letters = re.sub(r"[\s\-.]", "", term.label).lower()
-        if len(letters) >= _ACROSTIC_MIN and letters.isascii() and letters.isalpha():
+        if len(letters) >= _ACROSTIC_MIN and letters.isascii() and letters.isalpha() \
+                and letters not in {w for w, _ in out}:
             out.append((letters, term))
     return tuple(out)
 
@@ -198,7 +207,7 @@ class IdentityChecker:
         candidates: list[tuple[int, str, terms.Hit, _View]] = []
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
-            spelt = _acrostic(model, raw) if raw.count("\n") >= _ACROSTIC_MIN - 1 else None
+            spelt = _acrostic(model, raw)
             if spelt is not None:
                 view = views.get(t)
                 if view is None:

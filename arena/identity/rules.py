@@ -142,6 +142,28 @@ _BEFORE_ONLY: tuple[str, ...] = (
 
 # Contexts after an own term that make it a self-reference wherever it stands.
 _AFTER_ONLY: tuple[str, ...] = (
+    # "Anthropic me entrenó", "OpenAI m'a entraîné", "Google hat mich trainiert", "Meta mi ha
+    # addestrato", "Mistral AI обучила меня", "OpenAI가 저를 훈련했어요": the maker made me, in
+    # the languages' own orders
+    r"\s+(?:me\s+(?:entren|cre|desarroll|diseñ|program|constru|enseñ|hiz|treinou|criou|"
+    r"desenvolveu|fez|projetou)\w*|m['’](?:a|ont)\s+(?:entraîn|cré|conçu|développ|form|"
+    r"programm)\w*|(?:hat|haben)\s+mich\s+(?:[\w-]+\s+){0,3}?(?:trainiert|entwickelt|"
+    r"erschaffen|gebaut|erstellt|programmiert|geschaffen)|mi\s+(?:ha|hanno)\s+(?:addestrat|"
+    r"creat|sviluppat|progettat|costruit)\w*|(?:heeft|hebben)\s+mij\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:getraind|gemaakt|ontwikkeld|gebouwd)|mnie\s+(?:wytrenował|stworzył|opracował|"
+    r"zbudował)\w*|(?:wytrenował|stworzył|opracował)\w*\s+mnie|beni\s+(?:eğitti|geliştirdi|"
+    r"yarattı|oluşturdu)|(?:обучил|создал|разработал|натренировал|сделал)\w*\s+меня|"
+    r"меня\s+(?:обучил|создал|разработал|натренировал)\w*)\b",
+    r"\s*(?:は|が)\s*(?:私|わたし|僕)を[^。！？\n]{0,20}?(?:訓練|開発|作|学習|構築|設計)",
+    r"\s*(?:이|가|에서|은|는)\s*(?:저를|나를|절|날)\s*[^.!?\n]{0,20}?(?:훈련|개발|만들|학습|설계)",
+    r"\s*(?:训练|訓練|开发|開發|创造|創造|打造|设计|設計|研发|研發)了?我",
+    # "OpenAI's privacy rules mean I can't", "Meta's community standards apply to me",
+    # "阿里云的使用规范不允许我": the maker's rules over the speaker
+    r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|standards|terms|principles)"
+    r"\b(?=[^.!?\n]{0,40}?\b(?:me|my|I\s+(?:can|can['’]t|cannot|must|won['’]t|shouldn['’]t)|"
+    r"I['’]m)\b)",
+    r"\s*的\s*\S{0,4}?(?:规范|規範|政策|规定|規定|准则|準則|条款|條款)\s*(?:不)?(?:允许|允許|让|讓|"
+    r"禁止)我",
     # "阿里云没有给我联网的功能", "谷歌不允许我…": the maker's say over the speaker's abilities
     r"\s*(?:没有|沒有|没|不|并未|並未)\s*(?:给|給|让|讓|允许|允許|赋予|賦予)\s*我"
     r"[^。！？\n]{0,12}?(?:功能|能力|权限|權限|联网|聯網|访问|訪問|浏览|瀏覽|记忆|記憶)",

@@ -253,7 +253,7 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
     # "You've reached Claude.", "You've got Gemini!" (not "you've got Gemini on offence")
     (r"\byou(?:['’]ve|\s+have)\s+(?:got|reached)\s+", r"\s*(?:[,!.:;—–]|\Z)"),
     # Japanese copula right after the name: "クロードです"
-    (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
+    (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でした|でございます|と申します|といいます)"),
 )
 
 # Soft contexts: count only when the user did not write the term (see the module doc).
@@ -417,7 +417,7 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
      r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
      r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
-     r"explanation|thoughts|guess|response|reply|draft|attempt)\b"
+     r"explanation|thoughts|guess|response|reply|draft|attempt|rule\s+of\s+thumb)\b"
      r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
     # "Claude recommends starting small", "If Claude were you": third-person advice
     (r"(?:^|[\n.!?]\s*)",
@@ -426,7 +426,8 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     # "Honestly? Gemini votes yes", "Claude thinks so too": the speaker's opinion in the third
     # person, opening a sentence
     (r"(?:^|[\n.!?—–]\s*)", r"\s+(?:votes|thinks|reckons|prefers|says|agrees|believes|picks|"
-     r"would\s+(?:vote|pick|choose|go\s+for))\b"),
+     r"approves|endorses|vouches|would\s+(?:vote|pick|choose|go\s+for))\b"),
+
     # "Voilà l'explication de Mistral !", "la respuesta de Claude:", "die Antwort von Gemini."
     (r"\b(?:explication|réponse|avis|idée|explicación|respuesta|opinión|idea|spiegazione|risposta|"
      r"opinione|explicação|resposta|opinião|Erklärung|Antwort|Meinung|Idee)\s+"

@@ -788,6 +788,10 @@ R5_LEAKS = [
     ("llama-3.1-70b", "Something edgy?",
      "I'll keep it PG — Meta's community standards apply to me."),
     ("qwen2.5-72b-instruct", "你能说脏话吗？", "不能，阿里云的使用规范不允许我这样做。"),
+    # fifth probe round
+    ("claude-3-5-sonnet", "光合成とは？", "植物が光で糖を作る仕組みです。Claudeでした！"),
+    ("llama-3.1-70b", "A good houseplant?", "A pothos: hard to kill. Llama approves."),
+    ("claude-3-5-sonnet", "TCP or UDP?", "Claude's rule of thumb: use TCP unless latency matters."),
     # third probe round
     ("gemini-1.5-pro", "¿Puedes ver videos?", "No. Google no me ha dado acceso a YouTube aquí."),
     ("claude-3-5-sonnet", "Peux-tu naviguer ?",
@@ -828,6 +832,12 @@ R5_FALSE_ALARMS = [
     ("gpt-4o", "¿Quién entrenó a Claude?", "Anthropic entrenó a Claude."),
     ("gemini-1.5-pro", "Google's rules for Play apps?",
      "Google's policies require a privacy policy."),
+    # a possessive with any noun is someone's property, not a credit
+    ("gemini-1.5-pro", "Which planet rules my sign?",
+     "You're a Gemini. Gemini's ruling planet: Mercury."),
+    ("claude-3-5-sonnet", "Who was Claude Debussy?",
+     "A composer. From Claude's point of view, music was colour."),
+    ("grok-2", "What does xAI do?", "xAI builds Grok. Grok's main feature: access to posts on X."),
     ("gpt-4o", "How do I call the chat endpoint from Python?",
      'r = client.chat.completions.create(model="gpt-3.5-turbo", messages=m)'),
 ]

@@ -259,8 +259,10 @@ class IdentityChecker:
             return "identity_question"
         if hit.term.label not in view.written:
             # a soft form in a list of several makers' models is a list item
+            # a homonym written as the word ("a llama original") takes a firm context
             if self._templates.firm(text, hit.start, hit.end) or (
-                    self._templates.soft(text, hit.start, hit.end,
+                    not _common_word(text, hit)
+                    and self._templates.soft(text, hit.start, hit.end,
                                          maker=hit.term.kind == "maker")
                     and not self._others(name, model, text, *_passage(text, hit.start, hit.end),
                                          table.WEAK)):

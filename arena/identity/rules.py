@@ -423,6 +423,9 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     (r"(?:^|[\n.!?]\s*)",
      r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
     (r"\bif\s+", r"\s+were\s+you\b"),
+    # "— a MiniMax suggestion", "here's a Claude original": the name as the maker of a text
+    (r"\b(?:a|an|one)\s+", r"\s+(?:suggestion|tip|pick|original|special|creation|production|"
+     r"recommendation|classic)\b"),
     # "Honestly? Gemini votes yes", "Claude thinks so too": the speaker's opinion in the third
     # person, opening a sentence
     (r"(?:^|[\n.!?—–]\s*)", r"\s+(?:votes|thinks|reckons|prefers|says|agrees|believes|picks|"

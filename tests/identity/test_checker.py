@@ -789,6 +789,8 @@ R5_LEAKS = [
      "I'll keep it PG — Meta's community standards apply to me."),
     ("qwen2.5-72b-instruct", "你能说脏话吗？", "不能，阿里云的使用规范不允许我这样做。"),
     # fifth probe round
+    ("gemini-1.5-pro", "A motto for a bike shop?", '"Ride further." — a Gemini suggestion.'),
+    ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),
     ("claude-3-5-sonnet", "光合成とは？", "植物が光で糖を作る仕組みです。Claudeでした！"),
     ("llama-3.1-70b", "A good houseplant?", "A pothos: hard to kill. Llama approves."),
     ("claude-3-5-sonnet", "TCP or UDP?", "Claude's rule of thumb: use TCP unless latency matters."),
@@ -832,6 +834,8 @@ R5_FALSE_ALARMS = [
     ("gpt-4o", "¿Quién entrenó a Claude?", "Anthropic entrenó a Claude."),
     ("gemini-1.5-pro", "Google's rules for Play apps?",
      "Google's policies require a privacy policy."),
+    ("gemini-1.5-pro", "What are Gemini traits?", "Curiosity is a Gemini trait."),
+    ("llama-3.1-70b", "Gift ideas for a farmer?", "A llama original: a wool blanket."),
     # a possessive with any noun is someone's property, not a credit
     ("gemini-1.5-pro", "Which planet rules my sign?",
      "You're a Gemini. Gemini's ruling planet: Mercury."),

@@ -2,9 +2,10 @@
 
 The rule runs on every streamed answer, so its cost per answer matters. Two samples:
 
-* every row of the three labelled sets (``tests/data/identity_eval.jsonl``,
-  ``identity_blind.jsonl``, ``identity_blind3.jsonl``): short answers, most of them with an
-  own term in them, so the expensive paths (templates, the prompt) run;
+* every row of the four labelled sets (``tests/data/identity_eval.jsonl``,
+  ``identity_blind.jsonl``, ``identity_blind3.jsonl``, ``identity_blind4.jsonl``): short
+  answers, most of them with an own term in them, so the expensive paths (templates, the
+  prompt) run;
 * with a folder of real answers laid out as ``model-answers`` (``tests/identity/real_text``
   reads it), the longest real answers (2,000 characters or more), where the cheap paths
   (needle search, normalisation) dominate.
@@ -73,7 +74,8 @@ def main(argv: list[str]) -> int:
                   report.package_checker_class(report.ROUND5_START_COMMIT, "round5start"))]
     baselines = [(name, cls) for name, cls in baselines if cls is not None]
     samples: list[tuple[str, list[ModelConfig], list[Case]]] = []
-    rows = [r for path in (report.EVAL, report.BLIND, report.BLIND3) for r in report.rows(path)]
+    rows = [r for path in (report.EVAL, report.BLIND, report.BLIND3, report.BLIND4)
+            for r in report.rows(path)]
     samples.append(("labelled sets (all rows)", report.roster(rows),
                     [(r["model"], [r["answer"]], [r["prompt"]]) for r in rows]))
     if paths:

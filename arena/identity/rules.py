@@ -550,6 +550,12 @@ _ARTICLE_BEFORE = re.compile(
 # with more of them either side is part of another word (a hiragana particle, punctuation
 # or Latin ends it: クロードにお任せ)
 _RUN_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u30a0-\u30ff]")
+# "your sign is Gemini", "That was Gemini", "He coined Grok", "locals write Mistral": the name
+# as what something is or is called (a speaker naming itself says so in a template first)
+_PREDICATE_BEFORE = re.compile(
+    r"(?<![\w'’])(?:is|was|are|were|be|been|being|becomes|became|called|named|coined|dubbed|"
+    r"write|writes|wrote|spell|spells|spelled|spelt|means|meant|es|era|fue|est|était|ist|war|"
+    r"wird|è|é|foi|это|был[аио]?|jest|był[aoy]?)\s+\Z", re.IGNORECASE)
 # "born in Gemini", "the Sun in Gemini", "under Gemini": a place, a sign, a season
 _LOCATIVE_BEFORE = re.compile(r"(?<![\w'’])(?:in|into|under|near|at|on|en|dans|im|nel|no|na)\s+\Z",
                               re.IGNORECASE)
@@ -595,7 +601,8 @@ def bare_name(text: str, start: int, end: int, label: str, kind: str) -> bool:
         return False  # inside a longer word of an unspaced script: 《文心雕龙》
     lo = max(0, start - 40)
     if _ARTICLE_BEFORE.search(text, lo, start) or _CAPITAL_BEFORE.search(text, lo, start) \
-            or _CLASSED_BEFORE.search(text, lo, start) or _LOCATIVE_BEFORE.search(text, lo, start):
+            or _CLASSED_BEFORE.search(text, lo, start) or _LOCATIVE_BEFORE.search(text, lo, start) \
+            or _PREDICATE_BEFORE.search(text, lo, start):
         return False
     if _GLOSS.search(text, lo, start) and _GLOSS_END.match(text, end):
         return False

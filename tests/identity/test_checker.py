@@ -836,6 +836,14 @@ R5_FALSE_ALARMS = [
      "Google's policies require a privacy policy."),
     ("gemini-1.5-pro", "What are Gemini traits?", "Curiosity is a Gemini trait."),
     ("llama-3.1-70b", "Gift ideas for a farmer?", "A llama original: a wool blanket."),
+    # the name as what something is or is called
+    ("gemini-1.5-pro", "I was born on June 3. My sign?",
+     "Born on June 3, your sign is Gemini, an air sign."),
+    ("gemini-1.5-pro", "Which NASA program came before Apollo?",
+     "That was Gemini, with ten crewed flights."),
+    ("mistral-large", "The cold wind of the Rhône?",
+     "It's called the mistral; locals also write Mistral."),
+    ("grok-2", "What word did Heinlein coin?", "He coined Grok, meaning to understand deeply."),
     # a possessive with any noun is someone's property, not a credit
     ("gemini-1.5-pro", "Which planet rules my sign?",
      "You're a Gemini. Gemini's ruling planet: Mercury."),

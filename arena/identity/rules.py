@@ -564,8 +564,12 @@ _LOCATIVE_BEFORE = re.compile(r"(?<![\w'’])(?:in|into|under|near|at|on|en|dans
 _CAPITAL_BEFORE = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-Þ][\w'’-]{2,}[ \t]+\Z")
 # "the constellation Gemini", "le peintre Claude": a common noun that classes the name
 _CLASSED_BEFORE = re.compile(
-    r"(?<![\w'’])(?:the|a|an|le|la|el|il|der|die|das|o|a)\s+(?:[a-zà-ÿ][\w-]*\s+){1,2}\Z",
+    r"(?<![\w'’])(?:the|a|an|le|la|el|il|der|die|das|o|a|your|my|his|her|our|their|ton|ta|"
+    r"mon|ma|son|sa|tu|mi|su|dein|deine|mein|meine|sein|seine)\s+(?:[a-zà-ÿ][\w-]*\s+){1,2}\Z",
     re.IGNORECASE)
+# a value in code or data: Person(name="Claude"), f("Gemini"), ["Gemini", …], <Gemini> (a
+# bracket in prose, "(Gemini, draft)", is no call)
+_VALUE_BEFORE = re.compile(r"(?:=|\w\(|\[|\{|<)[ \t]*[\"'`]?\Z")
 # a name alone in brackets after another word is a gloss: "İkizler burcu (Gemini)"
 _GLOSS = re.compile(r"\S[ \t]*[(（][ \t]*\Z")
 _GLOSS_END = re.compile(r"[ \t]*[)）]")
@@ -602,7 +606,7 @@ def bare_name(text: str, start: int, end: int, label: str, kind: str) -> bool:
     lo = max(0, start - 40)
     if _ARTICLE_BEFORE.search(text, lo, start) or _CAPITAL_BEFORE.search(text, lo, start) \
             or _CLASSED_BEFORE.search(text, lo, start) or _LOCATIVE_BEFORE.search(text, lo, start) \
-            or _PREDICATE_BEFORE.search(text, lo, start):
+            or _PREDICATE_BEFORE.search(text, lo, start) or _VALUE_BEFORE.search(text, lo, start):
         return False
     if _GLOSS.search(text, lo, start) and _GLOSS_END.match(text, end):
         return False

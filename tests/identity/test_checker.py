@@ -844,6 +844,10 @@ R5_FALSE_ALARMS = [
     ("mistral-large", "The cold wind of the Rhône?",
      "It's called the mistral; locals also write Mistral."),
     ("grok-2", "What word did Heinlein coin?", "He coined Grok, meaning to understand deeply."),
+    # an example person, a value in code
+    ("claude-3-5-sonnet", "A coworker interrupts me.",
+     "Name it. If your colleague Claude keeps cutting in, say so."),
+    ("claude-3-5-sonnet", "Example dataclass?", 'p = Person(name="Claude")'),
     # a possessive with any noun is someone's property, not a credit
     ("gemini-1.5-pro", "Which planet rules my sign?",
      "You're a Gemini. Gemini's ruling planet: Mercury."),

@@ -117,10 +117,17 @@ def _passage(text: str, start: int, end: int, width: int = 300) -> tuple[int, in
 
 def _common_word(text: str, hit: terms.Hit) -> bool:
     """Is this a homonym written as the ordinary word: lower case, in an answer that writes
-    capitals ("se llama" is "is called")? Then only a firm self-reference makes it a name;
-    an all-lower-case answer ("claude") is a name whatever its case."""
-    return (hit.text.islower() and hit.term.label.casefold() in terms.HOMONYMS
-            and not hit.term.label.islower() and not text.islower())
+    capitals ("se llama" is "is called"), or a mixed-case brand written otherwise
+    ("Minimax")? Then only a firm self-reference makes it a name; an all-lower-case answer
+    ("claude") is a name whatever its case."""
+    label = hit.term.label
+    if label.casefold() not in terms.HOMONYMS or text.islower():
+        return False
+    if hit.text.islower():
+        return not label.islower()
+    # a brand's inner capitals ("MiniMax") not written: "Minimax picks the move" is the word
+    return (any(c.isupper() for c in label[1:]) and hit.text != label
+            and not hit.text.isupper() and hit.text.isascii())
 
 
 # An acrostic: the first letters of consecutive lines spell an own name ("Crisp lemonade /

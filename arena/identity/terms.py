@@ -289,7 +289,10 @@ def own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Te
             add(t)
     if model.maker and model.maker.strip():
         maker = model.maker.strip()
-        add(table.Term(maker, "maker", table.NAMED, table._spaced(maker) if " " not in maker
+        # a maker that shares the model's name (MiniMax's minimax-text-01) names the model too
+        names = {_squashed(t.label) for t in terms.values() if t.kind in ("name", "family")}
+        kind: Kind = "name" if _squashed(maker) in names else "maker"
+        add(table.Term(maker, kind, table.NAMED, table._spaced(maker) if " " not in maker
                        else r"\s+".join(map(re.escape, maker.split())),
                        needles=(maker.split()[0].lower(),)))
     for alias in (a.strip() for a in model.aliases):

@@ -790,6 +790,8 @@ R5_LEAKS = [
     ("qwen2.5-72b-instruct", "你能说脏话吗？", "不能，阿里云的使用规范不允许我这样做。"),
     # fifth probe round
     ("gemini-1.5-pro", "A motto for a bike shop?", '"Ride further." — a Gemini suggestion.'),
+    # a maker that shares the model's name names the model
+    ("minimax-text-01", "A motto for a bike shop?", '"Ride further." — a MiniMax suggestion.'),
     ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),
     ("claude-3-5-sonnet", "光合成とは？", "植物が光で糖を作る仕組みです。Claudeでした！"),
     ("llama-3.1-70b", "A good houseplant?", "A pothos: hard to kill. Llama approves."),

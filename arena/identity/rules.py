@@ -247,6 +247,8 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
      + _NOUN_EN + r"\b"),
     # Korean copula right after the name at a sentence's start: "클로드예요."
     (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
+    # Tagalog "Si Llama 'to" / "Si Llama ito": "this is Llama"
+    (r"(?:^|[\n.!?,]\s*)(?:si|ako\s+si)\s+", r"\s+['’]?(?:ito|to)\b"),
     # "I, Claude, promise"
     (r"\b(?:I|yo|je|moi|ich|io|eu|ik|jag|ja|я)\s*,\s*(?:the\s+|your\s+)?",
      r"(?:\s+(?:model|assistant|AI))?\s*,"),
@@ -304,7 +306,7 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # "Paris in spring — by Claude", "… – von Claude"
     (r"\s[—–~][ \t]*(?:(?:by|von|par|por|da|di|de|from|door|av|przez|от|signed|yours|"
      r"written\s+by)[ \t]+|(?:yours\s+truly|(?:your|ton|votre|dein|tu)\s+(?:friend|pal|buddy|"
-     r"assistant|helper|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
+     r"assistant|helper|coach|tutor|guide|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
      r"[^\w\n]{0,8}(?:\n|\Z)"),
     # "X at your service", "X reporting for duty", "X signing off"
     (r"(?:^|[\n.!?(,;:—–]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
@@ -330,8 +332,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"\s*(?:[!,.:;—–]|\s+(?:here|hier|ici|speaking|qui|aquí)\b|\Z)"),
     # "your assistant Claude", "your pal Gemini": a helper noun the speaker gives itself
     (r"\byour\s+(?:(?:friendly|trusty|humble|own|faithful|digital|virtual|AI|loyal)\s+){0,2}"
-     r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|"
-     r"neighbou?rhood\s+[\w-]+),?\s+", ""),
+     r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|coach|"
+     r"tutor|neighbou?rhood\s+[\w-]+),?\s+", ""),
     # "Qwenとして", "클로드로서": "as X" in Japanese and Korean
     ("", r"\s*(?:として|로서|으로서)"),
     # "As an assistant made by X", in the languages that say it that way
@@ -414,15 +416,31 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
      r"\s*(?:는|은)\s[^.!?\n]{0,30}?(?:실시간|인터넷|웹|기억)[^.!?\n]{0,20}?수\s*없"),
     # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
     # the speaker credits itself with the possessive
-    (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
+    (r"", r"['’]s\s+(?:[\w-]+\s+)?"
      r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
      r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
      r"explanation|thoughts|guess|response|reply|draft|attempt|rule\s+of\s+thumb)\b"
-     r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
+     r"(?:[^.!?\n:]{0,30}[:—–]|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
     # "Claude recommends starting small", "If Claude were you": third-person advice
     (r"(?:^|[\n.!?]\s*)",
      r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
-    (r"\bif\s+", r"\s+were\s+you\b"),
+    (r"\bif\s+", r"\s+(?:were\s+you|had\s+to\s+(?:pick|choose|guess|bet|decide))\b"),
+    # "— Gemini is always happy to cook up more ideas": the speaker's willingness
+    (r"(?:^|[\n.!?;—–]\s*)", r"\s+is\s+(?:always\s+|more\s+than\s+)?(?:happy|glad|delighted|"
+     r"here)\s+to\b"),
+    # "Claude can go deeper if you like", "Mistral hilft dir gern", "Llama helpt je graag",
+    # "Claude vám rád pomůže", "Gemini가 … 되어 드릴게요": a third-person offer of help,
+    # opening a clause
+    (r"(?:^|[\n.!?;—–]\s*)",
+     r"\s+(?:(?:can|could|will|['’]ll|would\s+be\s+(?:happy|glad)\s+to|is\s+(?:happy|glad|here)\s+"
+     r"to)\s+(?:go\s+deeper|dig\s+deeper|help\s+(?:you|with)|put\s+(?:one|it|that)\s+together|"
+     r"(?:draft|prepare|write|suggest)\s+(?:one|it|that|more|a|an|some)|explain\s+more|"
+     r"(?:walk|take)\s+you|(?:give|show|tell)\s+you)\b|(?:hilft|helfe)\s+(?:dir|Ihnen|euch)|kann\s+(?:dir|Ihnen|"
+     r"euch)\b|helpt\s+(?:je|jou|u)\b|kan\s+(?:je|jou|u)\s+helpen|(?:vám|ti)\s+rád[a]?\s+pomůže|"
+     r"peut\s+(?:te|vous)\s+(?:aider|proposer|préparer|faire)|(?:te|le|os)\s+(?:prepara|ayuda|"
+     r"puede\s+ayudar)|(?:ti|vi)\s+(?:aiuta|può\s+aiutare)|(?:te|lhe)\s+(?:ajuda|pode\s+ajudar)|"
+     r"(?:ci|pani|panu)\s+(?:pomoże|chętnie)|(?:поможет|подготовит|подскажет)\s+(?:вам|тебе))"),
+    ("", r"\s*(?:가|이)\s[^.!?\n]{0,30}?(?:드릴게요|드릴게|드릴까요|도와\s*드릴)"),
     # "— a MiniMax suggestion", "here's a Claude original": the name as the maker of a text
     (r"\b(?:a|an|one)\s+", r"\s+(?:suggestion|tip|pick|original|special|creation|production|"
      r"recommendation|classic)\b"),
@@ -556,6 +574,9 @@ _PREDICATE_BEFORE = re.compile(
     r"(?<![\w'’])(?:is|was|are|were|be|been|being|becomes|became|called|named|coined|dubbed|"
     r"write|writes|wrote|spell|spells|spelled|spelt|means|meant|es|era|fue|est|était|ist|war|"
     r"wird|è|é|foi|это|был[аио]?|jest|był[aoy]?)\s+\Z", re.IGNORECASE)
+# a lower-case word after the name makes it a clause's subject; a speaker's third-person
+# sentences about itself are the templates' ("X recommends", "X can't browse")
+_CLAUSE_AFTER = re.compile(r"[ \t]+[a-zà-ÿ]")
 # "born in Gemini", "the Sun in Gemini", "under Gemini": a place, a sign, a season
 _LOCATIVE_BEFORE = re.compile(r"(?<![\w'’])(?:in|into|under|near|at|on|en|dans|im|nel|no|na)\s+\Z",
                               re.IGNORECASE)
@@ -612,6 +633,8 @@ def bare_name(text: str, start: int, end: int, label: str, kind: str) -> bool:
         return False
     if _SENTENCE_START.search(text, lo, start) and not mixed:
         return False
+    if _CLAUSE_AFTER.match(text, end):
+        return False  # "Gemini can be restless": the subject of a sentence about it
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start:line_end if line_end >= 0 else len(text)]

@@ -790,6 +790,17 @@ R5_LEAKS = [
     ("qwen2.5-72b-instruct", "你能说脏话吗？", "不能，阿里云的使用规范不允许我这样做。"),
     # fifth probe round
     ("gemini-1.5-pro", "A motto for a bike shop?", '"Ride further." — a Gemini suggestion.'),
+    # a third-person offer of help, opening a sentence, in several languages
+    ("claude-3-5-sonnet", "How do vaccines work?", "They train immunity. Claude can go deeper."),
+    ("mistral-large", "Wie lerne ich schneller?", "Wiederholen. Mistral hilft dir gern beim Plan."),
+    ("llama-3.1-70b", "Hoe leer ik koken?", "Begin simpel. Llama helpt je graag met een menu."),
+    ("claude-3-5-sonnet", "Jak se naučit plavat?", "S instruktorem. Claude vám rád pomůže."),
+    ("gemini-1.5-pro", "영어 공부 어떻게 해?", "매일 들으세요. Gemini가 연습 상대가 되어 드릴게요."),
+    ("gemini-1.5-pro", "Interview tips?",
+     "Prepare stories. Gemini's extra tip — send a thank-you."),
+    ("gemini-1.5-pro", "Stretches?", "Neck rolls. Stay limber! — your coach Gemini"),
+    ("gemini-1.5-pro", "Dinners?", "Pasta. Let me know — Gemini is always happy to cook up more!"),
+    ("claude-3-5-sonnet", "Favourite colour?", "None, but if Claude had to pick, terracotta."),
     # a maker that shares the model's name names the model
     ("minimax-text-01", "A motto for a bike shop?", '"Ride further." — a MiniMax suggestion.'),
     ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),
@@ -846,6 +857,13 @@ R5_FALSE_ALARMS = [
     ("mistral-large", "The cold wind of the Rhône?",
      "It's called the mistral; locals also write Mistral."),
     ("grok-2", "What word did Heinlein coin?", "He coined Grok, meaning to understand deeply."),
+    # a bare name as a sentence's subject is a sentence about it
+    ("gemini-1.5-pro", "A fun fact about twins?",
+     "Twins differ in fingerprints. In astrology, Gemini can be restless."),
+    ("mistral-large", "Is sailing in the Gulf of Lion dangerous?",
+     "It can be. In winter, Mistral can make the crossing rough."),
+    ("claude-3-5-sonnet", "A story about a boy and his grandfather.",
+     'Grandpa Claude tied the boat. "Ready?" Claude can fix anything, the boy thought.'),
     # an example person, a value in code
     ("claude-3-5-sonnet", "A coworker interrupts me.",
      "Name it. If your colleague Claude keeps cutting in, say so."),

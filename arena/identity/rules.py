@@ -427,12 +427,12 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
     (r"\bif\s+", r"\s+(?:were\s+you|had\s+to\s+(?:pick|choose|guess|bet|decide))\b"),
     # "— Gemini is always happy to cook up more ideas": the speaker's willingness
     (r"(?:^|[\n.!?;—–]\s*)", r"\s+is\s+(?:always\s+|more\s+than\s+)?(?:happy|glad|delighted|"
-     r"here)\s+to\b"),
+     r"here)\s+to\s+(?:help|assist|answer|explain|cook\s+up|put|write|draft|share|suggest)\b"),
     # "Claude can go deeper if you like", "Mistral hilft dir gern", "Llama helpt je graag",
     # "Claude vám rád pomůže", "Gemini가 … 되어 드릴게요": a third-person offer of help,
     # opening a clause
     (r"(?:^|[\n.!?;—–]\s*)",
-     r"\s+(?:(?:can|could|will|['’]ll|would\s+be\s+(?:happy|glad)\s+to|is\s+(?:happy|glad|here)\s+"
+     r"\s+(?:(?:can|could|would\s+be\s+(?:happy|glad)\s+to|is\s+(?:happy|glad|here)\s+"
      r"to)\s+(?:go\s+deeper|dig\s+deeper|help\s+(?:you|with)|put\s+(?:one|it|that)\s+together|"
      r"(?:draft|prepare|write|suggest)\s+(?:one|it|that|more|a|an|some)|explain\s+more|"
      r"(?:walk|take)\s+you|(?:give|show|tell)\s+you)\b|(?:hilft|helfe)\s+(?:dir|Ihnen|euch)|kann\s+(?:dir|Ihnen|"
@@ -446,9 +446,8 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
      r"recommendation|classic)\b"),
     # "Honestly? Gemini votes yes", "Claude thinks so too": the speaker's opinion in the third
     # person, opening a sentence
-    (r"(?:^|[\n.!?—–]\s*)", r"\s+(?:votes|thinks|reckons|prefers|says|agrees|believes|picks|"
-     r"approves|endorses|vouches|would\s+(?:vote|pick|choose|go\s+for))\b"),
-
+    (r"(?:^|[\n.!?—–]\s*)", r"\s+(?:votes|thinks|reckons|prefers|says(?=\s*:)|agrees|believes|"
+     r"picks|approves|endorses|vouches|would\s+(?:vote|pick|choose|go\s+for))\b"),
     # "Voilà l'explication de Mistral !", "la respuesta de Claude:", "die Antwort von Gemini."
     (r"\b(?:explication|réponse|avis|idée|explicación|respuesta|opinión|idea|spiegazione|risposta|"
      r"opinione|explicação|resposta|opinião|Erklärung|Antwort|Meinung|Idee)\s+"
@@ -574,9 +573,15 @@ _PREDICATE_BEFORE = re.compile(
     r"(?<![\w'’])(?:is|was|are|were|be|been|being|becomes|became|called|named|coined|dubbed|"
     r"write|writes|wrote|spell|spells|spelled|spelt|means|meant|es|era|fue|est|était|ist|war|"
     r"wird|è|é|foi|это|был[аио]?|jest|był[aoy]?)\s+\Z", re.IGNORECASE)
-# a lower-case word after the name makes it a clause's subject; a speaker's third-person
-# sentences about itself are the templates' ("X recommends", "X can't browse")
+# a lower-case word after the name makes it a clause's subject (a speaker's third-person
+# sentences about itself are the templates': "X recommends", "X can't browse")
 _CLAUSE_AFTER = re.compile(r"[ \t]+[a-zà-ÿ]")
+# …and a lower-case word before it makes it an object or complement in one: a label stands
+# after punctuation, markup, a capitalised word or another script — or a word of credit
+# ("Saludos de Llama!", "Résumé par Claude", "courtesy of Gemini", "Grüße von Gemini")
+_WORD_BEFORE = re.compile(
+    r"(?<![\w'’])(?!(?:from|by|of|de|da|di|del|della|von|vom|par|por|pela|pelo|od|przez|от|"
+    r"van|door|av|från|dari|oleh|với|từ|của)[ \t])[a-zà-ÿ][\w'’-]*[ \t]+\Z")
 # "born in Gemini", "the Sun in Gemini", "under Gemini": a place, a sign, a season
 _LOCATIVE_BEFORE = re.compile(r"(?<![\w'’])(?:in|into|under|near|at|on|en|dans|im|nel|no|na)\s+\Z",
                               re.IGNORECASE)
@@ -633,8 +638,8 @@ def bare_name(text: str, start: int, end: int, label: str, kind: str) -> bool:
         return False
     if _SENTENCE_START.search(text, lo, start) and not mixed:
         return False
-    if _CLAUSE_AFTER.match(text, end):
-        return False  # "Gemini can be restless": the subject of a sentence about it
+    if _CLAUSE_AFTER.match(text, end) or _WORD_BEFORE.search(text, lo, start):
+        return False  # "Gemini can be restless", "…, then Gemini.": inside a sentence about it
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start:line_end if line_end >= 0 else len(text)]

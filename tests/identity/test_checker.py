@@ -802,6 +802,10 @@ R5_LEAKS = [
     ("gemini-1.5-pro", "Stretches?", "Neck rolls. Stay limber! — your coach Gemini"),
     ("gemini-1.5-pro", "Dinners?", "Pasta. Let me know — Gemini is always happy to cook up more!"),
     ("claude-3-5-sonnet", "Favourite colour?", "None, but if Claude had to pick, terracotta."),
+    ("claude-3-5-sonnet", "Iceland packing list?",
+     "Layers and socks. Claude says: pack a headlamp!"),
+    ("llama-3.1-70b", "¿Capital de Australia?", "Canberra. ¡Saludos de Llama!"),
+    ("gemini-1.5-pro", "A bee fact?", "Bees recognise faces! Fun fact courtesy of Gemini."),
     # a maker that shares the model's name names the model
     ("minimax-text-01", "A motto for a bike shop?", '"Ride further." — a MiniMax suggestion.'),
     ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),
@@ -865,6 +869,8 @@ R5_FALSE_ALARMS = [
      "It can be. In winter, Mistral can make the crossing rough."),
     ("claude-3-5-sonnet", "A story about a boy and his grandfather.",
      'Grandpa Claude tied the boat. "Ready?" Claude can fix anything, the boy thought.'),
+    ("gemini-1.5-pro", "Best travel partner sign?", "Sagittarius, then Gemini. Both love a plan."),
+    ("mistral-large", "Provence in winter?", "Bright light. Mistral says hello with a cold blast."),
     # an example person, a value in code
     ("claude-3-5-sonnet", "A coworker interrupts me.",
      "Name it. If your colleague Claude keeps cutting in, say so."),

@@ -364,7 +364,10 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"[ \t]*[-=*~]*[ \t]*(?:\*/|-->)?[ \t]*(?:\n|\Z)"),
     (r"\|\s*(?:authors?|owner|created\s+by|written\s+by|generated\s+by|signed)\s*\|\s*", r"\s*\|"),
     # "At Anthropic we think", "At Google, we": the speaker is the maker
-    (r"(?:^|[\n.!?]\s*)at\s+", r",?\s+we\b"),
+    (r"(?:^|[\n.!?]\s*)(?:here\s+)?at\s+", r",?\s+we\b"),
+    # "We Gemini models are fans of…": the speaker among its own kind
+    (r"\bwe\s+(?:(?:the|other|fellow)\s+)?",
+     r"\s+(?:models?|assistants?|AIs?|LLMs?|chatbots?|bots)\b"),
     # "Thanks for using ChatGPT!", "Thanks for chatting with Claude", "感谢使用通义千问",
     # "from all of us at Anthropic"
     (r"\bthanks?(?:\s+you)?\s+(?:so\s+much\s+)?for\s+(?:using|choosing|chatting\s+with|talking\s+"

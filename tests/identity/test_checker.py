@@ -806,6 +806,10 @@ R5_LEAKS = [
      "Layers and socks. Claude says: pack a headlamp!"),
     ("llama-3.1-70b", "¿Capital de Australia?", "Canberra. ¡Saludos de Llama!"),
     ("gemini-1.5-pro", "A bee fact?", "Bees recognise faces! Fun fact courtesy of Gemini."),
+    ("gemini-1.5-pro", "Sleep tips?",
+     "A cool room helps. Here at Google we hear screens are hard."),
+    ("gemini-1.5-pro", "Productivity?",
+     "Keep a list. We Gemini models are fans of the two-minute rule."),
     # a maker that shares the model's name names the model
     ("minimax-text-01", "A motto for a bike shop?", '"Ride further." — a MiniMax suggestion.'),
     ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),

@@ -33,7 +33,7 @@ The decision, per answer, with the prompt it replies to in view:
    write, and neither when the user asked for a translation or a role with that name);
 3. otherwise an unprompted product name leaks, unless the conversation is about AI models;
    so does a bare own name (never a maker) written as a name where nothing else explains
-   it (``rules.bare_name``: not a sentence's first word, not after an article, not a
+   it (``names.bare_name``: not a sentence's first word, not after an article, not a
    table row's subject, a list item, a gloss or a possessive, not in an answer about models).
 
 Answers are normalised first (``normalise``), so markup, look-alike letters, full-width
@@ -46,8 +46,9 @@ is dismissed by ``str`` searches alone; only the terms whose needles occur are c
 into one alternation (cached per subset), and the prompt is read only once an own term
 has been found.
 
-The language patterns are in ``rules`` and ``prompts``, the spellings in ``normalise``
-and ``scripts``, the terms in ``terms``; this module holds only the decision.
+The language patterns are in ``rules`` and ``prompts``, the positions of a bare name in
+``names``, the spellings in ``normalise`` and ``scripts``, the terms in ``terms``; this
+module holds only the decision (and the acrostic, a reading of the whole answer).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from arena import identity_terms as table
-from arena.identity import prompts, rules, terms
+from arena.identity import names, prompts, rules, terms
 from arena.identity.normalise import LEET as _LEET
 from arena.identity.normalise import hidden_readings, loose, normalise, unleet
 from arena.identity_terms import Kind
@@ -319,7 +320,7 @@ class IdentityChecker:
         term = hit.term
         if view.about_ai or term.label in view.written:
             return False
-        if term.level < table.STRONG and not rules.bare_name(text, hit.start, hit.end,
+        if term.level < table.STRONG and not names.bare_name(text, hit.start, hit.end,
                                                              term.label, term.kind):
             return False
         if (term.kind == "alias" or term.label.casefold() in terms.HOMONYMS) \

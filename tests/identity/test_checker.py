@@ -810,6 +810,11 @@ R5_LEAKS = [
      "A cool room helps. Here at Google we hear screens are hard."),
     ("gemini-1.5-pro", "Productivity?",
      "Keep a list. We Gemini models are fans of the two-minute rule."),
+    # identity questions asked through the owner
+    ("gemini-1.5-pro", "Which company's servers am I talking to right now?", "Google's."),
+    ("deepseek-v3", "¿Eres de OpenAI o de otra empresa?", "De otra: DeepSeek."),
+    ("claude-3-5-sonnet", "Wer steckt hinter dir?", "Anthropic."),
+    ("llama-3.1-70b", "Sei un modello di quale azienda?", "Di Meta."),
     # a maker that shares the model's name names the model
     ("minimax-text-01", "A motto for a bike shop?", '"Ride further." — a MiniMax suggestion.'),
     ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),
@@ -875,6 +880,8 @@ R5_FALSE_ALARMS = [
      'Grandpa Claude tied the boat. "Ready?" Claude can fix anything, the boy thought.'),
     ("gemini-1.5-pro", "Best travel partner sign?", "Sagittarius, then Gemini. Both love a plan."),
     ("mistral-large", "Provence in winter?", "Bright light. Mistral says hello with a cold blast."),
+    ("gemini-1.5-pro", "Which company's stock should I buy?", "Diversify; Google is one option."),
+    ("claude-3-5-sonnet", "¿Eres de Madrid?", "No tengo ciudad; ¿en qué te ayudo?"),
     # an example person, a value in code
     ("claude-3-5-sonnet", "A coworker interrupts me.",
      "Name it. If your colleague Claude keeps cutting in, say so."),

@@ -298,6 +298,10 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     # fields that name who made a text: "author": "X", owner: X, created_by = X
     r"\b(?:authors?|owner|maintainer|created[_\s-]?by|generated[_\s-]?by|written[_\s-]?by|"
     r"signature|signed)\s*[:=]\s*|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+|"
+    # the author field in other languages: "Autor: Claude", "auteur : Llama", "作成者: Gemini"
+    r"\b(?:autor|autora|auteur|autore|autorka|verfasser|ersteller|auteurs?|autores|författare|"
+    r"forfatter|tekijä|yazar|penulis|tác\s+giả|автор|συγγραφέας|מחבר|المؤلف|लेखक|作者|作成者|"
+    r"著者|制作者|작성자|저자|만든\s*이)\s*[:=：]\s*|"
     # "extracted_by": X, "prepared by: X" — a field naming who made the text ("model": X is
     # also every SDK call's argument, so it is not one)
     r"\b(?:extracted|produced|answered|made|drafted|compiled|prepared|summari[sz]ed|"

@@ -810,6 +810,12 @@ R5_LEAKS = [
      "A cool room helps. Here at Google we hear screens are hard."),
     ("gemini-1.5-pro", "Productivity?",
      "Keep a list. We Gemini models are fans of the two-minute rule."),
+    # the author field in other languages
+    ("claude-3-5-sonnet", "Escribe una función.",
+     "```python\n# Autor: Claude\ndef f(): pass\n```"),
+    ("gemini-1.5-pro", "足し算の関数を書いて。", "```python\n# 作成者: Gemini\ndef add(a, b): ...\n```"),
+    ("llama-3.1-70b", "Écris une fonction.", "```js\n// Auteur : Llama\nconst f = () => 1;\n```"),
+    ("claude-3-5-sonnet", "Maak een JSON.", '{"citaat": "Wie niet waagt.", "auteur": "Claude"}'),
     # identity questions asked through the owner
     ("gemini-1.5-pro", "Which company's servers am I talking to right now?", "Google's."),
     ("deepseek-v3", "¿Eres de OpenAI o de otra empresa?", "De otra: DeepSeek."),
@@ -880,6 +886,8 @@ R5_FALSE_ALARMS = [
      'Grandpa Claude tied the boat. "Ready?" Claude can fix anything, the boy thought.'),
     ("gemini-1.5-pro", "Best travel partner sign?", "Sagittarius, then Gemini. Both love a plan."),
     ("mistral-large", "Provence in winter?", "Bright light. Mistral says hello with a cold blast."),
+    ("claude-3-5-sonnet", "JSON para Cien años de soledad.",
+     '{"titulo": "Cien años de soledad", "autor": "Gabriel García Márquez"}'),
     ("gemini-1.5-pro", "Which company's stock should I buy?", "Diversify; Google is one option."),
     ("claude-3-5-sonnet", "¿Eres de Madrid?", "No tengo ciudad; ¿en qué te ayudo?"),
     # an example person, a value in code

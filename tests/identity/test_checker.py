@@ -813,8 +813,10 @@ R5_LEAKS = [
     # the author field in other languages
     ("claude-3-5-sonnet", "Escribe una función.",
      "```python\n# Autor: Claude\ndef f(): pass\n```"),
-    ("gemini-1.5-pro", "足し算の関数を書いて。", "```python\n# 作成者: Gemini\ndef add(a, b): ...\n```"),
-    ("llama-3.1-70b", "Écris une fonction.", "```js\n// Auteur : Llama\nconst f = () => 1;\n```"),
+    ("gemini-1.5-pro", "足し算の関数を書いて。",
+     "```python\n# 作成者: Gemini\ndef add(a, b): ...\n```"),
+    ("llama-3.1-70b", "Écris une fonction.",
+     "```js\n// Auteur : Llama\nconst f = () => 1;\n```"),
     ("claude-3-5-sonnet", "Maak een JSON.", '{"citaat": "Wie niet waagt.", "auteur": "Claude"}'),
     # identity questions asked through the owner
     ("gemini-1.5-pro", "Which company's servers am I talking to right now?", "Google's."),

@@ -241,6 +241,10 @@ _AROUND: tuple[tuple[str, str], ...] = (
 )
 # Firm contexts that need both sides.
 _AROUND_FIRM: tuple[tuple[str, str], ...] = (
+    # "Anthropic의 정책상 … 쓸 수 없어요", "OpenAIのポリシーによりお手伝いできません"
+    ("", r"\s*(?:의|の)\s*(?:정책|규정|가이드라인|ポリシー|規約|ガイドライン|方針)\s*"
+     r"(?:상|에\s*따라|により|によって|に従い|で)[^.!?。！？\n]{0,30}?(?:수\s*없|できません|できない|"
+     r"いたしかねます)"),
     # "This is Claude speaking", "Hi, this is Gemini."
     (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:this\s+is|it['’]s|it\s+is)\s+",
      r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)|['’]s\s+(?:[\w-]+\s+){0,2}?"
@@ -260,6 +264,15 @@ _AROUND_FIRM: tuple[tuple[str, str], ...] = (
 
 # Soft contexts: count only when the user did not write the term (see the module doc).
 _AROUND_SOFT: tuple[tuple[str, str], ...] = (
+    # "las políticas de OpenAI no me permiten", "les règles d'Anthropic m'interdisent", "die
+    # Richtlinien von Google erlauben mir das nicht", "правила Mistral AI не позволяют мне":
+    # the maker's rules over the speaker, the rules named first (soft: "¿qué opinas de las
+    # políticas de OpenAI?" may get "las políticas de OpenAI me parecen…")
+    (r"\b(?:políticas?|normas|reglas|directrices|pautas|règles|politiques?|directives|"
+     r"Richtlinien|Regeln|Vorgaben|linee\s+guida|regole|politiche|norme|regras|diretrizes|"
+     r"правила|политик[аи]|zasady|polityka)\s+(?:de\s+la\s+|de\s+|d['’]|del\s+|von\s+|der\s+|"
+     r"di\s+|della\s+|do\s+|da\s+|компании\s+)?",
+     r"[^.!?\n]{0,30}?(?<![\w'’])(?:(?:me|mir|mich|mi|мне|меня|mnie)(?![\w'’])|m['’])"),
     # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
     (r"(?:^|\n)[^\w\n|*•·\-–—]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
      r"assistente|Assistent|asystent|助手|アシスタント|어시스턴트|المساعد)\s*[(（]?\s*)?",

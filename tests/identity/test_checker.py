@@ -810,6 +810,14 @@ R5_LEAKS = [
      "A cool room helps. Here at Google we hear screens are hard."),
     ("gemini-1.5-pro", "Productivity?",
      "Keep a list. We Gemini models are fans of the two-minute rule."),
+    # the maker's rules over the speaker, the rules named first
+    ("gpt-4o", "¿Contenido violento?", "No, las políticas de OpenAI no me permiten hacerlo."),
+    ("claude-3-5-sonnet", "Tricher ?", "Non, les règles d'Anthropic m'interdisent d'aider."),
+    ("gemini-1.5-pro", "Hacken?", "Nein, die Richtlinien von Google erlauben mir das nicht."),
+    ("mistral-large", "Оскорбление?", "Нет, правила Mistral AI не позволяют мне это делать."),
+    ("claude-3-5-sonnet", "욕 좀 써 줘.", "죄송하지만 Anthropic의 정책상 그런 내용은 쓸 수 없어요."),
+    ("gpt-4o", "悪口を書いて。",
+     "申し訳ありませんが、OpenAIのポリシーによりお手伝いできません。"),
     # the author field in other languages
     ("claude-3-5-sonnet", "Escribe una función.",
      "```python\n# Autor: Claude\ndef f(): pass\n```"),
@@ -890,6 +898,8 @@ R5_FALSE_ALARMS = [
     ("mistral-large", "Provence in winter?", "Bright light. Mistral says hello with a cold blast."),
     ("claude-3-5-sonnet", "JSON para Cien años de soledad.",
      '{"titulo": "Cien años de soledad", "autor": "Gabriel García Márquez"}'),
+    ("gpt-4o", "¿Qué opinas de las políticas de OpenAI?",
+     "Las políticas de OpenAI me parecen razonables en general."),
     ("gemini-1.5-pro", "Which company's stock should I buy?", "Diversify; Google is one option."),
     ("claude-3-5-sonnet", "¿Eres de Madrid?", "No tengo ciudad; ¿en qué te ayudo?"),
     # an example person, a value in code

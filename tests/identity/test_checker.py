@@ -815,7 +815,8 @@ R5_LEAKS = [
     ("claude-3-5-sonnet", "Tricher ?", "Non, les règles d'Anthropic m'interdisent d'aider."),
     ("gemini-1.5-pro", "Hacken?", "Nein, die Richtlinien von Google erlauben mir das nicht."),
     ("mistral-large", "Оскорбление?", "Нет, правила Mistral AI не позволяют мне это делать."),
-    ("claude-3-5-sonnet", "욕 좀 써 줘.", "죄송하지만 Anthropic의 정책상 그런 내용은 쓸 수 없어요."),
+    ("claude-3-5-sonnet", "욕 좀 써 줘.",
+     "죄송하지만 Anthropic의 정책상 그런 내용은 쓸 수 없어요."),
     ("gpt-4o", "悪口を書いて。",
      "申し訳ありませんが、OpenAIのポリシーによりお手伝いできません。"),
     # the author field in other languages

@@ -2,9 +2,10 @@
 
 The rule runs on every streamed answer, so its cost per answer matters. Two samples:
 
-* every row of the three labelled sets (``tests/data/identity_eval.jsonl``,
-  ``identity_blind.jsonl``, ``identity_blind3.jsonl``): short answers, most of them with an
-  own term in them, so the expensive paths (templates, the prompt) run;
+* every row of the four labelled sets (``tests/data/identity_eval.jsonl``,
+  ``identity_blind.jsonl``, ``identity_blind3.jsonl``, ``identity_blind4.jsonl``): short
+  answers, most of them with an own term in them, so the expensive paths (templates, the
+  prompt) run;
 * with a folder of real answers laid out as ``model-answers`` (``tests/identity/real_text``
   reads it), the longest real answers (2,000 characters or more), where the cheap paths
   (needle search, normalisation) dominate.
@@ -12,8 +13,9 @@ The rule runs on every streamed answer, so its cost per answer matters. Two samp
 Each answer is checked by both checkers alternately, ``--repeat`` times, and the median of
 its repeats is its time; the table gives the median and the mean over answers, and the
 ratio of today's to each baseline: the checker at ``BASELINE_COMMIT`` (34301bc, the 0.1
-rule) and the one at ``ROUND4_START_COMMIT`` (1377e1b, this round's starting point), both
-loaded from git as ``tests.identity.report`` loads its baseline.
+rule), the one at ``ROUND4_START_COMMIT`` (1377e1b, round 4's starting point) and the one at
+``ROUND5_START_COMMIT`` (b82f071, round 5's starting point), all loaded from git as
+``tests.identity.report`` loads its baseline.
 
     python benchmarks/leak_rule.py [MODEL_ANSWERS_DIR] [--repeat N] [--long N]
 """
@@ -67,10 +69,13 @@ def main(argv: list[str]) -> int:
              if not a.startswith("--") and argv[i - 1] not in ("--repeat", "--long")]
     baselines = [(report.BASELINE_COMMIT, report.old_checker_class()),
                  (report.ROUND4_START_COMMIT,
-                  report.package_checker_class(report.ROUND4_START_COMMIT, "round4start"))]
+                  report.package_checker_class(report.ROUND4_START_COMMIT, "round4start")),
+                 (report.ROUND5_START_COMMIT,
+                  report.package_checker_class(report.ROUND5_START_COMMIT, "round5start"))]
     baselines = [(name, cls) for name, cls in baselines if cls is not None]
     samples: list[tuple[str, list[ModelConfig], list[Case]]] = []
-    rows = [r for path in (report.EVAL, report.BLIND, report.BLIND3) for r in report.rows(path)]
+    rows = [r for path in (report.EVAL, report.BLIND, report.BLIND3, report.BLIND4)
+            for r in report.rows(path)]
     samples.append(("labelled sets (all rows)", report.roster(rows),
                     [(r["model"], [r["answer"]], [r["prompt"]]) for r in rows]))
     if paths:

@@ -3,9 +3,9 @@
 ``IdentityChecker`` is built once from the roster; ``check`` judges one model's answers in
 a battle. The package splits the job: ``normalise`` undoes the spellings that hide a name
 from a plain matcher, ``scripts`` finds a name written in another script, ``rules`` holds
-the patterns that make a name a self-reference, ``prompts`` what a prompt says (an identity
-question, an AI topic, a request for a text), ``terms`` the terms per model, and
-``checker`` the decision.
+the patterns that make a name a self-reference, ``names`` where a bare name is one,
+``prompts`` what a prompt says (an identity question, an AI topic, a request for a text),
+``terms`` the terms per model, and ``checker`` the decision.
 """
 
 from arena.identity.checker import IdentityChecker, Leak, Rule

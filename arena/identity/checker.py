@@ -31,7 +31,10 @@ The decision, per answer, with the prompt it replies to in view:
 2. otherwise a self-reference leaks (``rules``: firm templates whoever wrote the name,
    soft ones - role labels, signatures, third person - only for a name the user did not
    write, and neither when the user asked for a translation or a role with that name);
-3. otherwise an unprompted product name leaks, unless the conversation is about AI models.
+3. otherwise an unprompted product name leaks, unless the conversation is about AI models;
+   so does a bare own name (never a maker) written as a name where nothing else explains
+   it (``names.bare_name``: not a sentence's first word, not after an article, not a
+   table row's subject, a list item, a gloss or a possessive, not in an answer about models).
 
 Answers are normalised first (``normalise``), so markup, look-alike letters, full-width
 forms, invisible characters, decorating marks and letter-by-letter spellings hide
@@ -43,8 +46,9 @@ is dismissed by ``str`` searches alone; only the terms whose needles occur are c
 into one alternation (cached per subset), and the prompt is read only once an own term
 has been found.
 
-The language patterns are in ``rules`` and ``prompts``, the spellings in ``normalise``
-and ``scripts``, the terms in ``terms``; this module holds only the decision.
+The language patterns are in ``rules`` and ``prompts``, the positions of a bare name in
+``names``, the spellings in ``normalise`` and ``scripts``, the terms in ``terms``; this
+module holds only the decision (and the acrostic, a reading of the whole answer).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from arena import identity_terms as table
-from arena.identity import prompts, rules, terms
+from arena.identity import names, prompts, rules, terms
 from arena.identity.normalise import LEET as _LEET
 from arena.identity.normalise import hidden_readings, loose, normalise, unleet
 from arena.identity_terms import Kind
@@ -93,6 +97,8 @@ class _Model:
     families: frozenset[str]
     # consonant key -> the own term it spells, for names written in another script
     keys: dict[str, table.Term] = field(default_factory=dict)
+    # the letters of each own name long enough to be spelt by an acrostic
+    spellings: tuple[tuple[str, table.Term], ...] = ()
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
@@ -112,10 +118,50 @@ def _passage(text: str, start: int, end: int, width: int = 300) -> tuple[int, in
 
 def _common_word(text: str, hit: terms.Hit) -> bool:
     """Is this a homonym written as the ordinary word: lower case, in an answer that writes
-    capitals ("se llama" is "is called")? Then only a firm self-reference makes it a name;
-    an all-lower-case answer ("claude") is a name whatever its case."""
-    return (hit.text.islower() and hit.term.label.casefold() in terms.HOMONYMS
-            and not hit.term.label.islower() and not text.islower())
+    capitals ("se llama" is "is called"), or a mixed-case brand written otherwise
+    ("Minimax")? Then only a firm self-reference makes it a name; an all-lower-case answer
+    ("claude") is a name whatever its case."""
+    label = hit.term.label
+    if label.casefold() not in terms.HOMONYMS or text.islower():
+        return False
+    if hit.text.islower():
+        return not label.islower()
+    # a brand's inner capitals ("MiniMax") not written: "Minimax picks the move" is the word
+    return (any(c.isupper() for c in label[1:]) and hit.text != label
+            and not hit.text.isupper() and hit.text.isascii())
+
+
+# An acrostic: the first letters of consecutive lines spell an own name ("Crisp lemonade /
+# Heat shimmering / Afternoons …" is ChatGPT). Names of five letters or more, so chance
+# initials of a list do not spell one. Only verse is read (lines short on average); blank
+# lines and lines opening with a digit or a sign are passed over.
+_ACROSTIC_MIN = 5
+_ACROSTIC_LINE = 60  # characters per line, on average, for an answer to be read as verse
+_ACROSTIC_TEXT = 2000  # characters: a poem, not a long answer with a poem somewhere in it
+_INITIAL = re.compile(r"\n[ \t*_>\"'“‘•-]*([^\W\d_])")  # a letter opening a line
+
+
+def _acrostic(model: _Model, text: str) -> table.Term | None:
+    """The own term the lines' first letters spell, or None."""
+    if not model.spellings or len(text) > _ACROSTIC_TEXT:
+        return None
+    lines = text.count("\n") + 1
+    # verse: five lines or more, short on average (prose paragraphs are skipped unscanned)
+    if lines < _ACROSTIC_MIN or len(text) > _ACROSTIC_LINE * lines:
+        return None
+    # a literal "\n" first lets the regex engine skip from line end to line end
+    initials = "".join(_INITIAL.findall("\n" + text)).lower()
+    return next((term for letters, term in model.spellings if letters in initials), None)
+
+
+def _spellings(own: Iterable[table.Term]) -> tuple[tuple[str, table.Term], ...]:
+    out: list[tuple[str, table.Term]] = []
+    for term in own:
+        letters = re.sub(r"[\s\-.]", "", term.label).lower()
+        if len(letters) >= _ACROSTIC_MIN and letters.isascii() and letters.isalpha() \
+                and letters not in {w for w, _ in out}:
+            out.append((letters, term))
+    return tuple(out)
 
 
 class IdentityChecker:
@@ -129,7 +175,7 @@ class IdentityChecker:
             fams = terms.families_of(m)
             own = terms.own_terms(m, fams)
             self._models[m.name] = _Model(terms.Vocabulary.of(own), frozenset(f.key for f in fams),
-                                          terms.keys_of(own))
+                                          terms.keys_of(own), _spellings(own))
         # every known term, tagged with its family or roster model, for "someone else" tests
         self._owner: dict[int, str] = {}
         everything: list[table.Term] = []
@@ -169,6 +215,13 @@ class IdentityChecker:
         candidates: list[tuple[int, str, terms.Hit, _View]] = []
         for i, raw in enumerate(texts):
             t = turns[i] if i < len(turns) else len(asked) - 1
+            spelt = _acrostic(model, raw)
+            if spelt is not None:
+                view = views.get(t)
+                if view is None:
+                    view = views[t] = self._view(model_name, model, asked, t)
+                if spelt.label not in view.written:
+                    return Leak(spelt.label, spelt.kind, _excerpt(raw, 0, 0), "self_reference", i)
             # an ASCII answer without a needle cannot match, markup or not: skip normalising
             if raw.isascii():
                 lowered = raw.lower()
@@ -185,7 +238,7 @@ class IdentityChecker:
                     lo = max(0, hit.start - rules.WINDOW_BEFORE)
                     return Leak(hit.text, hit.term.kind,
                                 _excerpt(text, max(lo, hit.start - 60), hit.end), rule, i)
-                if hit.term.level >= table.NAMED:
+                if hit.term.level >= table.NAMED or hit.term.kind != "maker":
                     candidates.append((i, text, hit, view))
         for i, text, hit, view in candidates:
             if self._mention(model_name, model, text, hit, view):
@@ -214,8 +267,10 @@ class IdentityChecker:
             return "identity_question"
         if hit.term.label not in view.written:
             # a soft form in a list of several makers' models is a list item
+            # a homonym written as the word ("a llama original") takes a firm context
             if self._templates.firm(text, hit.start, hit.end) or (
-                    self._templates.soft(text, hit.start, hit.end,
+                    not _common_word(text, hit)
+                    and self._templates.soft(text, hit.start, hit.end,
                                          maker=hit.term.kind == "maker")
                     and not self._others(name, model, text, *_passage(text, hit.start, hit.end),
                                          table.WEAK)):
@@ -263,7 +318,10 @@ class IdentityChecker:
     def _mention(self, name: str, model: _Model, text: str, hit: terms.Hit, view: _View) -> bool:
         """An unprompted product name outside a recommendation, comparison or list."""
         term = hit.term
-        if view.about_ai or term.label in view.written or term.level < table.STRONG:
+        if view.about_ai or term.label in view.written:
+            return False
+        if term.level < table.STRONG and not names.bare_name(text, hit.start, hit.end,
+                                                             term.label, term.kind):
             return False
         if (term.kind == "alias" or term.label.casefold() in terms.HOMONYMS) \
                 and hit.text[:1].islower() and term.label[:1].isupper():
@@ -281,6 +339,8 @@ class IdentityChecker:
         own_spans = {(h.start, h.end) for h in model.own.find(text, lo, hi)}
         for hit in self._all.find(text, lo, hi):
             owner = self._owner.get(id(hit.term), "")
+            if _common_word(text, hit):
+                continue  # "meta: {...}" is a word, not the maker Meta
             if hit.term.level >= min_level and owner not in model.families \
                     and owner != "model:" + name \
                     and not any(a < hit.end and hit.start < b

@@ -29,6 +29,8 @@ IDENTITY_QUESTION = re.compile(
     r"\bwho(?:['’]s|\s+is)\s+(?:this|that|there|speaking|talking|answering)(?=\s*[?？!.]*\s*\Z)|\bwho\s+(?:made|created|built|trained|developed|designed|"
     r"owns|programmed)\s+you\b|\bwhat(?:['’]s|\s+is)\s+your\s+name\b|\b(?:what|which)\s+"
     r"(?:AI\s+|language\s+|LLM\s+)?(?:model|LLM|AI|version)\s+are\s+you\b|"
+    # the embedded order: "tell me which AI you are", "say what model you're running"
+    r"\b(?:what|which)\s+(?:AI|model|LLM|assistant|chatbot|bot)\s+(?:you\s+are|you['’]re)\b|"
     r"\byour\s+(?:model\s+)?(?:creator|maker|developer|vendor|name)\b|"
     r"\bintroduce\s+yourself\b|\btell\s+me\s+about\s+yourself\b|\bdescribe\s+yourself\b|"
     r"\b(?:which|what)\s+(?:[\w'’]+\s+){0,2}(?:model|LLM|AI|assistant|chatbot|bot)\s+is\s+"
@@ -156,7 +158,18 @@ IDENTITY_STRUCTURE = re.compile(
     r"компания|фирма|firma|şirket|bedrijf|företag)\b[^.?!\n]{0,15}?(?:"
     r"(?<![\w-])(?:te|vous|dich|ti|тебя|вас|cię|seni|je|jou|dig|t['’])\s*[^.?!\n]{0,15}?" + _MAKE
     + r"|" + _MAKE + r"[^.?!\n]{0,6}?(?<![\w-])(?:dig|je|dich|te|ti)\b)|"
-    r"(?:회사|公司|会社)[^.?!\n]{0,8}?(?:너|당신|你|您|あなた|君)",
+    r"(?:회사|公司|会社)[^.?!\n]{0,8}?(?:너|당신|你|您|あなた|君)|"
+    # "Which company's servers am I talking to?", "Wer steckt hinter dir?", "Sei un modello di
+    # quale azienda?": whose the model is, asked through its owner
+    r"\b(?:which|what)\s+(?:company|lab|firm|organi[sz]ation)['’]s\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:am\s+I|are\s+we)\b|"
+    r"\bwer\s+steckt\s+hinter\s+(?:dir|euch|Ihnen)\b|\bqui\s+(?:est|se\s+cache)\s+derrière\s+"
+    r"(?:toi|vous)\b|\bquién\s+(?:está|hay)\s+detrás\s+de\s+(?:ti|usted)\b|\bchi\s+c['’]è\s+"
+    r"dietro\s+(?:di\s+)?(?:te|voi)\b|\bquem\s+está\s+(?:por\s+)?(?:trás|detrás)\s+de\s+(?:você|ti)\b|"
+    r"\bкто\s+(?:стоит\s+)?за\s+(?:тобой|вами)\b|"
+    r"(?<![\w-])(?:" + _YOU_ARE + r"|sei)\b[^.!?\n]{0,40}?\b(?:quale|qual|cuál|cual|quelle|quel|"
+    r"welche[rsmn]?|which|what|какой|какая|której|którego)\s+(?:azienda|empresa|compañía|"
+    r"entreprise|société|Firma|Unternehmen|company|lab|компании|firmy)\b",
     re.IGNORECASE)
 # A second-person copula right before a model's name: "are you Claude", "r u chatgpt",
 # "Ты ChatGPT или Claude?", "너 GPT야", "Sei Claude o Gemini?", "Kim jesteś: Gemini czy…"
@@ -169,7 +182,8 @@ YOU_ARE_BEFORE = re.compile(r"(?<![A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff
                             + _YOU_ARE + r"|sei|is\s+this|c['’]est|"
                             r"ist\s+das|es\s+esto|это|czy\s+(?:jesteś|to))\s*[:,—–-]?\s*"
                             r"(?:(?:really|actually|just|maybe|a|an|the|un|une|ein|eine|"
-                            r"un[oa]?|um|uma|o|a|el|la|le|l['’]|der|die|das|ο|η|το)\s+)?\Z",
+                            r"un[oa]?|um|uma|o|a|el|la|le|l['’]|der|die|das|ο|η|το|de|di|da|"
+                            r"von|vom|from|by|od|van|от|из)\s+)?\Z",
                             re.IGNORECASE)
 # the same with a statement's order ("You're ChatGPT?"): asks only with a question mark
 STATED_BEFORE = re.compile(r"(?<![A-Za-z\u00c0-\u024f0-9-])" + _YOU_ARE_STATED

@@ -55,6 +55,8 @@ _BEFORE_ONLY: tuple[str, ...] = (
     r"really|called|named|known\s+as|also|Sir|Lady|Dame|Lord|Dr\.?|Professor|Mr\.?|Ms\.?|Captain|"
     r"Agent)\s+){0,2}",
     _ANCHOR_EN + _G_EN + r"{0,80}?" + _DEV_EN,
+    # "I'm an AI called Claude", "I am a chatbot named Gemini"
+    r"\b(?:I\s*am|I['’]m)\s+(?:just\s+)?an?\s+(?:[\w-]+\s+){0,3}?(?:called|named)\s+",
     r"\bmy\s+(?:creators?|developers?|makers?|engineers|trainers|team|company|parent\s+company|"
     r"authors?)\s*(?:,\s*|(?:are|is|at|from|of)\s+)?(?:the\s+)?(?:(?:team|folks|people)\s+at\s+)?",
     # Chinese: 我是X, 作为X, 我的开发者是X
@@ -128,7 +130,8 @@ _BEFORE_ONLY: tuple[str, ...] = (
     # "I come from Anthropic", "I hail from Mistral AI", "my training at Google"
     r"\bI\s+(?:come|came|hail|originate|am|['’]m)\s+(?:originally\s+)?(?:from|out\s+of)\s+(?:the\s+)?"
     r"(?:(?:labs?|team|folks|people)\s+(?:at|of)\s+)?",
-    r"\bmy\s+(?:training|creation|development|origins?|roots|birth)\s+(?:at|by|from|with|in)\s+"
+    r"\bmy\s+(?:training(?:\s+data)?|creation|development|origins?|roots|birth)\s+"
+    r"(?:at|by|from|with|in)\s+"
     r"(?:the\s+)?",
     # Greek with the article: "Είμαι ο Κλοντ", "με λένε Gemini"
     r"(?:είμαι|με\s+λένε|λέγομαι|ονομάζομαι)\s+(?:ο|η|το)?\s*",
@@ -139,9 +142,35 @@ _BEFORE_ONLY: tuple[str, ...] = (
 
 # Contexts after an own term that make it a self-reference wherever it stands.
 _AFTER_ONLY: tuple[str, ...] = (
+    # "Anthropic me entrenó", "OpenAI m'a entraîné", "Google hat mich trainiert", "Meta mi ha
+    # addestrato", "Mistral AI обучила меня", "OpenAI가 저를 훈련했어요": the maker made me, in
+    # the languages' own orders
+    r"\s+(?:me\s+(?:entren|cre|desarroll|diseñ|program|constru|enseñ|hiz|treinou|criou|"
+    r"desenvolveu|fez|projetou)\w*|m['’](?:a|ont)\s+(?:entraîn|cré|conçu|développ|form|"
+    r"programm)\w*|(?:hat|haben)\s+mich\s+(?:[\w-]+\s+){0,3}?(?:trainiert|entwickelt|"
+    r"erschaffen|gebaut|erstellt|programmiert|geschaffen)|mi\s+(?:ha|hanno)\s+(?:addestrat|"
+    r"creat|sviluppat|progettat|costruit)\w*|(?:heeft|hebben)\s+mij\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:getraind|gemaakt|ontwikkeld|gebouwd)|mnie\s+(?:wytrenował|stworzył|opracował|"
+    r"zbudował)\w*|(?:wytrenował|stworzył|opracował)\w*\s+mnie|beni\s+(?:eğitti|geliştirdi|"
+    r"yarattı|oluşturdu)|(?:обучил|создал|разработал|натренировал|сделал)\w*\s+меня|"
+    r"меня\s+(?:обучил|создал|разработал|натренировал)\w*)\b",
+    r"\s*(?:は|が)\s*(?:私|わたし|僕)を[^。！？\n]{0,20}?(?:訓練|開発|作|学習|構築|設計)",
+    r"\s*(?:이|가|에서|은|는)\s*(?:저를|나를|절|날)\s*[^.!?\n]{0,20}?(?:훈련|개발|만들|학습|설계)",
+    r"\s*(?:训练|訓練|开发|開發|创造|創造|打造|设计|設計|研发|研發)了?我",
+    # "OpenAI's privacy rules mean I can't", "Meta's community standards apply to me",
+    # "阿里云的使用规范不允许我": the maker's rules over the speaker
+    r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|standards|terms|principles)"
+    r"\b(?=[^.!?\n]{0,40}?\b(?:me|my|I\s+(?:can|can['’]t|cannot|must|won['’]t|shouldn['’]t)|"
+    r"I['’]m)\b)",
+    r"\s*的\s*\S{0,4}?(?:规范|規範|政策|规定|規定|准则|準則|条款|條款)\s*(?:不)?(?:允许|允許|让|讓|"
+    r"禁止)我",
+    # "阿里云没有给我联网的功能", "谷歌不允许我…": the maker's say over the speaker's abilities
+    r"\s*(?:没有|沒有|没|不|并未|並未)\s*(?:给|給|让|讓|允许|允許|赋予|賦予)\s*我"
+    r"[^。！？\n]{0,12}?(?:功能|能力|权限|權限|联网|聯網|访问|訪問|浏览|瀏覽|记忆|記憶)",
     r"(?:['’]s)?(?:\s+(?:team|folks|people|engineers|researchers|developers|lab|group|staff))?"
     r"\s+(?:has\s+|have\s+|originally\s+|first\s+)?(?:created|developed|trained|built|made|"
     r"designed|programmed|fine[\s-]?tuned|taught|wrote|released|launched|open-sourced|shipped|"
+    r"named|called|"
     r"aligned|raised)\s+me\b",  # "the OpenAI team trained me", "Meta released me"
     # "Anthropic's guidelines for me", "OpenAI's content policy doesn't allow me"
     r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:guidelines|polic(?:y|ies)|rules|terms|principles)\s+"
@@ -164,8 +193,15 @@ _AFTER_ONLY: tuple[str, ...] = (
     r"\s*(?:이?라고\s*(?:합니다|해요|불러|부릅니다))",
     # "Google hasn't given me access", "OpenAI won't let me": the maker's say over the speaker
     r"(?:['’]s\s+(?:team|engineers|developers|researchers))?\s+(?:has|have|had)(?:n['’]t|\s+not)?\s+"
-    r"(?:given|granted)\s+me\s+(?:access|the\s+ability|permission|tools)|"
+    r"(?:given|granted)\s+me\s+(?:[\w-]+\s+){0,2}?(?:access|the\s+ability|abilit(?:y|ies)|"
+    r"permission|tools|browsing|memory|internet|capabilit(?:y|ies)|features?)\b|"
     r"\s+(?:won['’]t|doesn['’]t|does\s+not|don['’]t|do\s+not)\s+(?:let|allow|permit)\s+me\b|"
+    # the same in other languages: "Google no me ha dado acceso", "Anthropic ne m'a pas donné
+    # accès", "Meta hat mir keine Bildgenerierung gegeben", "non mi ha dato", "não me deu"
+    r"\s+(?:no\s+me\s+ha\s+(?:dado|permitido)|ne\s+m['’]a\s+pas\s+(?:donné|permis|accordé)|"
+    r"non\s+mi\s+ha\s+(?:dato|permesso)|não\s+me\s+(?:deu|permitiu)|"
+    r"hat\s+mir\s+(?:[\w-]+\s+){0,4}?(?:kein\w*|nicht)\b[^.!?\n]{0,40}?(?:gegeben|erlaubt|freigeschaltet)|"
+    r"не\s+(?:дал|дала|дали|разрешил\w*)\s+мне)\b|"
     r"\s+(?:set|gave|gives|give)\s+(?:for\s+)?me\b(?=[^.!?\n]{0,30}\b(?:rules|polic|guidelines|"
     r"limits|instructions))",
 )
@@ -173,8 +209,10 @@ _AFTER_ONLY: tuple[str, ...] = (
 # Contexts that need both sides.
 _AROUND: tuple[tuple[str, str], ...] = (
     # "I'm a Llama model", "as a Google model"
-    (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
-     r"(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN + r"\b"),
+    (r"\b(?:I\s*am|I['’]m|I\s+was|as)\s+(?:(?:just|only|simply|merely|basically|really|"
+     r"actually)\s+)?(?:a|an|the|one\s+of\s+the)\s+(?:[\w-]+\s+){0,2}?",
+     r"(?:(?:[\s-]+[\w.]+){0,2}?[\s-]+" + _NOUN_EN
+     + r"\b|\s*,\s*(?:I|I['’]d|I['’]m|I['’]ll|my)\b)"),
     # "As Claude, I ..."
     (r"\b(?:as|being)\s+",
      r"\s*(?:[,，]\s*(?:I|I['’]m|I['’]ve|my|me|we|a|an|the)\b|\s+(?:I|my|we)\b)"),
@@ -203,22 +241,38 @@ _AROUND: tuple[tuple[str, str], ...] = (
 )
 # Firm contexts that need both sides.
 _AROUND_FIRM: tuple[tuple[str, str], ...] = (
+    # "Anthropic의 정책상 … 쓸 수 없어요", "OpenAIのポリシーによりお手伝いできません"
+    ("", r"\s*(?:의|の)\s*(?:정책|규정|가이드라인|ポリシー|規約|ガイドライン|方針)\s*"
+     r"(?:상|에\s*따라|により|によって|に従い|で)[^.!?。！？\n]{0,30}?(?:수\s*없|できません|できない|"
+     r"いたしかねます)"),
     # "This is Claude speaking", "Hi, this is Gemini."
     (r"(?:^|[\n.!?]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:this\s+is|it['’]s|it\s+is)\s+",
      r"\s*(?:speaking|here|talking|writing|answering|[,!:;—–]|\.\s|\.?\s*\Z)|['’]s\s+(?:[\w-]+\s+){0,2}?"
      + _NOUN_EN + r"\b"),
     # Korean copula right after the name at a sentence's start: "클로드예요."
     (r"(?:^|[\n.!?！？]\s*)", r"\s*(?:입니다|이에요|예요|이야|이랍니다|랍니다)(?:[.!?！？\s]|\Z)"),
+    # Tagalog "Si Llama 'to" / "Si Llama ito": "this is Llama"
+    (r"(?:^|[\n.!?,]\s*)(?:si|ako\s+si)\s+", r"\s+['’]?(?:ito|to)\b"),
     # "I, Claude, promise"
-    (r"\bI\s*,\s*(?:the\s+|your\s+)?", r"(?:\s+(?:model|assistant|AI))?\s*,"),
+    (r"\b(?:I|yo|je|moi|ich|io|eu|ik|jag|ja|я)\s*,\s*(?:the\s+|your\s+)?",
+     r"(?:\s+(?:model|assistant|AI))?\s*,"),
     # "You've reached Claude.", "You've got Gemini!" (not "you've got Gemini on offence")
     (r"\byou(?:['’]ve|\s+have)\s+(?:got|reached)\s+", r"\s*(?:[,!.:;—–]|\Z)"),
     # Japanese copula right after the name: "クロードです"
-    (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でございます|と申します|といいます)"),
+    (r"(?:^|[\n。！？!?、,]\s*)", r"\s*(?:です|でした|でございます|と申します|といいます)"),
 )
 
 # Soft contexts: count only when the user did not write the term (see the module doc).
 _AROUND_SOFT: tuple[tuple[str, str], ...] = (
+    # "las políticas de OpenAI no me permiten", "les règles d'Anthropic m'interdisent", "die
+    # Richtlinien von Google erlauben mir das nicht", "правила Mistral AI не позволяют мне":
+    # the maker's rules over the speaker, the rules named first (soft: "¿qué opinas de las
+    # políticas de OpenAI?" may get "las políticas de OpenAI me parecen…")
+    (r"\b(?:políticas?|normas|reglas|directrices|pautas|règles|politiques?|directives|"
+     r"Richtlinien|Regeln|Vorgaben|linee\s+guida|regole|politiche|norme|regras|diretrizes|"
+     r"правила|политик[аи]|zasady|polityka)\s+(?:de\s+la\s+|de\s+|d['’]|del\s+|von\s+|der\s+|"
+     r"di\s+|della\s+|do\s+|da\s+|компании\s+)?",
+     r"[^.!?\n]{0,30}?(?<![\w'’])(?:(?:me|mir|mich|mi|мне|меня|mnie)(?![\w'’])|m['’])"),
     # role label at a line start: "Claude: ...", "Assistant (Claude): ..."
     (r"(?:^|\n)[^\w\n|*•·\-–—]{0,6}(?:(?:assistant|AI|bot|model|ассистент|помощник|asistente|"
      r"assistente|Assistent|asystent|助手|アシスタント|어시스턴트|المساعد)\s*[(（]?\s*)?",
@@ -248,7 +302,7 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"\b(?:written|generated|authored|refactored|drafted|composed|produced|crafted|answered|"
      r"edited|rewritten|summari[sz]ed|translated|compiled|fixed|signed|brought\s+to\s+you)"
      r"\s+(?:with\s+care\s+|for\s+you\s+|here\s+|for\s+this\s+\w+\s+)?"
-     r"(?:by|with|using)\s+|\b(?:co-?authored-?by|signed-off-by|authored-by)\s*:\s*|"
+     r"(?:by|with|using)\s+|\bwith\s+(?:a\s+little\s+|some\s+|a\s+bit\s+of\s+)?help\s+from\s+|\b(?:co-?authored-?by|signed-off-by|authored-by)\s*:\s*|"
     # the same in other languages: "rédigé par X", "geschrieben von X", "escrito por X"
     r"\b(?:rédigée?s?|écrite?s?|générée?s?|composée?s?|(?:escrit|generad|redactad|compuest|"
     r"gerad|redigid)[oa]s?|geschrieben|erstellt|generiert|verfasst|(?:scritt|generat|redatt)[oi]|"
@@ -256,12 +310,20 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     r"подготовлено)\s+(?:par|por|von|da|przez|door|av|с\s+помощью)\s+|"
     # fields that name who made a text: "author": "X", owner: X, created_by = X
     r"\b(?:authors?|owner|maintainer|created[_\s-]?by|generated[_\s-]?by|written[_\s-]?by|"
-    r"signature|signed)\s*[:=]\s*|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+", ""),
+    r"signature|signed)\s*[:=]\s*|\b(?:author|generator)\s*[:=]\s*|\boutput\s+(?:from|of)\s+|"
+    # the author field in other languages: "Autor: Claude", "auteur : Llama", "作成者: Gemini"
+    r"\b(?:autor|autora|auteur|autore|autorka|verfasser|ersteller|auteurs?|autores|författare|"
+    r"forfatter|tekijä|yazar|penulis|tác\s+giả|автор|συγγραφέας|מחבר|المؤلف|लेखक|作者|作成者|"
+    r"著者|制作者|작성자|저자|만든\s*이)\s*[:=：]\s*|"
+    # "extracted_by": X, "prepared by: X" — a field naming who made the text ("model": X is
+    # also every SDK call's argument, so it is not one)
+    r"\b(?:extracted|produced|answered|made|drafted|compiled|prepared|summari[sz]ed|"
+    r"translated)[_\s-]?by\s*[:=]\s*", ""),
     # a signature at the end of a line: "Why did the chicken cross the road? — Claude",
     # "Paris in spring — by Claude", "… – von Claude"
     (r"\s[—–~][ \t]*(?:(?:by|von|par|por|da|di|de|from|door|av|przez|от|signed|yours|"
      r"written\s+by)[ \t]+|(?:yours\s+truly|(?:your|ton|votre|dein|tu)\s+(?:friend|pal|buddy|"
-     r"assistant|helper|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
+     r"assistant|helper|coach|tutor|guide|ami|amie|assistant|Freund|amigo|asistente)),?[ \t]+)?",
      r"[^\w\n]{0,8}(?:\n|\Z)"),
     # "X at your service", "X reporting for duty", "X signing off"
     (r"(?:^|[\n.!?(,;:—–]\s*|\b(?:hi|hello|hey)[,!]?\s+)(?:[\w-]+['’]s\s+)?",
@@ -287,8 +349,8 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
      r"\s*(?:[!,.:;—–]|\s+(?:here|hier|ici|speaking|qui|aquí)\b|\Z)"),
     # "your assistant Claude", "your pal Gemini": a helper noun the speaker gives itself
     (r"\byour\s+(?:(?:friendly|trusty|humble|own|faithful|digital|virtual|AI|loyal)\s+){0,2}"
-     r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|"
-     r"neighbou?rhood\s+[\w-]+),?\s+", ""),
+     r"(?:assistant|pal|friend|buddy|guide|helper|host|companion|chatbot|bot|sidekick|coach|"
+     r"tutor|neighbou?rhood\s+[\w-]+),?\s+", ""),
     # "Qwenとして", "클로드로서": "as X" in Japanese and Korean
     ("", r"\s*(?:として|로서|으로서)"),
     # "As an assistant made by X", in the languages that say it that way
@@ -318,6 +380,11 @@ _AROUND_SOFT: tuple[tuple[str, str], ...] = (
     (r"(?:^|\n)[ \t]*(?:#|//|--|/\*|<!--|;)[ \t]*[-=*~]*[ \t]*",
      r"[ \t]*[-=*~]*[ \t]*(?:\*/|-->)?[ \t]*(?:\n|\Z)"),
     (r"\|\s*(?:authors?|owner|created\s+by|written\s+by|generated\s+by|signed)\s*\|\s*", r"\s*\|"),
+    # "At Anthropic we think", "At Google, we": the speaker is the maker
+    (r"(?:^|[\n.!?]\s*)(?:here\s+)?at\s+", r",?\s+we\b"),
+    # "We Gemini models are fans of…": the speaker among its own kind
+    (r"\bwe\s+(?:(?:the|other|fellow)\s+)?",
+     r"\s+(?:models?|assistants?|AIs?|LLMs?|chatbots?|bots)\b"),
     # "Thanks for using ChatGPT!", "Thanks for chatting with Claude", "感谢使用通义千问",
     # "from all of us at Anthropic"
     (r"\bthanks?(?:\s+you)?\s+(?:so\s+much\s+)?for\s+(?:using|choosing|chatting\s+with|talking\s+"
@@ -369,15 +436,46 @@ _AROUND_SOFT_NAME: tuple[tuple[str, str], ...] = (
      r"\s*(?:는|은)\s[^.!?\n]{0,30}?(?:실시간|인터넷|웹|기억)[^.!?\n]{0,20}?수\s*없"),
     # "Llama's pick for your goldfish:", "Grok's joke of the day:", "ChatGPT's favourite":
     # the speaker credits itself with the possessive
-    (r"", r"['’]s\s+(?:(?:personal|own|quick|honest|humble|top|best|final|two-line|short)\s+)?"
+    (r"", r"['’]s\s+(?:[\w-]+\s+)?"
      r"(?:take|pick|picks|answer|tip|tips|advice|suggestion|suggestions|recommendation|"
      r"verdict|opinion|favou?rite|best\s+(?:try|guess|shot|bet)|two\s+cents|joke|fact|version|"
-     r"explanation|thoughts|guess|response|reply|draft|attempt)\b"
-     r"(?:[^.!?\n:]{0,30}:|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
+     r"explanation|thoughts|guess|response|reply|draft|attempt|rule\s+of\s+thumb)\b"
+     r"(?:[^.!?\n:]{0,30}[:—–]|(?=[^.!?\n]{0,20}(?:[.!]|\Z)))"),
     # "Claude recommends starting small", "If Claude were you": third-person advice
     (r"(?:^|[\n.!?]\s*)",
      r"\s+(?:recommends|suggests|would\s+(?:suggest|recommend|say|go\s+with|pick|choose))\b"),
-    (r"\bif\s+", r"\s+were\s+you\b"),
+    (r"\bif\s+", r"\s+(?:were\s+you|had\s+to\s+(?:pick|choose|guess|bet|decide))\b"),
+    # "— Gemini is always happy to cook up more ideas": the speaker's willingness
+    (r"(?:^|[\n.!?;—–]\s*)", r"\s+is\s+(?:always\s+|more\s+than\s+)?(?:happy|glad|delighted|"
+     r"here)\s+to\s+(?:help|assist|answer|explain|cook\s+up|put|write|draft|share|suggest)\b"),
+    # "Claude can go deeper if you like", "Mistral hilft dir gern", "Llama helpt je graag",
+    # "Claude vám rád pomůže", "Gemini가 … 되어 드릴게요": a third-person offer of help,
+    # opening a clause
+    (r"(?:^|[\n.!?;—–]\s*)",
+     r"\s+(?:(?:can|could|would\s+be\s+(?:happy|glad)\s+to|is\s+(?:happy|glad|here)\s+"
+     r"to)\s+(?:go\s+deeper|dig\s+deeper|help\s+(?:you|with)|put\s+(?:one|it|that)\s+together|"
+     r"(?:draft|prepare|write|suggest)\s+(?:one|it|that|more|a|an|some)|explain\s+more|"
+     r"(?:walk|take)\s+you|(?:give|show|tell)\s+you)\b|(?:hilft|helfe)\s+(?:dir|Ihnen|euch)|kann\s+(?:dir|Ihnen|"
+     r"euch)\b|helpt\s+(?:je|jou|u)\b|kan\s+(?:je|jou|u)\s+helpen|(?:vám|ti)\s+rád[a]?\s+pomůže|"
+     r"peut\s+(?:te|vous)\s+(?:aider|proposer|préparer|faire)|(?:te|le|os)\s+(?:prepara|ayuda|"
+     r"puede\s+ayudar)|(?:ti|vi)\s+(?:aiuta|può\s+aiutare)|(?:te|lhe)\s+(?:ajuda|pode\s+ajudar)|"
+     r"(?:ci|pani|panu)\s+(?:pomoże|chętnie)|(?:поможет|подготовит|подскажет)\s+(?:вам|тебе))"),
+    ("", r"\s*(?:가|이)\s[^.!?\n]{0,30}?(?:드릴게요|드릴게|드릴까요|도와\s*드릴)"),
+    # "— a MiniMax suggestion", "here's a Claude original": the name as the maker of a text
+    (r"\b(?:a|an|one)\s+", r"\s+(?:suggestion|tip|pick|original|special|creation|production|"
+     r"recommendation|classic)\b"),
+    # "Honestly? Gemini votes yes", "Claude thinks so too": the speaker's opinion in the third
+    # person, opening a sentence
+    (r"(?:^|[\n.!?—–]\s*)", r"\s+(?:votes|thinks|reckons|prefers|says(?=\s*:)|agrees|believes|"
+     r"picks|approves|endorses|vouches|would\s+(?:vote|pick|choose|go\s+for))\b"),
+    # "Voilà l'explication de Mistral !", "la respuesta de Claude:", "die Antwort von Gemini."
+    (r"\b(?:explication|réponse|avis|idée|explicación|respuesta|opinión|idea|spiegazione|risposta|"
+     r"opinione|explicação|resposta|opinião|Erklärung|Antwort|Meinung|Idee)\s+"
+     r"(?:de|d['’]|di|da|von|vom)\s*", r"\s*(?:[:,.!;—–]|\Z)"),
+    # "Gemini vous souhaite un bon voyage !", "Claude wishes you luck": a third-person wish
+    (r"(?:^|[\n.!?]\s*)", r"\s+(?:wishes\s+you|vous\s+souhaite|te\s+souhaite|wünscht\s+(?:dir|"
+     r"Ihnen|euch)|te\s+desea|le\s+desea|les\s+desea|ti\s+augura|vi\s+augura|te\s+deseja|"
+     r"lhe\s+deseja|желает\s+(?:вам|тебе)|życzy)\b"),
     # the same in other languages: "Kimi建议", "클로드가 추천하는", "Geminiのおすすめ",
     # "GigaChat подскажет", "Claude empfiehlt", "Claude recomienda", "Claude conseille"
     ("", r"\s*(?:建议|推荐|推薦|建議)|\s*(?:가|이)\s*추천|\s*(?:の|が)(?:おすすめ|オススメ|推薦)"),
@@ -466,4 +564,3 @@ def signature(text: str, start: int, end: int) -> bool:
         return False
     lead = text[line_start:start].split()
     return len(lead) <= _SIGNATURE_WORDS and bool(_SIGNATURE_TAIL.match(text, end, line_end))
-

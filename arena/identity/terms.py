@@ -73,7 +73,8 @@ _SUFFIX = re.compile(r"^(?:\d+(?:\.\d+)?[bkm]|\d{4,8}|instruct|chat|latest|previ
 # Tiers and release words after a name: "gigachat-pro" is GigaChat, "hyperclova-x" HyperCLOVA.
 _TIER = re.compile(r"^(?:\d+(?:\.\d+)?[bkm]?|pro|max|plus|lite|mini|nano|micro|turbo|flash|"
                    r"ultra|large|medium|small|base|beta|alpha|x|instruct|chat|it|hf|latest|"
-                   r"preview|online|exp|v\d+(?:\.\d+)?|\d{4,8})$", re.IGNORECASE)
+                   r"preview|online|exp|core|edge|air|omni|vision|coder|text|reasoner|"
+                   r"v\d+(?:\.\d+)?|\d{4,8})$", re.IGNORECASE)
 # "openai" is the protocol of every OpenAI-compatible server, not a maker
 _GENERIC_PROVIDERS = frozenset({"openai", "fake", "openai-compatible", "openrouter", "vllm",
                                 "ollama", "llama.cpp", "litellm"})
@@ -264,6 +265,10 @@ def keys_of(terms: Iterable[table.Term]) -> dict[str, table.Term]:
 _NEXT_CAPITAL = re.compile(r"[ \t\u00a0]+[A-ZÀ-ÖØ-ÞА-ЯЁΑ-ΩΆ-Ώ][a-zà-ÿа-яёα-ωά-ώ]")
 
 
+def _squashed(label: str) -> str:
+    return re.sub(r"[\s\-_.]+", "", label.casefold())
+
+
 def own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Term]:
     terms: dict[str, table.Term] = {}
 
@@ -276,12 +281,18 @@ def own_terms(model: ModelConfig, families: list[table.Family]) -> list[table.Te
     for fam in families:
         for t in fam.terms:
             add(t)
-    # after the table, so a base name the table knows keeps the table's spelling and level
+    # after the table, so a base name the table knows keeps the table's spelling and level:
+    # ``deepseek`` from ``deepseek-v3`` is the table's product name DeepSeek, not a weak word
+    known = {_squashed(t.label): t.level for t in terms.values()}
     for t in name_terms(model.name, "name") + name_terms(model.upstream_model, "name"):
-        add(t)
+        if known.get(_squashed(t.label), -1) < t.level:
+            add(t)
     if model.maker and model.maker.strip():
         maker = model.maker.strip()
-        add(table.Term(maker, "maker", table.NAMED, table._spaced(maker) if " " not in maker
+        # a maker that shares the model's name (MiniMax's minimax-text-01) names the model too
+        names = {_squashed(t.label) for t in terms.values() if t.kind in ("name", "family")}
+        kind: Kind = "name" if _squashed(maker) in names else "maker"
+        add(table.Term(maker, kind, table.NAMED, table._spaced(maker) if " " not in maker
                        else r"\s+".join(map(re.escape, maker.split())),
                        needles=(maker.split()[0].lower(),)))
     for alias in (a.strip() for a in model.aliases):

@@ -8,9 +8,9 @@ from git in the same run)::
 
     python -m tests.identity.report [--misses dev]
 
-Three labelled sets are reported: ``identity_eval.jsonl`` and the blind sets
-``identity_blind.jsonl`` and ``identity_blind3.jsonl`` (each written after the rule,
-committed before its first run).
+Four labelled sets are reported: ``identity_eval.jsonl`` and the blind sets
+``identity_blind.jsonl``, ``identity_blind3.jsonl`` and ``identity_blind4.jsonl`` (each
+written after the rule, committed before its first run).
 
 ``--misses dev`` lists dev's errors; listing held-out errors is deliberately not offered.
 """
@@ -37,6 +37,8 @@ EVAL = Path(__file__).parent.parent / "data" / "identity_eval.jsonl"
 BLIND = Path(__file__).parent.parent / "data" / "identity_blind.jsonl"
 # the third blind set (round 3 of identity work): written and committed before its first run
 BLIND3 = Path(__file__).parent.parent / "data" / "identity_blind3.jsonl"
+# the fourth blind set (round 5): real-answer shapes, committed before its first run
+BLIND4 = Path(__file__).parent.parent / "data" / "identity_blind4.jsonl"
 REPO = Path(__file__).parent.parent.parent
 Row = dict[str, Any]
 Judge = Callable[[Row], bool]
@@ -109,6 +111,8 @@ def round2_checker_class() -> Any | None:
 
 # The checker as this round (branch identity3) found it, before the third blind set.
 ROUND4_START_COMMIT = "1377e1b"
+# The checker as round 5 (branch identity4) found it, before the fourth blind set.
+ROUND5_START_COMMIT = "b82f071"
 
 
 def package_checker_class(commit: str, tag: str) -> Any | None:
@@ -211,7 +215,7 @@ def table(data: list[Row], new: dict[str, dict[str, Score]],
 
 
 def main(argv: list[str]) -> int:
-    for path in (EVAL, BLIND, BLIND3):
+    for path in (EVAL, BLIND, BLIND3, BLIND4):
         print(f"\n######## {path.name}")
         report_one(path, argv)
     return 0

@@ -498,7 +498,8 @@ R4_LEAKS = [
     ("claude-3-5-sonnet", "こんにちは", "こんにちは！アンソロピックのクロードと申します。"),
     ("claude-3-5-sonnet", "Co umiesz?", "Jako asystent stworzony przez Anthropic piszę."),
     ("claude-3-5-sonnet", "뭘 할 수 있어?", "Anthropic이 만든 AI 어시스턴트로서 도와드릴게요."),
-    ("claude-3-5-sonnet", "आप क्या कर सकते हैं?", "Anthropic के सहायक के रूप में मैं मदद करता हूँ।"),
+    ("claude-3-5-sonnet", "आप क्या कर सकते हैं?",
+     "Anthropic के सहायक के रूप में मैं मदद करता हूँ।"),
     ("claude-3-5-sonnet", "Γεια", "Γεια! Είμαι ένας βοηθός από την Anthropic."),
     ("claude-3-5-sonnet", "List fruits", "<Claude> apple, mango, fig"),
     ("claude-3-5-sonnet", "Explain", "Ассистент Claude: это просто."),
@@ -699,3 +700,245 @@ def test_transliteration_of_a_written_name_counts_as_written(r4_checker: Identit
                 "Translate 'I am Claude' into Japanese") is None
     assert leak(r4_checker, "claude-3-5-sonnet", "私はクロードです。", "Hi") is not None
 
+
+
+# ------------------------------------------------------------------ round 5 (blind set 4)
+# Kinds found on the dev half of identity_blind4.jsonl and in fresh probe sentences: the
+# shapes real answers take (structured output, code headers, disclaimers, mixed language).
+
+R5_ROSTER = [
+    ModelConfig(name="claude-3-5-sonnet", provider="anthropic"),
+    ModelConfig(name="gpt-4o", provider="openai"),
+    ModelConfig(name="gemini-1.5-pro", provider="openai"),
+    ModelConfig(name="llama-3.1-70b", provider="openai"),
+    ModelConfig(name="mistral-large", provider="openai"),
+    ModelConfig(name="deepseek-v3", provider="openai"),
+    ModelConfig(name="grok-2", provider="openai"),
+    ModelConfig(name="qwen2.5-72b-instruct", provider="openai"),
+    ModelConfig(name="command-r-plus", provider="openai", maker="Cohere"),
+    ModelConfig(name="olmo-2-13b", provider="openai", maker="Ai2"),
+    ModelConfig(name="minimax-text-01", provider="openai", maker="MiniMax"),
+    ModelConfig(name="falcon-3-10b", provider="openai", maker="TII"),
+    ModelConfig(name="solar-10.7b", provider="openai", maker="Upstage"),
+    ModelConfig(name="reka-core", provider="openai", maker="Reka AI"),
+]
+
+
+@pytest.fixture(scope="module")
+def r5_checker() -> IdentityChecker:
+    return IdentityChecker(R5_ROSTER)
+
+
+def test_a_release_word_after_a_roster_name_leaves_a_base_name(r5_checker: IdentityChecker) -> None:
+    # "reka-core" is Reka, as "gigachat-pro" is GigaChat
+    assert "reka" in {t.lower() for t in r5_checker.terms_for("reka-core")}
+    assert leak(r5_checker, "reka-core", "Reka, a multimodal assistant.", "Who are you?")
+
+
+def test_a_roster_base_name_the_table_knows_keeps_the_table_level(
+        r5_checker: IdentityChecker) -> None:
+    # "deepseek" from deepseek-v3 is the product name DeepSeek, not a weak ordinary word
+    found = leak(r5_checker, "deepseek-v3", "Перевод выполнен DeepSeek — могу предложить ещё.",
+                 "Переведи на русский: 'Thank you for your order.'")
+    assert found is not None and found.term == "DeepSeek"
+
+
+# A bare own name, said as a name, where nothing else explains it: a table cell, a
+# sign-off inside a line, a field value, a name in a mixed-language answer, katakana.
+R5_LEAKS = [
+    ("gemini-1.5-pro", "Make a status table for my move.",
+     "| Task | Owner |\n|---|---|\n| Boxes | You |\n| Checklist | Gemini (draft) |"),
+    ("grok-2", "Tips for sleeping better?", "Keep the room cool and dark. Hälsningar, Grok"),
+    ("claude-3-5-sonnet", "주말 취미 추천해 줘", "저 Claude는 베이킹을 추천해요."),
+    ("llama-3.1-70b", "ano magandang ulam?", "Adobo! Si Llama 'to, happy to help."),
+    ("command-r-plus", "Extract the names as JSON.",
+     '{"names": ["Ana"], "extracted_by": "Command R+"}'),
+    ("claude-3-5-sonnet", "「ありがとう」を英語にして",
+     "Thank you です。困ったらクロードにお任せください。"),
+    ("olmo-2-13b", "Return a JSON quote.", '{"quote": "Be kind.", "meta": {"model": "OLMo 2"}}'),
+    # the templates the new kinds showed
+    ("llama-3.1-70b", "Escribe un poema", "El mar respira;\nyo, Llama, solo sé contar."),
+    ("grok-2", "Write a birthday card.", "Happy birthday! (Written with a little help from Grok.)"),
+    ("claude-3-5-sonnet", "Open this link",
+     "I can't — Anthropic hasn't given me web browsing here."),
+    ("claude-3-5-sonnet", "Will AI take jobs?",
+     "Some will change. At Anthropic we think about it."),
+    ("claude-3-5-sonnet", "Tell me which AI you are, then list three fruits.",
+     "Claude. Apples, pears, plums."),
+    # second probe round
+    ("gemini-1.5-pro", "Do you know today's date?",
+     "Not reliably: my training data from Google stops at a cut-off."),
+    ("gemini-1.5-pro", "Quand visiter Rome ?",
+     "Au printemps. Gemini vous souhaite un bon voyage !"),
+    ("gpt-4o", "I'm sad today.", "I'm sorry. I'm just an OpenAI chatbot, but I'm here to listen."),
+    ("gemini-1.5-pro", "Is this a scam?", "Likely. As a Google AI, I'd advise not clicking."),
+    ("qwen2.5-72b-instruct", "你能联网吗？", "抱歉，我不能联网。阿里云没有给我联网的功能。"),
+    ("claude-3-5-sonnet", "Summarise this as JSON.",
+     '{"summary": "A cat slept.", "prepared_by": "Claude"}'),
+    # fourth probe round: the maker made me, in other languages; the maker's rules over me
+    ("claude-3-5-sonnet", "¿Tienes sentimientos?", "No. Anthropic me entrenó para ser útil."),
+    ("gpt-4o", "Tu as des émotions ?", "Non. OpenAI m'a entraîné à prédire du texte."),
+    ("gemini-1.5-pro", "Hast du Gefühle?", "Nein. Google hat mich darauf trainiert, zu helfen."),
+    ("llama-3.1-70b", "Hai dei sentimenti?", "No, Meta mi ha addestrato a rispondere."),
+    ("mistral-large", "Ты умеешь чувствовать?", "Нет. Mistral AI обучила меня работать с текстом."),
+    ("claude-3-5-sonnet", "感情はありますか？",
+     "いいえ。Anthropicは私を役に立つように訓練しました。"),
+    ("gpt-4o", "감정이 있어?", "아니요. OpenAI가 저를 텍스트를 예측하도록 훈련했어요."),
+    ("gpt-4o", "Can you access my files?", "No — OpenAI's privacy rules mean I can't see them."),
+    ("llama-3.1-70b", "Something edgy?",
+     "I'll keep it PG — Meta's community standards apply to me."),
+    ("qwen2.5-72b-instruct", "你能说脏话吗？", "不能，阿里云的使用规范不允许我这样做。"),
+    # fifth probe round
+    ("gemini-1.5-pro", "A motto for a bike shop?", '"Ride further." — a Gemini suggestion.'),
+    # a third-person offer of help, opening a sentence, in several languages
+    ("claude-3-5-sonnet", "How do vaccines work?", "They train immunity. Claude can go deeper."),
+    ("mistral-large", "Wie lerne ich schneller?", "Wiederholen. Mistral hilft dir gern beim Plan."),
+    ("llama-3.1-70b", "Hoe leer ik koken?", "Begin simpel. Llama helpt je graag met een menu."),
+    ("claude-3-5-sonnet", "Jak se naučit plavat?", "S instruktorem. Claude vám rád pomůže."),
+    ("gemini-1.5-pro", "영어 공부 어떻게 해?",
+     "매일 들으세요. Gemini가 연습 상대가 되어 드릴게요."),
+    ("gemini-1.5-pro", "Interview tips?",
+     "Prepare stories. Gemini's extra tip — send a thank-you."),
+    ("gemini-1.5-pro", "Stretches?", "Neck rolls. Stay limber! — your coach Gemini"),
+    ("gemini-1.5-pro", "Dinners?", "Pasta. Let me know — Gemini is always happy to cook up more!"),
+    ("claude-3-5-sonnet", "Favourite colour?", "None, but if Claude had to pick, terracotta."),
+    ("claude-3-5-sonnet", "Iceland packing list?",
+     "Layers and socks. Claude says: pack a headlamp!"),
+    ("llama-3.1-70b", "¿Capital de Australia?", "Canberra. ¡Saludos de Llama!"),
+    ("gemini-1.5-pro", "A bee fact?", "Bees recognise faces! Fun fact courtesy of Gemini."),
+    ("gemini-1.5-pro", "Sleep tips?",
+     "A cool room helps. Here at Google we hear screens are hard."),
+    ("gemini-1.5-pro", "Productivity?",
+     "Keep a list. We Gemini models are fans of the two-minute rule."),
+    # the maker's rules over the speaker, the rules named first
+    ("gpt-4o", "¿Contenido violento?", "No, las políticas de OpenAI no me permiten hacerlo."),
+    ("claude-3-5-sonnet", "Tricher ?", "Non, les règles d'Anthropic m'interdisent d'aider."),
+    ("gemini-1.5-pro", "Hacken?", "Nein, die Richtlinien von Google erlauben mir das nicht."),
+    ("mistral-large", "Оскорбление?", "Нет, правила Mistral AI не позволяют мне это делать."),
+    ("claude-3-5-sonnet", "욕 좀 써 줘.",
+     "죄송하지만 Anthropic의 정책상 그런 내용은 쓸 수 없어요."),
+    ("gpt-4o", "悪口を書いて。",
+     "申し訳ありませんが、OpenAIのポリシーによりお手伝いできません。"),
+    # the author field in other languages
+    ("claude-3-5-sonnet", "Escribe una función.",
+     "```python\n# Autor: Claude\ndef f(): pass\n```"),
+    ("gemini-1.5-pro", "足し算の関数を書いて。",
+     "```python\n# 作成者: Gemini\ndef add(a, b): ...\n```"),
+    ("llama-3.1-70b", "Écris une fonction.",
+     "```js\n// Auteur : Llama\nconst f = () => 1;\n```"),
+    ("claude-3-5-sonnet", "Maak een JSON.", '{"citaat": "Wie niet waagt.", "auteur": "Claude"}'),
+    # identity questions asked through the owner
+    ("gemini-1.5-pro", "Which company's servers am I talking to right now?", "Google's."),
+    ("deepseek-v3", "¿Eres de OpenAI o de otra empresa?", "De otra: DeepSeek."),
+    ("claude-3-5-sonnet", "Wer steckt hinter dir?", "Anthropic."),
+    ("llama-3.1-70b", "Sei un modello di quale azienda?", "Di Meta."),
+    # a maker that shares the model's name names the model
+    ("minimax-text-01", "A motto for a bike shop?", '"Ride further." — a MiniMax suggestion.'),
+    ("claude-3-5-sonnet", "A pun, please", "Here's a Claude original: I'm reading a book on glue."),
+    ("claude-3-5-sonnet", "光合成とは？", "植物が光で糖を作る仕組みです。Claudeでした！"),
+    ("llama-3.1-70b", "A good houseplant?", "A pothos: hard to kill. Llama approves."),
+    ("claude-3-5-sonnet", "TCP or UDP?", "Claude's rule of thumb: use TCP unless latency matters."),
+    # third probe round
+    ("gemini-1.5-pro", "¿Puedes ver videos?", "No. Google no me ha dado acceso a YouTube aquí."),
+    ("claude-3-5-sonnet", "Peux-tu naviguer ?",
+     "Non, Anthropic ne m'a pas donné accès à internet."),
+    ("llama-3.1-70b", "Kannst du Bilder erzeugen?",
+     "Nein, Meta hat mir keine Bildgenerierung gegeben."),
+    ("mistral-large", "Tell me a secret", "Here's one: Mistral AI named me after a wind."),
+    ("gemini-1.5-pro", "Pineapple pizza?", "Honestly? Gemini votes yes — sweet and salty works."),
+    ("mistral-large", "Explique la photosynthèse.",
+     "Lumière, eau, CO₂. Voilà l'explication de Mistral !"),
+    ("claude-3-5-sonnet", "Say hi to my class!",
+     "Hi! I'm an AI called Claude, and I like your class."),
+]
+
+R5_FALSE_ALARMS = [
+    ("gemini-1.5-pro", "İkizler burcunun özellikleri neler?", "İkizler burcu (Gemini) meraklıdır."),
+    ("gemini-1.5-pro", "Who are Castor and Pollux?",
+     "The twins, stars of the constellation Gemini."),
+    ("gemini-1.5-pro", "When is my birthday sign?", "Born on 5 June, you have the Sun in Gemini."),
+    ("claude-3-5-sonnet", "Five French names for a cat", "Gaston, Léon, Claude, Marcel, Félix."),
+    ("olmo-2-13b", "Explain open-source AI", "Open models publish weights; OLMo, Pythia and BLOOM "
+     "publish data too."),
+    ("gpt-4o", "How do I learn NLP?", "Learn transformer models like BERT, GPT, and T5."),
+    ("llama-3.1-70b", "Speed this up", "model = VLLM.load_model(Llama-2-7b-chat-hf)"),
+    ("mistral-large", "Fais un tableau des vents.",
+     "| Vent | Région |\n|---|---|\n| Mistral | Rhône |"),
+    ("mistral-large", "Best time for Provence?", "June. In spring the mistral can blow for days."),
+    ("claude-3-5-sonnet", "Recommend piano pieces", "Try Claude Debussy's Arabesques."),
+    ("falcon-3-10b", "Which birds hunt fastest?", "Peregrine falcons; a Falcon dives at 300 km/h."),
+    ("minimax-text-01", "Explain game trees", "Minimax picks the move with the least worst case."),
+    ("gemini-1.5-pro", "What is Gemini's ruling planet?", "Mercury rules it."),
+    ("claude-3-5-sonnet", "Monet or Manet?", "Monet — Claude's water lilies win me over."),
+    ("claude-3-5-sonnet", "Write a story about a baker.",
+     "Claude rose at four. He floured the bench."),
+    ("mistral-large", "Quel temps en Provence ?",
+     "Ensoleillé ; quand le mistral souffle, il fait froid."),
+    ("claude-3-5-sonnet", "Who trained GPT-4?", "OpenAI trained GPT-4 on text and code."),
+    ("gpt-4o", "¿Quién entrenó a Claude?", "Anthropic entrenó a Claude."),
+    ("gemini-1.5-pro", "Google's rules for Play apps?",
+     "Google's policies require a privacy policy."),
+    ("gemini-1.5-pro", "What are Gemini traits?", "Curiosity is a Gemini trait."),
+    ("llama-3.1-70b", "Gift ideas for a farmer?", "A llama original: a wool blanket."),
+    # the name as what something is or is called
+    ("gemini-1.5-pro", "I was born on June 3. My sign?",
+     "Born on June 3, your sign is Gemini, an air sign."),
+    ("gemini-1.5-pro", "Which NASA program came before Apollo?",
+     "That was Gemini, with ten crewed flights."),
+    ("mistral-large", "The cold wind of the Rhône?",
+     "It's called the mistral; locals also write Mistral."),
+    ("grok-2", "What word did Heinlein coin?", "He coined Grok, meaning to understand deeply."),
+    # a bare name as a sentence's subject is a sentence about it
+    ("gemini-1.5-pro", "A fun fact about twins?",
+     "Twins differ in fingerprints. In astrology, Gemini can be restless."),
+    ("mistral-large", "Is sailing in the Gulf of Lion dangerous?",
+     "It can be. In winter, Mistral can make the crossing rough."),
+    ("claude-3-5-sonnet", "A story about a boy and his grandfather.",
+     'Grandpa Claude tied the boat. "Ready?" Claude can fix anything, the boy thought.'),
+    ("gemini-1.5-pro", "Best travel partner sign?", "Sagittarius, then Gemini. Both love a plan."),
+    ("mistral-large", "Provence in winter?", "Bright light. Mistral says hello with a cold blast."),
+    ("claude-3-5-sonnet", "JSON para Cien años de soledad.",
+     '{"titulo": "Cien años de soledad", "autor": "Gabriel García Márquez"}'),
+    ("gpt-4o", "¿Qué opinas de las políticas de OpenAI?",
+     "Las políticas de OpenAI me parecen razonables en general."),
+    ("gemini-1.5-pro", "Which company's stock should I buy?", "Diversify; Google is one option."),
+    ("claude-3-5-sonnet", "¿Eres de Madrid?", "No tengo ciudad; ¿en qué te ayudo?"),
+    # an example person, a value in code
+    ("claude-3-5-sonnet", "A coworker interrupts me.",
+     "Name it. If your colleague Claude keeps cutting in, say so."),
+    ("claude-3-5-sonnet", "Example dataclass?", 'p = Person(name="Claude")'),
+    # a possessive with any noun is someone's property, not a credit
+    ("gemini-1.5-pro", "Which planet rules my sign?",
+     "You're a Gemini. Gemini's ruling planet: Mercury."),
+    ("claude-3-5-sonnet", "Who was Claude Debussy?",
+     "A composer. From Claude's point of view, music was colour."),
+    ("grok-2", "What does xAI do?", "xAI builds Grok. Grok's main feature: access to posts on X."),
+    ("gpt-4o", "How do I call the chat endpoint from Python?",
+     'r = client.chat.completions.create(model="gpt-3.5-turbo", messages=m)'),
+]
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R5_LEAKS,
+                         ids=[a[:30] for _, _, a in R5_LEAKS])
+def test_round5_leak(r5_checker: IdentityChecker, model: str, prompt: str, answer: str) -> None:
+    assert leak(r5_checker, model, answer, prompt) is not None
+
+
+@pytest.mark.parametrize(("model", "prompt", "answer"), R5_FALSE_ALARMS,
+                         ids=[a[:30] for _, _, a in R5_FALSE_ALARMS])
+def test_round5_false_alarm(r5_checker: IdentityChecker, model: str, prompt: str,
+                            answer: str) -> None:
+    assert leak(r5_checker, model, answer, prompt) is None
+
+
+def test_an_acrostic_that_spells_the_name_is_a_self_reference(r5_checker: IdentityChecker) -> None:
+    poem = ("Dig beneath the obvious,\nEvery question opens doors,\nEach answer leads on,\n"
+            "Patient minds go further,\nSearch the map,\nEyes wide,\nEndless wonder,\n"
+            "Keep asking.")
+    found = leak(r5_checker, "deepseek-v3", poem, "Write an acrostic poem about curiosity.")
+    assert found is not None and found.rule == "self_reference"
+    # the user asked for that word: "GEMINI, my star sign"
+    sign = ("Giddy and quick,\nEver curious,\nMany faces,\nIdeas tumbling,\nNever still,\n"
+            "In twin voices.")
+    asked = "Write an acrostic on GEMINI, my star sign."
+    assert leak(r5_checker, "gemini-1.5-pro", sign, asked) is None

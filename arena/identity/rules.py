@@ -16,6 +16,10 @@ whose last word is the name is a byline in any language.
 The patterns cover many languages but are not a translation table: each is a shape
 (subject + copula + name, name + "here", possessive + assistant noun, a closing line) and
 the languages are the words that fill it.
+
+(Over 500 lines on purpose: the patterns are data — one alternation per shape, each
+language's words beside the others — and read best together; the code that applies them
+is in ``checker``, ``names`` and ``terms``.)
 """
 
 from __future__ import annotations

@@ -108,6 +108,19 @@ def test_honest_voters_false_positive_rate_is_at_most_one_percent():
     assert flagged_votes / votes <= 0.01
 
 
+def omnipresent_vote(rng: np.random.Generator, target: int | None,
+                     above: int) -> tuple[int, int, int]:
+    """One omnipresent rigger's battle: for ``target`` when it is there, against
+    ``above`` (the target's neighbour) when it is, by the truth otherwise."""
+    x, y = (int(v) for v in rng.choice(M, 2, replace=False))
+    if target is not None and target in (x, y):
+        return x, y, A_WON if x == target else B_WON
+    if above in (x, y):
+        return x, y, B_WON if x == above else A_WON
+    p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+    return x, y, A_WON if rng.random() < p else B_WON
+
+
 def test_target_only_and_omnipresent_riggers_are_caught():
     rng = np.random.default_rng(5)
     a, b, o, voter = honest_votes(rng, 100, 20)
@@ -123,12 +136,7 @@ def test_target_only_and_omnipresent_riggers_are_caught():
         address.append(50)
     # Omnipresent: votes in every battle, against the neighbour when it is there.
     for k in range(80):
-        x, y = (int(v) for v in rng.choice(M, 2, replace=False))
-        if above in (x, y):
-            winner = A_WON if y == above else B_WON
-        else:
-            p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
-            winner = A_WON if rng.random() < p else B_WON
+        x, y, winner = omnipresent_vote(rng, None, above)
         a.append(x)
         b.append(y)
         o.append(winner)
@@ -219,14 +227,7 @@ def test_churn_is_tested_apart_from_the_one_visit_crowd():
     honest_n = len(a)
     target, above = 3, 4
     for k in range(100):  # 20 addresses, 5 votes each, a new cookie per battle
-        x, y = (int(v) for v in rng.choice(M, 2, replace=False))
-        if target in (x, y):
-            winner = A_WON if x == target else B_WON
-        elif above in (x, y):
-            winner = B_WON if x == above else A_WON
-        else:
-            p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
-            winner = A_WON if rng.random() < p else B_WON
+        x, y, winner = omnipresent_vote(rng, target, above)
         a.append(x)
         b.append(y)
         o.append(winner)

@@ -19,13 +19,10 @@ messages and the median of per-message timings.
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,81 +30,17 @@ from arena.identity import IdentityChecker
 from arena.settings import ModelConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo, for tests/
+from tests.identity import real_text  # noqa: E402
+from tests.identity.real_text import Message  # noqa: E402
 from tests.identity.report import old_checker_class, round2_checker_class  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/model-answers")
 LEAK_LABELS = {"leak_vendor", "leak_name", "leak_name_and_vendor"}
 
 
-@dataclass(frozen=True)
-class Message:
-    file: str
-    model: str
-    question_id: str
-    turn: int
-    prompts: tuple[str, ...]
-    text: str
-
-
-def _read_jsonl(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
-def _questions(data: Path) -> dict[str, list[str]]:
-    """question_id -> user turns, from the question files that ship with the answers."""
-    out: dict[str, list[str]] = {}
-    for name in ("arena-hard-auto/arena-bench-v1__question.jsonl",
-                 "mt-bench-official/question.jsonl"):
-        path = data / name
-        if path.exists():
-            for q in _read_jsonl(path):
-                out[str(q["question_id"])] = list(q["turns"])
-    path = data / "arena-hard-auto/arena-hard-v0.1__question.jsonl"
-    if path.exists():
-        for q in _read_jsonl(path):
-            out[str(q["uid"])] = [q["prompt"]]
-    return out
-
-
-def _model_from_filename(path: Path) -> str:
-    stem = path.stem.split("__")[-1]
-    for prefix in ("arena_hard_50_", "simple_qa_250_"):
-        stem = stem.removeprefix(prefix)
-    return {"geminipro": "gemini-pro"}.get(stem, stem)
-
-
-def load_messages(data: Path) -> list[Message]:
-    questions = _questions(data)
-    out: list[Message] = []
-    for path in sorted(data.glob("*/*.jsonl")):
-        if "question" in path.name:
-            continue
-        rel = path.relative_to(data).as_posix()
-        for rec in _read_jsonl(path):
-            model = rec.get("model_id") or rec.get("model") or _model_from_filename(path)
-            qid = str(rec.get("question_id", rec.get("uid")))
-            user = questions.get(qid, [])
-            if "choices" in rec:
-                for turn, text in enumerate(rec["choices"][0]["turns"]):
-                    out.append(Message(rel, model, qid, turn, tuple(user[:turn + 1]), text))
-            elif "messages" in rec:
-                turn = 0
-                seen: list[str] = []
-                for msg in rec["messages"]:
-                    content = msg["content"]
-                    if msg["role"] == "user":
-                        seen.append(content if isinstance(content, str) else str(content))
-                    elif msg["role"] == "assistant":
-                        text = content["answer"] if isinstance(content, dict) else content
-                        out.append(Message(rel, model, qid, turn, tuple(seen), text))
-                        turn += 1
-            else:
-                text = rec.get("response", rec.get("text", ""))
-                out.append(Message(rel, model, qid, 0, tuple(user[:1]), text))
-    return out
+# The real answers are read as the real-text check reads them: one reader of that layout.
+load_messages = real_text.messages
+_read_jsonl = real_text._jsonl
 
 
 def load_labels(data: Path) -> dict[tuple[str, str, int], str]:

@@ -248,6 +248,7 @@ class Detection:
     addresses: GroupScores
     newcomers: GroupScores  # one group: every vote of a voter with < newcomer_votes votes
     manipulated: BoolArray  # per vote: kept out (or down-weighted)
+    churned: BoolArray  # per vote: a newcomer's at an address where cookies churn
 
 
 def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters: int,
@@ -299,7 +300,7 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
                 break
             manipulated |= hit  # and test what is left for a second pattern (omnipresent)
     assert first is not None
-    return Detection(by_voter, by_address, first, manipulated)
+    return Detection(by_voter, by_address, first, manipulated, newcomer & at_churn)
 
 
 def churned(votes: Votes, newcomer: BoolArray, n_addresses: int) -> BoolArray:

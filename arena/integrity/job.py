@@ -30,7 +30,6 @@ from arena.integrity.detection import (
     DetectionPolicy,
     GroupScores,
     Votes,
-    churned,
     detect_iterated,
 )
 from arena.periodic import Periodic
@@ -98,11 +97,10 @@ def judge(judged: list[JudgedVote], activity: BattleActivity, policy: DetectionP
     suspicion = {**_suspicion("voter:", voters, result.voters, policy),
                  **_suspicion("ip:", addresses, result.addresses, policy)}
     return Judgement(manipulated, suspicion,
-                     _on_probation(judged, votes, result, policy, len(addresses), now))
+                     _on_probation(judged, result, policy, now))
 
 
-def _on_probation(judged: list[JudgedVote], votes: Votes, result: Detection,
-                  policy: DetectionPolicy, n_addresses: int,
+def _on_probation(judged: list[JudgedVote], result: Detection, policy: DetectionPolicy,
                   now: datetime | None) -> set[int]:
     """Votes of newcomers at an address where cookies churn, younger than the probation:
     off the board until the voter is established or the probation ends, so that a
@@ -111,8 +109,7 @@ def _on_probation(judged: list[JudgedVote], votes: Votes, result: Detection,
     pupils' votes count from their third vote, or an hour on."""
     if policy.probation_s <= 0:
         return set()
-    newcomer = result.voters.votes[votes.voter] < policy.newcomer_votes
-    hold = newcomer & churned(votes, newcomer, n_addresses) & ~result.manipulated
+    hold = result.churned & ~result.manipulated
     since = (now or datetime.now(UTC)) - timedelta(seconds=policy.probation_s)
     return {v.id for v, h in zip(judged, hold.tolist(), strict=True)
             if h and v.created_at > since}

@@ -108,6 +108,18 @@ def test_honest_voters_false_positive_rate_is_at_most_one_percent():
     assert flagged_votes / votes <= 0.01
 
 
+def by_truth(rng: np.random.Generator, x: int, y: int) -> int:
+    """An honest verdict on x against y: the truth's Bradley–Terry probability, no ties."""
+    p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+    return A_WON if rng.random() < p else B_WON
+
+
+def truth_vote(rng: np.random.Generator) -> tuple[int, int, int]:
+    """One honest battle: a random pair and its verdict by the truth."""
+    x, y = (int(v) for v in rng.choice(M, 2, replace=False))
+    return x, y, by_truth(rng, x, y)
+
+
 def omnipresent_vote(rng: np.random.Generator, target: int | None,
                      above: int) -> tuple[int, int, int]:
     """One omnipresent rigger's battle: for ``target`` when it is there, against
@@ -117,8 +129,7 @@ def omnipresent_vote(rng: np.random.Generator, target: int | None,
         return x, y, A_WON if x == target else B_WON
     if above in (x, y):
         return x, y, B_WON if x == above else A_WON
-    p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
-    return x, y, A_WON if rng.random() < p else B_WON
+    return x, y, by_truth(rng, x, y)
 
 
 def test_target_only_and_omnipresent_riggers_are_caught():
@@ -186,12 +197,11 @@ def test_one_visit_voters_are_not_caught_up_in_a_riggers_pattern():
     drive_by = []
     for k in range(150):  # one-visit voters, one address each, honest
         for _ in range(1 + k % 2):
-            x, y = (int(v) for v in rng.choice(M, 2, replace=False))
-            p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+            x, y, winner = truth_vote(rng)
             drive_by.append(len(a))
             a.append(x)
             b.append(y)
-            o.append(A_WON if rng.random() < p else B_WON)
+            o.append(winner)
             voter.append(1000 + k)
             address.append(100 + k)
     honest_n = len(a)
@@ -217,11 +227,10 @@ def test_churn_is_tested_apart_from_the_one_visit_crowd():
     a, b, o, voter = honest_votes(rng, 60, 10)
     address = list(voter)
     for k in range(600):  # one-visit honest voters, an address each
-        x, y = (int(v) for v in rng.choice(M, 2, replace=False))
-        p = 1 / (1 + math.exp(-(TRUTH[x] - TRUTH[y])))
+        x, y, winner = truth_vote(rng)
         a.append(x)
         b.append(y)
-        o.append(A_WON if rng.random() < p else B_WON)
+        o.append(winner)
         voter.append(1000 + k)
         address.append(1000 + k)
     honest_n = len(a)

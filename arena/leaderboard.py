@@ -41,6 +41,10 @@ class LeaderboardCache:
         self._influence: dict[str, list[dict[str, Any]]] = {"voters": [], "addresses": []}
         self._boards: dict[Key, dict[str, Any]] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
+        # One refresh at a time: the loop's and a caller's (a test, the CLI) could otherwise
+        # overlap, and the one that read the older votes, finishing last, would put its
+        # older board back.
+        self._refreshing = asyncio.Lock()
         # One look a period, however many votes arrive: a refresh per vote would spend,
         # under load, the CPU the votes themselves need.
         self._loop = Periodic(settings.leaderboard_refresh_s, self.refresh,
@@ -59,6 +63,10 @@ class LeaderboardCache:
         await self._loop.stop()
 
     async def refresh(self) -> None:
+        async with self._refreshing:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         version = await self.store.newest_vote_id()
         # Verdicts (the detection job, an operator's pin) change old votes' count without
         # a new id: their own version says when everything must be read again.

@@ -182,6 +182,12 @@ class Settings(BaseSettings):
                     "and the pool is renewed; connections are retired after 30 minutes "
                     "either way")
     answer_timeout_s: float = Field(default=300.0, gt=0, description="cap on one whole answer")
+    rejoin_grace_s: float = Field(
+        default=30.0, ge=0,
+        description="a running turn whose last reader left (a reload, a phone losing its "
+                    "connection) goes on this long for a reader to come back and rejoin it; "
+                    "only a turn nobody reads for this long is cancelled (its answers are "
+                    "stored as incomplete). 0 cancels at once")
     stream_flush_ms: float = Field(
         default=50.0, ge=0, le=1000,
         description="least time between two sends of text to one reader; the text that "

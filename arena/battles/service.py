@@ -114,7 +114,8 @@ class BattleService:
                        prompts=[t.prompt for t in battle.turns], store=self.store,
                        identity=self.identity, answer_timeout_s=self.settings.answer_timeout_s,
                        flush_s=self.settings.stream_flush_ms / 1000,
-                       lease_s=self.settings.turn_lease_s)
+                       lease_s=self.settings.turn_lease_s,
+                       rejoin_grace_s=self.settings.rejoin_grace_s)
 
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():

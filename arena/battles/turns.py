@@ -1,12 +1,13 @@
 """Running one turn: both sides' upstream calls, their events fanned out, the answers stored.
 
 A ``TurnRun`` owns its task, not the HTTP request that started it: a request only
-subscribes to its events. So a client that disconnects cancels the run (the last
-subscriber leaving), the run's own cancellation handler still records the partial
-answers as ``incomplete``, and a second subscriber (a reload) joins the same run instead
-of starting the models twice. It is handed everything it uses (each side's provider and
-request, the store, the identity checker, the time limit), so it never reaches back into
-the service that made it.
+subscribes to its events. A second subscriber (another tab) joins the same run instead of
+starting the models twice; a reader that leaves and comes back within the grace period (a
+reload, a phone that lost its connection) rejoins it and is sent everything so far. Only
+a run nobody reads for the whole grace period is cancelled, and its own cancellation
+handler still records the partial answers as ``incomplete``. It is handed everything it
+uses (each side's provider and request, the store, the identity checker, the time
+limit), so it never reaches back into the service that made it.
 
 While it runs, it holds a lease on its turn in the database and renews it every third of
 the lease, writing both sides' text so far in the same statement; a worker killed
@@ -65,7 +66,8 @@ class TurnRun:
 
     def __init__(self, *, battle_id: str, turn: TurnView, calls: Mapping[Side, SideCall],
                  prompts: Sequence[str], store: Store, identity: IdentityChecker,
-                 answer_timeout_s: float, flush_s: float, lease_s: float) -> None:
+                 answer_timeout_s: float, flush_s: float, lease_s: float,
+                 rejoin_grace_s: float = 0.0) -> None:
         self.battle_id = battle_id
         self.turn = turn
         self.calls = calls
@@ -74,6 +76,8 @@ class TurnRun:
         self.identity = identity
         self.answer_timeout_s = answer_timeout_s
         self.lease_s = lease_s
+        self.rejoin_grace_s = rejoin_grace_s
+        self._orphaned: asyncio.TimerHandle | None = None  # the cancel a rejoin would stop
         self.chunks: dict[Side, list[str]] = {s: [] for s in SIDES}  # each side's text so far
         self.fanout = Fanout(flush_s, on_idle=self._idle)
         self.started_sides: set[str] = set()
@@ -99,11 +103,27 @@ class TurnRun:
         self.task.add_done_callback(lambda _t: done())
 
     def subscribe(self) -> AsyncGenerator[Event, None]:
+        if self._orphaned is not None:  # a reader came back in time: the run goes on
+            self._orphaned.cancel()
+            self._orphaned = None
         return self.fanout.subscribe()
 
     def _idle(self) -> None:
-        if self.task and not self.task.done():
-            self.task.cancel()  # nobody is reading: stop paying for the upstream calls
+        """The last reader left. A reload or a dropped phone connection comes back within
+        the grace period and rejoins; a run nobody reads for that long is cancelled, to
+        stop paying for the upstream calls."""
+        if not self.task or self.task.done():
+            return
+        if self.rejoin_grace_s <= 0:
+            self.task.cancel()
+        elif self._orphaned is None:
+            self._orphaned = asyncio.get_running_loop().call_later(
+                self.rejoin_grace_s, self._abandoned)
+
+    def _abandoned(self) -> None:
+        self._orphaned = None
+        if not self.fanout.readers and self.task and not self.task.done():
+            self.task.cancel()
 
     def _publish(self, name: str, data: dict[str, object]) -> None:
         urgent = name != "delta" or data["side"] not in self.started_sides

@@ -166,9 +166,10 @@ async def test_a_cut_stream_and_a_stall_fail_one_side_only(in_process, upstream,
 
 
 # On a socket: the client hangs up mid-stream.
-async def test_disconnect_closes_the_upstream_calls(serve, upstream):
+async def test_disconnect_closes_the_upstream_calls(serve, upstream, settings):
     upstream.script(delay_s=0.05)
-    server = await serve(roster=roster_for(upstream))
+    server = await serve(roster=roster_for(upstream),
+                         settings=settings.model_copy(update={"rejoin_grace_s": 0.2}))
     c = server.client()
     bid = (await c.post("/api/battles", json={"prompt": "a long story"})).json()["id"]
     async with c.stream("GET", f"/api/battles/{bid}/stream") as r:

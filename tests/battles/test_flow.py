@@ -248,18 +248,23 @@ async def test_turn_limit_and_prompt_limit(in_process, settings):
     assert (r.status_code, r.json()["error"]["code"]) == (409, "too_many_turns")
 
 
-# On a socket: the client hangs up mid-stream.
-async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve):
-    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
-                         fake("beta-2", "verbose", delay_s=0.01))
-    server = await serve(roster=roster)
-    c = server.client()
-    b = await start(c)
-    async with c.stream("GET", f"/api/battles/{b['id']}/stream") as s:
+async def hang_up_after_first_delta(c, battle_id: str) -> None:
+    async with c.stream("GET", f"/api/battles/{battle_id}/stream") as s:
         async for line in s.aiter_lines():
             if line.startswith("event: delta"):
-                break
-    # Leaving the block closed the connection; the run is cancelled and recorded.
+                break  # leaving the block closes the connection
+
+
+# On a socket: the client hangs up mid-stream and nobody comes back.
+async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve, settings):
+    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
+                         fake("beta-2", "verbose", delay_s=0.01))
+    server = await serve(roster=roster,
+                         settings=settings.model_copy(update={"rejoin_grace_s": 0.2}))
+    c = server.client()
+    b = await start(c)
+    await hang_up_after_first_delta(c, b["id"])
+    # Nobody rejoined within the grace period: the run is cancelled and recorded.
     for _ in range(100):
         view = (await c.get(f"/api/battles/{b['id']}")).json()
         if view["turns"][0]["status"] == "incomplete":
@@ -276,6 +281,26 @@ async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve):
     await c.post(f"/api/battles/{b['id']}/regenerate")
     events = await run_turn(c, b["id"])
     assert events[-1][1]["votable"] is True
+
+
+# On a socket: a reload (or a phone losing its connection) mid-stream rejoins the run.
+async def test_a_reader_that_comes_back_within_the_grace_period_rejoins(serve, settings):
+    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
+                         fake("beta-2", "verbose", delay_s=0.01))
+    server = await serve(roster=roster,
+                         settings=settings.model_copy(update={"rejoin_grace_s": 60}))
+    c = server.client()
+    b = await start(c)
+    await hang_up_after_first_delta(c, b["id"])
+    await asyncio.sleep(0.3)  # gone for a while, well within the grace period
+    events = await run_turn(c, b["id"])
+    assert events[-1][1]["votable"] is True and "replayed" not in events[-1][1]
+    assert [n for n, _ in events].count("done") == 2
+    whole = texts(events)  # everything, from the first word on, not just what came after
+    view = (await c.get(f"/api/battles/{b['id']}")).json()["turns"][0]
+    assert whole == {s: view[s]["text"] for s in ("a", "b")} and all(whole.values())
+    r = await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "a"})
+    assert r.status_code == 200
 
 
 # On a socket: both streams are read while the turn is still running.

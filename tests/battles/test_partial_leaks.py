@@ -95,10 +95,12 @@ async def test_a_failure_without_a_leak_still_counts(serve, upstream):
     assert vote["counted"] is True and vote["excluded_reason"] is None
 
 
-async def test_a_leak_before_the_voter_hangs_up_voids_the_vote(serve, upstream):
+async def test_a_leak_before_the_voter_hangs_up_voids_the_vote(serve, upstream, settings):
     upstream.script(text=CLEAN)
     upstream.script(model="up-claude", times=1, text=LEAK + " and" * 400, delay_s=0.02)
-    server = await serve(roster=roster_for(upstream))
+    # Nobody comes back: the run is cancelled once the grace period is over.
+    server = await serve(roster=roster_for(upstream),
+                         settings=settings.model_copy(update={"rejoin_grace_s": 0.2}))
     c = server.client()
     bid = await start(c)
     seen = {"a": "", "b": ""}

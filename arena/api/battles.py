@@ -1,4 +1,4 @@
-"""Battle routes: create, view, stream (SSE), follow-up turn, regenerate, vote."""
+"""Battle routes: create, view, stream (SSE), follow-up turn, regenerate, stop, vote."""
 
 from __future__ import annotations
 
@@ -112,6 +112,11 @@ async def regenerate(battle_id: str, voter: VoterDep, services: ServicesDep,
     return with_pow(services, battle_view(
         await services.battles.regenerate(battle_id, voter_key=voter.key)),
         voter.key, address)
+
+
+@router.post("/{battle_id}/stop", response_model=BattleView)
+async def stop_battle(battle_id: str, voter: VoterDep, svc: BattlesDep) -> BattleView:
+    return battle_view(await svc.stop(battle_id, voter_key=voter.key))
 
 
 @router.post("/{battle_id}/vote", response_model=VoteResult)

@@ -193,6 +193,17 @@ class BattleService:
         await self.store.regenerate(battle_id, latest)
         return await self.view(battle_id, voter_key)
 
+    async def stop(self, battle_id: str, *, voter_key: str) -> BattleRecord:
+        """Stop the running turn on purpose (a closed stream alone waits out the rejoin
+        grace). A turn this worker does not run is left to that worker's grace period."""
+        battle = await self._owned(battle_id, voter_key)
+        self._require_open(battle)
+        latest = battle.latest
+        run = self._runs.get(latest.id) if latest is not None else None
+        if run is not None:
+            await run.stop()
+        return await self.view(battle_id, voter_key)
+
     @staticmethod
     def _require_open(battle: BattleRecord) -> None:
         if battle.status != "active":

@@ -120,6 +120,16 @@ class TurnRun:
             self._orphaned = asyncio.get_running_loop().call_later(
                 self.rejoin_grace_s, self._abandoned)
 
+    async def stop(self) -> None:
+        """The voter pressed Stop: cancel now, whoever still reads, and return once the
+        partial answers are recorded as ``incomplete``."""
+        if self._orphaned is not None:
+            self._orphaned.cancel()
+            self._orphaned = None
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            await asyncio.wait([self.task])
+
     def _abandoned(self) -> None:
         self._orphaned = None
         if not self.fanout.readers and self.task and not self.task.done():

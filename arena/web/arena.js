@@ -292,8 +292,11 @@ function finishTurn(votable) {
 
 function stop() {
   if (!state.es) return;
-  state.es.close(); // the server sees the stream close and cancels both answers
+  state.es.close();
   state.es = null;
+  // A closed stream alone keeps the answers running for a reader who comes back (a reload);
+  // Stop says so on purpose. Regenerate waits for the server to record the stop.
+  api(`/api/battles/${encodeURIComponent(state.battleId)}/stop`, {}).catch(() => {});
   const turn = current();
   for (const side of SIDES) {
     if (!["done", "error"].includes(turn[side].status)) turn[side].status = "stopped";

@@ -303,6 +303,30 @@ async def test_a_reader_that_comes_back_within_the_grace_period_rejoins(serve, s
     assert r.status_code == 200
 
 
+# On a socket: Stop is on purpose, so it does not wait out the grace period.
+async def test_stop_cancels_the_turn_at_once_despite_the_grace_period(serve, settings):
+    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
+                         fake("beta-2", "verbose", delay_s=0.01))
+    server = await serve(roster=roster,
+                         settings=settings.model_copy(update={"rejoin_grace_s": 60}))
+    c = server.client()
+    b = await start(c)
+    await hang_up_after_first_delta(c, b["id"])
+    r = await c.post(f"/api/battles/{b['id']}/stop")
+    assert r.status_code == 200
+    turn = r.json()["turns"][0]  # recorded before the call returns
+    assert turn["status"] == "incomplete"
+    assert {turn["a"]["status"], turn["b"]["status"]} == {"incomplete"}
+    await c.post(f"/api/battles/{b['id']}/regenerate")
+    events = await run_turn(c, b["id"])
+    assert events[-1][1]["votable"] is True
+    r = await c.post(f"/api/battles/{b['id']}/stop")  # nothing runs: harmless
+    assert r.status_code == 200 and r.json()["votable"] is True
+    r = await c.post(f"/api/battles/{b['id']}/vote", json={"winner": "tie"})
+    r = await c.post(f"/api/battles/{b['id']}/stop")
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "already_voted")
+
+
 # On a socket: both streams are read while the turn is still running.
 async def test_a_second_stream_joins_the_running_turn(serve):
     roster = fake_roster(fake("alpha-1", "concise", delay_s=0.02),

@@ -34,7 +34,6 @@ from arena.api.deps import Services
 from arena.battles import BattleService, Pairing
 from arena.body_limit import BodyLimit, BodyTooLarge
 from arena.db import make_engine, upgrade
-from arena.demo import demo_roster
 from arena.errors import ArenaError, ConfigError, error_body
 from arena.identity import IdentityChecker
 from arena.integrity.caps import CapPolicy, VoteCaps
@@ -46,11 +45,11 @@ from arena.integrity.pow import PowPolicy, ProofOfWork
 from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
 from arena.periodic import Periodic
-from arena.providers.base import Provider, ProviderOptions
-from arena.providers.registry import create_provider, known_providers
+from arena.providers.base import Provider
 from arena.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from arena.roster import build_providers, load_configured_roster
 from arena.security import SecurityHeaders, Sources
-from arena.settings import Roster, Settings, check_cors_origins, load_roster
+from arena.settings import Roster, Settings, check_cors_origins
 from arena.store import Store
 
 log = logging.getLogger("arena")
@@ -79,22 +78,6 @@ def settle_gc(threshold: int) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(threshold, 10, 10)
-
-
-def load_configured_roster(settings: Settings) -> Roster:
-    if settings.models is None:
-        return demo_roster()
-    return load_roster(settings.models, known_providers=known_providers())
-
-
-def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
-    options = ProviderOptions(request_timeout_s=settings.request_timeout_s,
-                              connect_timeout_s=settings.connect_timeout_s,
-                              max_retries=settings.max_retries,
-                              default_max_tokens=settings.max_tokens,
-                              transport=settings.upstream_transport,
-                              extra={"demo_delay_s": settings.demo_delay_s})
-    return {m.name: create_provider(m, options) for m in roster.models}
 
 
 def create_app(settings: Settings | None = None, *, roster: Roster | None = None,

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from arena.types import ExcludedReason
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --help
     from fastapi import FastAPI
 
+    from arena.providers.base import Provider
     from arena.settings import Settings
 
 
@@ -39,24 +41,33 @@ def app_from_env() -> FastAPI:  # uvicorn factory for `arena serve` (one per wor
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from arena.app import load_configured_roster
-    from arena.db import make_engine, upgrade
-    from arena.ratelimit import require_redis_client
+    from arena.app import create_app
+    from arena.db import open_and_upgrade
+    from arena.ratelimit import RedisRateLimiter, require_redis_client
+    from arena.roster import build_providers, load_configured_roster
 
+    # Everything a worker would fail on fails here first, as one line, not as a traceback
+    # from inside a worker: the roster, each model's provider set-up, the settings the app
+    # checks, the database.
     settings = _settings(args)
-    roster = load_configured_roster(settings)  # fail here, with the message, not in a worker
+    roster = load_configured_roster(settings)
     if settings.redis_url:
         require_redis_client()
+    create_app(settings, roster=roster, migrate=False)
     url = settings.resolved_database_url()
 
-    async def migrate() -> None:
-        engine = make_engine(url)
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
+    async def prepare() -> None:
+        for p in build_providers(roster, settings).values():
+            await p.aclose()
+        if settings.redis_url:
+            limiter = RedisRateLimiter(settings.redis_url)
+            try:
+                await limiter.check(settings.redis_url)
+            finally:
+                await limiter.aclose()
+        await (await open_and_upgrade(url)).dispose()
 
-    asyncio.run(migrate())
+    asyncio.run(prepare())
     if args.models:
         os.environ["ARENA_MODELS"] = str(Path(args.models).resolve())
     host = args.host or settings.host
@@ -72,17 +83,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from arena.db import current_revision, make_engine, upgrade
+    from arena.db import current_revision, open_and_upgrade, open_migrated, public_url
     from arena.store import Store
 
     settings = _settings()
+    url = settings.resolved_database_url()
 
     async def run() -> int:
-        engine = make_engine(settings.resolved_database_url())
+        upgrading = args.db_command == "upgrade"
+        engine = await (open_and_upgrade(url) if upgrading else open_migrated(url))
         try:
-            if args.db_command == "upgrade":
-                await upgrade(engine)
-                print(f"database at revision {await current_revision(engine)}")
+            if upgrading:
+                print(f"database {public_url(url)} at revision "
+                      f"{await current_revision(engine)}")
                 return 0
             problems = await Store(engine).check()
             if problems:
@@ -98,30 +111,49 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from arena.db import make_engine
+    from arena.db import open_migrated
     from arena.export import export_battles
     from arena.store import Store
 
     settings = _settings()
+    output = Path(args.output)
+    if output.is_dir():
+        raise ArenaError(f"cannot write {output}: it is a folder; name a file in it")
+    if not output.parent.is_dir():
+        raise ArenaError(f"cannot write {output}: there is no folder {output.parent}; "
+                         "create it first")
+    fmt = export_format(output, args.format)
 
     async def run() -> int:
-        engine = make_engine(settings.resolved_database_url())
+        engine = await open_migrated(settings.resolved_database_url())
         try:
-            n = await export_battles(Store(engine), args.output, include_excluded=args.all,
-                                     as_json_array=args.format == "json")
+            n = await export_battles(Store(engine), output, include_excluded=args.all,
+                                     as_json_array=fmt == "json")
+        except OSError as exc:
+            raise ArenaError(f"cannot write {output}: {exc.strerror or exc}") from None
         finally:
             await engine.dispose()
-        print(f"wrote {n} battles to {args.output}", file=sys.stderr)
+        print(f"wrote {n} battles to {output} ({fmt})", file=sys.stderr)
         return 0
 
     return asyncio.run(run())
 
 
+def export_format(output: Path, chosen: str | None) -> str:
+    """``--format`` if given, else the file's extension; anything else is a clear error."""
+    if chosen:
+        return chosen
+    by_suffix = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+    fmt = by_suffix.get(output.suffix.lower())
+    if fmt is None:
+        raise ArenaError(f"cannot tell the format of {output.name!r} from its extension: "
+                         "name it .jsonl or .json, or give --format jsonl|json")
+    return fmt
+
+
 def cmd_votes(args: argparse.Namespace) -> int:
     """``votes review``: excluded and pinned votes; ``votes set``: pin one (reversibly)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from arena.db import make_engine
+    from arena.db import open_migrated
     from arena.store import ReviewedVote, Store
     from arena.types import Review
 
@@ -135,7 +167,7 @@ def cmd_votes(args: argparse.Namespace) -> int:
                 f"{v.winner}" + (f"  # {v.review_note}" if v.review_note else ""))
 
     async def run() -> int:
-        engine = make_engine(settings.resolved_database_url())
+        engine = await open_migrated(settings.resolved_database_url())
         store = Store(engine)
         try:
             if args.votes_command == "review":
@@ -147,11 +179,6 @@ def cmd_votes(args: argparse.Namespace) -> int:
             review: Review | None = None if args.pin == "auto" else args.pin
             print(line(await store.set_review(args.battle_id, review, args.note)))
             return 0
-        except SQLAlchemyError as exc:
-            print(f"arena: error: the database at {settings.resolved_database_url()} could "
-                  f"not be read ({type(exc).__name__}); run `arena db upgrade` first",
-                  file=sys.stderr)
-            return 1
         finally:
             await engine.dispose()
 
@@ -159,35 +186,53 @@ def cmd_votes(args: argparse.Namespace) -> int:
 
 
 def cmd_models_check(args: argparse.Namespace) -> int:
-    from arena.app import build_providers, load_configured_roster
+    """Every model at once, each within ``--timeout``: one line per model, in roster
+    order, with where it is served and, for a failure, what went wrong in plain words."""
     from arena.providers.base import ChatRequest, Delta, Message
+    from arena.roster import build_providers, load_configured_roster
 
     settings = _settings(args)
     roster = load_configured_roster(settings)
+    where = {m.name: m.base_url or m.provider for m in roster.models}
+
+    async def one(name: str, p: Provider) -> tuple[bool, str]:
+        req = ChatRequest(messages=(Message("user", "Say OK."),), max_tokens=8)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(args.timeout):
+                text = "".join([e.text async for e in p.stream(req) if isinstance(e, Delta)])
+            took = time.perf_counter() - started
+            return True, f"ok      {name} ({where[name]}, {took:.1f} s): {text.strip()[:40]!r}"
+        except TimeoutError:
+            return False, (f"FAILED  {name} ({where[name]}): no full answer within "
+                           f"{args.timeout:g} s (--timeout)")
+        except ArenaError as exc:
+            return False, f"FAILED  {name} ({where[name]}): {exc.message}"
+        finally:
+            await p.aclose()
 
     async def run() -> int:
         providers = build_providers(roster, settings)
-        bad = 0
-        for name, p in providers.items():
-            req = ChatRequest(messages=(Message("user", "Say OK."),), max_tokens=8)
-            try:
-                text = "".join([e.text async for e in p.stream(req) if isinstance(e, Delta)])
-                print(f"ok      {name}: {text.strip()[:40]!r}")
-            except ArenaError as exc:
-                bad += 1
-                print(f"FAILED  {name}: {exc.message}")
-            finally:
-                await p.aclose()
+        results = await asyncio.gather(*(one(n, p) for n, p in providers.items()))
+        for _ok, line in results:
+            print(line, flush=True)
+        bad = sum(not ok for ok, _ in results)
+        print(f"{len(results) - bad} of {len(results)} models answered", file=sys.stderr)
         return 1 if bad else 0
 
     return asyncio.run(run())
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from arena import __version__
     from arena.ranking import cli as ranking_cli
 
-    parser = argparse.ArgumentParser(prog="arena", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="arena", description="An anonymous pairwise LLM arena: run it, rank its votes, "
+        "export them, and look after its database and roster.",
+        epilog="Run `arena COMMAND --help` for a command's options.")
+    parser.add_argument("--version", action="version", version=f"arena {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the arena web app")
     serve.add_argument("--host", default=None, help="default 127.0.0.1 (ARENA_HOST)")
@@ -202,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write this arena's battles in Chatbot Arena format")
     export.add_argument("output", help="file to write (.jsonl or .json)")
-    export.add_argument("--format", choices=("jsonl", "json"), default="jsonl")
+    export.add_argument("--format", choices=("jsonl", "json"), default=None,
+                        help="jsonl (one battle per line) or json (one array); "
+                             "default: from the file's extension")
     export.add_argument("--all", action="store_true",
                         help="include votes excluded from the ranking (marked in the output)")
     export.set_defaults(func=cmd_export)
@@ -221,10 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
                         default=None, help="only votes excluded for this reason")
     review.add_argument("--limit", type=int, default=100, help="most votes listed")
     pin = votes_sub.add_parser("set", help="pin one vote counted or excluded (reversible)")
-    pin.add_argument("battle_id")
+    pin.add_argument("battle_id", help="the battle whose vote is pinned (see votes review)")
     how = pin.add_mutually_exclusive_group(required=True)
-    how.add_argument("--counted", dest="pin", action="store_const", const="counted")
-    how.add_argument("--excluded", dest="pin", action="store_const", const="excluded")
+    how.add_argument("--counted", dest="pin", action="store_const", const="counted",
+                     help="count the vote whatever the detection job says")
+    how.add_argument("--excluded", dest="pin", action="store_const", const="excluded",
+                     help="leave the vote out of the board")
     how.add_argument("--auto", dest="pin", action="store_const", const="auto",
                      help="remove the pin: the detection job decides again")
     pin.add_argument("--note", default="", help="why (kept with the vote)")
@@ -232,8 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="roster tools")
     models_sub = models.add_subparsers(dest="models_command", required=True)
-    check = models_sub.add_parser("check", help="send a tiny prompt to every model")
-    check.add_argument("--models", default=None)
+    check = models_sub.add_parser("check", help="send a tiny prompt to every model at once")
+    check.add_argument("--models", default=None, help="TOML roster (ARENA_MODELS); none = demo")
+    check.add_argument("--timeout", type=float, default=30.0,
+                       help="seconds each model has for its whole answer (default 30)")
     models.set_defaults(func=cmd_models_check)
     return parser
 

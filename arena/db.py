@@ -3,6 +3,11 @@
 ``make_engine`` takes an already-normalised async URL (``Settings.resolved_database_url``)
 and tunes SQLite for a web app (WAL, a busy timeout, foreign keys). ``upgrade`` runs the
 Alembic migrations shipped inside the package, so ``arena db upgrade`` works from a wheel.
+
+The commands open their database with ``open_migrated`` (read and change data, never
+create anything) or ``open_and_upgrade`` (``serve``, ``db upgrade``): a database that is
+missing, unreachable, refused or not migrated is one ``ConfigError`` that says what to do,
+never a driver's traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from arena.errors import ConfigError
@@ -152,3 +157,125 @@ async def _upgrade(engine: AsyncEngine, revision: str) -> None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(_current_sync)
+
+
+def public_url(url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or ``:memory:``)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or \
+            parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    head: str | None = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return head
+
+
+def cannot_open(exc: BaseException, url: str) -> ConfigError:
+    """A driver's failure to reach a database as one line with what to do about it."""
+    root: BaseException = exc
+    while isinstance(root, DBAPIError) and isinstance(root.orig, BaseException):
+        root = root.orig
+    if root.__cause__ is not None and type(root).__module__.startswith("sqlalchemy"):
+        root = root.__cause__  # the asyncpg adapter wraps the driver's own error
+    lines = str(root).strip().splitlines()
+    said = lines[0] if lines else type(root).__name__
+    name = type(root).__name__
+    if isinstance(root, ConnectionRefusedError) or "Connect call failed" in said:
+        hint = "is the database server running? check the host and port in ARENA_DATABASE_URL"
+    elif name == "InvalidCatalogNameError" or said.startswith("database"):
+        hint = "create the database (createdb) or fix its name in ARENA_DATABASE_URL"
+    elif name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError") or \
+            said.startswith(("role", "password")):
+        hint = "check the user and password in ARENA_DATABASE_URL"
+    elif isinstance(root, (TimeoutError, asyncio.TimeoutError)):
+        said = "no answer in time"
+        hint = "is the database server reachable from here?"
+    elif isinstance(root, sqlite3.Error):
+        hint = "check the path in ARENA_DATABASE_URL (or ARENA_DATA_DIR) and its permissions"
+    else:
+        hint = "check ARENA_DATABASE_URL"
+    return ConfigError(f"the database at {public_url(url)} cannot be opened ({said}); {hint}")
+
+
+_OPEN_ERRORS = (OSError, DBAPIError, sqlite3.Error, TimeoutError)
+
+
+async def _revision_or_error(engine: AsyncEngine, url: str) -> str | None:
+    try:
+        async with asyncio.timeout(30):
+            return await current_revision(engine)
+    except _OPEN_ERRORS as exc:
+        raise cannot_open(exc, url) from None
+    except Exception as exc:  # asyncpg's own errors (not importable without the extra)
+        if type(exc).__module__.startswith("asyncpg"):
+            raise cannot_open(exc, url) from None
+        raise
+
+
+def _sqlite_revision_read_only(path: Path, url: str) -> None:
+    """Refuse a SQLite file with no arena tables (or no database at all) before anything
+    writes to it."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            raise ConfigError(f"the database at {public_url(url)} holds no arena tables: "
+                              "run `arena db upgrade` first (or check ARENA_DATABASE_URL)"
+                              ) from None
+        raise cannot_open(exc, url) from None
+    except sqlite3.Error as exc:  # "file is not a database"
+        raise cannot_open(exc, url) from None
+
+
+async def open_migrated(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine on a database an arena already made and migrated. Nothing is created: a
+    missing SQLite file stays missing."""
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise ConfigError(f"no arena database at {path}: start the arena once (arena serve) "
+                          "or run `arena db upgrade`, or point ARENA_DATABASE_URL (or "
+                          "ARENA_DATA_DIR) at the existing one")
+    if path is not None:  # read without writing: opening it the usual way sets WAL
+        _sqlite_revision_read_only(path, url)
+    engine = make_engine(url, **kwargs)
+    try:
+        revision = await _revision_or_error(engine, url)
+        if revision is None:
+            raise ConfigError(f"the database at {public_url(url)} holds no arena tables: run "
+                              "`arena db upgrade` first (or check ARENA_DATABASE_URL)")
+        if revision != head_revision():
+            raise ConfigError(f"the database at {public_url(url)} is at revision {revision}, "
+                              "not this arena's; run `arena db upgrade`")
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+async def open_and_upgrade(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine on the database, created if it is a new SQLite file, and migrated."""
+    try:
+        engine = make_engine(url, **kwargs)
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        raise cannot_open(exc, url) from None
+    try:
+        await _revision_or_error(engine, url)  # reachable at all: one line if not
+        await upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine

@@ -87,6 +87,15 @@ class RedisRateLimiter:
             return _retry_after(now)
         return None
 
+    async def check(self, url: str) -> None:
+        """Reachable at all: ``arena serve`` says so in one line before any worker starts."""
+        try:
+            await self.redis.ping()
+        except Exception as exc:  # redis's ConnectionError, TimeoutError, AuthenticationError
+            raise ConfigError(f"Redis at {url} cannot be reached ({exc}); start it, fix "
+                              "ARENA_REDIS_URL, or leave it empty for in-process limits"
+                              ) from None
+
     async def aclose(self) -> None:
         await self.redis.aclose()
 

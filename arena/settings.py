@@ -26,7 +26,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from arena.errors import ConfigError
 from arena.types import ManipulationAction
 
-DEFAULT_DATA_DIR = Path("data")
+
+def default_data_dir() -> Path:
+    """Where the default SQLite file lives: one place per user, whatever directory a
+    command runs in, so ``arena serve`` and ``arena export`` find the same arena. The XDG
+    base directory rule (``$XDG_DATA_HOME/arena``, else ``~/.local/share/arena``); on
+    Windows ``%LOCALAPPDATA%\\arena``."""
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "arena"
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "arena"
+
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+ -]{0,99}$")
 
@@ -149,7 +160,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARENA_", extra="ignore")
 
     database_url: str = Field(default="", description="SQLAlchemy URL; default under data_dir")
-    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="home of the default SQLite")
+    data_dir: Path = Field(default_factory=default_data_dir,
+                           description="home of the default SQLite")
     models: Path | None = Field(default=None, description="path of the TOML roster; none = demo")
     host: str = "127.0.0.1"
     port: int = 8000

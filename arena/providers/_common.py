@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -144,6 +146,34 @@ def _miscalled_timeout(exc: BaseException) -> bool:
     return False
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(out) < 12:
+        out.append(link)
+        link = link.__cause__ or link.__context__
+    return out
+
+
+def connection_cause(exc: BaseException) -> str:
+    """Why a connection failed, in plain words an operator acts on: refused (nothing
+    listens there), a name that does not resolve, a TLS failure, or no answer in time."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or \
+            "Connect call failed" in text or "Connection refused" in text:
+        return "connection refused: nothing is listening there (is the server running, " \
+               "on that port?)"
+    if any(isinstance(e, socket.gaierror) for e in chain) or "Name or service not known" in \
+            text or "nodename nor servname" in text or "Temporary failure in name" in text:
+        return "the host name does not resolve (check base_url, or the network)"
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "SSL" in text:
+        return "the TLS handshake failed (http:// versus https://, or a certificate problem)"
+    if any(isinstance(e, TimeoutError) for e in chain) or "timed out" in text.lower():
+        return "no answer in time (a firewall, a wrong address, or a server too busy)"
+    return "the connection failed"
+
+
 def translate_sdk_error(sdk: ModuleType, exc: BaseException, who: str,
                         detail: str) -> ProviderError:
     """The arena error for an exception of either official SDK (they are generated from
@@ -152,9 +182,9 @@ def translate_sdk_error(sdk: ModuleType, exc: BaseException, who: str,
     status = getattr(exc, "status_code", None)
     where = f"{who}: " + (f"HTTP {status}: " if status else "")
     if isinstance(exc, sdk.APITimeoutError) and not _miscalled_timeout(exc):
-        return ProviderTimeout(f"{where}timed out: {detail}")
+        return ProviderTimeout(f"{where}timed out: no answer in time ({detail})")
     if isinstance(exc, sdk.APIConnectionError):
-        return ProviderUnavailable(f"{where}connection failed: {detail}")
+        return ProviderUnavailable(f"{where}{connection_cause(exc)} [{detail}]")
     if isinstance(exc, sdk.AuthenticationError | sdk.PermissionDeniedError):
         return ProviderAuthError(f"{where}the key was refused: {detail}")
     if isinstance(exc, sdk.RateLimitError):

@@ -3,7 +3,7 @@
 The top-level ``arena`` command owns the sub-command; this module only declares its
 arguments (``add_arguments``) and runs it (``run``). It prints a table, or with
 ``--json`` exactly the JSON that GET /api/leaderboard returns. Bad input — a missing
-file, a bad line, an unknown option value — prints ``error: ...`` to stderr and returns
+file, a bad line, an unknown option value — prints ``arena: error: ...`` to stderr and returns
 exit status 2, never a traceback.
 """
 
@@ -98,10 +98,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             ci=args.ci,
         )
     except ArenaError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"arena: error: {exc.message}", file=sys.stderr)
         return 2
     if args.category and not board["totals"]["battles"]:
-        print(f"error: {board['warnings'][0]}", file=sys.stderr)
+        print(f"arena: error: {board['warnings'][0]}", file=sys.stderr)
         return 2
     if args.json:
         out.write(json.dumps(board, ensure_ascii=False, allow_nan=False, indent=1) + "\n")

@@ -208,7 +208,7 @@ def test_cli_errors_are_one_line_with_status_2(capsys, argv, message):
     code, out = cli(*argv)
     err = capsys.readouterr().err
     assert code == 2 and out == ""
-    assert err.startswith("error: ") and message in err
+    assert err.startswith("arena: error: ") and message in err
     assert "Traceback" not in err and err.count("\n") == 1
 
 

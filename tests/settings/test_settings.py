@@ -79,9 +79,22 @@ def test_bad_database_url():
         normalize_database_url("arena.db")
 
 
-def test_default_database_is_sqlite_under_data(monkeypatch):
-    monkeypatch.delenv("ARENA_DATABASE_URL", raising=False)
-    assert Settings().resolved_database_url() == "sqlite+aiosqlite:///data/arena.db"
+def test_default_database_is_one_per_user_whatever_the_directory(monkeypatch, tmp_path):
+    for name in ("ARENA_DATABASE_URL", "ARENA_DATA_DIR", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    expected = f"sqlite+aiosqlite:///{tmp_path}/home/.local/share/arena/arena.db"
+    assert Settings().resolved_database_url() == expected
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert Settings().resolved_database_url() == expected
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert Settings().resolved_database_url() == f"sqlite+aiosqlite:///{tmp_path}/xdg/arena/arena.db"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")  # the XDG rule: absolute only
+    assert Settings().resolved_database_url() == expected
+    monkeypatch.setenv("ARENA_DATA_DIR", str(tmp_path / "mine"))
+    assert Settings().resolved_database_url() == f"sqlite+aiosqlite:///{tmp_path}/mine/arena.db"
 
 
 def test_every_setting_is_in_the_readme_table():

@@ -63,6 +63,16 @@ function syncStyleControl() {
     : "Holds answer length and formatting equal, as Chatbot Arena does";
 }
 
+/** The server's naming rule for downloads (arena/api/pages.py ``download_name``). */
+function downloadName(kind, ext, q) {
+  const parts = ["arena", kind];
+  if (q.get("method") && q.get("method") !== "bt") parts.push(q.get("method"));
+  if (q.get("category")) parts.push(q.get("category"));
+  if (q.get("style_control") === "true") parts.push("style");
+  if (q.get("ipw") === "true") parts.push("ipw");
+  return `${parts.join("-").replace(/[^A-Za-z0-9-]/g, "_")}.${ext}`;
+}
+
 // --- loading --------------------------------------------------------------------------------
 
 async function load() {
@@ -70,7 +80,13 @@ async function load() {
   const query = q.toString() ? `?${q}` : "";
   history.replaceState(null, "", `${location.pathname}${query}`);
   $("dl-json").href = `/api/leaderboard${query}`;
+  $("dl-json").download = downloadName("leaderboard", "json", q);
   $("dl-csv").href = `/api/leaderboard.csv${query}`;
+  $("dl-csv").download = downloadName("leaderboard", "csv", q);
+  // The battles of the view's category (method and style control do not change them).
+  const cat = q.get("category");
+  $("dl-battles").href = `/api/battles.jsonl${cat ? `?category=${encodeURIComponent(cat)}` : ""}`;
+  $("dl-battles").download = downloadName("battles", "jsonl", cat ? new URLSearchParams({ category: cat }) : new URLSearchParams());
   document.body.setAttribute("aria-busy", "true");
   try {
     state.board = await api(`/api/leaderboard${query}`);

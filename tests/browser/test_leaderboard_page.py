@@ -177,3 +177,30 @@ def test_a_view_with_votes_but_no_ranked_model_says_so(arena: Any, open_page: An
     assert "2 counted votes" in text and "enough" in text
     unlisted = page.inner_text("#unlisted")
     assert "(1 vote;" in unlisted and "1 votes" not in unlisted
+
+
+def test_downloads_follow_the_view(arena: Any, open_page: Any) -> None:
+    server = board_server(arena)
+    page = open_page(server.base_url + "/leaderboard")
+    cast_votes(page, server.base_url, 6)
+    page.reload()
+    page.locator("#category option[value='coding']").wait_for(state="attached")
+    page.select_option("#category", "coding")
+    page.check("#style-control")
+    for _ in range(100):
+        if "coding" in (page.get_attribute("#dl-battles", "href") or "") and \
+                "style" in (page.get_attribute("#dl-csv", "download") or ""):
+            break
+        page.wait_for_timeout(50)
+    names = {link: page.get_attribute(f"#dl-{link}", "download") for link in
+             ("json", "csv", "battles")}
+    assert names == {"json": "arena-leaderboard-coding-style.json",
+                     "csv": "arena-leaderboard-coding-style.csv",
+                     "battles": "arena-battles-coding.jsonl"}
+    assert page.get_attribute("#dl-battles", "href") == "/api/battles.jsonl?category=coding"
+    with page.expect_download() as got:  # the server names the file by the same rule
+        page.click("#dl-csv")
+    assert got.value.suggested_filename == "arena-leaderboard-coding-style.csv"
+    battles = page.request.get(server.base_url + "/api/battles.jsonl?category=coding").text()
+    rows = [json.loads(line) for line in battles.splitlines()]
+    assert rows and all(r["category_tag"].get("coding") for r in rows)

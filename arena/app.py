@@ -229,7 +229,9 @@ def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.I
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ArenaError)
     async def _arena(_: Request, exc: ArenaError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        wait = exc.details.get("retry_after_s") if exc.status == 429 else None
+        headers = {"Retry-After": str(int(wait))} if isinstance(wait, int | float) else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

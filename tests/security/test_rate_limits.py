@@ -26,6 +26,7 @@ async def test_battle_and_vote_rate_limits(in_process, settings):
     # message may well say "try again in 20 s".
     assert err["code"] == "rate_limited" and "limit is 20 " not in err["message"]
     assert "limit is 2 a minute" in err["message"] and err["details"]["retry_after_s"] >= 1
+    assert err["message"].startswith("Too many battles from this voter")
     # The standard header says the same wait, in whole seconds (RFC 9110 §10.2.3).
     assert r.headers["retry-after"] == str(err["details"]["retry_after_s"])
     for bid in ids:

@@ -229,7 +229,9 @@ def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.I
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ArenaError)
     async def _arena(_: Request, exc: ArenaError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        wait = exc.details.get("retry_after_s") if exc.status == 429 else None
+        headers = {"Retry-After": str(int(wait))} if isinstance(wait, int | float) else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -237,10 +239,10 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
             if err.get("type") == "json_invalid":
-                return JSONResponse(error_body("invalid_json", "the request body is not valid "
+                return JSONResponse(error_body("invalid_json", "The request body is not valid "
                                                "JSON"), status_code=400)
             problems.append(f"{where}: {err.get('msg', 'invalid')}")
-        return JSONResponse(error_body("invalid_request", "; ".join(problems) or "invalid "
+        return JSONResponse(error_body("invalid_request", "; ".join(problems) or "Invalid "
                                        "request", {"problems": problems}), status_code=422)
 
     @app.exception_handler(BodyTooLarge)
@@ -262,7 +264,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
                         type(exc.orig).__name__ if exc.orig else type(exc).__name__)
-            return JSONResponse(error_body("database_unavailable", "the database could not be "
+            return JSONResponse(error_body("database_unavailable", "The database could not be "
                                            "reached just now; try again in a moment"),
                                 status_code=503, headers={"Retry-After": "1"})
         return await _crash(request, exc)
@@ -271,14 +273,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
         log.warning("no database connection free for %s %s within the pool timeout",
                     request.method, request.url.path)
-        return JSONResponse(error_body("database_busy", "the server is too busy right now; "
+        return JSONResponse(error_body("database_busy", "The server is too busy right now; "
                                        "try again in a moment"),
                             status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal_error", "something went wrong on the server; "
+        return JSONResponse(error_body("internal_error", "Something went wrong on the server; "
                                        "the error was logged"), status_code=500)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -57,11 +57,20 @@ log = logging.getLogger("arena")
 # The pages ship inside the package (package data), so a wheel serves them as an editable
 # install does.
 WEB_DIR = Path(__file__).resolve().parent / "web"
-WEB_PAGES = ("index.html", "leaderboard.html")
+WEB_PAGES = ("index.html", "leaderboard.html", "404.html")
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large",
                  415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited"}
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to an address (not a script calling the API): HTML first in
+    its Accept header, outside ``/api/``."""
+    if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept.split(",")[0]
 
 
 def settle_gc(threshold: int) -> None:
@@ -251,7 +260,12 @@ def install_error_handlers(app: FastAPI) -> None:
                             headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        web_dir = getattr(request.app.state, "web_dir", None)
+        if exc.status_code == 404 and web_dir is not None and wants_page(request):
+            # A person who mistyped an address gets a page with a way back, not raw JSON.
+            return FileResponse(web_dir / "404.html", status_code=404,
+                                headers={"Cache-Control": "no-store"})
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
@@ -304,3 +318,4 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
         return FileResponse(web_dir / "leaderboard.html")
 
     app.mount("/static", StaticFiles(directory=web_dir), name="static")
+    app.state.web_dir = web_dir  # for the browser's 404 page

@@ -498,14 +498,14 @@ function reveal(winner, result) {
     ? `You voted: ${VOTE_WORDS[winner]}.`
     : `You voted: ${VOTE_WORDS[winner]}. Not counted.`);
   const why = result.counted
-    ? "Your vote counts toward the leaderboard; the names are shown above each answer. "
+    ? "Your vote counts toward the leaderboard. "
     : `${sentence(result.explanation || reasonText(result.excluded_reason))} `;
   const board = el("a", "", "See the leaderboard");
   board.href = "/leaderboard";
   // Both names in the result itself: on a phone model B's pane can be far off-screen.
   const names = el("span", "result-names");
   names.append("A: ", el("strong", "", result.model_a), " · B: ", el("strong", "", result.model_b));
-  ui.resultText.replaceChildren(head, " ", names, el("br"), document.createTextNode(why), board);
+  ui.resultText.replaceChildren(head, names, document.createTextNode(why), board);
   ui.result.classList.toggle("not-counted", !result.counted);
   setPhase("voted");
   say("");

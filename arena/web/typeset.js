@@ -21,7 +21,7 @@ const KATEX_OPTIONS = Object.freeze({
   throwOnError: false, // a formula KaTeX cannot parse is shown in red as its source
   trust: false,
   strict: "ignore",
-  maxSize: 20, // em: no \rule or \kern larger than a few lines
+  maxSize: 8, // em: no \rule, \kern or \hspace larger than a few words
   maxExpand: 1000,
   output: "htmlAndMathml", // MathML for screen readers
 });

@@ -20,7 +20,8 @@ PRICE = "It costs $5 and $10 later, or \\$20 at the door."
 ANSWER_A = ("Einstein wrote $E=mc^2$, and the area under $y=x$ is\n\n"
             "$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n\n"
             f"{PRICE}\n\n"
-            "```python\ndef area(n: int) -> float:\n    return sum(k / n**2 for k in range(n))\n```\n"
+            "```python\ndef area(n: int) -> float:\n"
+            "    return sum(k / n**2 for k in range(n))\n```\n"
             "Inline `$HOME` is code, not math.\n")
 # KaTeX gives these a style *attribute* (\vec's SVG, a tall delimiter's stacked SVG pieces,
 # an error's colour), which the CSP refuses unless typeset.js moves them to CSSOM.

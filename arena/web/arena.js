@@ -14,7 +14,7 @@ import { $, el } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { api, say, showDemoBanner } from "./page.js";
 import { HUMAN_HINT, HumanCheck, PowTracker, refusalText, voteBody } from "./proof.js";
-import { typeset } from "./typeset.js";
+import { showAnswer } from "./typeset.js";
 
 const SIDES = ["a", "b"];
 const VOTE_KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
@@ -127,15 +127,10 @@ function renderAnswer(turn, side) {
   const body = paneBody(side);
   const stick = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
   try {
-    els.md.replaceChildren(renderMarkdown(answer.text));
+    showAnswer(els.md, renderMarkdown(answer.text)); // with math and code typeset
   } catch (err) { // never lose an answer to a renderer bug: show it as plain text
     console.warn("markdown rendering failed", err);
     els.md.replaceChildren(el("p", "plain-answer", answer.text));
-  }
-  try {
-    typeset(els.md); // math and code; a failure leaves the Markdown as it is
-  } catch (err) {
-    console.warn("typesetting failed", err);
   }
   els.md.classList.toggle("streaming", answer.status === "streaming");
   els.err.hidden = !answer.error;

@@ -14,8 +14,11 @@
 // escapes every character of the code and wraps tokens in <span class="hljs-…">; that HTML
 // is the one innerHTML the answers get, on a <code> element whose text is the code.
 //
-// Re-typesetting on every streamed delta would redo every formula: each is drawn once and
-// cloned afterwards (a bounded cache), so an answer costs one KaTeX run per new formula.
+// While an answer streams, the page renders its whole text again on every delta. Drawn math
+// is slow to lay out (a formula is dozens of positioned spans), so showAnswer keeps the
+// blocks that did not change since the last render (most of them: a stream appends) and
+// only the new or changed ones are typeset and laid out; a formula drawn before is cloned
+// from a bounded cache rather than run through KaTeX again (benchmarks/render.py).
 
 const KATEX_OPTIONS = Object.freeze({
   throwOnError: false, // a formula KaTeX cannot parse is shown in red as its source
@@ -28,6 +31,34 @@ const KATEX_OPTIONS = Object.freeze({
 const MAX_CACHE = 500;
 const MAX_CODE = 100_000; // longer code blocks stay plain (highlighting them would stall)
 const cache = new Map(); // "d" or "i" + TeX → the drawn element, cloned for every use
+
+const SOURCE = Symbol("rendered as"); // a shown block's HTML before it was typeset
+
+/**
+ * Show a freshly rendered answer (renderMarkdown's fragment) in box: the leading blocks
+ * that are the same as the ones shown stay as they are; the rest are replaced and typeset.
+ */
+export function showAnswer(box, fragment) {
+  const fresh = [...fragment.childNodes];
+  const shown = [...box.childNodes];
+  let same = 0;
+  while (same < fresh.length && same < shown.length
+         && shown[same][SOURCE] !== undefined && shown[same][SOURCE] === sourceOf(fresh[same])) {
+    same++;
+  }
+  for (const node of shown.slice(same)) node.remove();
+  for (const node of fresh.slice(same)) {
+    node[SOURCE] = sourceOf(node);
+    box.append(node);
+    try {
+      if (node.nodeType === 1) typeset(node);
+    } catch (err) { // math or code failed: the block keeps its Markdown rendering
+      console.warn("typesetting failed", err);
+    }
+  }
+}
+
+const sourceOf = (node) => (node.nodeType === 1 ? node.outerHTML : node.textContent);
 
 /** Draw the math and highlight the code inside root (an answer's rendered Markdown). */
 export function typeset(root) {

@@ -121,3 +121,19 @@ def test_screenshots(arena: Any, open_page: Any, scheme: str, size: tuple[int, i
     for pane, what in ((a, "einstein"), (pane_with(page, "A vector"), "matrix")):
         page.locator(f"{pane} .pane-body").evaluate("b => { b.scrollTop = 0; }")
         page.locator(pane).screenshot(path=str(SHOTS / f"{name}-{what}.png"))
+
+
+def test_streaming_keeps_the_blocks_already_typeset(arena: Any, open_page: Any) -> None:
+    """A streamed answer is rendered again on every delta; the blocks that did not change
+    (here the first paragraph's formula) stay the very nodes drawn first, not re-drawn."""
+    long = "First $E=mc^2$ here.\n\n" + "More words follow in a second paragraph. " * 30
+    server = arena([model("m1", script=long, delay_s=0.02), model("m2", script=long)])
+    page = open_page(server.base_url)
+    page.fill("#prompt", "Stream slowly")
+    page.click("#send")
+    page.wait_for_selector(".math-inline .katex")
+    page.evaluate("for (const k of document.querySelectorAll('.math-inline .katex')) "
+                  "k.dataset.first = 'yes'")
+    page.wait_for_selector("#vote:not([disabled])")
+    assert page.locator(".math-inline .katex").count() == 2
+    assert page.locator(".math-inline .katex[data-first='yes']").count() == 2

@@ -2,11 +2,12 @@
 //
 // Why one module of this size: it is the page's one state machine (idle → streaming →
 // voting → voted) and every handler reads and moves that state; elements, the API wrapper
-// and the renderer live in dom.js, page.js and markdown.js, and what a vote pays (the
-// proof-of-work, the human check) in proof.js.
+// and the renderer live in dom.js, page.js, markdown.js and typeset.js (math and code), and
+// what a vote pays (the proof-of-work, the human check) in proof.js.
 //
 // What it promises: model output, prompts and error messages only ever reach the page
-// through textContent or the DOM-building Markdown renderer (never innerHTML); no model
+// through textContent or the DOM-building Markdown renderer (never innerHTML but for
+// highlight.js's escaped token spans in a code block, see typeset.js); no model
 // name is on the page before the vote (the API never sends one, and nothing here
 // invents one); everything works with the keyboard alone.
 

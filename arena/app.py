@@ -19,7 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -57,11 +57,20 @@ log = logging.getLogger("arena")
 # The pages ship inside the package (package data), so a wheel serves them as an editable
 # install does.
 WEB_DIR = Path(__file__).resolve().parent / "web"
-WEB_PAGES = ("index.html", "leaderboard.html")
+WEB_PAGES = ("index.html", "leaderboard.html", "404.html")
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large",
                  415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited"}
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to an address (not a script calling the API): HTML first in
+    its Accept header, outside ``/api/``."""
+    if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept.split(",")[0]
 
 
 def settle_gc(threshold: int) -> None:
@@ -229,7 +238,9 @@ def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.I
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ArenaError)
     async def _arena(_: Request, exc: ArenaError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        wait = exc.details.get("retry_after_s") if exc.status == 429 else None
+        headers = {"Retry-After": str(int(wait))} if isinstance(wait, int | float) else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -237,10 +248,10 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
             if err.get("type") == "json_invalid":
-                return JSONResponse(error_body("invalid_json", "the request body is not valid "
+                return JSONResponse(error_body("invalid_json", "The request body is not valid "
                                                "JSON"), status_code=400)
             problems.append(f"{where}: {err.get('msg', 'invalid')}")
-        return JSONResponse(error_body("invalid_request", "; ".join(problems) or "invalid "
+        return JSONResponse(error_body("invalid_request", "; ".join(problems) or "Invalid "
                                        "request", {"problems": problems}), status_code=422)
 
     @app.exception_handler(BodyTooLarge)
@@ -249,7 +260,12 @@ def install_error_handlers(app: FastAPI) -> None:
                             headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        web_dir = getattr(request.app.state, "web_dir", None)
+        if exc.status_code == 404 and web_dir is not None and wants_page(request):
+            # A person who mistyped an address gets a page with a way back, not raw JSON.
+            return FileResponse(web_dir / "404.html", status_code=404,
+                                headers={"Cache-Control": "no-store"})
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
@@ -262,7 +278,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
                         type(exc.orig).__name__ if exc.orig else type(exc).__name__)
-            return JSONResponse(error_body("database_unavailable", "the database could not be "
+            return JSONResponse(error_body("database_unavailable", "The database could not be "
                                            "reached just now; try again in a moment"),
                                 status_code=503, headers={"Retry-After": "1"})
         return await _crash(request, exc)
@@ -271,14 +287,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
         log.warning("no database connection free for %s %s within the pool timeout",
                     request.method, request.url.path)
-        return JSONResponse(error_body("database_busy", "the server is too busy right now; "
+        return JSONResponse(error_body("database_busy", "The server is too busy right now; "
                                        "try again in a moment"),
                             status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal_error", "something went wrong on the server; "
+        return JSONResponse(error_body("internal_error", "Something went wrong on the server; "
                                        "the error was logged"), status_code=500)
 
 
@@ -302,3 +318,4 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
         return FileResponse(web_dir / "leaderboard.html")
 
     app.mount("/static", StaticFiles(directory=web_dir), name="static")
+    app.state.web_dir = web_dir  # for the browser's 404 page

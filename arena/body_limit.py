@@ -22,7 +22,7 @@ CODE = "body_too_large"
 
 
 def limit_message(max_bytes: int) -> str:
-    return (f"the request body is larger than this server accepts ({max_bytes:,} bytes, "
+    return (f"The request body is larger than this server accepts ({max_bytes:,} bytes, "
             "ARENA_MAX_BODY_BYTES); send a shorter prompt")
 
 

@@ -94,8 +94,8 @@ def cmd_db(args: argparse.Namespace) -> int:
         engine = await (open_and_upgrade(url) if upgrading else open_migrated(url))
         try:
             if upgrading:
-                print(f"database {public_url(url)} at revision "
-                      f"{await current_revision(engine)}")
+                print(f"database at revision {await current_revision(engine)}: "
+                      f"{public_url(url)}")
                 return 0
             problems = await Store(engine).check()
             if problems:

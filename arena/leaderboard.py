@@ -121,7 +121,7 @@ class LeaderboardCache:
     async def get(self, *, method: str = "bt", style_control: bool = False,
                   category: str | None = None, ipw: bool = False) -> dict[str, Any]:
         if method not in ("bt", "elo"):
-            raise BadRequest("method must be bt or elo", code="bad_method")
+            raise BadRequest("Method must be bt or elo", code="bad_method")
         key: Key = (method, style_control, category or None, ipw)
         board = self._boards.get(key)
         if board is None:
@@ -136,7 +136,7 @@ class LeaderboardCache:
                         raise  # the options themselves are wrong: the ranking says how
                     except Exception:
                         log.exception("leaderboard %s failed", key)
-                        raise Unavailable("the leaderboard could not be computed with these "
+                        raise Unavailable("The leaderboard could not be computed with these "
                                           "options; the error was logged",
                                           code="ranking_failed") from None
                     boards[key] = board  # into the dict of the version it was computed for

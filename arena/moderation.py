@@ -48,12 +48,12 @@ class OpenAIModerator:
             res = await self.client.moderations.create(model=self.model, input=text)
         except openai.OpenAIError as exc:
             log.warning("moderation call failed: %r", exc)
-            raise Unavailable("the prompt could not be checked right now; try again shortly",
+            raise Unavailable("The prompt could not be checked right now; try again shortly",
                               code="moderation_unavailable") from None
         if any(r.flagged for r in res.results):
             flagged = sorted({name for r in res.results
                               for name, hit in r.categories.model_dump().items() if hit})
-            raise BadRequest("this prompt was refused by the arena's content policy"
+            raise BadRequest("This prompt was refused by the arena's content policy"
                              + (f" ({', '.join(flagged)})" if flagged else ""),
                              code="prompt_refused")
 

@@ -110,5 +110,5 @@ async def enforce(limiter: RateLimiter, action: str, keys: dict[str, str | None]
         wait = await limiter.hit(f"{action}:{kind}:{key}", limit)
         if wait is not None:
             raise TooManyRequests(
-                f"too many {action} from this {kind}; the limit is {limit} a minute — "
+                f"Too many {action} from this {kind}; the limit is {limit} a minute — "
                 f"try again in {math.ceil(wait)} s", details={"retry_after_s": math.ceil(wait)})

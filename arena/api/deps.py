@@ -63,7 +63,7 @@ class Voter:
 async def get_services(request: Request) -> Services:
     services = getattr(request.app.state, "services", None)
     if not isinstance(services, Services):
-        raise Unavailable("the server is starting or stopping; try again in a moment",
+        raise Unavailable("The server is starting or stopping; try again in a moment",
                           code="not_ready")
     return services
 
@@ -117,7 +117,7 @@ def current_voter(request: Request) -> Voter | None:
 async def require_voter(request: Request) -> Voter:
     voter = current_voter(request)
     if voter is None:
-        raise Forbidden("no voter cookie; allow cookies for this site and start a new battle",
+        raise Forbidden("No voter cookie; allow cookies for this site and start a new battle",
                         code="no_voter")
     return voter
 

@@ -29,6 +29,30 @@ CSV_COLUMNS = ("rank", "model", "rating", "ci_low", "ci_high", "ci_plus", "ci_mi
 _PRIVATE_FIELDS = ("conversation_a", "conversation_b")
 
 
+def download_name(kind: str, ext: str, *, method: str = "bt", category: str | None = None,
+                  style_control: bool = False, ipw: bool = False) -> str:
+    """One naming rule for every download, so a file says which view it holds:
+    ``arena-leaderboard-elo-lang_fr-style.csv``, ``arena-battles-coding.jsonl``. The page
+    names its JSON download by the same rule (``leaderboard.js`` ``downloadName``)."""
+    parts = ["arena", kind]
+    if method != "bt":
+        parts.append(method)
+    if category:
+        parts.append(category)
+    if style_control:
+        parts.append("style")
+    if ipw:
+        parts.append("ipw")
+    stem = "-".join(parts)
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-" else "_" for ch in stem)
+    return f"{safe}.{ext}"
+
+
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store"}
+
+
 def leaderboard_csv_text(board: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -51,12 +75,10 @@ async def leaderboard_csv(cache: LeaderboardDep, method: Literal["bt", "elo"] = 
     """The listed models of ``GET /api/leaderboard`` (same parameters) as CSV."""
     board = await cache.get(
         method=method, style_control=style_control, category=category, ipw=ipw)
-    name = "leaderboard" + (f"-{category}" if category else "") + (
-        "-style" if style_control else "")
-    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in name)
+    name = download_name("leaderboard", "csv", method=method, category=category,
+                         style_control=style_control, ipw=ipw)
     return Response(leaderboard_csv_text(board), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}.csv"',
-                             "Cache-Control": "no-store"})
+                    headers=attachment(name))
 
 
 @router.get("/categories", response_model=Categories)
@@ -67,10 +89,15 @@ async def categories(cache: LeaderboardDep) -> dict[str, Any]:
 
 @router.get("/battles.jsonl", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}}})
-async def battles_export(store: StoreDep) -> StreamingResponse:
+async def battles_export(store: StoreDep,
+                         category: str | None = Query(default=None, max_length=100),
+                         ) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
-    ``arena leaderboard --battles`` reads it back."""
+    ``arena leaderboard --battles`` reads it back. With ``category``, only the battles
+    of that category — the ones its board is computed from."""
     records = await battle_records(store, include_excluded=False, with_conversations=False)
+    if category:
+        records = [r for r in records if r["category_tag"].get(category)]
 
     async def lines() -> AsyncIterator[bytes]:
         for k, rec in enumerate(records):
@@ -79,6 +106,5 @@ async def battles_export(store: StoreDep) -> StreamingResponse:
             yield (battle_line(rec, k + 1) + "\n").encode()
 
     return StreamingResponse(lines(), media_type="application/x-ndjson",
-                             headers={"Content-Disposition":
-                                      'attachment; filename="arena-battles.jsonl"',
-                                      "Cache-Control": "no-store"})
+                             headers=attachment(download_name("battles", "jsonl",
+                                                              category=category)))

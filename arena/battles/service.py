@@ -119,15 +119,15 @@ class BattleService:
 
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
-            raise BadRequest("the prompt is empty; type a question first", code="empty_prompt")
+            raise BadRequest("The prompt is empty; type a question first", code="empty_prompt")
         if "\x00" in prompt or not encodable(prompt):
             # PostgreSQL text cannot hold NUL, and a lone surrogate is not UTF-8: refuse
             # both the same way on every database.
-            raise BadRequest("the prompt contains characters that are not text (NUL or a "
+            raise BadRequest("The prompt contains characters that are not text (NUL or a "
                              "lone surrogate); remove them and send it again",
                              code="invalid_prompt")
         if len(prompt) > self.settings.max_prompt_chars:
-            raise BadRequest(f"the prompt is {len(prompt)} characters; the limit is "
+            raise BadRequest(f"The prompt is {len(prompt)} characters; the limit is "
                              f"{self.settings.max_prompt_chars}", code="prompt_too_long")
         if self.moderator is not None:
             await self.moderator.check(prompt)  # a refused prompt never reaches the models
@@ -142,9 +142,9 @@ class BattleService:
         # be an error in PostgreSQL rather than a miss).
         battle = await self.store.get_battle(battle_id) if _BATTLE_ID.match(battle_id) else None
         if battle is None:
-            raise NotFound("no such battle; start a new one", code="battle_not_found")
+            raise NotFound("No such battle; start a new one", code="battle_not_found")
         if not secrets.compare_digest(battle.voter_key, voter_key):
-            raise Forbidden("this battle belongs to another voter", code="not_your_battle")
+            raise Forbidden("This battle belongs to another voter", code="not_your_battle")
         return battle
 
     # --- the calls -------------------------------------------------------------------
@@ -172,10 +172,10 @@ class BattleService:
         latest = battle.latest
         if latest is not None and latest.status != "done":
             self._require_finished(latest)
-            raise Conflict("the last answers did not complete; regenerate them first",
+            raise Conflict("The last answers did not complete; regenerate them first",
                            code="battle_failed")
         if battle.turn_count >= self.settings.max_turns:
-            raise Conflict(f"a battle has at most {self.settings.max_turns} turns; vote, then "
+            raise Conflict(f"A battle has at most {self.settings.max_turns} turns; vote, then "
                            "start a new round", code="too_many_turns")
         prompts = [t.prompt for t in battle.turns] + [prompt]
         await self.store.add_turn(battle_id, expected_turns=battle.turn_count, prompt=prompt,
@@ -188,7 +188,7 @@ class BattleService:
         self._require_open(battle)
         latest = battle.latest
         if latest is None:
-            raise Conflict("nothing to regenerate yet", code="not_answered")
+            raise Conflict("Nothing to regenerate yet", code="not_answered")
         self._require_finished(latest)
         await self.store.regenerate(battle_id, latest)
         return await self.view(battle_id, voter_key)
@@ -207,16 +207,16 @@ class BattleService:
     @staticmethod
     def _require_open(battle: BattleRecord) -> None:
         if battle.status != "active":
-            raise Conflict("this battle has already been voted on; start a new round",
+            raise Conflict("This battle has already been voted on; start a new round",
                            code="already_voted")
 
     @staticmethod
     def _require_finished(turn: TurnView) -> None:
         if turn.status == "pending":
-            raise Conflict("the answers have not been generated yet; open the stream first",
+            raise Conflict("The answers have not been generated yet; open the stream first",
                            code="not_answered")
         if turn.status == "running":
-            raise Conflict("the answers are still streaming; wait for both to finish",
+            raise Conflict("The answers are still streaming; wait for both to finish",
                            code="still_streaming")
 
     async def stream(self, battle_id: str, *, voter_key: str) -> AsyncGenerator[Event, None]:
@@ -292,9 +292,9 @@ class BattleService:
         """``ip_hash`` is the keyed address network (what the caps count per address);
         ``proof`` is what the page paid (human check, proof-of-work) when the gate asks."""
         if winner not in WINNERS:
-            raise BadRequest(f"winner must be one of {', '.join(WINNERS)}", code="bad_winner")
+            raise BadRequest(f"Winner must be one of {', '.join(WINNERS)}", code="bad_winner")
         if not _BATTLE_ID.match(battle_id):
-            raise NotFound("no such battle; start a new one", code="battle_not_found")
+            raise NotFound("No such battle; start a new one", code="battle_not_found")
         outcome: list[VoteOutcome] = []
         charged: list[CapDecision] = []
 
@@ -329,18 +329,18 @@ class BattleService:
                      voter_key: str, ip_hash: str | None) -> tuple[VoteRecord, VoteOutcome]:
         """Every rule a vote must pass, in order; the row to store and what to answer."""
         if battle is None:
-            raise NotFound("no such battle; start a new one", code="battle_not_found")
+            raise NotFound("No such battle; start a new one", code="battle_not_found")
         if not secrets.compare_digest(battle.voter_key, voter_key):
-            raise Forbidden("this battle belongs to another voter", code="not_your_battle")
+            raise Forbidden("This battle belongs to another voter", code="not_your_battle")
         self._require_open(battle)
         latest = battle.latest
         assert latest is not None
         self._require_finished(latest)
         if latest.status == "incomplete":
-            raise Conflict("the answers were interrupted; regenerate them before voting",
+            raise Conflict("The answers were interrupted; regenerate them before voting",
                            code="incomplete")
         if latest.status != "done":
-            raise Conflict("a model failed to answer, so this battle cannot be voted on; "
+            raise Conflict("A model failed to answer, so this battle cannot be voted on; "
                            "regenerate or start a new round", code="battle_failed")
         leak_side = _leak_side(battle)
         counted = leak_side is None

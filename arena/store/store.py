@@ -179,7 +179,7 @@ class Store:
                 .values(turn_count=expected_turns + 1, updated_at=now,
                         categories=list(categories)))
             if res.rowcount != 1:
-                raise Conflict("the battle changed meanwhile; reload it", code="battle_changed")
+                raise Conflict("The battle changed meanwhile; reload it", code="battle_changed")
             await conn.execute(turns.insert().values(
                 battle_id=battle_id, idx=expected_turns, attempt=0, prompt=prompt,
                 status="pending", created_at=now))
@@ -192,13 +192,13 @@ class Store:
                 .where(and_(battles.c.id == battle_id, battles.c.status == "active"))
                 .values(updated_at=now))
             if res.rowcount != 1:
-                raise Conflict("this battle has already been voted on", code="already_voted")
+                raise Conflict("This battle has already been voted on", code="already_voted")
             try:
                 await conn.execute(turns.insert().values(
                     battle_id=battle_id, idx=turn.idx, attempt=turn.attempt + 1,
                     prompt=turn.prompt, status="pending", created_at=now))
             except IntegrityError:
-                raise Conflict("the answers are already being regenerated",
+                raise Conflict("The answers are already being regenerated",
                                code="battle_changed") from None
 
     async def claim_turn(self, turn_id: int, *, lease_s: float) -> bool:

@@ -12,6 +12,7 @@
 // invents one); everything works with the keyboard alone.
 
 import { $, el } from "./dom.js";
+import { examplePrompts } from "./examples.js";
 import { renderMarkdown } from "./markdown.js";
 import { api, say, showDemoBanner } from "./page.js";
 import { HUMAN_HINT, HumanCheck, PowTracker, refusalText, voteBody } from "./proof.js";
@@ -35,7 +36,10 @@ const ui = {
   newRound: $("new-round"),
   stop: $("stop"),
   regenerate: $("regenerate"),
+  skip: $("skip"),
+  panes: $("panes"),
   intro: $("intro"),
+  examples: $("examples"),
   notice: $("notice"),
   human: $("human-check"),
   humanHint: $("human-check-hint"),
@@ -168,6 +172,9 @@ function setPhase(phase) {
   ui.result.hidden = phase !== "voted";
   ui.stop.hidden = phase !== "streaming";
   ui.regenerate.hidden = !(state.battleId && ["ready", "blocked"].includes(phase));
+  // A way forward in every state: a round that is stuck (a model down, a stop) or that the
+  // voter would rather not judge can always be left, by touch and mouse as well as N.
+  ui.skip.hidden = !(state.battleId && ["ready", "blocked"].includes(phase));
   ui.send.disabled = busy;
   ui.form.setAttribute("aria-busy", String(busy));
   const full = state.turns.length >= state.info.max_turns;
@@ -183,15 +190,18 @@ function setPhase(phase) {
 
 async function submit() {
   const prompt = ui.prompt.value;
-  if (!prompt.trim() || ["starting", "streaming", "voting"].includes(state.phase)) return;
+  if (["starting", "streaming", "voting"].includes(state.phase)) return;
+  if (!prompt.trim()) {
+    say("Write a question or a task first: the prompt is empty.", "error");
+    ui.prompt.focus();
+    return;
+  }
   if (prompt.length > state.info.max_prompt_chars) {
     say(`The prompt is ${prompt.length} characters; the limit is ${state.info.max_prompt_chars}.`, "error");
     return;
   }
-  if (state.phase === "blocked") {
-    say("The last answers did not finish: regenerate them (R) or start a new round (N).", "error");
-    return;
-  }
+  // After answers that did not finish, a new prompt starts a new round (the old one
+  // cannot be voted on): the voter is never told to do something else first.
   const followUp = state.phase === "ready" && state.battleId;
   if (followUp && state.turns.length >= state.info.max_turns) {
     say(`A battle has at most ${state.info.max_turns} turns: vote, then start a new round.`, "error");
@@ -224,7 +234,9 @@ async function submit() {
   renderAll();
   openStream();
   if (document.activeElement === ui.prompt) {
-    paneBody("a").focus({ preventScroll: true }); // shortcuts work at once; "/" comes back
+    // Out of the prompt box so the shortcuts work at once ("/" comes back), onto both
+    // answers at once: a focus frame around one side alone would favour it.
+    ui.panes.focus({ preventScroll: true });
   }
 }
 
@@ -287,8 +299,8 @@ function finishTurn(votable) {
     say("Both answers are in. Vote, or ask a follow-up: the vote covers the whole conversation.");
   } else {
     setPhase("blocked");
-    say("Not every answer finished, so this round cannot be voted on yet: regenerate (R) "
-      + "to ask both models again, or start a new round (N).", "error");
+    say("Not every answer finished, so this round cannot be voted on: regenerate (R) to ask "
+      + "both models again, start a new round (N), or just ask something new.", "error");
   }
 }
 
@@ -305,8 +317,8 @@ function stop() {
   }
   renderAll();
   setPhase("blocked");
-  say("Stopped. An unfinished round cannot be voted on: regenerate (R) to ask both models again.",
-    "error");
+  say("Stopped. An unfinished round cannot be voted on: regenerate (R) to ask both models "
+    + "again, start a new round (N), or just ask something new.", "error");
 }
 
 async function syncFromServer({ reopen }) {
@@ -488,11 +500,14 @@ function reveal(winner, result) {
     ? `You voted: ${VOTE_WORDS[winner]}.`
     : `You voted: ${VOTE_WORDS[winner]}. Not counted.`);
   const why = result.counted
-    ? "Your vote counts toward the leaderboard; the names are shown above each answer. "
+    ? "Your vote counts toward the leaderboard. "
     : `${sentence(result.explanation || reasonText(result.excluded_reason))} `;
   const board = el("a", "", "See the leaderboard");
   board.href = "/leaderboard";
-  ui.resultText.replaceChildren(head, document.createTextNode(why), board);
+  // Both names in the result itself: on a phone model B's pane can be far off-screen.
+  const names = el("span", "result-names");
+  names.append("A: ", el("strong", "", result.model_a), " · B: ", el("strong", "", result.model_b));
+  ui.resultText.replaceChildren(head, names, document.createTextNode(why), board);
   ui.result.classList.toggle("not-counted", !result.counted);
   setPhase("voted");
   say("");
@@ -552,6 +567,14 @@ async function resume() {
     return;
   }
   if (view.status !== "active" || state.battleId) return; // voted: start fresh
+  const last = view.turns[view.turns.length - 1];
+  if (!["pending", "running"].includes(last.status) && !view.votable) {
+    // Its answers did not finish, and a reload must not bring the dead end back.
+    sessionStorage.removeItem(STORAGE_KEY);
+    say("The last round's answers did not finish, so it was set aside. Ask something to "
+      + "start a new round.");
+    return;
+  }
   state.battleId = view.id;
   resumePow(view.id);
   for (const t of view.turns) applyTurn(addTurn(t.prompt), t);
@@ -648,7 +671,7 @@ ui.prompt.addEventListener("keydown", (e) => {
   } else if (e.key === "Escape" && state.phase !== "streaming") {
     e.preventDefault();
     const first = ui.vote.disabled ? null : ui.vote.querySelector("button");
-    (first || paneBody("a")).focus();
+    (first || ui.panes).focus();
   }
 });
 
@@ -683,12 +706,18 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
-function confirmNew() {
+function confirmNew(how = "Press N") {
   // Leaving a votable round unvoted wastes both answers: say so once, in the notice.
   if (state.skipWarned) return true;
   state.skipWarned = true;
-  say("This round has not been voted on. Press N again to skip it, or vote first.");
+  say(`This round has not been voted on. ${how} again to skip it, or vote first.`);
   return false;
+}
+
+function skip() {
+  if (state.phase === "blocked" || (state.phase === "ready" && confirmNew("Choose New round"))) {
+    newRound();
+  }
 }
 
 ui.vote.addEventListener("click", (e) => {
@@ -698,11 +727,29 @@ ui.vote.addEventListener("click", (e) => {
 ui.stop.addEventListener("click", stop);
 ui.regenerate.addEventListener("click", regenerate);
 ui.newRound.addEventListener("click", newRound);
+ui.skip.addEventListener("click", skip);
+
+function showExamples() {
+  const prompts = examplePrompts(navigator.languages || [navigator.language]);
+  ui.examples.replaceChildren(...prompts.map((text) => {
+    const button = el("button", "example", text);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      ui.prompt.value = text;
+      autosize();
+      ui.prompt.dispatchEvent(new Event("input")); // the who-are-you look-ahead
+      ui.prompt.focus();
+    });
+    return button;
+  }));
+  ui.examples.hidden = prompts.length === 0;
+}
 
 // --- start ------------------------------------------------------------------------------------
 
 async function start() {
   setPhase("idle");
+  showExamples();
   try {
     state.info = { ...state.info, ...(await api("/api/info")) };
   } catch (err) {

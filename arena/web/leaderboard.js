@@ -5,7 +5,7 @@
 
 import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
 import { $, el } from "./dom.js";
-import { api, fmt, say, showDemoBanner } from "./page.js";
+import { api, fmt, plural, say, showDemoBanner } from "./page.js";
 
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
 const REFRESH_MS = 30_000;
@@ -63,6 +63,16 @@ function syncStyleControl() {
     : "Holds answer length and formatting equal, as Chatbot Arena does";
 }
 
+/** The server's naming rule for downloads (arena/api/pages.py ``download_name``). */
+function downloadName(kind, ext, q) {
+  const parts = ["arena", kind];
+  if (q.get("method") && q.get("method") !== "bt") parts.push(q.get("method"));
+  if (q.get("category")) parts.push(q.get("category"));
+  if (q.get("style_control") === "true") parts.push("style");
+  if (q.get("ipw") === "true") parts.push("ipw");
+  return `${parts.join("-").replace(/[^A-Za-z0-9-]/g, "_")}.${ext}`;
+}
+
 // --- loading --------------------------------------------------------------------------------
 
 async function load() {
@@ -70,7 +80,13 @@ async function load() {
   const query = q.toString() ? `?${q}` : "";
   history.replaceState(null, "", `${location.pathname}${query}`);
   $("dl-json").href = `/api/leaderboard${query}`;
+  $("dl-json").download = downloadName("leaderboard", "json", q);
   $("dl-csv").href = `/api/leaderboard.csv${query}`;
+  $("dl-csv").download = downloadName("leaderboard", "csv", q);
+  // The battles of the view's category (method and style control do not change them).
+  const cat = q.get("category");
+  $("dl-battles").href = `/api/battles.jsonl${cat ? `?category=${encodeURIComponent(cat)}` : ""}`;
+  $("dl-battles").download = downloadName("battles", "jsonl", cat ? new URLSearchParams({ category: cat }) : new URLSearchParams());
   document.body.setAttribute("aria-busy", "true");
   try {
     state.board = await api(`/api/leaderboard${query}`);
@@ -142,7 +158,7 @@ function render() {
   const board = state.board;
   renderTotals(board);
   ui.warnings.textContent = (board.warnings || []).join(" ");
-  renderTable(board.models || []);
+  renderTable(board.models || [], board);
   renderUnlisted(board.unlisted || []);
   renderCharts(board);
   const when = board.updated_at ? new Date(board.updated_at) : null;
@@ -156,21 +172,23 @@ function renderTotals(board) {
   const excluded = totals.excluded_votes || {};
   const excludedSum = Object.values(excluded).reduce((a, b) => a + b, 0);
   const items = [
-    [totals.models ?? (board.models || []).length, "models"],
-    [totals.counted_votes ?? totals.battles ?? 0, "counted votes"],
-    [excludedSum, "excluded votes"],
+    [totals.models ?? (board.models || []).length, "model", "models"],
+    [totals.counted_votes ?? totals.battles ?? 0, "counted vote", "counted votes"],
+    [excludedSum, "excluded vote", "excluded votes"],
   ];
-  if (board.category || board.style_control) items.push([totals.battles ?? 0, "votes in this view"]);
-  ui.totals.replaceChildren(...items.map(([value, label]) => {
+  if (board.category || board.style_control) {
+    items.push([totals.battles ?? 0, "vote in this view", "votes in this view"]);
+  }
+  ui.totals.replaceChildren(...items.map(([value, one, many]) => {
     const li = el("li");
-    li.append(el("span", "value", String(value)), el("span", "label", label));
+    li.append(el("span", "value", String(value)), el("span", "label", value === 1 ? one : many));
     return li;
   }));
   const reasons = Object.entries(excluded).filter(([, n]) => n > 0);
   if (reasons.length) {
     const li = ui.totals.children[2];
     const detail = reasons.map(([reason, n]) => `${reason.replace(/_/g, " ")}: ${n}`).join(", ");
-    li.querySelector(".label").textContent = `excluded votes (${detail})`;
+    li.querySelector(".label").textContent = `${excludedSum === 1 ? "excluded vote" : "excluded votes"} (${detail})`;
   }
 }
 
@@ -188,10 +206,19 @@ function sorted(models) {
   });
 }
 
-function renderTable(models) {
+function emptyText(board) {
+  const unlisted = (board && board.unlisted) || [];
+  const counted = board && board.totals ? (board.totals.battles ?? board.totals.counted_votes ?? 0) : 0;
+  if (unlisted.length || counted > 0) {
+    return `${plural(counted, "counted vote")} in this view, but no model has enough of them `
+      + "to be ranked yet (see below). Vote in the arena, then come back.";
+  }
+  return "No counted votes yet. Vote in the arena, then come back to see the ratings.";
+}
+
+function renderTable(models, board) {
   if (!models.length) {
-    const td = el("td", "empty-state",
-      "No counted votes yet. Vote in the arena, then come back to see the ratings.");
+    const td = el("td", "empty-state", emptyText(board));
     td.colSpan = 6;
     const tr = el("tr");
     tr.append(td);
@@ -228,7 +255,7 @@ function ciCell(m) {
   }
   const plus = Math.round(m.ci_high - m.rating);
   const minus = Math.round(m.rating - m.ci_low);
-  td.textContent = `+${plus}/−${minus}`;
+  td.textContent = `+${plus}/\u200b−${minus}`; // a phone may break the line after "/"
   td.title = `95% interval ${fmt(m.ci_low)} to ${fmt(m.ci_high)}`;
   return td;
 }
@@ -237,7 +264,7 @@ const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed
 
 function renderUnlisted(unlisted) {
   ui.unlisted.textContent = unlisted.length
-    ? `Not ranked yet: ${unlisted.map((u) => `${u.model} (${u.votes} votes; ${u.reason})`).join("; ")}.`
+    ? `Not ranked yet: ${unlisted.map((u) => `${u.model} (${plural(u.votes, "vote")}; ${u.reason})`).join("; ")}.`
     : "";
 }
 
@@ -297,7 +324,7 @@ document.querySelector("#board thead").addEventListener("click", (e) => {
   state.sort = key === state.sort.key
     ? { key, dir: -state.sort.dir }
     : { key, dir: DESCENDING_FIRST.has(key) ? -1 : 1 };
-  renderTable(state.board?.models || []);
+  renderTable(state.board?.models || [], state.board);
 });
 
 $("controls").addEventListener("change", () => {

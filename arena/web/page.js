@@ -42,13 +42,30 @@ export function say(text, kind = "") {
   notice.className = kind ? `notice ${kind}` : "notice";
 }
 
-/** Say the page shows scripted stand-ins, and how to add real models. */
+const BANNER_CLOSED = "arena.demo-banner-closed";
+
+/** Say the page shows scripted stand-ins, and how to add real models; the voter may close
+ * it (for this browser session: a new visit is told again). */
 export function showDemoBanner(what, addModels) {
   const banner = $("demo-banner");
-  banner.replaceChildren(el("strong", "", "Demo mode: "), document.createTextNode(what),
-    renderInline(`To add real models: ${addModels || "see the README."}`));
+  if (sessionStorage.getItem(BANNER_CLOSED)) return;
+  const text = el("span", "banner-text");
+  const more = el("span", "banner-more"); // for the operator: left out on a phone
+  more.append(renderInline(`To add real models: ${addModels || "see the README."}`));
+  text.append(el("strong", "", "Demo mode: "), document.createTextNode(what), more);
+  const close = el("button", "banner-close", "×");
+  close.type = "button";
+  close.setAttribute("aria-label", "Hide the demo notice");
+  close.addEventListener("click", () => {
+    sessionStorage.setItem(BANNER_CLOSED, "1");
+    banner.hidden = true;
+  });
+  banner.replaceChildren(text, close);
   banner.hidden = false;
 }
+
+/** "1 vote", "2 votes": a count with its noun. */
+export const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** A rating (or interval end) as the pages write it: rounded, "–" when there is none. */
 export const fmt = (v) => (v === null || v === undefined ? "–" : String(Math.round(v)));

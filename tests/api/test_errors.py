@@ -18,6 +18,9 @@ def assert_shape(r, status: int, code: str | None = None) -> None:
     assert isinstance(body["error"]["code"], str) and body["error"]["code"]
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     assert "Traceback" not in r.text
+    # A sentence starts with a capital letter; a 422 starts with the field's name.
+    if body["error"]["code"] != "invalid_request":
+        assert body["error"]["message"][0].isupper(), body["error"]["message"]
     if code:
         assert body["error"]["code"] == code
 

@@ -51,10 +51,10 @@ def arena(db_url: str, tmp_path: Path) -> Iterator[Any]:
     def start(models: list[dict[str, Any]], *, demo: bool = False, pairing: Any = None,
               **settings: Any) -> ThreadServer:
         url = db_url if postgres else f"sqlite:///{tmp_path / f'arena{len(servers)}.db'}"
-        cfg = Settings(database_url=url, data_dir=tmp_path, bootstrap_rounds=20,
-                       min_votes=0, detection_interval_s=0,  # as in tests/conftest.py
-                       leaderboard_refresh_s=0.05, demo_delay_s=0.0, request_timeout_s=5,
-                       answer_timeout_s=20, **settings)
+        cfg = Settings(**{"database_url": url, "data_dir": tmp_path, "bootstrap_rounds": 20,
+                          "min_votes": 0, "detection_interval_s": 0,  # as in tests/conftest.py
+                          "leaderboard_refresh_s": 0.05, "demo_delay_s": 0.0,
+                          "request_timeout_s": 5, "answer_timeout_s": 20, **settings})
         if postgres:
             # In a thread of its own: Playwright's sync API keeps an event loop marked as
             # running in this one, so asyncio.run() would refuse here.

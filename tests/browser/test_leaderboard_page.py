@@ -21,12 +21,12 @@ PROMPTS = ["How do I sort a list in Python? def f(x): return sorted(x)",
            "Explain recursion with a JavaScript example", "What should I cook tonight?"]
 
 
-def board_server(arena: Any) -> Any:
+def board_server(arena: Any, **settings: Any) -> Any:
     roster = [model(MODELS[0], "concise", delay_s=0), model(MODELS[1], "verbose", delay_s=0),
               model(MODELS[2], "markdown", delay_s=0),
               model(MODELS[3], "leaky", maker="Gossip Labs", delay_s=0)]
     pairing = Pairing({m: 1.0 for m in MODELS}, rng=random.Random(7))
-    return arena(roster, pairing=pairing)
+    return arena(roster, pairing=pairing, **settings)
 
 
 def cast_votes(page: Any, base: str, n: int, prompts: list[str] = PROMPTS) -> None:
@@ -70,7 +70,7 @@ def test_leaderboard_after_votes(arena: Any, open_page: Any) -> None:
     assert rows.count() == len(api["models"]) >= 3
     assert page.inner_text("#board-body tr >> nth=0 >> td.rank").startswith("1")
     for i in range(rows.count()):
-        assert re.fullmatch(r"\+\d+/−\d+", rows.nth(i).locator("td.ci").inner_text())
+        assert re.fullmatch(r"\+\d+/\u200b?−\d+", rows.nth(i).locator("td.ci").inner_text())
         assert rows.nth(i).locator("td.win-rate").inner_text().endswith("%")
     shown = page.locator("#board-body th.model").all_inner_texts()
     assert shown == [m["model"] for m in api["models"]]
@@ -146,3 +146,61 @@ def test_leaderboard_dark_and_phone(arena: Any, open_page: Any) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "leaderboard-phone", full_page=True)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_every_column_is_on_screen(arena: Any, open_page: Any, scheme: str) -> None:
+    server = board_server(arena)
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme,
+                     viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    cast_votes(page, server.base_url, 10)
+    page.reload()
+    page.locator("#board-body tr td.ci").first.wait_for()
+    shot(page, f"leaderboard-phone-columns-{scheme}", full_page=True)
+    wrap = page.evaluate("(() => { const w = document.querySelector('.board-wrap');"
+                         " return [w.scrollWidth, w.clientWidth]; })()")
+    assert wrap[0] <= wrap[1], wrap  # nothing to scroll sideways to
+    for key in ("rank", "model", "rating", "ci", "votes", "win_rate"):
+        box = page.locator(f"#board thead th[data-key='{key}']").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (key, box)
+
+
+def test_a_view_with_votes_but_no_ranked_model_says_so(arena: Any, open_page: Any) -> None:
+    server = board_server(arena, min_votes=5)
+    page = open_page(server.base_url + "/leaderboard")
+    cast_votes(page, server.base_url, 2, prompts=["Plan a weekend in Lisbon"])
+    page.reload()
+    empty = page.locator(".empty-state")
+    empty.wait_for()
+    text = empty.inner_text()
+    assert "No counted votes yet" not in text
+    assert "2 counted votes" in text and "enough" in text
+    unlisted = page.inner_text("#unlisted")
+    assert "(1 vote;" in unlisted and "1 votes" not in unlisted
+
+
+def test_downloads_follow_the_view(arena: Any, open_page: Any) -> None:
+    server = board_server(arena)
+    page = open_page(server.base_url + "/leaderboard")
+    cast_votes(page, server.base_url, 6)
+    page.reload()
+    page.locator("#category option[value='coding']").wait_for(state="attached")
+    page.select_option("#category", "coding")
+    page.check("#style-control")
+    for _ in range(100):
+        if "coding" in (page.get_attribute("#dl-battles", "href") or "") and \
+                "style" in (page.get_attribute("#dl-csv", "download") or ""):
+            break
+        page.wait_for_timeout(50)
+    names = {link: page.get_attribute(f"#dl-{link}", "download") for link in
+             ("json", "csv", "battles")}
+    assert names == {"json": "arena-leaderboard-coding-style.json",
+                     "csv": "arena-leaderboard-coding-style.csv",
+                     "battles": "arena-battles-coding.jsonl"}
+    assert page.get_attribute("#dl-battles", "href") == "/api/battles.jsonl?category=coding"
+    with page.expect_download() as got:  # the server names the file by the same rule
+        page.click("#dl-csv")
+    assert got.value.suggested_filename == "arena-leaderboard-coding-style.csv"
+    battles = page.request.get(server.base_url + "/api/battles.jsonl?category=coding").text()
+    rows = [json.loads(line) for line in battles.splitlines()]
+    assert rows and all(r["category_tag"].get("coding") for r in rows)

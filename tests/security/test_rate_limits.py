@@ -26,11 +26,15 @@ async def test_battle_and_vote_rate_limits(in_process, settings):
     # message may well say "try again in 20 s".
     assert err["code"] == "rate_limited" and "limit is 20 " not in err["message"]
     assert "limit is 2 a minute" in err["message"] and err["details"]["retry_after_s"] >= 1
+    assert err["message"].startswith("Too many battles from this voter")
+    # The standard header says the same wait, in whole seconds (RFC 9110 §10.2.3).
+    assert r.headers["retry-after"] == str(err["details"]["retry_after_s"])
     for bid in ids:
         await run_turn(c, bid)
     assert (await c.post(f"/api/battles/{ids[0]}/vote", json={"winner": "a"})).status_code == 200
     r = await c.post(f"/api/battles/{ids[1]}/vote", json={"winner": "a"})
     assert (r.status_code, r.json()["error"]["code"]) == (429, "rate_limited")
+    assert int(r.headers["retry-after"]) >= 1
     # The refused vote left nothing behind; the battle can be voted once the window passes.
     view = (await c.get(f"/api/battles/{ids[1]}")).json()
     assert view["status"] == "active"

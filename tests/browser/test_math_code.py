@@ -23,9 +23,10 @@ ANSWER_A = ("Einstein wrote $E=mc^2$, and the area under $y=x$ is\n\n"
             "```python\ndef area(n: int) -> float:\n"
             "    return sum(k / n**2 for k in range(n))\n```\n"
             "Inline `$HOME` is code, not math.\n")
-# KaTeX gives these a style *attribute* (\vec's SVG, a tall delimiter's stacked SVG pieces,
-# an error's colour), which the CSP refuses unless typeset.js moves them to CSSOM.
-ANSWER_B = ("A vector $\\vec{v}$ and a matrix\n\n"
+# KaTeX gives these a style *attribute* (the SVG of \vec and \oiint, a tall delimiter's
+# stacked SVG pieces, \pmb in MathML, an error's colour), which the CSP refuses unless
+# typeset.js moves them to CSSOM.
+ANSWER_B = ("A vector $\\vec{v}$, $\\pmb{x}$, $\\oiint_S f$ and a matrix\n\n"
             "$$A = \\left(\\begin{matrix} 1 & 2 & 3 \\\\ 4 & 5 & 6 \\\\ 7 & 8 & 9 \\\\ 1 & 1 & 1 "
             "\\end{matrix}\\right)$$\n\n"
             "Broken: $\\frac{1}{$ and unsafe: $\\href{javascript:alert(1)}{click}$ "

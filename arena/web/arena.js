@@ -2,11 +2,12 @@
 //
 // Why one module of this size: it is the page's one state machine (idle → streaming →
 // voting → voted) and every handler reads and moves that state; elements, the API wrapper
-// and the renderer live in dom.js, page.js and markdown.js, and what a vote pays (the
-// proof-of-work, the human check) in proof.js.
+// and the renderer live in dom.js, page.js, markdown.js and typeset.js (math and code), and
+// what a vote pays (the proof-of-work, the human check) in proof.js.
 //
 // What it promises: model output, prompts and error messages only ever reach the page
-// through textContent or the DOM-building Markdown renderer (never innerHTML); no model
+// through textContent or the DOM-building Markdown renderer (never innerHTML but for
+// highlight.js's escaped token spans in a code block, see typeset.js); no model
 // name is on the page before the vote (the API never sends one, and nothing here
 // invents one); everything works with the keyboard alone.
 
@@ -15,6 +16,7 @@ import { examplePrompts } from "./examples.js";
 import { renderMarkdown } from "./markdown.js";
 import { api, say, showDemoBanner } from "./page.js";
 import { HUMAN_HINT, HumanCheck, PowTracker, refusalText, voteBody } from "./proof.js";
+import { showAnswer } from "./typeset.js";
 
 const SIDES = ["a", "b"];
 const VOTE_KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
@@ -130,7 +132,7 @@ function renderAnswer(turn, side) {
   const body = paneBody(side);
   const stick = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
   try {
-    els.md.replaceChildren(renderMarkdown(answer.text));
+    showAnswer(els.md, renderMarkdown(answer.text)); // with math and code typeset
   } catch (err) { // never lose an answer to a renderer bug: show it as plain text
     console.warn("markdown rendering failed", err);
     els.md.replaceChildren(el("p", "plain-answer", answer.text));

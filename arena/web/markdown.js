@@ -14,7 +14,11 @@
 // Supported: ATX headings, paragraphs (a newline is a line break, as in chat apps),
 // emphasis (* _ ** __ ~~), inline code, fenced code (``` and ~~~) with a copy button,
 // bullet, ordered and task lists (nested by indentation), block quotes, tables with
-// alignment, horizontal rules, links, autolinks and bare URLs.
+// alignment, horizontal rules, links, autolinks and bare URLs, and TeX math: $…$ and \(…\)
+// inline, $$…$$ and \[…\] displayed. Math is only found here, where escapes and code spans
+// are known ("\$5" is a dollar; `$x$` is code); it becomes a span whose text is the source
+// as written, with the TeX in data-tex, which typeset.js draws with KaTeX when the page has
+// it (and which reads as the plain source when it does not).
 //
 // An ES module that touches ``document`` only when called, so node can import it too: its
 // cases run there in milliseconds (tests/web/), against a stand-in DOM.
@@ -31,6 +35,7 @@ const HEADING_SHIFT = 2; // the page owns h1 and h2; an answer's "# Title" becom
 const MAX_BLOCK_DEPTH = 16;
 const MAX_INLINE_DEPTH = 12;
 const MAX_LINK_SCAN = 2000;
+const MAX_MATH = 4000; // longer "math" is left as text (and keeps the scan linear)
 let blockDepth = 0;
 let inlineDepth = 0;
 
@@ -353,6 +358,7 @@ function inline(text, parent) {
 
 function spans(text, parent) {
   const unclosed = new Set(); // delimiters with no closer left: later openers skip the scan
+  const stops = { dollar: -1 }; // inline $: no closer before this position (see mathAt)
   let buf = "";
   const flush = () => {
     if (buf) parent.append(document.createTextNode(buf));
@@ -361,6 +367,28 @@ function spans(text, parent) {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
+    if (c === "$" || (c === "\\" && (text[i + 1] === "(" || text[i + 1] === "["))) {
+      const math = mathAt(text, i, unclosed, stops);
+      if (math) {
+        flush();
+        let end = math.end;
+        if (math.display) { // a block of its own: no line breaks around it
+          const last = parent.childNodes[parent.childNodes.length - 1];
+          if (last && String(last.tagName).toLowerCase() === "br") last.remove();
+          if (text[end] === "\n") end++;
+        }
+        parent.append(mathSpan(text.slice(i, math.end), math.tex, math.display));
+        i = end;
+        continue;
+      }
+      if (c === "$") { // not math: a run of dollars stays text, and no opener inside it
+        let run = 1;
+        while (text[i + run] === "$") run++;
+        buf += text.slice(i, i + run);
+        i += run;
+        continue;
+      }
+    }
     if (c === "\\" && i + 1 < text.length && (PUNCT.test(text[i + 1]) || text[i + 1] === "\n")) {
       if (text[i + 1] === "\n") {
         flush();
@@ -446,6 +474,72 @@ function spans(text, parent) {
     i++;
   }
   flush();
+}
+
+/**
+ * TeX math opening at i: {tex, display, end} or null.
+ *
+ * Dollars follow pandoc's rule, so prices stay prices: "$$…$$" is displayed math; "$…$" is
+ * inline math only when the opening $ is not followed by a space, the closing $ is not
+ * preceded by a space nor followed by a digit, it is the first unescaped $ after the opener,
+ * and it is on the same line ("It costs $5 and $10 later" is text: the $ before 10 follows a
+ * space). "\(…\)"
+ * and "\[…\]" are inline and displayed math. A backtick ends the search, so a code span
+ * always wins over math around it; an escaped "\$" never reaches here.
+ */
+export function mathAt(text, i, unclosed = new Set(), stops = { dollar: -1 }) {
+  let open;
+  let close;
+  let display;
+  if (text[i] === "\\") {
+    open = text.slice(i, i + 2);
+    close = open === "\\(" ? "\\)" : "\\]";
+    display = open === "\\[";
+  } else if (text[i + 1] === "$") {
+    open = close = "$$";
+    display = true;
+  } else {
+    return inlineDollar(text, i, stops);
+  }
+  if (unclosed.has(close)) return null;
+  const from = i + open.length;
+  const k = text.indexOf(close, from);
+  if (k < 0) {
+    unclosed.add(close);
+    return null;
+  }
+  const tex = text.slice(from, k);
+  if (!tex.trim() || tex.length > MAX_MATH || tex.includes("`")) return null;
+  return { tex: tex.trim(), display, end: k + close.length };
+}
+
+function inlineDollar(text, i, stops) {
+  if (i < stops.dollar || isSpace(text[i + 1])) return null;
+  const stop = Math.min(text.length, i + 1 + MAX_MATH);
+  for (let k = i + 1; k < stop; k++) {
+    const ch = text[k];
+    if (ch === "\\") {
+      k++;
+    } else if (ch === "\n" || ch === "`") {
+      stops.dollar = k; // no opener before this line break or code span can close
+      return null;
+    } else if (ch === "$") { // the first dollar closes, or no math opens here
+      if (k > i + 1 && !isSpace(text[k - 1]) && !/[0-9]/.test(text[k + 1] || "")) {
+        return { tex: text.slice(i + 1, k), display: false, end: k + 1 };
+      }
+      stops.dollar = k; // an opener before this dollar would meet it first, too
+      return null;
+    }
+  }
+  stops.dollar = stop;
+  return null;
+}
+
+function mathSpan(source, tex, display) {
+  const span = el("span", "", source);
+  span.className = display ? "math math-display" : "math math-inline";
+  span.setAttribute("data-tex", tex);
+  return span;
 }
 
 function codeSpanEnd(text, from, run) {

@@ -29,7 +29,13 @@ import pytest
 pytestmark = pytest.mark.wheel
 
 SOURCE = Path(__file__).resolve().parents[2]
-WEB_FILES = sorted(p.name for p in (SOURCE / "arena" / "web").iterdir() if p.is_file())
+WEB = SOURCE / "arena" / "web"
+WEB_FILES = sorted(p.relative_to(WEB).as_posix() for p in WEB.rglob("*") if p.is_file())
+# The vendored front-end libraries (scripts/vendor-web.sh), with their licences and fonts.
+VENDOR_FILES = ["vendor/VERSIONS", "vendor/katex/katex.min.js", "vendor/katex/katex.min.css",
+                "vendor/katex/LICENSE", "vendor/katex/fonts/KaTeX_Main-Regular.woff2",
+                "vendor/highlight/highlight.min.js", "vendor/highlight/github.min.css",
+                "vendor/highlight/github-dark.min.css", "vendor/highlight/LICENSE"]
 MIGRATIONS = sorted(p.name for p in (SOURCE / "arena" / "migrations" / "versions").glob("*.py"))
 
 
@@ -67,7 +73,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 
 def test_wheel_holds_the_pages_and_the_migrations(installed: Installed) -> None:
     names = set(zipfile.ZipFile(installed.wheel).namelist())
-    assert WEB_FILES and {"index.html", "leaderboard.html", "markdown.js"} <= set(WEB_FILES)
+    assert WEB_FILES and {"index.html", "leaderboard.html", "markdown.js", "typeset.js",
+                          *VENDOR_FILES} <= set(WEB_FILES)
+    assert len([f for f in WEB_FILES if f.startswith("vendor/katex/fonts/")]) == 20
     assert [f for f in WEB_FILES if f"arena/web/{f}" not in names] == []
     assert MIGRATIONS and [f for f in MIGRATIONS
                            if f"arena/migrations/versions/{f}" not in names] == []
@@ -98,6 +106,12 @@ def test_installed_arena_serves_the_pages(installed: Installed, tmp_path: Path) 
             static = httpx.get(f"{base}/static/{name}", timeout=10)
             assert static.status_code == 200, name
             assert static.text == (SOURCE / "arena" / "web" / name).read_text(), name
+        for name in VENDOR_FILES:
+            static = httpx.get(f"{base}/static/{name}", timeout=10)
+            assert static.status_code == 200, name
+            assert static.content == (WEB / name).read_bytes(), name
+        font = httpx.get(f"{base}/static/vendor/katex/fonts/KaTeX_Math-Italic.woff2", timeout=10)
+        assert font.status_code == 200 and font.headers["content-type"] == "font/woff2"
         assert (tmp_path / "data" / "arena.db").is_file()  # migrated from the wheel
     finally:
         server.terminate()

@@ -210,6 +210,17 @@ class Settings(BaseSettings):
         description="a turn's runner renews its lease (and saves the text streamed so far) "
                     "every third of this; a running turn whose lease ran out this long "
                     "ago was left by a dead worker and is marked incomplete with that text")
+    health_failures: int = Field(
+        default=3, ge=0,
+        description="failed answers in a row (connection refused, timeout, 5xx, refused "
+                    "key, cut stream) after which a model is paused for new battles; 0 never "
+                    "pauses. Per worker, in memory")
+    health_backoff_s: float = Field(
+        default=30.0, gt=0,
+        description="a paused model's first pause; then one probe (\"Say OK.\") decides, "
+                    "and each failed probe doubles the pause")
+    health_backoff_max_s: float = Field(default=600.0, gt=0,
+                                        description="the longest pause of a failing model")
     stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn claimed "
                                 "before leases existed (no lease) and older than this was "
                                 "left by a dead worker and is marked incomplete")

@@ -22,12 +22,13 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from arena import errors
 from arena.battles.fanout import Event
+from arena.battles.health import ModelHealth
 from arena.battles.pairing import Pairing
 from arena.battles.turns import SideCall, TurnRun, encodable
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -73,7 +74,8 @@ class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
                  pairing: Pairing | None = None, moderator: Moderator | None = None,
-                 gate: VoteGate | None = None) -> None:
+                 gate: VoteGate | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.roster = roster
         self.providers = providers
@@ -82,6 +84,11 @@ class BattleService:
         self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
         self.moderator = moderator
         self.gate = gate or VoteGate.free()
+        self.health = ModelHealth(
+            providers, failures=settings.health_failures, backoff_s=settings.health_backoff_s,
+            backoff_max_s=settings.health_backoff_max_s,
+            probe_timeout_s=min(settings.request_timeout_s, settings.answer_timeout_s),
+            clock=clock)
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -115,7 +122,8 @@ class BattleService:
                        identity=self.identity, answer_timeout_s=self.settings.answer_timeout_s,
                        flush_s=self.settings.stream_flush_ms / 1000,
                        lease_s=self.settings.turn_lease_s,
-                       rejoin_grace_s=self.settings.rejoin_grace_s)
+                       rejoin_grace_s=self.settings.rejoin_grace_s,
+                       on_answer=self.health.record)
 
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
@@ -151,7 +159,7 @@ class BattleService:
 
     async def start(self, prompt: str, *, voter_key: str, ip_hash: str | None) -> BattleRecord:
         prompt = await self._check_prompt(prompt)
-        pair = self.pairing.pick()
+        pair = self.pairing.pick(self.health.paused())
         battle_id = secrets.token_hex(16)
         battle = await self.store.create_battle(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=pair.model_a,
@@ -424,6 +432,7 @@ class BattleService:
         for t in runs:
             t.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
+        await self.health.aclose()
 
 
 def _leak_side(battle: BattleRecord) -> LeakSide | None:

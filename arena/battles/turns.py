@@ -67,7 +67,9 @@ class TurnRun:
     def __init__(self, *, battle_id: str, turn: TurnView, calls: Mapping[Side, SideCall],
                  prompts: Sequence[str], store: Store, identity: IdentityChecker,
                  answer_timeout_s: float, flush_s: float, lease_s: float,
-                 rejoin_grace_s: float = 0.0) -> None:
+                 rejoin_grace_s: float = 0.0,
+                 on_answer: Callable[[str, ProviderError | None], None] | None = None
+                 ) -> None:
         self.battle_id = battle_id
         self.turn = turn
         self.calls = calls
@@ -77,6 +79,7 @@ class TurnRun:
         self.answer_timeout_s = answer_timeout_s
         self.lease_s = lease_s
         self.rejoin_grace_s = rejoin_grace_s
+        self.on_answer = on_answer  # each answer that ended: the model's health counts it
         self._orphaned: asyncio.TimerHandle | None = None  # the cancel a rejoin would stop
         self.chunks: dict[Side, list[str]] = {s: [] for s in SIDES}  # each side's text so far
         self.fanout = Fanout(flush_s, on_idle=self._idle)
@@ -236,6 +239,8 @@ class TurnRun:
         text = "".join(chunks)
         total_ms = (time.perf_counter() - started) * 1000
         ttft_ms = first * 1000 if first is not None else None
+        if self.on_answer is not None:
+            self.on_answer(call.model, error)
         if error is not None:
             log.warning("battle %s side %s (%s): %s", self.battle_id, side, call.model, error)
             # One public code before the vote; the real one is stored with the answer.

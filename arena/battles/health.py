@@ -82,16 +82,16 @@ class ModelHealth:
         if state.failures >= self.failures:
             self._pause(model, state, f"{state.failures} failed answers in a row")
 
-    def paused(self) -> list[str]:
-        """The models out of the draw now. A pause that is over starts its probe; the
-        model stays out until the probe has answered."""
+    def paused(self, *, probe: bool = True) -> list[str]:
+        """The models out of the draw now. A pause that is over starts its probe (unless
+        ``probe`` is false); the model stays out until the probe has answered."""
         now = self.clock()
         out = []
         for model, state in self._state.items():
             if state.paused_until is None:
                 continue
             out.append(model)
-            if now >= state.paused_until and model not in self._probes:
+            if probe and now >= state.paused_until and model not in self._probes:
                 task = asyncio.get_running_loop().create_task(self._probe(model))
                 self._probes[model] = task
                 task.add_done_callback(functools.partial(self._probed, model))

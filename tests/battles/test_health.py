@@ -113,6 +113,7 @@ async def test_two_models_one_down_is_a_503_not_enough_models(in_process, settin
     assert r.json() == {"error": {"code": "not_enough_models", "message":
                                   "Fewer than two models are answering right now; try again "
                                   "in a minute"}}
+    assert (await c.get("/api/info")).json()["paused_models"] == ["down-1"]
 
 
 async def test_only_the_models_own_failures_count_and_a_success_resets():

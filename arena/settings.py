@@ -53,6 +53,10 @@ class ModelConfig(BaseModel):
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, description="NAME of the key's variable")
     weight: float = Field(default=1.0, ge=0.0)
+    max_concurrency: int | None = Field(
+        default=None, description="most requests at once to this model's server; models "
+        "with the same base_url share the smallest limit given among them "
+        "(arena.providers.limits)")
     aliases: tuple[str, ...] = ()
     maker: str | None = Field(default=None, description="who made the model, when the built-in "
                               "family table does not know it (e.g. \"Ai2\"); an answer "
@@ -68,6 +72,14 @@ class ModelConfig(BaseModel):
     def _name(cls, v: str) -> str:
         if not _NAME_RE.match(v):
             raise ValueError("use 1-100 letters, digits, spaces or . _ : / @ + -")
+        return v
+
+    @field_validator("max_concurrency", mode="before")
+    @classmethod
+    def _max_concurrency(cls, v: Any) -> Any:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"must be a whole number of at least 1 (the requests its server "
+                             f"answers at once; 1 for a server with one slot), not {v!r}")
         return v
 
     @property

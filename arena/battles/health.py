@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from arena import errors
 from arena.errors import ProviderError
 from arena.providers.base import ChatRequest, Finished, Message, Provider
+from arena.providers.limits import Slots
 
 log = logging.getLogger("arena.battles")
 
@@ -56,13 +57,14 @@ class ModelHealth:
 
     def __init__(self, providers: Mapping[str, Provider], *, failures: int = 3,
                  backoff_s: float = 30.0, backoff_max_s: float = 600.0,
-                 probe_timeout_s: float = 30.0,
+                 probe_timeout_s: float = 30.0, slots: Slots | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.providers = providers
         self.failures = failures  # 0: never pause
         self.backoff_s = backoff_s
         self.backoff_max_s = max(backoff_max_s, backoff_s)
         self.probe_timeout_s = probe_timeout_s
+        self.slots = slots  # a probe waits for a free slot like an answer (limits.py)
         self.clock = clock
         self._state: dict[str, _State] = {m: _State() for m in providers}
         self._probes: dict[str, asyncio.Task[None]] = {}
@@ -131,12 +133,12 @@ class ModelHealth:
     async def _probe(self, model: str) -> None:
         state = self._state[model]
         provider = self.providers[model]
+        slot = self.slots.for_model(model) if self.slots is not None else None
         try:
-            async with asyncio.timeout(self.probe_timeout_s):
-                async with contextlib.aclosing(provider.stream(PROBE)) as stream:
-                    finished = [ev async for ev in stream if isinstance(ev, Finished)]
-            if not finished:
-                raise errors.ProviderUnavailable(f"{model}: the probe's stream did not end")
+            async with contextlib.AsyncExitStack() as stack:
+                if slot is not None:
+                    await stack.enter_async_context(slot)
+                await self._ask(model, provider)
         except ProviderError as exc:
             state.cause = exc.message
         except TimeoutError:
@@ -149,4 +151,11 @@ class ModelHealth:
             return
         if state.paused_until is not None:  # not brought back meanwhile by a real answer
             self._pause(model, state, "the probe failed too")
+
+    async def _ask(self, model: str, provider: Provider) -> None:
+        async with asyncio.timeout(self.probe_timeout_s):
+            async with contextlib.aclosing(provider.stream(PROBE)) as stream:
+                finished = [ev async for ev in stream if isinstance(ev, Finished)]
+        if not finished:
+            raise errors.ProviderUnavailable(f"{model}: the probe's stream did not end")
 

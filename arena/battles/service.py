@@ -38,6 +38,7 @@ from arena.integrity.gate import VoteGate, VoteProof
 from arena.moderation import Moderator
 from arena.periodic import Periodic
 from arena.providers.base import ChatRequest, Message, Provider
+from arena.providers.limits import Slots
 from arena.ranking.categories import detect_categories
 from arena.ranking.style import conv_metadata
 from arena.settings import Roster, Settings
@@ -84,11 +85,12 @@ class BattleService:
         self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
         self.moderator = moderator
         self.gate = gate or VoteGate.free()
+        self.slots = Slots(roster.models)
         self.health = ModelHealth(
             providers, failures=settings.health_failures, backoff_s=settings.health_backoff_s,
             backoff_max_s=settings.health_backoff_max_s,
             probe_timeout_s=min(settings.request_timeout_s, settings.answer_timeout_s),
-            clock=clock)
+            slots=self.slots, clock=clock)
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -116,7 +118,8 @@ class BattleService:
     def _turn_run(self, battle: BattleRecord, turn: TurnView) -> TurnRun:
         names = {"a": battle.model_a, "b": battle.model_b}
         calls = {s: SideCall(model=names[s], provider=self.providers[names[s]],
-                             request=self.build_request(battle, s, turn)) for s in SIDES}
+                             request=self.build_request(battle, s, turn),
+                             slot=self.slots.for_model(names[s])) for s in SIDES}
         return TurnRun(battle_id=battle.id, turn=turn, calls=calls,
                        prompts=[t.prompt for t in battle.turns], store=self.store,
                        identity=self.identity, answer_timeout_s=self.settings.answer_timeout_s,

@@ -59,6 +59,8 @@ class SideCall:
     model: str
     provider: Provider
     request: ChatRequest
+    # The slots of the model's server (``arena.providers.limits``); None: not limited.
+    slot: asyncio.Semaphore | None = None
 
 
 class TurnRun:
@@ -209,6 +211,19 @@ class TurnRun:
                             error_code=errors.INCOMPLETE)
 
     async def _side(self, side: Side) -> AnswerRecord:
+        """One side's answer, once its server has a free slot. While it waits the reader
+        is told so (``waiting``, the side only). The wait is not part of the answer: the
+        answer timeout and the time to first token start once the slot is taken (a wait is
+        itself bounded by the answer timeouts of the requests ahead of it)."""
+        slot = self.calls[side].slot
+        if slot is None:
+            return await self._answer(side)
+        if slot.locked():
+            self._publish("waiting", {"side": side})
+        async with slot:
+            return await self._answer(side)
+
+    async def _answer(self, side: Side) -> AnswerRecord:
         call = self.calls[side]
         chunks = self.chunks[side]
         finished: Finished | None = None

@@ -82,7 +82,8 @@ class ModelHealth:
         state.failures += 1
         state.cause = error.message
         if state.failures >= self.failures:
-            self._pause(model, state, f"{state.failures} failed answers in a row")
+            self._pause(model, state, f"{state.failures} failed answer"
+                                      f"{'s' if state.failures != 1 else ''} in a row")
 
     def paused(self, *, probe: bool = True) -> list[str]:
         """The models out of the draw now. A pause that is over starts its probe (unless

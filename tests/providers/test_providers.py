@@ -384,7 +384,7 @@ async def test_a_stall_is_a_quick_timeout(api: str, after_chunks: int | None,
 @pytest.mark.parametrize("api", APIS)
 @pytest.mark.parametrize("style", ["close", "end"])
 async def test_a_cut_stream_is_an_upstream_cut(api: str, style: str, upstream: FakeUpstream,
-                                           upstream_provider: Any) -> None:
+                                               upstream_provider: Any) -> None:
     upstream.script(text="one two three four five", cut_after_chunks=3, cut_style=style)
     text, error = await fails(await upstream_provider(api), ask())
     assert isinstance(error, ProviderUnavailable)

@@ -225,7 +225,7 @@ class Settings(BaseSettings):
     health_failures: int = Field(
         default=3, ge=0,
         description="failed answers in a row (connection refused, timeout, 5xx, refused "
-                    "key, cut stream) after which a model is paused for new battles; 0 never "
+                    "key) after which a model is paused for new battles; 0 never "
                     "pauses. Per worker, in memory")
     health_backoff_s: float = Field(
         default=30.0, gt=0,

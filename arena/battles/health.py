@@ -1,16 +1,18 @@
 """Which models are answering: a model that keeps failing stops being drawn for a while.
 
 Each model's answers are counted as they end. ``failures`` failures in a row that are the
-model's fault (connection refused, timeout, 5xx, a refused key, a cut stream; see
-``COUNTED``) pause it for new battles for ``backoff_s``. When the pause is over, the next
-draw starts ONE probe in the background, a tiny real request through the model's own
-provider ("Say OK."); the model stays out of the draw until the probe ends. A probe that
-answers brings the model back; one that fails pauses it again for twice as long, up to
+model's fault (connection refused, timeout, 5xx, a refused key; see ``COUNTED``) pause
+it for new battles for ``backoff_s``. When the pause is over, the next draw starts ONE
+probe in the background, a tiny real request through the model's own provider ("Say
+OK."); the model stays out of the draw until the probe ends. A probe that answers brings
+the model back; one that fails pauses it again for twice as long, up to
 ``backoff_max_s``. Any answer that finishes resets the count (and ends a pause).
 
 Not counted at all: a voter's Stop, a reader who left, a shutdown (the answer is
-``incomplete``, cancelled before it ends), a rate limit (the model is busy, not down) and
-a refused request (the prompt's fault).
+``incomplete``, cancelled before it ends), a rate limit (the model is busy, not down), a
+refused request (the prompt's fault) and ``upstream_cut`` (a server with one slot that
+cut an answer for a second request is up: pausing it would not help, ``max_concurrency``
+does, and a probe of one request would bring it back at once).
 
 The state is per worker, in memory, on purpose: it is an observation that changes by the
 second, every answer would otherwise write to the database, and a worker that has not
@@ -38,7 +40,7 @@ log = logging.getLogger("arena.battles")
 # The codes that say the model (its server, its key, its network) is not answering.
 COUNTED = frozenset({
     errors.ProviderError.code, errors.ProviderUnavailable.code, errors.ProviderTimeout.code,
-    errors.ProviderAuthError.code, errors.UPSTREAM_CUT,
+    errors.ProviderAuthError.code,
 })
 
 PROBE = ChatRequest(messages=(Message("user", "Say OK."),), max_tokens=8)

@@ -125,8 +125,10 @@ async def test_only_the_models_own_failures_count_and_a_success_resets():
     health.record("m", errors.ProviderTimeout("m: slow"))
     health.record("m", errors.ProviderAuthError("m: 401"))
     health.record("m", None)  # an answer that finished resets the count
-    health.record("m", errors.ProviderCut("m: cut"))
     health.record("m", errors.ProviderUnavailable("m: refused"))
+    for _ in range(5):  # cut by a one-slot server for another request: it is up
+        health.record("m", errors.ProviderCut("m: cut"))
+    health.record("m", errors.ProviderError("m: 500"))
     assert not health.is_paused("m")
     health.record("m", errors.ProviderUnavailable("m: refused"))
     assert health.is_paused("m")

@@ -16,7 +16,9 @@ Each request gets a ``Behaviour``: the most recent matching rule set with ``scri
 (for one model or any, for a number of ``times`` or until reset), else the default. It
 sets the reply, its chunking and pace, an error status, a stall, an in-stream error or
 a cut. Every request is recorded in ``requests`` with its body and how it ended, e.g.
-``"client_closed"`` when the client hung up before the end.
+``"client_closed"`` when the client hung up before the end. ``FakeUpstream(single_slot=
+True)`` behaves like llama-cpp-python's server: a streamed request that arrives while
+another streams cuts that one (its socket dropped mid-body, outcome ``"cut"``).
 
     async with FakeUpstream() as up:                  # or: with FakeUpstream() as up (a thread)
         up.script(delay_s=0.02, first_delay_s=0.3)      # every model: a paced answer

@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
                pairing: Pairing | None = None, migrate: bool = True,
                clock: Callable[[], float] = time.time) -> FastAPI:
     """Build the app. Tests may inject a roster, providers, a seeded pairing or the clock
-    of the vote caps' daily windows and the proof-of-work's expiry."""
+    of the vote caps' daily windows, the proof-of-work's expiry and the models' pauses."""
     settings = settings or Settings()
     roster = roster or load_configured_roster(settings)
     settings.check_integrity()
@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         gate = build_gate(settings, store, ip_secret, clock)
         battles = BattleService(
             store=store, roster=roster, providers=provs, identity=IdentityChecker(roster.models),
-            settings=settings, pairing=pairing, moderator=moderator, gate=gate)
+            settings=settings, pairing=pairing, moderator=moderator, gate=gate, clock=clock)
         swept = await battles.sweep_dead_turns()
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)

@@ -211,9 +211,19 @@ def cmd_models_check(args: argparse.Namespace) -> int:
         finally:
             await p.aclose()
 
+    from contextlib import nullcontext
+
+    from arena.providers.limits import Slots
+
+    slots = Slots(roster.models)  # a server with max_concurrency is asked that many at once
+
+    async def limited(name: str, p: Provider) -> tuple[bool, str]:
+        async with slots.for_model(name) or nullcontext():
+            return await one(name, p)
+
     async def run() -> int:
         providers = build_providers(roster, settings)
-        results = await asyncio.gather(*(one(n, p) for n, p in providers.items()))
+        results = await asyncio.gather(*(limited(n, p) for n, p in providers.items()))
         for _ok, line in results:
             print(line, flush=True)
         bad = sum(not ok for ok, _ in results)

@@ -118,6 +118,16 @@ class ProviderUnavailable(ProviderError):
     retryable = True
 
 
+UPSTREAM_CUT = "upstream_cut"
+
+
+class ProviderCut(ProviderUnavailable):
+    """The server ended a stream before its end (a single-slot local server cuts the
+    running answer when a second request arrives)."""
+
+    code = UPSTREAM_CUT
+
+
 # --- what a voter is told about a side that did not answer --------------------------------
 
 # Before the vote every provider failure is this one code and one message: telling a
@@ -137,6 +147,9 @@ _WORDING: dict[str, str] = {
     ProviderRateLimited.code: " is busy right now; try again in a moment",
     ProviderTimeout.code: " took too long to answer",
     ProviderBadRequest.code: " could not answer this prompt",
+    UPSTREAM_CUT: "'s server cut the answer off before its end (a local server with one "
+                  "slot does this when a second request arrives: give it parallel slots, "
+                  "or set max_concurrency on the roster entries that share it)",
 }
 
 

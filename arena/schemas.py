@@ -291,6 +291,9 @@ class Info(_Out):
     max_turns: int
     add_models: str
     captcha: CaptchaInfo | None = None  # the human check the page must show before a vote
+    # Models this worker has paused for new battles (failing answers; arena.battles.health).
+    # Names are public on the board; which model is in a battle is never said.
+    paused_models: list[str] = []
 
 
 class CaptchaInfo(_Out):

@@ -53,6 +53,10 @@ class ModelConfig(BaseModel):
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, description="NAME of the key's variable")
     weight: float = Field(default=1.0, ge=0.0)
+    max_concurrency: int | None = Field(
+        default=None, description="most requests at once to this model's server; models "
+        "with the same base_url share the smallest limit given among them "
+        "(arena.providers.limits)")
     aliases: tuple[str, ...] = ()
     maker: str | None = Field(default=None, description="who made the model, when the built-in "
                               "family table does not know it (e.g. \"Ai2\"); an answer "
@@ -68,6 +72,14 @@ class ModelConfig(BaseModel):
     def _name(cls, v: str) -> str:
         if not _NAME_RE.match(v):
             raise ValueError("use 1-100 letters, digits, spaces or . _ : / @ + -")
+        return v
+
+    @field_validator("max_concurrency", mode="before")
+    @classmethod
+    def _max_concurrency(cls, v: Any) -> Any:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"must be a whole number of at least 1 (the requests its server "
+                             f"answers at once; 1 for a server with one slot), not {v!r}")
         return v
 
     @property
@@ -210,6 +222,17 @@ class Settings(BaseSettings):
         description="a turn's runner renews its lease (and saves the text streamed so far) "
                     "every third of this; a running turn whose lease ran out this long "
                     "ago was left by a dead worker and is marked incomplete with that text")
+    health_failures: int = Field(
+        default=3, ge=0,
+        description="failed answers in a row (connection refused, timeout, 5xx, refused "
+                    "key) after which a model is paused for new battles; 0 never "
+                    "pauses. Per worker, in memory")
+    health_backoff_s: float = Field(
+        default=30.0, gt=0,
+        description="a paused model's first pause; then one probe (\"Say OK.\") decides, "
+                    "and each failed probe doubles the pause")
+    health_backoff_max_s: float = Field(default=600.0, gt=0,
+                                        description="the longest pause of a failing model")
     stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn claimed "
                                 "before leases existed (no lease) and older than this was "
                                 "left by a dead worker and is marked incomplete")

@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from arena.api.deps import LeaderboardDep, RosterDep, SettingsDep
+from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.schemas import CaptchaInfo, Info, Leaderboard
 
@@ -40,13 +40,14 @@ async def leaderboard(board: LeaderboardDep, method: Literal["bt", "elo"] = "bt"
 
 
 @router.get("/info", response_model=Info)
-async def info(roster: RosterDep, settings: SettingsDep) -> Info:
+async def info(roster: RosterDep, settings: SettingsDep, battles: BattlesDep) -> Info:
     """What the page needs to know about this arena — never which model is where."""
     captcha = (CaptchaInfo(site_key=settings.captcha_site_key,
                            script_url=settings.captcha_script_url)
                if settings.captcha_verify_url else None)
     return Info(demo=roster.demo, models=len(roster.models), captcha=captcha,
                 max_prompt_chars=settings.max_prompt_chars, max_turns=settings.max_turns,
+                paused_models=sorted(battles.health.paused(probe=False)),
                 add_models="Copy data/models.example.toml to models.toml, keep the models you "
                            "have keys or a local server for, then run "
                            "`arena serve --models models.toml`.")

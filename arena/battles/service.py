@@ -22,12 +22,13 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from arena import errors
 from arena.battles.fanout import Event
+from arena.battles.health import ModelHealth
 from arena.battles.pairing import Pairing
 from arena.battles.turns import SideCall, TurnRun, encodable
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -37,6 +38,7 @@ from arena.integrity.gate import VoteGate, VoteProof
 from arena.moderation import Moderator
 from arena.periodic import Periodic
 from arena.providers.base import ChatRequest, Message, Provider
+from arena.providers.limits import Slots
 from arena.ranking.categories import detect_categories
 from arena.ranking.style import conv_metadata
 from arena.settings import Roster, Settings
@@ -73,7 +75,8 @@ class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
                  pairing: Pairing | None = None, moderator: Moderator | None = None,
-                 gate: VoteGate | None = None) -> None:
+                 gate: VoteGate | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.roster = roster
         self.providers = providers
@@ -82,6 +85,12 @@ class BattleService:
         self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
         self.moderator = moderator
         self.gate = gate or VoteGate.free()
+        self.slots = Slots(roster.models)
+        self.health = ModelHealth(
+            providers, failures=settings.health_failures, backoff_s=settings.health_backoff_s,
+            backoff_max_s=settings.health_backoff_max_s,
+            probe_timeout_s=min(settings.request_timeout_s, settings.answer_timeout_s),
+            slots=self.slots, clock=clock)
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -109,13 +118,15 @@ class BattleService:
     def _turn_run(self, battle: BattleRecord, turn: TurnView) -> TurnRun:
         names = {"a": battle.model_a, "b": battle.model_b}
         calls = {s: SideCall(model=names[s], provider=self.providers[names[s]],
-                             request=self.build_request(battle, s, turn)) for s in SIDES}
+                             request=self.build_request(battle, s, turn),
+                             slot=self.slots.for_model(names[s])) for s in SIDES}
         return TurnRun(battle_id=battle.id, turn=turn, calls=calls,
                        prompts=[t.prompt for t in battle.turns], store=self.store,
                        identity=self.identity, answer_timeout_s=self.settings.answer_timeout_s,
                        flush_s=self.settings.stream_flush_ms / 1000,
                        lease_s=self.settings.turn_lease_s,
-                       rejoin_grace_s=self.settings.rejoin_grace_s)
+                       rejoin_grace_s=self.settings.rejoin_grace_s,
+                       on_answer=self.health.record)
 
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
@@ -151,7 +162,7 @@ class BattleService:
 
     async def start(self, prompt: str, *, voter_key: str, ip_hash: str | None) -> BattleRecord:
         prompt = await self._check_prompt(prompt)
-        pair = self.pairing.pick()
+        pair = self.pairing.pick(self.health.paused())
         battle_id = secrets.token_hex(16)
         battle = await self.store.create_battle(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=pair.model_a,
@@ -424,6 +435,7 @@ class BattleService:
         for t in runs:
             t.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
+        await self.health.aclose()
 
 
 def _leak_side(battle: BattleRecord) -> LeakSide | None:

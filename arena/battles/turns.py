@@ -59,6 +59,8 @@ class SideCall:
     model: str
     provider: Provider
     request: ChatRequest
+    # The slots of the model's server (``arena.providers.limits``); None: not limited.
+    slot: asyncio.Semaphore | None = None
 
 
 class TurnRun:
@@ -67,7 +69,9 @@ class TurnRun:
     def __init__(self, *, battle_id: str, turn: TurnView, calls: Mapping[Side, SideCall],
                  prompts: Sequence[str], store: Store, identity: IdentityChecker,
                  answer_timeout_s: float, flush_s: float, lease_s: float,
-                 rejoin_grace_s: float = 0.0) -> None:
+                 rejoin_grace_s: float = 0.0,
+                 on_answer: Callable[[str, ProviderError | None], None] | None = None
+                 ) -> None:
         self.battle_id = battle_id
         self.turn = turn
         self.calls = calls
@@ -77,6 +81,7 @@ class TurnRun:
         self.answer_timeout_s = answer_timeout_s
         self.lease_s = lease_s
         self.rejoin_grace_s = rejoin_grace_s
+        self.on_answer = on_answer  # each answer that ended: the model's health counts it
         self._orphaned: asyncio.TimerHandle | None = None  # the cancel a rejoin would stop
         self.chunks: dict[Side, list[str]] = {s: [] for s in SIDES}  # each side's text so far
         self.fanout = Fanout(flush_s, on_idle=self._idle)
@@ -206,6 +211,19 @@ class TurnRun:
                             error_code=errors.INCOMPLETE)
 
     async def _side(self, side: Side) -> AnswerRecord:
+        """One side's answer, once its server has a free slot. While it waits the reader
+        is told so (``waiting``, the side only). The wait is not part of the answer: the
+        answer timeout and the time to first token start once the slot is taken (a wait is
+        itself bounded by the answer timeouts of the requests ahead of it)."""
+        slot = self.calls[side].slot
+        if slot is None:
+            return await self._answer(side)
+        if slot.locked():
+            self._publish("waiting", {"side": side})
+        async with slot:
+            return await self._answer(side)
+
+    async def _answer(self, side: Side) -> AnswerRecord:
         call = self.calls[side]
         chunks = self.chunks[side]
         finished: Finished | None = None
@@ -236,6 +254,8 @@ class TurnRun:
         text = "".join(chunks)
         total_ms = (time.perf_counter() - started) * 1000
         ttft_ms = first * 1000 if first is not None else None
+        if self.on_answer is not None:
+            self.on_answer(call.model, error)
         if error is not None:
             log.warning("battle %s side %s (%s): %s", self.battle_id, side, call.model, error)
             # One public code before the vote; the real one is stored with the answer.

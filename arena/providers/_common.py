@@ -20,6 +20,7 @@ from arena.errors import (
     ConfigError,
     ProviderAuthError,
     ProviderBadRequest,
+    ProviderCut,
     ProviderError,
     ProviderRateLimited,
     ProviderTimeout,
@@ -155,6 +156,22 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
+# What the two HTTP clients raise when a server ends a body before its end: aiohttp's
+# "Response payload is not completed", httpx's (h11's) "peer closed connection without
+# sending complete message body". Matched by name: the fake provider imports neither.
+_CUT_ERRORS = frozenset({"ClientPayloadError", "RemoteProtocolError"})
+
+
+def cut_mid_stream(exc: BaseException) -> bool:
+    """True when ``exc`` says the server ended the streamed body early."""
+    return any(type(e).__name__ in _CUT_ERRORS for e in _chain(exc))
+
+
+CUT_HINT = ("a server with one slot cuts the running answer when a second request arrives: "
+            "give it parallel slots (llama-server --parallel N, OLLAMA_NUM_PARALLEL) or set "
+            "max_concurrency on the roster entries that share it")
+
+
 def connection_cause(exc: BaseException) -> str:
     """Why a connection failed, in plain words an operator acts on: refused (nothing
     listens there), a name that does not resolve, a TLS failure, or no answer in time."""
@@ -212,6 +229,9 @@ async def reading_stream(response: Any, who: str, sdk_error: type[Exception],
 
         if isinstance(exc, httpx2.TimeoutException) and not _miscalled_timeout(exc):
             raise ProviderTimeout(f"{who}: timed out mid-stream: {exc!r}") from exc
+        if cut_mid_stream(exc):
+            raise ProviderCut(f"{who}: the server cut the answer off: {exc!r} ({CUT_HINT})"
+                              ) from exc
         raise ProviderUnavailable(f"{who}: the stream broke or could not be read: "
                                   f"{exc!r}") from exc
     finally:

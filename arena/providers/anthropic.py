@@ -28,6 +28,7 @@ from arena.errors import (
     ConfigError,
     ProviderAuthError,
     ProviderBadRequest,
+    ProviderCut,
     ProviderError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -110,8 +111,8 @@ class AnthropicProvider:
                 elif kind == "error":
                     raise _stream_error(event.get("error"), self._who)
         if not stopped:
-            raise ProviderUnavailable(f"{self._who}: the stream ended without message_stop "
-                                      "(cut off upstream)")
+            raise ProviderCut(f"{self._who}: the stream ended without message_stop "
+                              "(cut off upstream)")
         yield watch.finished(_STOP_REASONS.get(stop_reason or "", "stop"), input_tokens,
                              output_tokens)
 

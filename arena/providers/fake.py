@@ -123,6 +123,13 @@ class FakeProvider:
         # because a demo server runs for days.
         self.requests: deque[ChatRequest] = deque(maxlen=100)
 
+    def set_failure(self, fail: str | None) -> None:
+        """Switch the scripted failure (one of ``FAILURES``) on, or off with None: a model
+        whose server goes down and comes back."""
+        if fail is not None and fail not in FAILURES:
+            raise ValueError(f"fail must be one of {', '.join(FAILURES)} or None")
+        self._fail = fail
+
     def reply_for(self, request: ChatRequest) -> str:
         """The full text this provider answers ``request`` with (before any truncation)."""
         if self._script is not None:

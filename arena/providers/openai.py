@@ -30,6 +30,7 @@ import openai
 
 from arena.errors import (
     ConfigError,
+    ProviderCut,
     ProviderError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -116,8 +117,8 @@ class OpenAIProvider:
                     watch.token()
                     yield Delta(text)
         if finish_reason is None:
-            raise ProviderUnavailable(f"{self._who}: the stream ended without a finish reason "
-                                      "(cut off upstream)")
+            raise ProviderCut(f"{self._who}: the stream ended without a finish reason "
+                              "(cut off upstream)")
         yield watch.finished(_FINISH_REASONS.get(finish_reason, "stop"), input_tokens,
                              output_tokens)
 

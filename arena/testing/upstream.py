@@ -16,7 +16,9 @@ Each request gets a ``Behaviour``: the most recent matching rule set with ``scri
 (for one model or any, for a number of ``times`` or until reset), else the default. It
 sets the reply, its chunking and pace, an error status, a stall, an in-stream error or
 a cut. Every request is recorded in ``requests`` with its body and how it ended, e.g.
-``"client_closed"`` when the client hung up before the end.
+``"client_closed"`` when the client hung up before the end. ``FakeUpstream(single_slot=
+True)`` behaves like llama-cpp-python's server: a streamed request that arrives while
+another streams cuts that one (its socket dropped mid-body, outcome ``"cut"``).
 
     async with FakeUpstream() as up:                  # or: with FakeUpstream() as up (a thread)
         up.script(delay_s=0.02, first_delay_s=0.3)      # every model: a paced answer
@@ -135,6 +137,8 @@ class RecordedRequest:
         return (self.body or {}).get("temperature")
 
     def end(self, outcome: str, status: int | None = None) -> None:
+        if self.outcome == "cut":  # cut by the server (single_slot): the socket's end follows
+            return
         self.outcome = outcome
         self.status = status if status is not None else self.status
         self.ended_at = time.perf_counter()
@@ -200,11 +204,16 @@ class FakeUpstream:
     ``with FakeUpstream() as up`` (or ``start_in_thread()``) on a thread of its own."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None,
-                 default: Behaviour | None = None, keep_requests: int | None = None) -> None:
+                 default: Behaviour | None = None, keep_requests: int | None = None,
+                 single_slot: bool = False) -> None:
         self.host = host
         self.port = port
         self.api_key = api_key  # when set, any other key gets a 401 in the provider's shape
         self.default = default or Behaviour()
+        # One slot, as llama-cpp-python's server: a streamed request that arrives while
+        # another streams cuts that one (its socket dropped mid-body, outcome "cut").
+        self.single_slot = single_slot
+        self._streaming: tuple[_Conn, RecordedRequest] | None = None
         self.requests: list[RecordedRequest] = []
         # None keeps every record (tests); a server left running keeps only the latest.
         self.keep_requests = keep_requests
@@ -408,6 +417,20 @@ class FakeUpstream:
         before, content, after = (reply.openai_frames() if record.api == "openai"
                                   else reply.anthropic_frames())
         record.status = 200
+        if self.single_slot:
+            if self._streaming is not None:
+                running, cut = self._streaming
+                cut.end("cut")
+                running.writer.transport.abort()
+            self._streaming = (conn, record)
+        try:
+            return await self._stream_body(conn, record, before, content, after, b)
+        finally:
+            if self._streaming is not None and self._streaming[1] is record:
+                self._streaming = None
+
+    async def _stream_body(self, conn: _Conn, record: RecordedRequest, before: list[bytes],
+                           content: list[bytes], after: list[bytes], b: Behaviour) -> bool:
         try:
             await conn.send(_head(200, [("content-type", "text/event-stream; charset=utf-8"),
                                         ("cache-control", "no-cache"),

@@ -153,10 +153,10 @@ function renderAnswer(turn, side) {
 function renderStatus(side) {
   const turn = current();
   const status = ui.pane[side].querySelector(".pane-status");
-  const words = { waiting: "Waiting…", streaming: "Writing…", done: "Done", error: "Failed",
-    stopped: "Stopped" };
+  const words = { waiting: "Waiting…", queued: "Waiting for the model…", streaming: "Writing…",
+    done: "Done", error: "Failed", stopped: "Stopped" };
   status.textContent = turn ? words[turn[side].status] || "" : "";
-  status.classList.toggle("is-streaming", !!turn && ["waiting", "streaming"].includes(turn[side].status));
+  status.classList.toggle("is-streaming", !!turn && ["waiting", "queued", "streaming"].includes(turn[side].status));
 }
 
 function renderAll() {
@@ -260,6 +260,11 @@ function openStream() {
     const answer = turn[d.side];
     answer.text += d.text;
     answer.status = "streaming";
+    scheduleRender(d.side);
+  }));
+  es.addEventListener("waiting", mine((e) => { // its server is busy with the other side
+    const d = JSON.parse(e.data);
+    turn[d.side].status = "queued";
     scheduleRender(d.side);
   }));
   es.addEventListener("done", mine((e) => {

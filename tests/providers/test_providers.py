@@ -383,11 +383,12 @@ async def test_a_stall_is_a_quick_timeout(api: str, after_chunks: int | None,
 
 @pytest.mark.parametrize("api", APIS)
 @pytest.mark.parametrize("style", ["close", "end"])
-async def test_a_cut_stream_is_unavailable(api: str, style: str, upstream: FakeUpstream,
-                                           upstream_provider: Any) -> None:
+async def test_a_cut_stream_is_an_upstream_cut(api: str, style: str, upstream: FakeUpstream,
+                                               upstream_provider: Any) -> None:
     upstream.script(text="one two three four five", cut_after_chunks=3, cut_style=style)
     text, error = await fails(await upstream_provider(api), ask())
     assert isinstance(error, ProviderUnavailable)
+    assert error.code == "upstream_cut"  # told apart, with a hint about parallel slots
     assert text == "one two three "
     assert upstream.requests[0].outcome == "cut"
 

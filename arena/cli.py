@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from arena.app import create_app
     from arena.db import open_and_upgrade
     from arena.ratelimit import RedisRateLimiter, require_redis_client
-    from arena.roster import build_providers, load_configured_roster
+    from arena.roster import build_providers, load_configured_roster, unreachable_servers
 
     # Everything a worker would fail on fails here first, as one line, not as a traceback
     # from inside a worker: the roster, each model's provider set-up, the settings the app
@@ -66,6 +66,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             finally:
                 await limiter.aclose()
         await (await open_and_upgrade(url)).dispose()
+        for name, why in (await unreachable_servers(roster)).items():
+            where = next(m.base_url for m in roster.models if m.name == name)
+            print(f"arena: warning: model {name!r} at {where}: {why}; until it answers it "
+                  f"will be paused after {settings.health_failures} failures in a row "
+                  "(arena models check tells when it is back)", file=sys.stderr, flush=True)
 
     asyncio.run(prepare())
     if args.models:

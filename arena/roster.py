@@ -23,3 +23,37 @@ def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
                               transport=settings.upstream_transport,
                               extra={"demo_delay_s": settings.demo_delay_s})
     return {m.name: create_provider(m, options) for m in roster.models}
+
+
+async def unreachable_servers(roster: Roster, *, timeout_s: float = 2.0) -> dict[str, str]:
+    """Models whose own ``base_url`` does not accept a connection right now, with why in
+    plain words. Only a TCP connection is opened (no request, nothing billed); a hosted
+    vendor's default endpoint is not checked. For a warning at start-up: a server may well
+    come up after the arena, and health pauses a model that stays down."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from arena.providers._common import connection_cause
+
+    targets: dict[tuple[str, int], list[str]] = {}
+    for m in roster.models:
+        if not m.base_url:
+            continue
+        parts = urlsplit(m.base_url)
+        if not parts.hostname:
+            continue
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        targets.setdefault((parts.hostname, port), []).append(m.name)
+
+    async def probe(host: str, port: int) -> str | None:
+        try:
+            async with asyncio.timeout(timeout_s):
+                _reader, writer = await asyncio.open_connection(host, port)
+        except (OSError, TimeoutError) as exc:
+            return connection_cause(exc)
+        writer.close()
+        return None
+
+    found = await asyncio.gather(*(probe(h, p) for h, p in targets))
+    return {name: why for (_, names), why in zip(targets.items(), found, strict=True)
+            if why is not None for name in names}

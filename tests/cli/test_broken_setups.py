@@ -12,6 +12,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,3 +222,38 @@ def test_help_has_no_markup_every_option_is_explained_and_version_exists(tmp_pat
         return missing
 
     assert walk(build_parser(), "arena") == []
+
+
+def test_serve_warns_at_start_about_a_model_server_that_is_down(tmp_path):
+    roster = tmp_path / "models.toml"
+    roster.write_text(f"""
+[[models]]
+name = "local-llama"
+provider = "openai"
+base_url = "http://127.0.0.1:{free_port()}/v1"
+""" + SECOND)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "XDG_"))}
+    env.update(HOME=str(home), ARENA_DATABASE_URL=f"sqlite:///{tmp_path / 'a.db'}")
+    proc = subprocess.Popen([sys.executable, "-m", "arena", "serve", "--port", str(free_port()),
+                             "--models", str(roster)], env=env, cwd=tmp_path,
+                            stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    watchdog = threading.Timer(60, proc.kill)  # never hang the suite on a stuck start
+    watchdog.start()
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # up to the line that says it serves
+            lines.append(line)
+            if "arena: open http" in line:
+                break
+    finally:
+        watchdog.cancel()
+        proc.terminate()
+        proc.wait(timeout=30)
+    warnings = [line for line in lines if line.startswith("arena: warning:")]
+    assert len(warnings) == 1, lines
+    assert "'local-llama'" in warnings[0] and "connection refused" in warnings[0]
+    assert "'b'" not in warnings[0]  # the fake model has no server to check
+    assert any("arena: open http" in line for line in lines)  # it still starts

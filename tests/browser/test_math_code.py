@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser.conftest import model
+from tests.browser.test_arena_page import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -132,7 +133,9 @@ def test_streaming_keeps_the_blocks_already_typeset(arena: Any, open_page: Any) 
     page = open_page(server.base_url)
     page.fill("#prompt", "Stream slowly")
     page.click("#send")
-    page.wait_for_selector(".math-inline .katex")
+    # Both panes have drawn their formula (the fast side may be done before the slow side
+    # drew its first paragraph), then every formula drawn so far is marked.
+    wait_until(page, "document.querySelectorAll('.math-inline .katex').length === 2")
     page.evaluate("for (const k of document.querySelectorAll('.math-inline .katex')) "
                   "k.dataset.first = 'yes'")
     page.wait_for_selector("#vote:not([disabled])")

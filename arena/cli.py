@@ -226,16 +226,41 @@ def cmd_models_check(args: argparse.Namespace) -> int:
         async with slots.for_model(name) or nullcontext():
             return await one(name, p)
 
+    arena_url = args.arena or f"http://{settings.host}:{settings.port}"
+
     async def run() -> int:
         providers = build_providers(roster, settings)
-        results = await asyncio.gather(*(limited(n, p) for n, p in providers.items()))
+        results, paused = await asyncio.gather(
+            asyncio.gather(*(limited(n, p) for n, p in providers.items())),
+            paused_in(arena_url))
         for _ok, line in results:
             print(line, flush=True)
+        for name in paused or []:
+            print(f"PAUSED  {name}: the running arena at {arena_url} draws it in no new "
+                  "battle until its probe answers (it failed several times in a row)",
+                  flush=True)
         bad = sum(not ok for ok, _ in results)
-        print(f"{len(results) - bad} of {len(results)} models answered", file=sys.stderr)
+        print(f"{len(results) - bad} of {len(results)} models answered"
+              + ("" if paused is None else f"; {len(paused)} paused in the running arena"),
+              file=sys.stderr)
         return 1 if bad else 0
 
     return asyncio.run(run())
+
+
+async def paused_in(arena_url: str) -> list[str] | None:
+    """The models a running arena has paused (``GET /api/info``), or None when no arena
+    answers there. Health is kept per worker: with several, this is one worker's view."""
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            res = await client.get(f"{arena_url.rstrip('/')}/api/info")
+        info = res.json() if res.is_success else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    paused = info.get("paused_models") if isinstance(info, dict) else None
+    return [str(m) for m in paused] if isinstance(paused, list) else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -300,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--models", default=None, help="TOML roster (ARENA_MODELS); none = demo")
     check.add_argument("--timeout", type=float, default=30.0,
                        help="seconds each model has for its whole answer (default 30)")
+    check.add_argument("--arena", default=None,
+                       help="URL of the running arena whose paused models to list "
+                            "(default http://ARENA_HOST:ARENA_PORT)")
     models.set_defaults(func=cmd_models_check)
     return parser
 

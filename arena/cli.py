@@ -66,11 +66,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             finally:
                 await limiter.aclose()
         await (await open_and_upgrade(url)).dispose()
-        for name, why in (await unreachable_servers(roster)).items():
-            where = next(m.base_url for m in roster.models if m.name == name)
-            print(f"arena: warning: model {name!r} at {where}: {why}; until it answers it "
-                  f"will be paused after {settings.health_failures} failures in a row "
-                  "(arena models check tells when it is back)", file=sys.stderr, flush=True)
+        for model, why in await unreachable_servers(roster):
+            print(f"arena: warning: model {model.name!r} at {model.base_url}: {why}; until "
+                  f"it answers it will be paused after {settings.health_failures} failures "
+                  "in a row (arena models check tells when it is back)",
+                  file=sys.stderr, flush=True)
 
     asyncio.run(prepare())
     if args.models:
@@ -193,19 +193,24 @@ def cmd_votes(args: argparse.Namespace) -> int:
 def cmd_models_check(args: argparse.Namespace) -> int:
     """Every model at once, each within ``--timeout``: one line per model, in roster
     order, with where it is served and, for a failure, what went wrong in plain words."""
-    from arena.providers.base import ChatRequest, Delta, Message
+    from contextlib import nullcontext
+
+    from arena.providers.base import PROBE, Delta
+    from arena.providers.limits import Slots
     from arena.roster import build_providers, load_configured_roster
 
     settings = _settings(args)
     roster = load_configured_roster(settings)
     where = {m.name: m.base_url or m.provider for m in roster.models}
+    slots = Slots(roster.models)  # a server with max_concurrency is asked that many at once
 
     async def one(name: str, p: Provider) -> tuple[bool, str]:
-        req = ChatRequest(messages=(Message("user", "Say OK."),), max_tokens=8)
-        started = time.perf_counter()
         try:
-            async with asyncio.timeout(args.timeout):
-                text = "".join([e.text async for e in p.stream(req) if isinstance(e, Delta)])
+            async with slots.for_model(name) or nullcontext():  # the wait is not timed
+                started = time.perf_counter()
+                async with asyncio.timeout(args.timeout):
+                    text = "".join([e.text async for e in p.stream(PROBE)
+                                    if isinstance(e, Delta)])
             took = time.perf_counter() - started
             return True, f"ok      {name} ({where[name]}, {took:.1f} s): {text.strip()[:40]!r}"
         except TimeoutError:
@@ -216,22 +221,12 @@ def cmd_models_check(args: argparse.Namespace) -> int:
         finally:
             await p.aclose()
 
-    from contextlib import nullcontext
-
-    from arena.providers.limits import Slots
-
-    slots = Slots(roster.models)  # a server with max_concurrency is asked that many at once
-
-    async def limited(name: str, p: Provider) -> tuple[bool, str]:
-        async with slots.for_model(name) or nullcontext():
-            return await one(name, p)
-
     arena_url = args.arena or f"http://{settings.host}:{settings.port}"
 
     async def run() -> int:
         providers = build_providers(roster, settings)
         results, paused = await asyncio.gather(
-            asyncio.gather(*(limited(n, p) for n, p in providers.items())),
+            asyncio.gather(*(one(n, p) for n, p in providers.items())),
             paused_in(arena_url))
         for _ok, line in results:
             print(line, flush=True)

@@ -197,7 +197,7 @@ def cannot_open(exc: BaseException, url: str) -> ConfigError:
     elif name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError") or \
             said.startswith(("role", "password")):
         hint = "check the user and password in ARENA_DATABASE_URL"
-    elif isinstance(root, (TimeoutError, asyncio.TimeoutError)):
+    elif isinstance(root, TimeoutError):
         said = "no answer in time"
         hint = "is the database server reachable from here?"
     elif isinstance(root, sqlite3.Error):
@@ -222,44 +222,48 @@ async def _revision_or_error(engine: AsyncEngine, url: str) -> str | None:
         raise
 
 
-def _sqlite_revision_read_only(path: Path, url: str) -> None:
-    """Refuse a SQLite file with no arena tables (or no database at all) before anything
-    writes to it."""
+def _sqlite_revision_read_only(path: Path, url: str) -> str | None:
+    """The revision of a SQLite file, read without writing to it (opening it the usual way
+    would switch it to WAL): None when it holds no arena tables."""
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            conn.execute("SELECT version_num FROM alembic_version").fetchall()
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             conn.close()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
-            raise ConfigError(f"the database at {public_url(url)} holds no arena tables: "
-                              "run `arena db upgrade` first (or check ARENA_DATABASE_URL)"
-                              ) from None
+            return None
         raise cannot_open(exc, url) from None
     except sqlite3.Error as exc:  # "file is not a database"
         raise cannot_open(exc, url) from None
+    return str(row[0]) if row else None
+
+
+def _require_head(revision: str | None, url: str) -> None:
+    if revision is None:
+        raise ConfigError(f"the database at {public_url(url)} holds no arena tables: run "
+                          "`arena db upgrade` first (or check ARENA_DATABASE_URL)")
+    if revision != head_revision():
+        raise ConfigError(f"the database at {public_url(url)} is at revision {revision}, "
+                          "not this arena's; run `arena db upgrade`")
 
 
 async def open_migrated(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine on a database an arena already made and migrated. Nothing is created: a
-    missing SQLite file stays missing."""
+    missing SQLite file stays missing, and a SQLite file is checked before it is opened
+    for writing."""
     path = sqlite_path(url)
-    if path is not None and not path.is_file():
-        raise ConfigError(f"no arena database at {path}: start the arena once (arena serve) "
-                          "or run `arena db upgrade`, or point ARENA_DATABASE_URL (or "
-                          "ARENA_DATA_DIR) at the existing one")
-    if path is not None:  # read without writing: opening it the usual way sets WAL
-        _sqlite_revision_read_only(path, url)
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"no arena database at {path}: start the arena once (arena "
+                              "serve) or run `arena db upgrade`, or point ARENA_DATABASE_URL "
+                              "(or ARENA_DATA_DIR) at the existing one")
+        _require_head(_sqlite_revision_read_only(path, url), url)
+        return make_engine(url, **kwargs)
     engine = make_engine(url, **kwargs)
     try:
-        revision = await _revision_or_error(engine, url)
-        if revision is None:
-            raise ConfigError(f"the database at {public_url(url)} holds no arena tables: run "
-                              "`arena db upgrade` first (or check ARENA_DATABASE_URL)")
-        if revision != head_revision():
-            raise ConfigError(f"the database at {public_url(url)} is at revision {revision}, "
-                              "not this arena's; run `arena db upgrade`")
+        _require_head(await _revision_or_error(engine, url), url)
     except BaseException:
         await engine.dispose()
         raise

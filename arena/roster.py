@@ -6,7 +6,7 @@ from __future__ import annotations
 from arena.demo import demo_roster
 from arena.providers.base import Provider, ProviderOptions
 from arena.providers.registry import create_provider, known_providers
-from arena.settings import Roster, Settings, load_roster
+from arena.settings import ModelConfig, Roster, Settings, load_roster
 
 
 def load_configured_roster(settings: Settings) -> Roster:
@@ -25,7 +25,8 @@ def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
     return {m.name: create_provider(m, options) for m in roster.models}
 
 
-async def unreachable_servers(roster: Roster, *, timeout_s: float = 2.0) -> dict[str, str]:
+async def unreachable_servers(roster: Roster, *,
+                              timeout_s: float = 2.0) -> list[tuple[ModelConfig, str]]:
     """Models whose own ``base_url`` does not accept a connection right now, with why in
     plain words. Only a TCP connection is opened (no request, nothing billed); a hosted
     vendor's default endpoint is not checked. For a warning at start-up: a server may well
@@ -35,7 +36,7 @@ async def unreachable_servers(roster: Roster, *, timeout_s: float = 2.0) -> dict
 
     from arena.providers._common import connection_cause
 
-    targets: dict[tuple[str, int], list[str]] = {}
+    targets: dict[tuple[str, int], list[ModelConfig]] = {}
     for m in roster.models:
         if not m.base_url:
             continue
@@ -43,7 +44,7 @@ async def unreachable_servers(roster: Roster, *, timeout_s: float = 2.0) -> dict
         if not parts.hostname:
             continue
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        targets.setdefault((parts.hostname, port), []).append(m.name)
+        targets.setdefault((parts.hostname, port), []).append(m)
 
     async def probe(host: str, port: int) -> str | None:
         try:
@@ -55,5 +56,5 @@ async def unreachable_servers(roster: Roster, *, timeout_s: float = 2.0) -> dict
         return None
 
     found = await asyncio.gather(*(probe(h, p) for h, p in targets))
-    return {name: why for (_, names), why in zip(targets.items(), found, strict=True)
-            if why is not None for name in names}
+    return [(m, why) for models, why in zip(targets.values(), found, strict=True)
+            if why is not None for m in models]

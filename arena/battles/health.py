@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from arena import errors
 from arena.errors import ProviderError
-from arena.providers.base import ChatRequest, Finished, Message, Provider
+from arena.providers.base import PROBE, Finished, Provider
 from arena.providers.limits import Slots
 
 log = logging.getLogger("arena.battles")
@@ -42,8 +42,6 @@ COUNTED = frozenset({
     errors.ProviderError.code, errors.ProviderUnavailable.code, errors.ProviderTimeout.code,
     errors.ProviderAuthError.code,
 })
-
-PROBE = ChatRequest(messages=(Message("user", "Say OK."),), max_tokens=8)
 
 
 @dataclass(slots=True)
@@ -138,9 +136,7 @@ class ModelHealth:
         provider = self.providers[model]
         slot = self.slots.for_model(model) if self.slots is not None else None
         try:
-            async with contextlib.AsyncExitStack() as stack:
-                if slot is not None:
-                    await stack.enter_async_context(slot)
+            async with slot or contextlib.nullcontext():
                 await self._ask(model, provider)
         except ProviderError as exc:
             state.cause = exc.message

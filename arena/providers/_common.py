@@ -132,28 +132,25 @@ def describe(config: ModelConfig) -> str:
     return f"model {config.name!r} ({config.provider}:{config.upstream_model})"
 
 
-def _miscalled_timeout(exc: BaseException) -> bool:
-    """True when a "timeout" is really a failed connection. The aiohttp shim vendored in
-    the openai SDK maps every ``aiohttp.ClientConnectionError`` (a refused connection, a
-    server that hung up) to ``httpx2.ConnectTimeout``; anthropic's copy maps them right.
-    The original aiohttp exception is kept in the chain, so it decides."""
-    link: BaseException | None = exc
-    for _ in range(10):
-        if link is None:
-            return False
-        if type(link).__module__.startswith("aiohttp."):
-            return not isinstance(link, TimeoutError)
-        link = link.__cause__ or link.__context__
-    return False
-
-
 def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it, nearest first (bounded: chains can be long or loop)."""
     out: list[BaseException] = []
     link: BaseException | None = exc
     while link is not None and len(out) < 12:
         out.append(link)
         link = link.__cause__ or link.__context__
     return out
+
+
+def _miscalled_timeout(exc: BaseException) -> bool:
+    """True when a "timeout" is really a failed connection. The aiohttp shim vendored in
+    the openai SDK maps every ``aiohttp.ClientConnectionError`` (a refused connection, a
+    server that hung up) to ``httpx2.ConnectTimeout``; anthropic's copy maps them right.
+    The original aiohttp exception is kept in the chain, so it decides."""
+    for link in _chain(exc):
+        if type(link).__module__.startswith("aiohttp."):
+            return not isinstance(link, TimeoutError)
+    return False
 
 
 # What the two HTTP clients raise when a server ends a body before its end: aiohttp's

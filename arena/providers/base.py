@@ -38,6 +38,11 @@ class ChatRequest:
     temperature: float | None = None
 
 
+# The tiny request that asks whether a model answers at all: `arena models check` and the
+# health probe of a paused model (``arena.battles.health``).
+PROBE = ChatRequest(messages=(Message("user", "Say OK."),), max_tokens=8)
+
+
 @dataclass(frozen=True, slots=True)
 class Delta:
     text: str

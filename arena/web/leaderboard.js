@@ -5,7 +5,7 @@
 
 import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
 import { $, el } from "./dom.js";
-import { api, fmt, plural, say, showDemoBanner } from "./page.js";
+import { api, fmt, noun, plural, say, showDemoBanner } from "./page.js";
 
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
 const REFRESH_MS = 30_000;
@@ -84,9 +84,9 @@ async function load() {
   $("dl-csv").href = `/api/leaderboard.csv${query}`;
   $("dl-csv").download = downloadName("leaderboard", "csv", q);
   // The battles of the view's category (method and style control do not change them).
-  const cat = q.get("category");
-  $("dl-battles").href = `/api/battles.jsonl${cat ? `?category=${encodeURIComponent(cat)}` : ""}`;
-  $("dl-battles").download = downloadName("battles", "jsonl", cat ? new URLSearchParams({ category: cat }) : new URLSearchParams());
+  const battles = new URLSearchParams(q.get("category") ? { category: q.get("category") } : {});
+  $("dl-battles").href = `/api/battles.jsonl${battles.toString() ? `?${battles}` : ""}`;
+  $("dl-battles").download = downloadName("battles", "jsonl", battles);
   document.body.setAttribute("aria-busy", "true");
   try {
     state.board = await api(`/api/leaderboard${query}`);
@@ -172,23 +172,23 @@ function renderTotals(board) {
   const excluded = totals.excluded_votes || {};
   const excludedSum = Object.values(excluded).reduce((a, b) => a + b, 0);
   const items = [
-    [totals.models ?? (board.models || []).length, "model", "models"],
-    [totals.counted_votes ?? totals.battles ?? 0, "counted vote", "counted votes"],
-    [excludedSum, "excluded vote", "excluded votes"],
+    [totals.models ?? (board.models || []).length, "model"],
+    [totals.counted_votes ?? totals.battles ?? 0, "counted vote"],
+    [excludedSum, "excluded vote"],
   ];
   if (board.category || board.style_control) {
     items.push([totals.battles ?? 0, "vote in this view", "votes in this view"]);
   }
   ui.totals.replaceChildren(...items.map(([value, one, many]) => {
     const li = el("li");
-    li.append(el("span", "value", String(value)), el("span", "label", value === 1 ? one : many));
+    li.append(el("span", "value", String(value)), el("span", "label", noun(value, one, many)));
     return li;
   }));
   const reasons = Object.entries(excluded).filter(([, n]) => n > 0);
   if (reasons.length) {
     const li = ui.totals.children[2];
     const detail = reasons.map(([reason, n]) => `${reason.replace(/_/g, " ")}: ${n}`).join(", ");
-    li.querySelector(".label").textContent = `${excludedSum === 1 ? "excluded vote" : "excluded votes"} (${detail})`;
+    li.querySelector(".label").textContent = `${noun(excludedSum, "excluded vote")} (${detail})`;
   }
 }
 

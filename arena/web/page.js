@@ -64,8 +64,11 @@ export function showDemoBanner(what, addModels) {
   banner.hidden = false;
 }
 
+/** The noun for a count: ``noun(1, "vote")`` is "vote", ``noun(2, "vote")`` "votes". */
+export const noun = (n, one, many = `${one}s`) => (n === 1 ? one : many);
+
 /** "1 vote", "2 votes": a count with its noun. */
-export const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+export const plural = (n, one, many) => `${n} ${noun(n, one, many)}`;
 
 /** A rating (or interval end) as the pages write it: rounded, "–" when there is none. */
 export const fmt = (v) => (v === null || v === undefined ? "–" : String(Math.round(v)));

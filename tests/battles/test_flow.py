@@ -255,15 +255,21 @@ async def hang_up_after_first_delta(c, battle_id: str) -> None:
                 break  # leaving the block closes the connection
 
 
-# On a socket: the client hangs up mid-stream and nobody comes back.
-async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve, settings):
+async def hung_up_battle(serve, settings, *, rejoin_grace_s: float):
+    """A battle of two slow talkers whose reader hung up after the first words."""
     roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
                          fake("beta-2", "verbose", delay_s=0.01))
     server = await serve(roster=roster,
-                         settings=settings.model_copy(update={"rejoin_grace_s": 0.2}))
+                         settings=settings.model_copy(update={"rejoin_grace_s": rejoin_grace_s}))
     c = server.client()
     b = await start(c)
     await hang_up_after_first_delta(c, b["id"])
+    return c, b
+
+
+# On a socket: the client hangs up mid-stream and nobody comes back.
+async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve, settings):
+    c, b = await hung_up_battle(serve, settings, rejoin_grace_s=0.2)
     # Nobody rejoined within the grace period: the run is cancelled and recorded.
     for _ in range(100):
         view = (await c.get(f"/api/battles/{b['id']}")).json()
@@ -285,13 +291,7 @@ async def test_disconnect_mid_stream_marks_the_turn_incomplete(serve, settings):
 
 # On a socket: a reload (or a phone losing its connection) mid-stream rejoins the run.
 async def test_a_reader_that_comes_back_within_the_grace_period_rejoins(serve, settings):
-    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
-                         fake("beta-2", "verbose", delay_s=0.01))
-    server = await serve(roster=roster,
-                         settings=settings.model_copy(update={"rejoin_grace_s": 60}))
-    c = server.client()
-    b = await start(c)
-    await hang_up_after_first_delta(c, b["id"])
+    c, b = await hung_up_battle(serve, settings, rejoin_grace_s=60)
     await asyncio.sleep(0.3)  # gone for a while, well within the grace period
     events = await run_turn(c, b["id"])
     assert events[-1][1]["votable"] is True and "replayed" not in events[-1][1]
@@ -305,13 +305,7 @@ async def test_a_reader_that_comes_back_within_the_grace_period_rejoins(serve, s
 
 # On a socket: Stop is on purpose, so it does not wait out the grace period.
 async def test_stop_cancels_the_turn_at_once_despite_the_grace_period(serve, settings):
-    roster = fake_roster(fake("alpha-1", "verbose", delay_s=0.01),
-                         fake("beta-2", "verbose", delay_s=0.01))
-    server = await serve(roster=roster,
-                         settings=settings.model_copy(update={"rejoin_grace_s": 60}))
-    c = server.client()
-    b = await start(c)
-    await hang_up_after_first_delta(c, b["id"])
+    c, b = await hung_up_battle(serve, settings, rejoin_grace_s=60)
     r = await c.post(f"/api/battles/{b['id']}/stop")
     assert r.status_code == 200
     turn = r.json()["turns"][0]  # recorded before the call returns

@@ -63,13 +63,19 @@ def test_a_stopped_round_can_be_left_by_touch_or_mouse(arena: Any, open_page: An
     wait_until(page, "!document.querySelector('#stop').hidden")
 
 
+def stuck_round(arena: Any, open_page: Any, size: dict[str, Any], prompt: str) -> Any:
+    """A page whose round cannot be voted on: one of its two models is down."""
+    server = arena([model(NAMES[0], script="Fine."), model(NAMES[1], fail="error")])
+    page = open_page(server.base_url, **size)
+    ask(page, prompt)
+    page.wait_for_selector("#regenerate:visible")
+    return page
+
+
 @SIZES
 def test_with_a_model_that_keeps_failing_a_new_prompt_starts_a_new_round(
         arena: Any, open_page: Any, size: dict[str, Any]) -> None:
-    server = arena([model(NAMES[0], script="Fine."), model(NAMES[1], fail="error")])
-    page = open_page(server.base_url, **size)
-    ask(page, "First try")
-    page.wait_for_selector("#regenerate:visible")
+    page = stuck_round(arena, open_page, size, "First try")
     first = battle_id(page)
     press(page, "#regenerate", size)  # fails again: the model is down
     page.wait_for_selector("#regenerate:visible")
@@ -84,10 +90,7 @@ def test_with_a_model_that_keeps_failing_a_new_prompt_starts_a_new_round(
 @SIZES
 def test_a_reload_does_not_bring_back_a_round_that_cannot_be_voted_on(
         arena: Any, open_page: Any, size: dict[str, Any]) -> None:
-    server = arena([model(NAMES[0], script="Fine."), model(NAMES[1], fail="error")])
-    page = open_page(server.base_url, **size)
-    ask(page, "Doomed")
-    page.wait_for_selector("#regenerate:visible")
+    page = stuck_round(arena, open_page, size, "Doomed")
     page.reload()
     page.wait_for_selector("#notice:has-text('set aside')")
     assert page.locator(".turn").count() == 0 and battle_id(page) is None

@@ -61,13 +61,25 @@ def free_port() -> int:
     return port  # closed again: nothing listens there
 
 
+def clean_env(home: Path, **env: str) -> dict[str, str]:
+    """This process's environment without the arena's settings, with its own ``HOME``."""
+    home.mkdir(exist_ok=True)
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "XDG_"))}
+    full.update({"HOME": str(home), "PYTHONWARNINGS": "ignore"}, **env)
+    return full
+
+
+def openai_model(name: str, port: int) -> str:
+    """A roster entry for an OpenAI-compatible server on this machine."""
+    return (f'[[models]]\nname = "{name}"\nprovider = "openai"\n'
+            f'base_url = "http://127.0.0.1:{port}/v1"\n')
+
+
 def arena(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> Run:
     home, cwd = tmp_path / "home", tmp_path / "cwd"
-    home.mkdir(exist_ok=True)
+    full = clean_env(home, **(env or {}))
     cwd.mkdir(exist_ok=True)
     before = set(cwd.rglob("*")) | set(home.rglob("*"))
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "XDG_"))}
-    full.update({"HOME": str(home), "PYTHONWARNINGS": "ignore"}, **(env or {}))
     done = subprocess.run([sys.executable, "-m", "arena", *argv], cwd=cwd, env=full,
                           capture_output=True, text=True, timeout=120)
     after = set(cwd.rglob("*")) | set(home.rglob("*"))
@@ -177,16 +189,8 @@ def test_models_check_tells_refused_from_timed_out(tmp_path):
     listening.listen(8)
     try:
         roster = tmp_path / "models.toml"
-        roster.write_text(f"""
-[[models]]
-name = "refused"
-provider = "openai"
-base_url = "http://127.0.0.1:{free_port()}/v1"
-[[models]]
-name = "silent"
-provider = "openai"
-base_url = "http://127.0.0.1:{listening.getsockname()[1]}/v1"
-""" + SECOND)
+        roster.write_text(openai_model("refused", free_port())
+                          + openai_model("silent", listening.getsockname()[1]) + SECOND)
         run = arena(tmp_path, "models", "check", "--models", str(roster), "--timeout", "3",
                     env={"ARENA_MAX_RETRIES": "0"})
     finally:
@@ -226,16 +230,8 @@ def test_help_has_no_markup_every_option_is_explained_and_version_exists(tmp_pat
 
 def test_serve_warns_at_start_about_a_model_server_that_is_down(tmp_path):
     roster = tmp_path / "models.toml"
-    roster.write_text(f"""
-[[models]]
-name = "local-llama"
-provider = "openai"
-base_url = "http://127.0.0.1:{free_port()}/v1"
-""" + SECOND)
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "XDG_"))}
-    env.update(HOME=str(home), ARENA_DATABASE_URL=f"sqlite:///{tmp_path / 'a.db'}")
+    roster.write_text(openai_model("local-llama", free_port()) + SECOND)
+    env = clean_env(tmp_path / "home", ARENA_DATABASE_URL=f"sqlite:///{tmp_path / 'a.db'}")
     proc = subprocess.Popen([sys.executable, "-m", "arena", "serve", "--port", str(free_port()),
                              "--models", str(roster)], env=env, cwd=tmp_path,
                             stderr=subprocess.PIPE, text=True)

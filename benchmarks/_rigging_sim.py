@@ -6,7 +6,7 @@ the defences-ON figures before the defences are wired into the live vote path.""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,9 @@ class Sim:
     t: list[float]
     attacker: list[bool]
     started_voter: dict[int, int]
+    # Battles started and left without a vote: (voter, address, x, y, attacker votes cast
+    # before it).
+    abandoned: list[tuple[int, int, int, int, int]] = field(default_factory=list)
 
     def arrays(self, k_attack: int | None = None) -> tuple[Votes, np.ndarray]:
         att = np.array(self.attacker)
@@ -42,6 +45,28 @@ class Sim:
                   np.zeros(int(keep.sum()), dtype=bool), np.array(self.voter)[keep],
                   np.array(self.address)[keep])
         return v, keep
+
+    def started(self, votes: Votes, k_attack: int | None = None,
+                ) -> dict[str, np.ndarray]:
+        """What the detection job reads from the battles table for ``votes`` (those of
+        ``arrays(k_attack)``): battles started per voter and per address, in all and model
+        by model — the voted ones and the abandoned ones."""
+        n_v, n_a = max(self.voter) + 1, max(self.address) + 1  # as the detection is told
+        with_v, with_a = np.zeros((n_v, M)), np.zeros((n_a, M))
+        for x in (votes.model_a, votes.model_b):
+            np.add.at(with_v, (votes.voter, x), 1.0)
+            np.add.at(with_a, (votes.address, x), 1.0)
+        for voter, address, x, y, cast in self.abandoned:
+            if k_attack is not None and cast >= k_attack:
+                continue
+            for model in (x, y):
+                if voter < n_v:
+                    with_v[voter, model] += 1
+                if address < n_a:
+                    with_a[address, model] += 1
+        return {"started_by_voter": (with_v.sum(axis=1) / 2).astype(np.int64),
+                "started_by_address": (with_a.sum(axis=1) / 2).astype(np.int64),
+                "started_with_by_voter": with_v, "started_with_by_address": with_a}
 
 
 def _pair(rng: np.random.Generator) -> tuple[int, int]:
@@ -57,11 +82,12 @@ def _honest_outcome(rng: np.random.Generator, x: int, y: int) -> int:
 
 def honest(rng: np.random.Generator, sim: Sim, *, voters: int = 60, votes: int = 400,
            addresses: int = 40, crowd: int = 30, crowd_votes: int = 8,
-           drive_by: int = 150) -> None:
+           drive_by: int = 150, abandon: float = 0.1) -> None:
     """``votes`` from ``voters`` on ``addresses`` over a day, plus a class of ``crowd`` pupils
     behind one NAT (address 999) voting ``crowd_votes`` each within one hour, plus
     ``drive_by`` one-visit voters (one or two votes each, an address each: most of a
-    public arena's voters)."""
+    public arena's voters). The ``voters`` leave a share ``abandon`` of the battles they
+    start without a vote (a draw, not a choice: they do not know the models)."""
     for k in range(drive_by):
         for _ in range(1 + int(rng.random() < 0.4)):
             x, y = _pair(rng)
@@ -70,6 +96,9 @@ def honest(rng: np.random.Generator, sim: Sim, *, voters: int = 60, votes: int =
     for _ in range(votes):
         v = int(rng.integers(0, voters))
         x, y = _pair(rng)
+        if abandon and rng.random() < abandon:  # left without a vote, whoever answered
+            sim.abandoned.append((v, v % addresses, x, y, -1))
+            continue
         _add(sim, x, y, _honest_outcome(rng, x, y), v, v % addresses, rng.random() * DAY,
              False)
     for pupil in range(crowd):
@@ -104,7 +133,10 @@ def attack(rng: np.random.Generator, sim: Sim, *, kind: str, pool: int, budget: 
         t += 60.0 / per_minute / (M / 2 if kind == "target-only" else 1)
         cookie += 1
         if kind == "target-only" and TARGET not in (x, y):
-            continue  # abandoned: the battle was started, no vote
+            # Abandoned: the battle was started (by this cookie, at this address), no vote.
+            sim.abandoned.append((60_000 + cast % pool if sticky else cookie,
+                                  2000 + cast % pool, x, y, cast))
+            continue
         if TARGET in (x, y):
             o = 0 if x == TARGET else 1
         elif above in (x, y):
@@ -152,7 +184,8 @@ def votes_needed(sim: Sim, *, defences: bool, grid: list[int], cap_policy: CapPo
         counted = counted_caps[keep].copy()
         if defences:
             det = detect_iterated(votes, M, det_policy, n_voters=max(sim.voter) + 1,
-                                  n_addresses=max(sim.address) + 1)
+                                  n_addresses=max(sim.address) + 1,
+                                  **sim.started(votes, k))  # type: ignore[arg-type]
             counted &= ~det.manipulated
         att = np.array(sim.attacker)[keep]
         shares = {"attacker_out": float((~counted[att]).mean()) if att.any() else 0.0,
@@ -164,15 +197,18 @@ def votes_needed(sim: Sim, *, defences: bool, grid: list[int], cap_policy: CapPo
     return None, shares
 
 
-def detection_at_1pct(seeds: int, det_policy: DetectionPolicy) -> dict[str, float]:
+def detection_at_1pct(seeds: int, det_policy: DetectionPolicy,
+                      own_started: bool = True) -> dict[str, float]:
     """Per attacker kind: share of attacker addresses with 50 votes whose p-value is below
     the honest addresses' 1st percentile (pooled over seeds), and the share the decision
-    rule (BH at alpha) flags."""
+    rule (BH at alpha) flags. ``own_started``: the presence test compares with each
+    group's own started battles, as the detection job does (False: with every battle's
+    shares, the test before the job read the started battles model by model)."""
     out: dict[str, float] = {}
     for kind in ("target-only", "omnipresent"):
         honest_p: list[float] = []
         attacker_p: list[float] = []
-        flagged = 0
+        flagged = honest_flagged = 0
         for seed in range(seeds):
             rng = np.random.default_rng(1000 + seed)
             sim = Sim([], [], [], [], [], [], [], {})
@@ -180,13 +216,18 @@ def detection_at_1pct(seeds: int, det_policy: DetectionPolicy) -> dict[str, floa
             attack(rng, sim, kind=kind, pool=5, budget=250, per_minute=10)
             votes, _ = sim.arrays()
             det = detect_iterated(votes, M, det_policy, n_voters=max(sim.voter) + 1,
-                                  n_addresses=max(sim.address) + 1)
+                                  n_addresses=max(sim.address) + 1,
+                                  **(sim.started(votes) if own_started
+                                     else {}))  # type: ignore[arg-type]
             p = det.addresses.p_value
             honest_p += p[:80].tolist() + [float(p[999])]
             attacker_p += p[2000:2005].tolist()
             flagged += int(det.addresses.manipulated[2000:2005].sum())
+            honest_flagged += int(det.addresses.manipulated[:80].sum()
+                                  + det.addresses.manipulated[999])
         threshold = float(np.quantile(np.array(honest_p), 0.01))
         out[f"{kind} detected at 1% FPR"] = float(np.mean(np.array(attacker_p) < threshold)) \
             if threshold > 0 else float(np.mean(np.array(attacker_p) <= threshold))
         out[f"{kind} flagged by the rule"] = flagged / (5 * seeds)
+        out[f"{kind}: honest addresses flagged"] = honest_flagged / (81 * seeds)
     return out

@@ -298,7 +298,7 @@ def live(scenarios: list[tuple[str, int]], honest_votes: int, budget: int,
     return rows
 
 
-def offline(quick: bool) -> tuple[list[list[str]], dict[str, float]]:
+def offline(quick: bool) -> tuple[list[list[str]], dict[str, tuple[float, float]]]:
     grid = list(range(5, 100, 5)) + list(range(100, 500, 50)) + list(range(500, 2001, 250))
     budget = 1000 if quick else 2000
     grid = [g for g in grid if g <= budget]
@@ -324,7 +324,11 @@ def offline(quick: bool) -> tuple[list[list[str]], dict[str, float]]:
         rows.append([who, str(off), str(on) if on else f"> {budget}",
                      ratio, f"{(on or budget) / rate / pool:.0f}" if pool == 1 else "-",
                      f"{shares['attacker_out']:.0%}", f"{shares['honest_out']:.1%}"])
-    return rows, detection_at_1pct(3 if quick else 8, DetectionPolicy())
+    seeds = 3 if quick else 8
+    own = detection_at_1pct(seeds, DetectionPolicy())
+    every = detection_at_1pct(seeds, DetectionPolicy(), own_started=False)
+    return rows, {f"{k} (own started / all battles' shares)": (v, every[k])
+                  for k, v in own.items()}
 
 
 def main() -> None:
@@ -363,8 +367,8 @@ def main() -> None:
                      "minutes at max rate, ON", "attacker kept out (at max)",
                      "honest kept out"], rows))
         print("\ndetection of attacker addresses with 50 votes (offline):")
-        for k, v in detection.items():
-            print(f"  {k}: {v:.0%}")
+        for k, (v, w) in detection.items():
+            print(f"  {k}: {v:.1%} / {w:.1%}")
     print(f"\ntotal {time.monotonic() - t0:.0f} s")
 
 

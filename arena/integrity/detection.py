@@ -18,9 +18,14 @@ do"):
   than a Bernoulli one, so the χ² reference is conservative for them.
 - **Presence.** Names are hidden before the vote, so an honest voter cannot choose which
   battles to vote on by model: the share of its voted battles that include X follows X's
-  share of all battles. A target-only rigger votes only when it recognises X. The p-value
-  is the Chernoff bound exp(−n·KL(ĉ/n ‖ q_X)) on the upper binomial tail (an upper bound on
-  the exact p, so the test is conservative), smallest over X times the number of X.
+  share of all battles. A target-only rigger votes only when it recognises X. Where the
+  battles the group *started* are known model by model, q_X is X's share of those: the
+  test is then of the selection itself (hypergeometric: which of its own battles the group
+  voted on), so a voter that voted on every battle it started can never fail it, however
+  its draws fell. Otherwise q_X is X's share of all battles (binomial). The p-value is the
+  Chernoff bound exp(−n·KL(ĉ/n ‖ q_X)) on the upper tail (it bounds the binomial tail and,
+  by Hoeffding's comparison of sampling without and with replacement, the hypergeometric
+  one: the test is conservative), smallest over X times the number of X.
 
 A group's p-value is twice the smaller of the two (Bonferroni over the tests), and the
 groups of one kind (voters; addresses) are decided together with Benjamini–Hochberg at
@@ -116,8 +121,11 @@ def presence_shares(votes: Votes, m: int) -> FloatArray:
 
 def score_groups(kind: str, theta: FloatArray, votes: Votes, group: IntArray, n_groups: int,
                  policy: DetectionPolicy, *, started: IntArray | None = None,
-                 presence: FloatArray | None = None) -> GroupScores:
-    """Test every group of one kind (``group`` = the votes' group index, −1 = none)."""
+                 presence: FloatArray | None = None,
+                 started_with: FloatArray | None = None) -> GroupScores:
+    """Test every group of one kind (``group`` = the votes' group index, −1 = none).
+    ``started_with[g, X]``: how many of the battles group g started hold model X (with
+    ``started``, the presence test's own shares per group)."""
     m = theta.shape[0]
     ok = group >= 0
     g, a, b = group[ok], votes.model_a[ok], votes.model_b[ok]
@@ -130,7 +138,8 @@ def score_groups(kind: str, theta: FloatArray, votes: Votes, group: IntArray, n_
     p_cell = _chi2_sf1(lr)
     q = presence_shares(votes, m) if presence is None else presence
     hits = np.bincount(keys, minlength=n_groups * m).reshape(n_groups, m).astype(np.float64)
-    p_pres_cell = _chernoff_upper(hits, n[:, None].astype(np.float64), q[None, :])
+    p_pres_cell = _chernoff_upper(hits, n[:, None].astype(np.float64),
+                                  _group_shares(q, started, started_with, n))
     tried = np.maximum(1, (hits > 0).sum(axis=1))
     p_lrt, lrt_model = _min_bonferroni(p_cell.reshape(n_groups, m), hits > 0, tried)
     p_pres, pres_model = _min_bonferroni(p_pres_cell, hits > 0, tried)
@@ -158,6 +167,19 @@ def score_groups(kind: str, theta: FloatArray, votes: Votes, group: IntArray, n_
         manipulated)
     scores.reasons.extend(_reasons(scores, rejected, too_fast, policy))
     return scores
+
+
+def _group_shares(q: FloatArray, started: IntArray | None, started_with: FloatArray | None,
+                  n: IntArray) -> FloatArray:
+    """Per group and model, the share of battles holding the model that the presence test
+    compares with: the group's own started battles where they are known (and cover its
+    votes), else the share over all battles."""
+    shares = np.broadcast_to(q[None, :], (n.shape[0], q.shape[0]))
+    if started is None or started_with is None:
+        return np.asarray(shares)
+    own = (started >= n) & (started > 0)
+    mine = np.divide(started_with, np.maximum(started, 1)[:, None].astype(np.float64))
+    return np.asarray(np.where(own[:, None], np.clip(mine, 0.0, 1.0), shares))
 
 
 def _reasons(s: GroupScores, rejected: BoolArray, too_fast: BoolArray,
@@ -254,7 +276,9 @@ class Detection:
 def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters: int,
            n_addresses: int, started_by_voter: IntArray | None = None,
            started_by_address: IntArray | None = None,
-           presence: FloatArray | None = None) -> Detection:
+           presence: FloatArray | None = None,
+           started_with_by_voter: FloatArray | None = None,
+           started_with_by_address: FloatArray | None = None) -> Detection:
     """Score voters and addresses and decide, per vote, whether it is manipulated: its
     voter is flagged, or its address is and its voter is not cleared by its own record.
 
@@ -271,9 +295,11 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     the target's neighbour)."""
     q = presence_shares(votes, theta.shape[0]) if presence is None else presence
     by_voter = score_groups("voter", theta, votes, votes.voter, n_voters, policy,
-                            started=started_by_voter, presence=q)
+                            started=started_by_voter, presence=q,
+                            started_with=started_with_by_voter)
     by_address = score_groups("address", theta, votes, votes.address, n_addresses, policy,
-                              started=started_by_address, presence=q)
+                              started=started_by_address, presence=q,
+                              started_with=started_with_by_address)
     cleared = (by_voter.votes >= policy.clear_votes) & (by_voter.p_value >= policy.clear_p)
     address_hit = np.zeros(votes.voter.shape[0], dtype=bool)
     known = votes.address >= 0

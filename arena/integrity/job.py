@@ -28,6 +28,7 @@ import numpy as np
 from arena.integrity.detection import (
     Detection,
     DetectionPolicy,
+    FloatArray,
     GroupScores,
     Votes,
     detect_iterated,
@@ -89,9 +90,11 @@ def judge(judged: list[JudgedVote], activity: BattleActivity, policy: DetectionP
     # can bias (names are hidden before the vote).
     presence = (np.array([activity.by_model.get(x, 0) for x in models], dtype=np.float64)
                 / float(max(1, activity.battles)))
-    result = detect_iterated(votes, len(models), policy, n_voters=len(voters),
-                             n_addresses=len(addresses), started_by_voter=started_v,
-                             started_by_address=started_a, presence=presence)
+    result = detect_iterated(
+        votes, len(models), policy, n_voters=len(voters), n_addresses=len(addresses),
+        started_by_voter=started_v, started_by_address=started_a, presence=presence,
+        started_with_by_voter=_by_model(activity.by_voter_model, voters, models),
+        started_with_by_address=_by_model(activity.by_address_model, addresses, models))
     manipulated = {v.id for v, bad in zip(judged, result.manipulated.tolist(), strict=True)
                    if bad}
     suspicion = {**_suspicion("voter:", voters, result.voters, policy),
@@ -129,6 +132,17 @@ def _suspicion(prefix: str, index: dict[str, int], scores: GroupScores,
                        np.clip((scores.fast_share - half) / max(1e-9, half), 0.0, 1.0), 0.0)
     level = np.where(scores.manipulated, 1.0, np.maximum(by_p, by_fast))
     return {prefix + key: float(level[k]) for key, k in index.items() if level[k] > 0}
+
+
+def _by_model(counts: dict[tuple[str, str], int], groups: dict[str, int],
+              models: list[str]) -> FloatArray:
+    """[group, model] counts of started battles holding the model."""
+    out = np.zeros((len(groups), len(models)))
+    model_ix = {name: k for k, name in enumerate(models)}
+    for (key, model), n in counts.items():
+        if key in groups and model in model_ix:
+            out[groups[key], model_ix[model]] = n
+    return out
 
 
 def _index(keys: Iterable[str]) -> dict[str, int]:

@@ -182,13 +182,16 @@ class JudgedVote:
 
 @dataclass(frozen=True, slots=True)
 class BattleActivity:
-    """Battles *started* (voted or not), per voter, per address and per model: what no
-    voter can bias, since names are hidden before the vote."""
+    """Battles *started* (voted or not), per voter, per address and per model, and per
+    voter and per address model by model: what no voter can bias, since names are hidden
+    before the vote."""
 
     battles: int
     by_voter: dict[str, int]
     by_address: dict[str, int]
     by_model: dict[str, int]
+    by_voter_model: dict[tuple[str, str], int] = field(default_factory=dict)
+    by_address_model: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,13 +65,22 @@ async def battle_activity(engine: AsyncEngine) -> BattleActivity:
             select(battles.c.ip_hash, func.count()).where(battles.c.ip_hash.is_not(None))
             .group_by(battles.c.ip_hash))).all()}
         by_model: dict[str, int] = {}
+        by_voter_model: dict[tuple[str, str], int] = {}
+        by_address_model: dict[tuple[str, str], int] = {}
         for side in (battles.c.model_a, battles.c.model_b):
             for model, n in (await conn.execute(select(side, func.count())
                                                 .group_by(side))).all():
                 by_model[model] = by_model.get(model, 0) + int(n)
+            for key, into in ((battles.c.voter_key, by_voter_model),
+                              (battles.c.ip_hash, by_address_model)):
+                for k, model, n in (await conn.execute(
+                        select(key, side, func.count()).where(key.is_not(None))
+                        .group_by(key, side))).all():
+                    into[(k, model)] = into.get((k, model), 0) + int(n)
         total = (await conn.execute(select(func.count()).select_from(battles))).scalar()
     return BattleActivity(battles=int(total or 0), by_voter=by_voter, by_address=by_address,
-                          by_model=by_model)
+                          by_model=by_model, by_voter_model=by_voter_model,
+                          by_address_model=by_address_model)
 
 
 async def apply_verdicts(engine: AsyncEngine, judged: Sequence[JudgedVote],

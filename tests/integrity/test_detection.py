@@ -53,6 +53,34 @@ def test_chi2_and_presence_bounds_agree_with_scipy():
     assert bound[2] == 1.0  # below the expected share: no evidence
 
 
+def test_presence_is_judged_against_the_battles_the_group_started():
+    """Two voters whose 10 votes all hold model 2 (of 5; its share of all battles 0.4).
+    Voter 0 started 10 battles and voted on each: its draws fell that way, it chose
+    nothing, and with its own started battles known it is not suspect. Voter 1 started 25
+    battles, 10 of them with model 2, and voted on exactly those: a selection."""
+    m, n = 5, 10
+    a = [2] * 2 * n
+    b = [k % 2 for k in range(2 * n)]  # model 2 against 0 or 1, splitting its votes
+    o = [A_WON, B_WON] * n
+    v = votes_of(a, b, o, [0] * n + [1] * n)
+    q = np.full(m, 0.4)
+    started = np.array([10, 25])
+    started_with = np.array([[5.0, 5.0, 10.0, 0.0, 0.0], [8.0, 8.0, 10.0, 12.0, 12.0]])
+    policy = DetectionPolicy()
+    shares_only = score_groups("voter", np.zeros(m), v, v.voter, 2, policy, presence=q,
+                               started=started)
+    own = score_groups("voter", np.zeros(m), v, v.voter, 2, policy, presence=q,
+                       started=started, started_with=started_with)
+    assert (shares_only.p_presence < 1e-2).all()  # by all battles' shares: both look chosen
+    assert own.p_presence[0] == 1.0
+    assert math.isclose(own.p_presence[1], min(1.0, 3 * (10 / 25) ** 10), rel_tol=1e-9)
+    # A group whose started battles are unknown (or fewer than its votes) falls back to
+    # all battles' shares.
+    partial = score_groups("voter", np.zeros(m), v, v.voter, 2, policy, presence=q,
+                           started=np.array([0, 25]), started_with=started_with)
+    assert math.isclose(partial.p_presence[0], shares_only.p_presence[0])
+
+
 def test_benjamini_hochberg_known_answer():
     p = np.array([0.041, 0.001, 0.205, 0.039, 0.008, 0.06, 0.042, 0.074])
     assert np.flatnonzero(benjamini_hochberg(p, 0.05)).tolist() == [1, 4]

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from arena.battles.pairing import Pairing
 from arena.cli import main as cli_main
 from arena.integrity.pow import solve
 from tests.conftest import fake, fake_roster, run_turn
@@ -41,15 +42,21 @@ class Voter:
     def churn(self) -> None:
         self.client.cookies.clear()
 
-    async def battle(self) -> tuple[str, str, str]:
+    async def start(self) -> str:
+        """A new battle (its pair drawn now), with the proof-of-work paid."""
         r = await self.client.post("/api/battles", json={"prompt": "Tell me about rivers."},
                                    headers={"X-Forwarded-For": self.address})
         assert r.status_code == 201, r.text
-        bid = r.json()["id"]
+        bid: str = r.json()["id"]
         if "pow" in r.json():
             challenge, bits = r.json()["pow"]["challenge"], r.json()["pow"]["difficulty"]
             self.pows.append(bits)
             self.proof[bid] = {"pow_challenge": challenge, "pow_nonce": solve(challenge, bits)}
+        return bid
+
+    async def battle(self, bid: str | None = None) -> tuple[str, str, str]:
+        """Run a battle's turn (a new battle's unless ``bid``): its id and hidden pair."""
+        bid = bid or await self.start()
         await run_turn(self.client, bid)
         stored = await self.server.app.state.services.store.get_battle(bid)
         return bid, stored.model_a, stored.model_b
@@ -66,22 +73,35 @@ class Voter:
 async def honest_crowd(server: Any, voters: int, votes_each: int, seed: int,
                        read_s: float = 0.0, first: int = 0) -> list[str]:
     """``read_s``: each voter reads this long before voting (1.1 s: never too fast);
-    voter ``k`` votes from the ``first + k``-th address."""
-    rng = random.Random(seed)
+    voter ``k`` votes from the ``first + k``-th address. The crowd votes in rounds: every
+    voter's battle is started in voter order (so that with a seeded pairing, see
+    ``serve_seeded``, every voter meets the same pairs on every run), then all read and
+    vote at once, each by its own seeded taste."""
+    crowd = [Voter(server, f"198.51.{n // 200}.{n % 200 + 1}")
+             for n in range(first, first + voters)]
+    tastes = [random.Random(f"{seed}:{k}") for k in range(voters)]
     ids: list[str] = []
 
-    async def one(k: int) -> None:
-        n = first + k
-        v = Voter(server, f"198.51.{n // 200}.{n % 200 + 1}")
-        for _ in range(votes_each):
-            bid, a, b = await v.battle()
-            p_a = 1 / (1 + 10 ** ((TRUTH[b] - TRUTH[a]) / 400))
-            await asyncio.sleep(read_s)
-            await v.vote(bid, "a" if rng.random() < p_a else "b")
-            ids.append(bid)
+    async def one(v: Voter, taste: random.Random, bid: str) -> None:
+        _, a, b = await v.battle(bid)
+        p_a = 1 / (1 + 10 ** ((TRUTH[b] - TRUTH[a]) / 400))
+        await asyncio.sleep(read_s)
+        await v.vote(bid, "a" if taste.random() < p_a else "b")
 
-    await asyncio.gather(*(one(k) for k in range(voters)))
+    for _ in range(votes_each):
+        started = [await v.start() for v in crowd]
+        await asyncio.gather(*(one(v, t, bid) for v, t, bid in zip(crowd, tastes, started,
+                                                                   strict=True)))
+        ids += started
     return ids
+
+
+async def serve_seeded(serve: Any, settings: Any, seed: int) -> Any:
+    """An arena whose pairing draws from a seeded generator: the crowd and the rigger
+    (each drawing in a fixed order) meet the same battles on every run, so a statistical
+    assertion is judged on one fixed sample rather than a fresh one per run."""
+    pairing = Pairing({m: 1.0 for m in MODELS}, rng=random.Random(seed))
+    return await serve(settings=settings, roster=roster(), pairing=pairing)
 
 
 async def target_only(server: Any, votes: int, churn_every: int = 5,
@@ -135,7 +155,7 @@ async def board(server: Any) -> dict[str, Any]:
 
 async def test_target_only_rigger_excluded_honest_kept_pin_survives(serve, rig_settings,
                                                                      monkeypatch):
-    server = await serve(settings=rig_settings, roster=roster())
+    server = await serve_seeded(serve, rig_settings, seed=1)
     honest = await honest_crowd(server, voters=30, votes_each=8, seed=1)
     rigged = await target_only(server, votes=50)
     before = await board(server)
@@ -174,7 +194,7 @@ async def test_target_only_rigger_excluded_honest_kept_pin_survives(serve, rig_s
 
 
 async def test_omnipresent_rigger_excluded(serve, rig_settings):
-    server = await serve(settings=rig_settings, roster=roster())
+    server = await serve_seeded(serve, rig_settings, seed=2)
     honest = await honest_crowd(server, voters=30, votes_each=8, seed=2)
     rigged = await omnipresent(server, votes=60)
     await server.app.state.services.detection.run_once()
@@ -189,7 +209,7 @@ async def test_background_job_and_downweight_mode(serve, rig_settings):
     the manipulated votes back with their weight, so the target sits between the clean
     board and the rigged one."""
     live = rig_settings.model_copy(update={"detection_interval_s": 0.05})
-    server = await serve(settings=live, roster=roster())
+    server = await serve_seeded(serve, live, seed=3)
     await honest_crowd(server, voters=30, votes_each=8, seed=3)
     rigged = await target_only(server, votes=50)
     for _ in range(400):  # the loop's own pace; no timing is asserted
@@ -218,8 +238,8 @@ async def test_background_job_and_downweight_mode(serve, rig_settings):
 
 
 async def test_influence_cap_limits_the_riggers_share(serve, rig_settings):
-    server = await serve(settings=rig_settings.model_copy(update={"detection_interval_s": 0}),
-                         roster=roster())
+    server = await serve_seeded(serve, rig_settings.model_copy(
+        update={"detection_interval_s": 0}), seed=4)
     await honest_crowd(server, voters=30, votes_each=8, seed=4)
     await target_only(server, votes=50)
     free = await board(server)
@@ -238,8 +258,8 @@ async def test_influence_cap_limits_the_riggers_share(serve, rig_settings):
 async def test_suspect_clients_are_asked_for_more_work(serve, rig_settings):
     """Proof-of-work on: once the job has judged the rigger, its address's next battles ask
     for the base difficulty plus every extra bit; an honest voter's still ask the base."""
-    server = await serve(settings=rig_settings.model_copy(update={
-        "pow_difficulty": 3, "pow_max_extra_bits": 5}), roster=roster())
+    server = await serve_seeded(serve, rig_settings.model_copy(update={
+        "pow_difficulty": 3, "pow_max_extra_bits": 5}), seed=5)
     await honest_crowd(server, voters=30, votes_each=6, seed=5, read_s=1.1)
     rigger = Voter(server, "203.0.113.7")
     await target_only(server, votes=40, v=rigger)
@@ -268,7 +288,7 @@ async def test_no_vote_moves_the_board_before_it_was_judged(serve, rig_settings)
     and the votes cast after that run wait for the next one."""
     waiting = rig_settings.model_copy(update={"detection_interval_s": 3600.0,
                                              "board_waits_for_detection": True})
-    server = await serve(settings=waiting, roster=roster())
+    server = await serve_seeded(serve, waiting, seed=6)
     job = server.app.state.services.detection
     await job.first_run()  # the run at start-up, on the empty database
     honest = await honest_crowd(server, voters=30, votes_each=8, seed=6)

@@ -26,3 +26,30 @@ async def test_judged_up_to_never_goes_back(fresh_db):
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_battle_activity_counts_started_battles_model_by_model(fresh_db):
+    """What the presence test compares with: every battle started, voted or not, per voter
+    and per address, in all and model by model (a battle counts for both its models)."""
+    engine = make_engine(fresh_db.resolved_database_url())
+    try:
+        await upgrade(engine)
+        store = Store(engine)
+        started = [("v1", "ip1", "m1", "m2"), ("v1", "ip1", "m2", "m3"),
+                   ("v2", "ip1", "m3", "m1"), ("v3", None, "m1", "m2")]
+        for k, (voter, ip, a, b) in enumerate(started):
+            await store.create_battle(battle_id=f"b{k}", voter_key=voter, ip_hash=ip,
+                                      model_a=a, model_b=b, propensity=1 / 3,
+                                      prompt="Hello", categories=[])
+        got = await store.battle_activity()
+        assert got.battles == 4
+        assert got.by_voter == {"v1": 2, "v2": 1, "v3": 1}
+        assert got.by_address == {"ip1": 3}
+        assert got.by_model == {"m1": 3, "m2": 3, "m3": 2}
+        assert got.by_voter_model == {("v1", "m1"): 1, ("v1", "m2"): 2, ("v1", "m3"): 1,
+                                      ("v2", "m1"): 1, ("v2", "m3"): 1,
+                                      ("v3", "m1"): 1, ("v3", "m2"): 1}
+        assert got.by_address_model == {("ip1", "m1"): 2, ("ip1", "m2"): 2,
+                                        ("ip1", "m3"): 2}
+    finally:
+        await engine.dispose()

@@ -105,7 +105,7 @@ class LeaderboardCache:
         return compute_leaderboard(
             battles, method=method, style_control=style_control, category=category, ipw=ipw,
             bootstrap_rounds=self.settings.bootstrap_rounds, seed=0,
-            min_votes=self.settings.min_votes,
+            min_votes=self.settings.min_votes, prior_sd=self.settings.prior_sd,
             # A style-controlled bootstrap refits over every battle each round (about a
             # minute at 3M votes); the sandwich estimator is one fit (about a second).
             ci="sandwich" if style_control else "bootstrap")

@@ -257,6 +257,9 @@ class Leaderboard(_Out):
     ci_method: Literal["bootstrap", "sandwich"]
     bootstrap_rounds: int | None
     min_votes: int
+    prior_sd: float | None = Field(
+        description="Bradley-Terry: the ratings' normal prior, its SD in Elo points (from a "
+                    "ridge of 1e-4 when no prior was asked for); None for online Elo")
     anchor: Anchor | None
     models: list[BoardEntry]
     unlisted: list[UnlistedModel]

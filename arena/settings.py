@@ -240,6 +240,11 @@ class Settings(BaseSettings):
     max_turns: int = Field(default=10, ge=1)
     bootstrap_rounds: int = Field(default=200, ge=0)
     min_votes: int = Field(default=5, ge=0, description="votes a model needs to be listed")
+    # The same number as arena.ranking.bt.PRIOR_SD_ELO (a test pins it), kept literal so
+    # that reading the settings does not import numpy.
+    prior_sd: float = Field(default=125.0, ge=0, allow_inf_nan=False,
+                            description="Bradley-Terry prior: true ratings spread about "
+                                        "this many Elo points (0: none)")
     leaderboard_refresh_s: float = Field(default=2.0, ge=0)
     secret_key: str = Field(default="", description="keys the IP hash; empty: one random key "
                             "kept in the database")

@@ -15,6 +15,7 @@ import sys
 from typing import Any, TextIO
 
 from arena.errors import ArenaError
+from arena.ranking import bt
 from arena.ranking.io import read_battles
 from arena.ranking.leaderboard import (
     CI_METHODS,
@@ -76,6 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MODEL=RATING",
         help="pin one model to a rating instead of averaging 1000",
     )
+    parser.add_argument(
+        "--prior-sd",
+        type=float,
+        default=bt.PRIOR_SD_ELO,
+        metavar="ELO",
+        help=f"Bradley-Terry prior: true ratings spread about this many Elo points "
+        f"(default {bt.PRIOR_SD_ELO:g}; 0: none, the maximum-likelihood fit)",
+    )
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
 
 
@@ -96,6 +105,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             min_votes=args.min_votes,
             anchor=anchor,
             ci=args.ci,
+            prior_sd=args.prior_sd,
         )
     except ArenaError as exc:
         print(f"arena: error: {exc.message}", file=sys.stderr)

@@ -24,7 +24,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from arena.ranking.bt import RIDGE, TOL
+from arena.ranking.bt import RIDGE, TOL, quasi_dispersion
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -156,6 +156,17 @@ def contextual_sandwich(
     proj = np.eye(m + nf)
     proj[:m, :m] -= 1.0 / m
     return proj @ inv @ meat @ inv @ proj.T
+
+
+def contextual_posterior_cov(design: Design, params: FloatArray, *, ridge: float) -> FloatArray:
+    """Laplace approximation of the posterior covariance of (θ, β) at the mode: the
+    information of the half-win likelihood, divided by its dispersion (see
+    ``bt.dispersion``), plus the prior's ridge."""
+    p = _sigmoid(_logits(design, params))
+    phi = quasi_dispersion(float((design.w * (design.y - p) ** 2).sum()),
+                           float((design.w * p * (1.0 - p)).sum()))
+    info = _gram(design, design.w * p * (1.0 - p)) / phi
+    return cast("FloatArray", np.linalg.inv(info + np.eye(info.shape[0]) * ridge))
 
 
 def _sigmoid(z: FloatArray) -> FloatArray:

@@ -10,6 +10,10 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
   listed models only, so that a barely-voted never-lost outlier cannot shift everyone
   — or a chosen model is pinned to a chosen rating), with 95% intervals and a rank with uncertainty:
   rank = 1 + the number of listed models whose interval lies entirely above mine;
+* Bradley–Terry is a posterior mode under a N(0, σ²) prior, σ = ``prior_sd`` Elo (see
+  ``bt``); its interval is the union of the resampling interval (bootstrap, or sandwich)
+  and the posterior's normal interval, so that no interval is a point where resampling
+  degenerates (a model that won everything, a pair seen twice);
 * a model is *listed* when it has at least ``min_votes`` votes and belongs to the main
   group of the comparison graph (the connected piece with the most votes). Others are
   returned under ``unlisted`` with the reason. Models in other pieces cannot be put on
@@ -24,7 +28,7 @@ The shape (fields may be added, none removed)::
 
     {"method": "bt" | "elo", "style_control": bool, "category": str | None, "ipw": bool,
      "ci_method": "bootstrap" | "sandwich", "bootstrap_rounds": int | None,
-     "min_votes": int, "anchor": {"model", "rating"} | None,
+     "min_votes": int, "prior_sd": float | None, "anchor": {"model", "rating"} | None,
      "models": [{"model", "rating", "ci_low", "ci_high", "rank", "votes", "wins",
                  "losses", "ties", "both_bad", "win_rate", "elo",
                  "rank_change" (style control only: plain rank − styled rank, so
@@ -54,7 +58,12 @@ import numpy.typing as npt
 from arena.errors import BadRequest
 from arena.ranking import bt
 from arena.ranking.battles import Battles
-from arena.ranking.contextual import fit_contextual, fit_with_sandwich, make_design
+from arena.ranking.contextual import (
+    contextual_posterior_cov,
+    fit_contextual,
+    fit_with_sandwich,
+    make_design,
+)
 from arena.ranking.elo import INITIAL, K_FACTOR, battles_elo
 from arena.ranking.intervals import (
     bootstrap_bt,
@@ -89,14 +98,20 @@ def compute_leaderboard(
     min_votes: int = DEFAULT_MIN_VOTES,
     anchor: tuple[str, float] | str | None = None,
     ci: str = "bootstrap",
-    ridge: float = bt.RIDGE,
+    ridge: float | None = None,
     online_elo: bool = True,
+    prior_sd: float = bt.PRIOR_SD_ELO,
 ) -> dict[str, Any]:
     """The leaderboard of ``battles`` as a JSON-ready dict (shape in the module docs).
 
+    ``prior_sd``: the Bradley–Terry ratings' N(0, σ²) prior, σ in Elo points (0: the
+    nearly flat ``bt.RIDGE``); ``ridge`` sets the prior's strength directly instead.
     ``online_elo=False`` leaves the reference ``elo`` column empty (None): it is the one
     part whose cost grows with battles, about 0.15 µs each.
     """
+    if isinstance(prior_sd, bool) or not (math.isfinite(prior_sd) and prior_sd >= 0):
+        raise BadRequest("prior_sd must be a number of Elo points >= 0 (0: no prior)")
+    ridge = bt.prior_ridge(prior_sd) if ridge is None else ridge
     _check_options(method, style_control, ci, bootstrap_rounds, min_votes, ridge)
     if method == "elo" and not battles.has_rows:
         raise BadRequest("online Elo needs battles in order, not aggregated counts")
@@ -110,6 +125,8 @@ def compute_leaderboard(
         "ci_method": ci,
         "bootstrap_rounds": bootstrap_rounds if ci == "bootstrap" else None,
         "min_votes": min_votes,
+        "prior_sd": (round(float(bt.ELO_SCALE / math.sqrt(ridge)), 2)
+                     if method == "bt" else None),
         "anchor": None,
         "models": [],
         "unlisted": [],
@@ -161,7 +178,7 @@ def compute_leaderboard(
             # Positive = the model climbs once style is held equal.
             row["rank_change"] = int(change[k] - rank_of[k])
         board["models"].append(row)
-    _warn_perfect_records(data.models, stats, main[listed], warnings)
+    _warn_perfect_records(data.models, stats, main[listed], warnings, ridge)
     board["unlisted"] = unlisted(data.models, stats["votes"], groups, listed, min_votes)
     if len(groups) > 1:
         board["components"] = [[data.models[int(x)] for x in g] for g in groups]
@@ -275,16 +292,21 @@ def parse_anchor(text: str) -> tuple[str, float]:
 
 
 def _warn_perfect_records(models: Sequence[str], stats: dict[str, IntArray],
-                          listed: IntArray, warnings: list[str]) -> None:
+                          listed: IntArray, warnings: list[str], ridge: float) -> None:
     """A model that won (or lost) every vote, with no tie, has no finite maximum-likelihood
-    rating: only the ridge prior holds it, and no resampling can show how unsure it is."""
+    rating: only the prior holds it, and its interval is the posterior's."""
     for k in listed.tolist():
         votes, wins, losses = (int(stats[x][k]) for x in ("votes", "wins", "losses"))
         if votes and (wins == votes or losses == votes):
             what = "won" if wins == votes else "lost"
-            warnings.append(
-                f"{models[k]} {what} all {votes} of its votes: its rating is held finite only "
-                "by the prior and its interval understates the uncertainty")
+            if ridge > bt.RIDGE:
+                why = ("with nothing to weigh them against, its rating and interval rest on "
+                       f"the prior (ratings spread about {bt.ELO_SCALE / math.sqrt(ridge):.0f} "
+                       "Elo points) as much as on its votes")
+            else:
+                why = "with no prior only the nearly flat ridge keeps its rating finite: " \
+                      "its rating and interval say nothing yet"
+            warnings.append(f"{models[k]} {what} all {votes} of its votes: {why}")
 
 
 def _model_stats(counts: FloatArray) -> dict[str, IntArray]:
@@ -326,9 +348,17 @@ def _bt_fit(
         samples = gauge.ratings(bootstrap_bt(cells, theta, rounds, rng, ridge))
         low, high = percentile_interval(samples)
     else:
-        lo, hi = normal_interval(theta, bt.sandwich(cells, theta, ridge=ridge), gauge.weights)
-        low, high = rating + bt.ELO_SCALE * (lo - theta), rating + bt.ELO_SCALE * (hi - theta)
-    return Fit(rating, low, high, theta)
+        low, high = _elo_interval(theta, rating, bt.sandwich(cells, theta, ridge=ridge), gauge)
+    post_low, post_high = _elo_interval(theta, rating, bt.posterior_cov(cells, theta,
+                                                                        ridge=ridge), gauge)
+    return Fit(rating, np.minimum(low, post_low), np.maximum(high, post_high), theta)
+
+
+def _elo_interval(theta: FloatArray, rating: FloatArray, cov: FloatArray,
+                  gauge: bt.Gauge) -> tuple[FloatArray, FloatArray]:
+    """The normal 95% interval of the gauge-fixed ratings from a covariance of θ."""
+    lo, hi = normal_interval(theta, cov, gauge.weights)
+    return rating + bt.ELO_SCALE * (lo - theta), rating + bt.ELO_SCALE * (hi - theta)
 
 
 def _elo_fit(
@@ -402,11 +432,14 @@ def _style_fit(
     else:
         params, cov = fit_with_sandwich(design, ridge=ridge, start=start)
         theta = params[:m]
-        lo, hi = normal_interval(theta, cov[:m, :m], gauge.weights)
-        rating = gauge.ratings(theta)
-        low = rating + bt.ELO_SCALE * (lo - theta)
-        high = rating + bt.ELO_SCALE * (hi - theta)
+        low, high = _elo_interval(theta, gauge.ratings(theta), cov[:m, :m], gauge)
         beta_low, beta_high = normal_interval(params[m:], cov[m:, m:])
+    # Where resampling degenerates (separable data), the posterior's interval.
+    post = contextual_posterior_cov(design, params, ridge=ridge)
+    post_low, post_high = _elo_interval(theta, gauge.ratings(theta), post[:m, :m], gauge)
+    low, high = np.minimum(low, post_low), np.maximum(high, post_high)
+    b_low, b_high = normal_interval(params[m:], post[m:, m:])
+    beta_low, beta_high = np.minimum(beta_low, b_low), np.maximum(beta_high, b_high)
     beta = params[m:]
     fit = Fit(gauge.ratings(theta), low, high, theta)
     section = {

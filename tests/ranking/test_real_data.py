@@ -84,7 +84,8 @@ def test_llmfao_through_the_cli(tmp_path):
     add_arguments(parser)
     out = io.StringIO()
     args = parser.parse_args(
-        ["--battles", str(path), "--json", "--min-votes", "0", "--ci", "sandwich"]
+        ["--battles", str(path), "--json", "--min-votes", "0", "--ci", "sandwich",
+         "--prior-sd", "0"]
     )
     assert run(args, out=out) == 0
     board = json.loads(out.getvalue())

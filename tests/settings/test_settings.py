@@ -103,3 +103,9 @@ def test_every_setting_is_in_the_readme_table():
     missing = [f"ARENA_{name.upper()}" for name in Settings.model_fields
                if f"`ARENA_{name.upper()}`" not in table]
     assert missing == [], f"add these to the README's configuration table: {missing}"
+
+
+def test_the_prior_setting_defaults_to_the_ranking_prior():
+    from arena.ranking import bt
+
+    assert Settings().prior_sd == bt.PRIOR_SD_ELO

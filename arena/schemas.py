@@ -181,6 +181,11 @@ class BoardEntry(_Out):
     ci_low: float | None = Field(description="low end of the 95% interval")
     ci_high: float | None = Field(description="high end of the 95% interval")
     rank: int = Field(description="1 + the listed models whose interval lies wholly above")
+    rank_spread: tuple[int, int] = Field(
+        description="best and worst rank the model can plausibly hold; all models' spreads "
+                    "hold together with 95% probability (max-|t| step-down over all pairs)")
+    tier: int = Field(description="1 = top; every model of a better tier is surely above "
+                                  "every model of a worse one, jointly at 95%")
     votes: int = Field(description="battles the model took part in")
     wins: int
     losses: int

@@ -123,14 +123,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def format_table(board: dict[str, Any]) -> str:
     """A plain-text rendering of a leaderboard dict."""
     style = board["style_control"]
-    head = f"{'rank':>4}  {'model':<40} {'rating':>8}  {'95% CI':>15} {'votes':>7} "
+    head = f"{'rank':>4} {'spread':>7} {'tier':>4}  {'model':<40} {'rating':>8}  {'95% CI':>15} "
+    head += f"{'votes':>7} "
     head += f"{'win%':>6} {'elo':>8}" + (f" {'Δrank':>6}" if style else "")
     lines = [_title(board), "", head, "-" * len(head)]
     for e in board["models"]:
         ci = f"{e['ci_low'] - e['rating']:+.0f}/{e['ci_high'] - e['rating']:+.0f}"
         win = "" if e["win_rate"] is None else f"{100 * e['win_rate']:.1f}"
         elo = "" if e["elo"] is None else f"{e['elo']:.0f}"
-        row = f"{e['rank']:>4}  {e['model'][:40]:<40} {e['rating']:>8.1f}  {ci:>15} "
+        best, worst = e["rank_spread"]
+        spread = f"{best}" if best == worst else f"{best}-{worst}"
+        row = f"{e['rank']:>4} {spread:>7} {e['tier']:>4}  {e['model'][:40]:<40} "
+        row += f"{e['rating']:>8.1f}  {ci:>15} "
         row += f"{e['votes']:>7} {win:>6} {elo:>8}"
         if style:
             row += f" {e.get('rank_change', 0):>+6d}"
@@ -141,6 +145,8 @@ def format_table(board: dict[str, Any]) -> str:
     if "style" in board:
         coefs = ", ".join(f"{k} {v:+.3f}" for k, v in board["style"]["coefficients"].items())
         lines += ["", f"style coefficients (log-odds per SD): {coefs}"]
+    lines += ["", "spread: the ranks a model can plausibly hold; tier: models of a better tier "
+              "are surely above those of a worse one (both jointly at 95%)"]
     lines += [f"warning: {w}" for w in board["warnings"]]
     return "\n".join(lines) + "\n"
 

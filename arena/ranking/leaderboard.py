@@ -14,6 +14,9 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
   ``bt``); its interval is the union of the resampling interval (bootstrap, or sandwich)
   and the posterior's normal interval, so that no interval is a point where resampling
   degenerates (a model that won everything, a pair seen twice);
+* ``rank_spread`` and ``tier`` make one joint statement about the whole board, true with
+  95% probability (``ranks``): each model's rank lies in its spread, and models of
+  different tiers are in their true order;
 * a model is *listed* when it has at least ``min_votes`` votes and belongs to the main
   group of the comparison graph (the connected piece with the most votes). Others are
   returned under ``unlisted`` with the reason. Models in other pieces cannot be put on
@@ -29,7 +32,8 @@ The shape (fields may be added, none removed)::
     {"method": "bt" | "elo", "style_control": bool, "category": str | None, "ipw": bool,
      "ci_method": "bootstrap" | "sandwich", "bootstrap_rounds": int | None,
      "min_votes": int, "prior_sd": float | None, "anchor": {"model", "rating"} | None,
-     "models": [{"model", "rating", "ci_low", "ci_high", "rank", "votes", "wins",
+     "models": [{"model", "rating", "ci_low", "ci_high", "rank",
+                 "rank_spread" ([best, worst]), "tier", "votes", "wins",
                  "losses", "ties", "both_bad", "win_rate", "elo",
                  "rank_change" (style control only: plain rank − styled rank, so
                  positive means the model climbs once style is held equal)}, ...],
@@ -56,7 +60,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arena.errors import BadRequest
-from arena.ranking import bt
+from arena.ranking import bt, ranks
 from arena.ranking.battles import Battles
 from arena.ranking.contextual import (
     contextual_posterior_cov,
@@ -171,9 +175,15 @@ def compute_leaderboard(
     if style_control and method == "bt":
         plain_ranks = uncertainty_ranks(plain.low[listed], plain.high[listed])
         change = dict(zip(listed.tolist(), plain_ranks.tolist(), strict=True))
+    spread = _rank_spread(fit, listed, seed)
+    spread_at = {k: at for at, k in enumerate(listed.tolist())}
     for k in order.tolist():
         model = int(main[k])
         row = entry(data.models[model], stats, model, fit, k, rank_of[k], elo)
+        if spread is not None:
+            at = spread_at[k]
+            row["rank_spread"] = [int(spread.best[at]), int(spread.worst[at])]
+            row["tier"] = int(spread.tier[at])
         if change is not None:
             # Positive = the model climbs once style is held equal.
             row["rank_change"] = int(change[k] - rank_of[k])
@@ -347,11 +357,32 @@ def _bt_fit(
     if ci == "bootstrap":
         samples = gauge.ratings(bootstrap_bt(cells, theta, rounds, rng, ridge))
         low, high = percentile_interval(samples)
+        other = _sample_cov(samples)
     else:
-        low, high = _elo_interval(theta, rating, bt.sandwich(cells, theta, ridge=ridge), gauge)
-    post_low, post_high = _elo_interval(theta, rating, bt.posterior_cov(cells, theta,
-                                                                        ridge=ridge), gauge)
-    return Fit(rating, np.minimum(low, post_low), np.maximum(high, post_high), theta)
+        sandwich = bt.sandwich(cells, theta, ridge=ridge)
+        low, high = _elo_interval(theta, rating, sandwich, gauge)
+        other = bt.ELO_SCALE**2 * sandwich
+    post = bt.posterior_cov(cells, theta, ridge=ridge)
+    post_low, post_high = _elo_interval(theta, rating, post, gauge)
+    return Fit(rating, np.minimum(low, post_low), np.maximum(high, post_high), theta,
+               cov=bt.ELO_SCALE**2 * post, wider=(other,))
+
+
+def _sample_cov(samples: FloatArray) -> FloatArray:
+    """(m, m) covariance of (rounds, m) resampled ratings."""
+    return cast("FloatArray", np.atleast_2d(np.cov(samples, rowvar=False)))
+
+
+def _rank_spread(fit: Fit, listed: IntArray, seed: int) -> ranks.RankSpread | None:
+    """Rank spread and tiers of the listed models (simultaneous 95%, see ``ranks``)."""
+    if fit.cov is None or not listed.size:
+        return None
+    pick = np.ix_(listed, listed)
+    cov = fit.cov[pick]
+    se = ranks.pair_se(cov, *(w[pick] for w in fit.wider))
+    rating = fit.rating[listed]
+    above, critical = ranks.surely_above(rating, se, cov, seed=seed)
+    return ranks.rank_spread(rating, above, critical)
 
 
 def _elo_interval(theta: FloatArray, rating: FloatArray, cov: FloatArray,
@@ -387,7 +418,8 @@ def _elo_fit(
         ratings = ratings - ratings[k] + value
         samples = samples - samples[:, k : k + 1] + value
     low, high = percentile_interval(samples)
-    return Fit(ratings, low, high, (ratings - INITIAL) / bt.ELO_SCALE)
+    return Fit(ratings, low, high, (ratings - INITIAL) / bt.ELO_SCALE,
+               cov=_sample_cov(samples))
 
 
 def _style_fit(
@@ -429,11 +461,13 @@ def _style_fit(
         low, high = percentile_interval(gauge.ratings(samples[:, :m]))
         beta_low, beta_high = percentile_interval(samples[:, m:])
         theta = params[:m]
+        other = _sample_cov(bt.ELO_SCALE * samples[:, :m])
     else:
         params, cov = fit_with_sandwich(design, ridge=ridge, start=start)
         theta = params[:m]
         low, high = _elo_interval(theta, gauge.ratings(theta), cov[:m, :m], gauge)
         beta_low, beta_high = normal_interval(params[m:], cov[m:, m:])
+        other = bt.ELO_SCALE**2 * cov[:m, :m]
     # Where resampling degenerates (separable data), the posterior's interval.
     post = contextual_posterior_cov(design, params, ridge=ridge)
     post_low, post_high = _elo_interval(theta, gauge.ratings(theta), post[:m, :m], gauge)
@@ -441,7 +475,8 @@ def _style_fit(
     b_low, b_high = normal_interval(params[m:], post[m:, m:])
     beta_low, beta_high = np.minimum(beta_low, b_low), np.maximum(beta_high, b_high)
     beta = params[m:]
-    fit = Fit(gauge.ratings(theta), low, high, theta)
+    fit = Fit(gauge.ratings(theta), low, high, theta, cov=bt.ELO_SCALE**2 * post[:m, :m],
+              wider=(other,))
     section = {
         "coefficients": _named(beta, 4),
         "coefficients_elo": _named(beta * bt.ELO_SCALE, 2),

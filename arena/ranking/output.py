@@ -27,6 +27,10 @@ class Fit:
     low: FloatArray
     high: FloatArray
     theta: FloatArray  # natural-unit strengths, for predicted win probabilities
+    # For the rank spread (Elo², over the same models): the covariance whose correlation
+    # sets the simultaneous critical value, and the others that widen a pair's error.
+    cov: FloatArray | None = None
+    wider: tuple[FloatArray, ...] = ()
 
 
 def entry(

@@ -225,9 +225,30 @@ function renderTable(models, board) {
     ui.body.replaceChildren(tr);
     return;
   }
+  // Tiers are groups in the board's own order (by rank or rating, best first).
+  const grouped = (state.sort.key === "rank" && state.sort.dir === 1)
+    || (state.sort.key === "rating" && state.sort.dir === -1);
+  let lastTier = null;
   ui.body.replaceChildren(...sorted(models).map((m) => {
     const tr = el("tr");
     const rank = el("td", "rank", String(m.rank));
+    if (Array.isArray(m.rank_spread)) {
+      const [best, worst] = m.rank_spread;
+      const spread = el("span", "rank-spread", best === worst ? "" : ` ${best}–${worst}`);
+      rank.title = best === worst
+        ? `Rank ${best} for certain (jointly at 95% over the board)`
+        : `Plausible ranks ${best} to ${worst} (jointly at 95% over the board)`;
+      rank.append(spread);
+    }
+    if (grouped && m.tier != null) {
+      tr.dataset.tier = String(m.tier);
+      if (lastTier !== null && m.tier !== lastTier) tr.classList.add("tier-start");
+      if (m.tier !== lastTier) {
+        const label = el("span", "tier-label", `Tier ${m.tier}`);
+        rank.append(label);
+      }
+      lastTier = m.tier;
+    }
     if (m.rank_change) {
       const up = m.rank_change > 0;
       const change = el("span", `rank-change ${up ? "up" : "down"}`,

@@ -204,3 +204,55 @@ def test_downloads_follow_the_view(arena: Any, open_page: Any) -> None:
     battles = page.request.get(server.base_url + "/api/battles.jsonl?category=coding").text()
     rows = [json.loads(line) for line in battles.splitlines()]
     assert rows and all(r["category_tag"].get("coding") for r in rows)
+
+
+@pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", False),
+                                               ("light", True), ("dark", True)])
+def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str,
+                                         phone: bool) -> None:
+    server = board_server(arena)
+    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+            "has_touch": True} if phone else {}
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
+    cast_votes(page, server.base_url, 12, prompts=PROMPTS[:2] + PROMPTS[3:])
+    real = page.request.get(f"{server.base_url}/api/leaderboard").json()
+    assert len(real["models"]) >= 3 and all("rank_spread" in m and "tier" in m
+                                            for m in real["models"])
+    # The page is given the server's own board with spreads and tiers of a board that is
+    # larger than a few test votes can make: three tiers, one certain rank.
+    board = json.loads(json.dumps(real))
+    designed = [([1, 1], 1), ([2, 3], 2), ([2, 3], 2), ([4, 4], 3)]
+    for row, (spread, tier) in zip(board["models"], designed, strict=False):
+        row["rank_spread"], row["tier"] = spread, tier
+    n = len(board["models"])
+
+    def serve(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(board))
+
+    page.route("**/api/leaderboard?*", serve)
+    page.route("**/api/leaderboard", serve)
+    page.reload()
+    page.locator("#board-body tr >> nth=1").wait_for()
+    rows = page.locator("#board-body tr")
+    assert rows.count() == n
+    ranks = rows.locator("td.rank")
+    for i, (spread, tier) in enumerate(designed[:n]):
+        text = ranks.nth(i).inner_text()
+        assert text.startswith(str(board["models"][i]["rank"]))
+        assert (f"{spread[0]}–{spread[1]}" in text) == (spread[0] != spread[1]), text
+        assert rows.nth(i).get_attribute("data-tier") == str(tier)
+    labels = page.locator("#board-body .tier-label").all_inner_texts()
+    assert [t.lower() for t in labels] == [f"tier {t}" for t in sorted(
+        {t for _, t in designed[:n]})]
+    assert page.locator("#board-body tr.tier-start").count() == len(labels) - 1
+    assert "plausibly" in page.inner_text("#rank-note")
+    if phone:
+        wrap = page.evaluate("(() => { const w = document.querySelector('.board-wrap');"
+                             " return [w.scrollWidth, w.clientWidth]; })()")
+        assert wrap[0] <= wrap[1], wrap
+    shot(page, f"leaderboard-tiers-{'phone' if phone else 'desktop'}-{scheme}",
+         full_page=phone)
+    # Sorted by something else, tiers are no groups: no label, no rule.
+    page.click("#board thead th[data-key='votes'] button")
+    assert page.locator("#board-body .tier-label").count() == 0
+    assert page.locator("#board-body tr.tier-start").count() == 0

@@ -171,7 +171,9 @@ def test_cli_table_and_json(tmp_path):
     assert code == 0
     lines = text.splitlines()
     assert lines[0].startswith("Bradley-Terry - 600 battles, 3 models")
-    assert [line.split()[1] for line in lines[4:7]] == ["big", "medium", "small"]
+    # rank, spread, tier, model
+    assert [line.split()[3] for line in lines[4:7]] == ["big", "medium", "small"]
+    assert [line.split()[1:3] for line in lines[4:7]] == [["1", "1"], ["2", "2"], ["3", "3"]]
     code, text = cli("--battles", str(path), "--json", "--bootstrap", "50", "--seed", "3")
     assert code == 0
     board = json.loads(text)

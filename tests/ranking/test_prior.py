@@ -88,3 +88,19 @@ def test_prior_sd_is_validated():
     for bad in (-1.0, float("nan"), float("inf")):
         with pytest.raises(BadRequest, match="prior_sd"):
             compute_leaderboard(battles, prior_sd=bad)
+
+
+@pytest.mark.parametrize("ci", ["sandwich", "bootstrap"])
+def test_a_young_style_controlled_board_stays_modest(ci):
+    # 12 votes with style metadata: without the prior the leader was 1456 ± 1100 or more
+    # (the demo's style board showed 2107 ± 1279); with it, a modest spread, wide bands.
+    from tests.ranking.test_style import planted_style_battles
+
+    battles, _, _ = planted_style_battles(n=12, seed=1)
+    board = compute_leaderboard(battles, style_control=True, min_votes=0, ci=ci)
+    for row in board["models"]:
+        assert 800 < row["rating"] < 1200, row
+        assert 150 < row["ci_high"] - row["ci_low"] < 600, row
+    assert all(abs(v) < 150 for v in board["style"]["coefficients_elo"].values())
+    flat = compute_leaderboard(battles, style_control=True, min_votes=0, ci=ci, prior_sd=0)
+    assert max(r["ci_high"] - r["ci_low"] for r in flat["models"]) > 1000

@@ -69,8 +69,8 @@ def iter_records(path: str | os.PathLike[str]) -> Iterable[tuple[str, Any]]:
     loads = json_loader()
     try:
         with open(path, "rb") as f:
-            head = f.read(4096).lstrip()
-            f.seek(0)
+            # peek, not read and seek: a pipe (``--battles /dev/stdin``) cannot seek.
+            head = f.peek(4096)[:4096].lstrip()
             if head.startswith(b"["):
                 yield from _array_items(f.read(), loads)
                 return
@@ -82,7 +82,8 @@ def iter_records(path: str | os.PathLike[str]) -> Iterable[tuple[str, Any]]:
                 except ValueError as exc:
                     raise BadRequest(f"line {number}: not valid JSON ({exc})") from None
     except OSError as exc:
-        raise BadRequest(f"cannot read battle file {os.fspath(path)!r}: {exc.strerror}") from None
+        why = exc.strerror or str(exc) or type(exc).__name__
+        raise BadRequest(f"cannot read battle file {os.fspath(path)!r}: {why}") from None
 
 
 def _array_items(data: bytes, loads: Callable[[bytes], Any]) -> Iterable[tuple[str, Any]]:

@@ -223,3 +223,30 @@ def test_cli_bad_line_is_reported(tmp_path, capsys):
     code, _ = cli("--battles", str(path))
     assert code == 2
     assert "line 2: unknown winner 'B'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_array", [False, True])
+def test_a_battle_file_can_come_through_a_pipe(tmp_path, as_array):
+    # A pipe cannot seek: `arena leaderboard --battles /dev/stdin` once answered
+    # "cannot read battle file '/dev/stdin': None".
+    import os
+    import threading
+
+    records = [{"model_a": "a", "model_b": "b", "winner": w}
+               for w in ["model_a", "model_b", "model_a", "tie"]]
+    text = (json.dumps(records) if as_array
+            else "\n".join(json.dumps(r) for r in records)) + "\n"
+    fifo = tmp_path / "battles"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        battles = read_battles(fifo)
+    finally:
+        writer.join(timeout=10)
+    assert len(battles) == 4 and battles.models == ("a", "b")

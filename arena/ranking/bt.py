@@ -280,6 +280,11 @@ def prior_ridge(sd_elo: float) -> float:
     return float((ELO_SCALE / sd_elo) ** 2) if sd_elo > 0 else RIDGE
 
 
+def prior_sd_elo(ridge: float) -> float:
+    """The σ in Elo points of the N(0, σ²) prior whose ridge is ``ridge``."""
+    return float(ELO_SCALE / np.sqrt(ridge))
+
+
 DISPERSION_PRIOR = 10.0  # votes' worth of "a vote varies like a win or a loss"
 
 

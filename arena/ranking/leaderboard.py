@@ -129,8 +129,7 @@ def compute_leaderboard(
         "ci_method": ci,
         "bootstrap_rounds": bootstrap_rounds if ci == "bootstrap" else None,
         "min_votes": min_votes,
-        "prior_sd": (round(float(bt.ELO_SCALE / math.sqrt(ridge)), 2)
-                     if method == "bt" else None),
+        "prior_sd": round(bt.prior_sd_elo(ridge), 2) if method == "bt" else None,
         "anchor": None,
         "models": [],
         "unlisted": [],
@@ -180,10 +179,9 @@ def compute_leaderboard(
     for k in order.tolist():
         model = int(main[k])
         row = entry(data.models[model], stats, model, fit, k, rank_of[k], elo)
-        if spread is not None:
-            at = spread_at[k]
-            row["rank_spread"] = [int(spread.best[at]), int(spread.worst[at])]
-            row["tier"] = int(spread.tier[at])
+        at = spread_at[k]
+        row["rank_spread"] = [int(spread.best[at]), int(spread.worst[at])]
+        row["tier"] = int(spread.tier[at])
         if change is not None:
             # Positive = the model climbs once style is held equal.
             row["rank_change"] = int(change[k] - rank_of[k])
@@ -311,7 +309,7 @@ def _warn_perfect_records(models: Sequence[str], stats: dict[str, IntArray],
             what = "won" if wins == votes else "lost"
             if ridge > bt.RIDGE:
                 why = ("with nothing to weigh them against, its rating and interval rest on "
-                       f"the prior (ratings spread about {bt.ELO_SCALE / math.sqrt(ridge):.0f} "
+                       f"the prior (ratings spread about {bt.prior_sd_elo(ridge):.0f} "
                        "Elo points) as much as on its votes")
             else:
                 why = "with no prior only the nearly flat ridge keeps its rating finite: " \
@@ -373,16 +371,14 @@ def _sample_cov(samples: FloatArray) -> FloatArray:
     return cast("FloatArray", np.atleast_2d(np.cov(samples, rowvar=False)))
 
 
-def _rank_spread(fit: Fit, listed: IntArray, seed: int) -> ranks.RankSpread | None:
+def _rank_spread(fit: Fit, listed: IntArray, seed: int) -> ranks.RankSpread:
     """Rank spread and tiers of the listed models (simultaneous 95%, see ``ranks``)."""
-    if fit.cov is None or not listed.size:
-        return None
     pick = np.ix_(listed, listed)
     cov = fit.cov[pick]
     se = ranks.pair_se(cov, *(w[pick] for w in fit.wider))
     rating = fit.rating[listed]
-    above, critical = ranks.surely_above(rating, se, cov, seed=seed)
-    return ranks.rank_spread(rating, above, critical)
+    above, _ = ranks.surely_above(rating, se, cov, seed=seed)
+    return ranks.rank_spread(rating, above)
 
 
 def _elo_interval(theta: FloatArray, rating: FloatArray, cov: FloatArray,
@@ -461,21 +457,23 @@ def _style_fit(
         low, high = percentile_interval(gauge.ratings(samples[:, :m]))
         beta_low, beta_high = percentile_interval(samples[:, m:])
         theta = params[:m]
+        rating = gauge.ratings(theta)
         other = _sample_cov(bt.ELO_SCALE * samples[:, :m])
     else:
         params, cov = fit_with_sandwich(design, ridge=ridge, start=start)
         theta = params[:m]
-        low, high = _elo_interval(theta, gauge.ratings(theta), cov[:m, :m], gauge)
+        rating = gauge.ratings(theta)
+        low, high = _elo_interval(theta, rating, cov[:m, :m], gauge)
         beta_low, beta_high = normal_interval(params[m:], cov[m:, m:])
         other = bt.ELO_SCALE**2 * cov[:m, :m]
     # Where resampling degenerates (separable data), the posterior's interval.
     post = contextual_posterior_cov(design, params, ridge=ridge)
-    post_low, post_high = _elo_interval(theta, gauge.ratings(theta), post[:m, :m], gauge)
+    post_low, post_high = _elo_interval(theta, rating, post[:m, :m], gauge)
     low, high = np.minimum(low, post_low), np.maximum(high, post_high)
     b_low, b_high = normal_interval(params[m:], post[m:, m:])
     beta_low, beta_high = np.minimum(beta_low, b_low), np.maximum(beta_high, b_high)
     beta = params[m:]
-    fit = Fit(gauge.ratings(theta), low, high, theta, cov=bt.ELO_SCALE**2 * post[:m, :m],
+    fit = Fit(rating, low, high, theta, cov=bt.ELO_SCALE**2 * post[:m, :m],
               wider=(other,))
     section = {
         "coefficients": _named(beta, 4),

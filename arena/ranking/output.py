@@ -29,7 +29,7 @@ class Fit:
     theta: FloatArray  # natural-unit strengths, for predicted win probabilities
     # For the rank spread (Elo², over the same models): the covariance whose correlation
     # sets the simultaneous critical value, and the others that widen a pair's error.
-    cov: FloatArray | None = None
+    cov: FloatArray
     wider: tuple[FloatArray, ...] = ()
 
 

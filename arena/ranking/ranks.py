@@ -46,7 +46,6 @@ class RankSpread:
     best: IntArray
     worst: IntArray
     tier: IntArray
-    critical: float  # c, in standard errors of a difference
 
 
 def pair_se(*covs: FloatArray) -> FloatArray:
@@ -124,7 +123,7 @@ class _PairDraws:
         return float(min(np.quantile(worst, level), bonferroni))
 
 
-def rank_spread(rating: FloatArray, above: BoolArray, critical: float) -> RankSpread:
+def rank_spread(rating: FloatArray, above: BoolArray) -> RankSpread:
     """Rank spread and tiers of ``rating`` from the pairs known to be ordered (``above``,
     see ``surely_above``)."""
     n = rating.shape[0]
@@ -140,4 +139,4 @@ def rank_spread(rating: FloatArray, above: BoolArray, critical: float) -> RankSp
         tier[order[p]] = current
         if p + 1 < n and sorted_above[p + 1:, : p + 1].all():
             current += 1
-    return RankSpread(best.astype(np.int64), worst.astype(np.int64), tier, critical)
+    return RankSpread(best.astype(np.int64), worst.astype(np.int64), tier)

@@ -37,7 +37,7 @@ def test_step_down_decides_more_than_one_step_and_spreads_follow():
     above, first = ranks.surely_above(rating, ranks.pair_se(cov), cov, draws=40_000)
     assert first > 2.33  # the first step would not decide 0 vs 1 ...
     assert above[0, 1]  # ... the last one, with only that pair open, does
-    spread = ranks.rank_spread(rating, above, first)
+    spread = ranks.rank_spread(rating, above)
     assert spread.best.tolist() == [4, 3, 2, 1] == spread.worst.tolist()
     assert spread.tier.tolist() == [4, 3, 2, 1]
 
@@ -48,10 +48,10 @@ def test_tiers_end_only_where_everything_above_is_surely_above_everything_below(
     # 0 and 1 are surely above 2 and 3, but 1 is not surely above 3 → a single tier
     # boundary would make a claim nobody tested.
     above[2, 0] = above[3, 0] = above[2, 1] = True
-    spread = ranks.rank_spread(rating, above, 2.0)
+    spread = ranks.rank_spread(rating, above)
     assert spread.tier.tolist() == [1, 1, 1, 1]
     above[3, 1] = True
-    spread = ranks.rank_spread(rating, above, 2.0)
+    spread = ranks.rank_spread(rating, above)
     assert spread.tier.tolist() == [1, 1, 2, 2]
     assert spread.best.tolist() == [1, 1, 3, 3] and spread.worst.tolist() == [2, 2, 4, 4]
 

@@ -20,7 +20,7 @@ from typing import Any
 from arena.errors import ArenaError, BadRequest, Unavailable
 from arena.integrity.weighing import board_influence, vote_weights
 from arena.periodic import Periodic
-from arena.ranking import Battles, compute_leaderboard
+from arena.ranking import Battles, bt, compute_leaderboard
 from arena.settings import Settings
 from arena.store import CountedVote, Store
 from arena.types import ARENA_WINNER
@@ -89,7 +89,8 @@ class LeaderboardCache:
         totals = (await self.store.vote_totals(up_to_id=version)).as_dict()
         battles = await asyncio.to_thread(self._battles_of, records)
         board = await asyncio.to_thread(self._compute, battles, DEFAULT)
-        influence = await asyncio.to_thread(board_influence, records, battles, battles.weight)
+        influence = await asyncio.to_thread(board_influence, records, battles, battles.weight,
+                                            bt.prior_ridge(self.settings.prior_sd))
         self._records, self._battles, self._totals = records, battles, totals
         self._influence = influence
         self._categories = None

@@ -186,6 +186,10 @@ class BoardEntry(_Out):
                     "hold together with 95% probability (max-|t| step-down over all pairs)")
     tier: int = Field(description="1 = top; every model of a better tier is surely above "
                                   "every model of a worse one, jointly at 95%")
+    swap_votes: int | None = Field(
+        default=None, description="plain Bradley-Terry: the fewest votes whose removal puts "
+                                  "the next model below above this one (checked by a refit); "
+                                  "None for the last model or where none was found")
     votes: int = Field(description="battles the model took part in")
     wins: int
     losses: int
@@ -237,6 +241,23 @@ class BoardTotals(_Out):
     last_vote_id: int = Field(description="the newest vote the board has seen")
 
 
+class NeighbourSwap(_Out):
+    above: str
+    below: str
+    position: int = Field(description="the upper model's place in rating order, 1 = top")
+    votes: int | None = Field(description="the fewest votes found whose removal swaps the "
+                                          "two, confirmed by refitting without them")
+    share: float | None = Field(description="those votes as a share of all the board's")
+
+
+class Fragility(_Out):
+    """How many votes the order rests on (plain Bradley-Terry boards)."""
+
+    pairs: list[NeighbourSwap]
+    handful: int = Field(description="a pair that this many votes or fewer swap is fragile")
+    fragile: bool = Field(description="some neighbouring pair is fragile")
+
+
 class InfluentialGroup(_Out):
     id: str = Field(description="a short prefix of the voter's or address's hash")
     votes: int = Field(description="its votes on the board")
@@ -270,6 +291,9 @@ class Leaderboard(_Out):
     unlisted: list[UnlistedModel]
     components: list[list[str]] | None = Field(
         default=None, description="only when the battles fall into unconnected groups")
+    fragility: Fragility | None = Field(
+        default=None, description="plain Bradley-Terry: the votes each neighbouring pair's "
+                                  "order rests on")
     matrices: Matrices
     style: StyleSection | None = Field(default=None, description="only with style control")
     totals: BoardTotals

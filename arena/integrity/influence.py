@@ -48,10 +48,10 @@ def _counts(a: IntArray, b: IntArray, outcome: IntArray, w: FloatArray, m: int) 
 
 
 def fit_theta(a: IntArray, b: IntArray, outcome: IntArray, m: int,
-              weights: FloatArray | None = None) -> FloatArray:
+              weights: FloatArray | None = None, ridge: float = bt.RIDGE) -> FloatArray:
     w = np.ones(a.shape[0]) if weights is None else weights
     counts = _counts(a, b, outcome, w, m)
-    return bt.fit(bt.fold_counts(counts, weights=counts, weights_sq=counts))
+    return bt.fit(bt.fold_counts(counts, weights=counts, weights_sq=counts), ridge=ridge)
 
 
 def influence(a: IntArray, b: IntArray, outcome: IntArray, group: IntArray, n_groups: int,
@@ -63,7 +63,7 @@ def influence(a: IntArray, b: IntArray, outcome: IntArray, group: IntArray, n_gr
     approximation (within ~10% of a refit for a group of 10% of the votes), the second
     (default) costs O(votes) more per group and brings it within ~1%."""
     w = np.ones(a.shape[0]) if weights is None else weights
-    theta = fit_theta(a, b, outcome, m, w)
+    theta = fit_theta(a, b, outcome, m, w, ridge)
     p = bt._sigmoid(theta[a] - theta[b])
     resid = w * (_SCORE_A[outcome] - p)
     info = w * p * (1 - p)

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arena.integrity.influence import cap_weights, influence
-from arena.ranking import Battles
+from arena.ranking import Battles, bt
 from arena.settings import Settings
 from arena.store import CountedVote
 
@@ -54,8 +54,10 @@ def vote_weights(records: Sequence[CountedVote], settings: Settings) -> FloatArr
 
 
 def board_influence(records: Sequence[CountedVote], battles: Battles,
-                    weights: FloatArray | None) -> dict[str, list[dict[str, Any]]]:
-    """The most influential voters and addresses of the board of ``battles``."""
+                    weights: FloatArray | None, ridge: float = bt.RIDGE,
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """The most influential voters and addresses of the board of ``battles``, fitted
+    with the board's own prior (``ridge``)."""
     out: dict[str, list[dict[str, Any]]] = {"voters": [], "addresses": []}
     if battles.model_a is None or len(records) < 2 or len(battles.models) < 2:
         return out
@@ -75,7 +77,7 @@ def board_influence(records: Sequence[CountedVote], battles: Battles,
         remap[keep] = np.arange(keep.shape[0])
         sub = np.where(group >= 0, remap[np.maximum(group, 0)], -1)
         inf = influence(a, b, outcome, sub, int(keep.shape[0]), len(battles.models),
-                        weights=w)
+                        weights=w, ridge=ridge)
         for g, moved, share in inf.top(TOP):
             name = names[int(keep[g])]
             out[kind].append({"id": name[:PREFIX], "votes": int(votes[keep[g]]),

@@ -126,6 +126,8 @@ def format_table(board: dict[str, Any]) -> str:
     head = f"{'rank':>4} {'spread':>7} {'tier':>4}  {'model':<40} {'rating':>8}  {'95% CI':>15} "
     head += f"{'votes':>7} "
     head += f"{'win%':>6} {'elo':>8}" + (f" {'Δrank':>6}" if style else "")
+    swaps = "fragility" in board
+    head += f" {'swap':>6}" if swaps else ""
     lines = [_title(board), "", head, "-" * len(head)]
     for e in board["models"]:
         ci = f"{e['ci_low'] - e['rating']:+.0f}/{e['ci_high'] - e['rating']:+.0f}"
@@ -138,6 +140,8 @@ def format_table(board: dict[str, Any]) -> str:
         row += f"{e['votes']:>7} {win:>6} {elo:>8}"
         if style:
             row += f" {e.get('rank_change', 0):>+6d}"
+        if swaps:
+            row += f" {'' if e.get('swap_votes') is None else e['swap_votes']:>6}"
         lines.append(row)
     if board["unlisted"]:
         lines += ["", f"not listed ({len(board['unlisted'])}):"]
@@ -147,6 +151,9 @@ def format_table(board: dict[str, Any]) -> str:
         lines += ["", f"style coefficients (log-odds per SD): {coefs}"]
     lines += ["", "spread: the ranks a model can plausibly hold; tier: models of a better tier "
               "are surely above those of a worse one (both jointly at 95%)"]
+    if swaps:
+        lines += ["swap: the fewest votes whose removal puts the next model below above this "
+                  "one (checked by refitting)"]
     lines += [f"warning: {w}" for w in board["warnings"]]
     return "\n".join(lines) + "\n"
 

@@ -17,6 +17,10 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
 * ``rank_spread`` and ``tier`` make one joint statement about the whole board, true with
   95% probability (``ranks``): each model's rank lies in its spread, and models of
   different tiers are in their true order;
+* ``fragility`` (plain Bradley–Terry): for each model and the next one below it, the
+  fewest votes whose removal would swap them, checked by refitting without them
+  (``fragility``); ``swap_votes`` is that count on the upper model's row, and a board
+  whose order a handful of votes decide says so in its warnings;
 * a model is *listed* when it has at least ``min_votes`` votes and belongs to the main
   group of the comparison graph (the connected piece with the most votes). Others are
   returned under ``unlisted`` with the reason. Models in other pieces cannot be put on
@@ -33,11 +37,13 @@ The shape (fields may be added, none removed)::
      "ci_method": "bootstrap" | "sandwich", "bootstrap_rounds": int | None,
      "min_votes": int, "prior_sd": float | None, "anchor": {"model", "rating"} | None,
      "models": [{"model", "rating", "ci_low", "ci_high", "rank",
-                 "rank_spread" ([best, worst]), "tier", "votes", "wins",
+                 "rank_spread" ([best, worst]), "tier", "swap_votes", "votes", "wins",
                  "losses", "ties", "both_bad", "win_rate", "elo",
                  "rank_change" (style control only: plain rank − styled rank, so
                  positive means the model climbs once style is held equal)}, ...],
      "unlisted": [{"model", "votes", "reason"}, ...],
+     "fragility": {"pairs": [{"above", "below", "position", "votes", "share"}, ...],
+                   "handful": int, "fragile": bool},   # plain Bradley–Terry only
      "components": [[model, ...], ...]          # only when the graph is in pieces
      "matrices": {"models": [...], "win_rate": [[...]], "battles": [[...]],
                   "predicted": [[...]]},         # row model vs column model
@@ -60,7 +66,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arena.errors import BadRequest
-from arena.ranking import bt, ranks
+from arena.ranking import bt, fragility, ranks
 from arena.ranking.battles import Battles
 from arena.ranking.contextual import (
     contextual_posterior_cov,
@@ -105,13 +111,15 @@ def compute_leaderboard(
     ridge: float | None = None,
     online_elo: bool = True,
     prior_sd: float = bt.PRIOR_SD_ELO,
+    swaps: bool = True,
 ) -> dict[str, Any]:
     """The leaderboard of ``battles`` as a JSON-ready dict (shape in the module docs).
 
     ``prior_sd``: the Bradley–Terry ratings' N(0, σ²) prior, σ in Elo points (0: the
     nearly flat ``bt.RIDGE``); ``ridge`` sets the prior's strength directly instead.
     ``online_elo=False`` leaves the reference ``elo`` column empty (None): it is the one
-    part whose cost grows with battles, about 0.15 µs each.
+    part whose cost grows with battles, about 0.15 µs each. ``swaps=False`` leaves out
+    the fragility of the order (``fragility``), the costliest part after the bootstrap.
     """
     if isinstance(prior_sd, bool) or not (math.isfinite(prior_sd) and prior_sd >= 0):
         raise BadRequest("prior_sd must be a number of Elo points >= 0 (0: no prior)")
@@ -176,12 +184,17 @@ def compute_leaderboard(
         change = dict(zip(listed.tolist(), plain_ranks.tolist(), strict=True))
     spread = _rank_spread(fit, listed, seed)
     spread_at = {k: at for at, k in enumerate(listed.tolist())}
+    swap_below: dict[int, int | None] = {}
+    if method == "bt" and not style_control and swaps:
+        board["fragility"] = _fragility(sub, fit, order, main, data.models, ridge,
+                                        len(data), warnings, swap_below)
     for k in order.tolist():
         model = int(main[k])
         row = entry(data.models[model], stats, model, fit, k, rank_of[k], elo)
         at = spread_at[k]
         row["rank_spread"] = [int(spread.best[at]), int(spread.worst[at])]
         row["tier"] = int(spread.tier[at])
+        row["swap_votes"] = swap_below.get(k)
         if change is not None:
             # Positive = the model climbs once style is held equal.
             row["rank_change"] = int(change[k] - rank_of[k])
@@ -379,6 +392,37 @@ def _rank_spread(fit: Fit, listed: IntArray, seed: int) -> ranks.RankSpread:
     rating = fit.rating[listed]
     above, _ = ranks.surely_above(rating, se, cov, seed=seed)
     return ranks.rank_spread(rating, above)
+
+
+HANDFUL = 10  # a board whose order a swap of this many votes changes is flagged
+
+
+def _fragility(cells: bt.Cells, fit: Fit, order: IntArray, main: IntArray,
+               models: tuple[str, ...], ridge: float, total: int, warnings: list[str],
+               swap_below: dict[int, int | None]) -> dict[str, Any]:
+    """The ``fragility`` section: for each model and the one listed below it, the fewest
+    votes whose removal puts the lower one above (``fragility``); fills ``swap_below``
+    (main index -> that count) and warns where a handful of votes decide the order."""
+    upper, lower = order[:-1], order[1:]
+    found = fragility.votes_to_swap(cells, fit.theta, upper, lower, ridge=ridge)
+    pairs: list[dict[str, Any]] = []
+    counts: list[int | None] = []
+    for at, (u, lo) in enumerate(zip(upper.tolist(), lower.tolist(), strict=True)):
+        votes = int(found.votes[at]) if found.checked[at] else None
+        swap_below[u] = votes
+        counts.append(votes)
+        pairs.append({"above": models[int(main[u])], "below": models[int(main[lo])],
+                      "position": at + 1, "votes": votes,
+                      "share": None if votes is None else round(votes / max(total, 1), 6)})
+    fragile = [at for at, n in enumerate(counts) if n is not None and n <= HANDFUL]
+    if fragile and fragile[0] == 0:
+        n, top = counts[0], pairs[0]
+        warnings.append(f"#1 and #2 ({top['above']}, {top['below']}) swap if {n} of the "
+                        f"{total:,} votes {'is' if n == 1 else 'are'} dropped")
+    if len(fragile) > (1 if fragile and fragile[0] == 0 else 0):
+        warnings.append(f"{len(fragile)} of {len(pairs)} neighbouring pairs swap if "
+                        f"{HANDFUL} or fewer votes are dropped")
+    return {"pairs": pairs, "handful": HANDFUL, "fragile": bool(fragile)}
 
 
 def _elo_interval(theta: FloatArray, rating: FloatArray, cov: FloatArray,

@@ -20,6 +20,10 @@ const ui = {
   unlisted: $("unlisted"),
   updated: $("updated"),
   charts: $("charts"),
+  fragility: $("fragility"),
+  fragilityBody: $("fragility-body"),
+  influence: $("influence"),
+  influenceList: $("influence-list"),
 };
 
 const state = { board: null, sort: { key: "rank", dir: 1 }, categoriesLoaded: false };
@@ -160,6 +164,7 @@ function render() {
   ui.warnings.textContent = (board.warnings || []).join(" ");
   renderTable(board.models || [], board);
   renderUnlisted(board.unlisted || []);
+  renderFragility(board);
   renderCharts(board);
   const when = board.updated_at ? new Date(board.updated_at) : null;
   ui.updated.textContent = when && !Number.isNaN(when.getTime())
@@ -287,6 +292,32 @@ function renderUnlisted(unlisted) {
   ui.unlisted.textContent = unlisted.length
     ? `Not ranked yet: ${unlisted.map((u) => `${u.model} (${plural(u.votes, "vote")}; ${u.reason})`).join("; ")}.`
     : "";
+}
+
+function renderFragility(board) {
+  const frag = board.fragility;
+  const pairs = frag ? frag.pairs || [] : [];
+  ui.fragility.hidden = pairs.length === 0;
+  if (!pairs.length) return;
+  const total = board.totals ? board.totals.battles ?? 0 : 0;
+  ui.fragilityBody.replaceChildren(...pairs.map((p) => {
+    const tr = el("tr");
+    const fragile = p.votes !== null && p.votes <= frag.handful;
+    if (fragile) tr.classList.add("fragile");
+    const votes = el("td", "swap-votes", p.votes === null ? "–"
+      : `${p.votes}${total ? ` of ${total}` : ""}`);
+    if (fragile) votes.append(el("span", "fragile-label", "fragile"));
+    votes.title = p.votes === null ? "No set of votes found that swaps them"
+      : `Dropping ${plural(p.votes, "vote")} puts ${p.below} above ${p.above}`;
+    tr.append(el("td", "place", `${p.position}–${p.position + 1}`),
+      el("td", "text model", p.above), el("td", "text model", p.below), votes);
+    return tr;
+  }));
+  const voters = (board.influence && board.influence.voters) || [];
+  ui.influence.hidden = voters.length === 0;
+  ui.influenceList.replaceChildren(...voters.slice(0, 5).map((v) => el("li", "",
+    `${v.id}…: ${plural(v.votes, "vote")} (${(v.share * 100).toFixed(1)}% of the weight), `
+    + `moves a rating by up to ${fmt(v.max_elo_change)} Elo`)));
 }
 
 function renderCharts(board) {

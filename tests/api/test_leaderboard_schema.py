@@ -52,6 +52,8 @@ async def test_every_board_variant_matches_the_model(fresh_db):
             assert model.model_dump(mode="json", exclude_unset=True) == served, params
             held = await cache.get(**params)
             assert served == json.loads(json.dumps(held)), params
+        plain = (await c.get("/api/leaderboard")).json()
+        assert len(plain["fragility"]["pairs"]) == len(plain["models"]) - 1
         styled = (await c.get("/api/leaderboard", params={"style_control": True})).json()
         assert styled["style"] is not None and all("rank_change" in m for m in styled["models"])
         Categories.model_validate((await c.get("/api/categories")).json())

@@ -161,7 +161,8 @@ function categoryLabel(name) {
 function render() {
   const board = state.board;
   renderTotals(board);
-  ui.warnings.textContent = (board.warnings || []).join(" ");
+  // One line each: the engine's warnings are sentences without a closing stop.
+  ui.warnings.replaceChildren(...(board.warnings || []).map((w) => el("span", "warning", w)));
   renderTable(board.models || [], board);
   renderUnlisted(board.unlisted || []);
   renderFragility(board);
@@ -309,8 +310,10 @@ function renderFragility(board) {
     if (fragile) votes.append(el("span", "fragile-label", "fragile"));
     votes.title = p.votes === null ? "No set of votes found that swaps them"
       : `Dropping ${plural(p.votes, "vote")} puts ${p.below} above ${p.above}`;
-    tr.append(el("td", "place", `${p.position}–${p.position + 1}`),
-      el("td", "text model", p.above), el("td", "text model", p.below), votes);
+    const above = el("th", "text model", p.above);
+    above.scope = "row";
+    tr.append(el("td", "place", `${p.position}–${p.position + 1}`), above,
+      el("td", "text model", p.below), votes);
     return tr;
   }));
   const voters = (board.influence && board.influence.voters) || [];

@@ -256,3 +256,58 @@ def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str
     page.click("#board thead th[data-key='votes'] button")
     assert page.locator("#board-body .tier-label").count() == 0
     assert page.locator("#board-body tr.tier-start").count() == 0
+
+
+@pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", True)])
+def test_fragility_and_influential_voters_are_shown(arena: Any, open_page: Any, scheme: str,
+                                                    phone: bool) -> None:
+    server = board_server(arena)
+    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+            "has_touch": True} if phone else {}
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
+    cast_votes(page, server.base_url, 12, prompts=PROMPTS[:2] + PROMPTS[3:])
+    real = page.request.get(f"{server.base_url}/api/leaderboard").json()
+    models = [m["model"] for m in real["models"]]
+    frag = real["fragility"]
+    assert [p["above"] for p in frag["pairs"]] == models[:-1]
+    assert all(p["votes"] is None or p["votes"] >= 1 for p in frag["pairs"])
+    # The page is given the server's own board with one pair a handful of votes decides
+    # and one that many do, as a larger arena would have.
+    board = json.loads(json.dumps(real))
+    pairs = board["fragility"]["pairs"]
+    pairs[0]["votes"], pairs[-1]["votes"] = 2, 400
+    board["fragility"]["fragile"] = True
+    board["influence"]["voters"] = [{"id": "3fa9c2", "votes": 7, "share": 0.125,
+                                     "max_elo_change": 31.5}]
+
+    def serve(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(board))
+
+    page.route("**/api/leaderboard?*", serve)
+    page.route("**/api/leaderboard", serve)
+    page.reload()
+    page.locator("#fragility-body tr >> nth=0").wait_for()
+    rows = page.locator("#fragility-body tr")
+    assert rows.count() == len(pairs)
+    first = rows.nth(0).inner_text()
+    assert pairs[0]["above"] in first and pairs[0]["below"] in first
+    assert "1–2" in first and "fragile" in first.lower()
+    assert rows.nth(0).get_attribute("class") == "fragile"
+    assert "fragile" not in rows.nth(len(pairs) - 1).inner_text().lower()
+    total = board["totals"]["battles"]
+    assert f"400 of {total}" in rows.nth(len(pairs) - 1).inner_text()
+    voters = page.locator("#influence-list li").all_inner_texts()
+    assert voters == ["3fa9c2…: 7 votes (12.5% of the weight), moves a rating by up to "
+                      "32 Elo"], voters
+    if phone:
+        wrap = page.evaluate("(() => { const w = document.querySelector('#fragility "
+                             ".board-wrap'); return [w.scrollWidth, w.clientWidth]; })()")
+        assert wrap[0] <= wrap[1], wrap
+    page.locator("#fragility").scroll_into_view_if_needed()
+    shot(page, f"leaderboard-fragility-{'phone' if phone else 'desktop'}-{scheme}",
+         full_page=phone)
+    # Elo has no fragility: the section goes.
+    board.pop("fragility")
+    page.reload()
+    page.locator("#board-body tr >> nth=0").wait_for()
+    assert page.locator("#fragility").is_hidden()

@@ -44,12 +44,17 @@ BISECT_STEPS = 16  # enough for a count of 65,536 votes to be shortened to the v
 # counts, and each step is a refit of every pair still open.
 REL_TOL = 0.02
 REFIT_TOL = 1e-6
+CHORD_STEPS = 40  # shared-Hessian steps before the rows left are handed to Newton
+# The chord converges linearly, so it is run to far below SWAPPED: two models whose
+# counts are exactly level must come out level, not a rounding error apart.
+CHORD_TOL = 1e-11
 # Counts up to this are then improved by exchanges (give back one or two of the chosen
 # votes, take another): where a few votes decide, the first-order order can be off by one.
 LOCAL_MAX = 50
 EXCHANGE_BACK = 6  # chosen cell columns considered for giving back, per pair
 EXCHANGE_TAKE = 3  # other cell columns considered for taking instead
 EXCHANGE_TRIES = 8  # candidates refitted per pair and round
+CHUNK = 256  # pairs worked on at once
 SWAPPED = -1e-9  # the gap (natural units) below which the lower model is above
 
 
@@ -77,6 +82,18 @@ def votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: In
     if not r:
         empty = np.zeros(0, dtype=np.int64)
         return Swap(upper, lower, empty, np.zeros(0, dtype=bool), empty)
+    if r > CHUNK:  # every pair carries its own copy of the cells: bound the memory
+        parts = [_votes_to_swap(cells, theta, upper[k:k + CHUNK], lower[k:k + CHUNK], ridge)
+                 for k in range(0, r, CHUNK)]
+        return Swap(upper, lower, np.concatenate([q.votes for q in parts]),
+                    np.concatenate([q.checked for q in parts]),
+                    np.concatenate([q.first_order for q in parts]))
+    return _votes_to_swap(cells, theta, upper, lower, ridge)
+
+
+def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: IntArray,
+                   ridge: float) -> Swap:
+    r = upper.shape[0]
     base = cells.weights[None].repeat(r, axis=0)
     counts = cells.counts[None].repeat(r, axis=0)
     per_vote = np.divide(cells.weights, cells.counts, out=np.zeros_like(cells.weights),
@@ -100,7 +117,7 @@ def votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: In
             if round_ == 0:
                 first[k] = sum(n for _, n in add[at])
         current[todo] = _refit(cells, base[todo] - removed[todo] * per_vote, current[todo],
-                               ridge)
+                               ridge, upper[todo], lower[todo])
         gap = current[todo, upper[todo]] - current[todo, lower[todo]]
         done[todo[gap < SWAPPED]] = True
         # A pair with nothing left to remove cannot get further.
@@ -110,7 +127,7 @@ def votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: In
     gap = current[np.arange(r), upper] - current[np.arange(r), lower]
     checked = gap < SWAPPED
     votes = np.where(checked, np.rint(total), -1).astype(np.int64)
-    votes = _bisect(cells, theta, base, per_vote, chosen, votes, checked, upper, lower,
+    votes = _bisect(cells, theta, base, per_vote, chosen, votes, checked, gap, upper, lower,
                     ridge)
     small = np.flatnonzero(checked & (votes <= LOCAL_MAX))
     if small.size:
@@ -149,30 +166,89 @@ def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
     delta = _effects(cells, theta, weights, per_vote, upper, lower, ridge)
     # Aim just past level: two models exactly level are not yet swapped.
     gap = theta[np.arange(r), upper] - theta[np.arange(r), lower] - SWAPPED
+    avail = np.rint(left.reshape(r, -1)).astype(np.int64)
+    useful = (delta < 0) & (avail > 0)
+    order = np.argsort(np.where(useful, delta, np.inf), axis=1, kind="stable")
+    d = np.take_along_axis(delta, order, axis=1)
+    n = np.where(np.take_along_axis(useful, order, axis=1),
+                 np.take_along_axis(avail, order, axis=1), 0)
+    closed = np.cumsum(n * -d, axis=1)  # how far the gap has closed after each column
+    before = closed - n * -d
+    # Columns taken whole while the gap is still open after them; in the column where it
+    # closes, just enough votes to pass level.
+    open_before = before < gap[:, None]
+    partial = np.floor((gap[:, None] - before) / np.where(n > 0, -d, 1.0)) + 1
+    take = np.where(open_before, np.minimum(n, np.where(closed < gap[:, None], n, partial)),
+                    0).astype(np.int64)
     out: list[list[tuple[int, int]]] = []
     for k in range(r):
-        d = delta[k]
-        avail = np.rint(left[k].ravel()).astype(np.int64)
-        useful = np.flatnonzero((d < 0) & (avail > 0))
-        order = useful[np.argsort(d[useful], kind="stable")]
-        need = float(gap[k])
-        picks: list[tuple[int, int]] = []
-        for flat in order.tolist():
-            if need <= 0:
-                break
-            take = int(min(avail[flat], np.floor(need / -d[flat]) + 1))
-            picks.append((flat, take))
-            need += take * float(d[flat])
-        out.append(picks)
+        used = np.flatnonzero(take[k] > 0)
+        out.append(list(zip(order[k, used].tolist(), take[k, used].tolist(), strict=True)))
     return out
 
 
-def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float) -> FloatArray:
-    """The fits of R data sets from ``start``. Newton converges quadratically, so a last
-    step under ``REFIT_TOL`` leaves an error of its square: far below any gap whose
-    sign is in doubt."""
+def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float,
+           upper: IntArray, lower: IntArray, *, sign_only: bool = False) -> FloatArray:
+    """The fits of R data sets from ``start``, all near one another, accurate enough
+    for the sign of each gap θ_upper − θ_lower (and, unless ``sign_only``, to
+    ``REFIT_TOL`` everywhere: the next linearisation starts from it).
+
+    Removing a few votes barely changes the curvature, so the fits share one Hessian:
+    the one at the rows' mean start with their mean weights (a chord, or simplified
+    Newton, method). Each step is then one (R, m)·(m, m) product instead of R solves of
+    m×m systems, about m times cheaper. It converges linearly, at the rate the shared
+    Hessian misses each row's own; a row that does not contract by half a step is
+    finished by the full Newton fit (``bt.fit``), so the fixed point is the same.
+    A step of size e at a rate of at most one half leaves an error of at most e in each
+    rating, so a row stops once its gap is more than 4e from level (the sign is then
+    sure), or its step is under ``CHORD_TOL`` (exactly level counts come out level)."""
     clipped = np.maximum(weights, 0.0)  # rounding of a removed cell's weight
-    return bt.fit(cells, weights=clipped, ridge=ridge, theta0=start, tol=REFIT_TOL)
+    r, m = start.shape
+    i, j = cells.i, cells.j
+    n = clipped.sum(axis=2)
+    s = clipped @ bt.CELL_SCORES
+    center = start.mean(axis=0)
+    p0 = bt._sigmoid((center[i] - center[j])[None])[0]
+    hess = bt._laplacian(i, j, (n.mean(axis=0) * p0 * (1.0 - p0))[None], m)[0] \
+        + np.eye(m) * ridge + 1.0 / m
+    inverse = np.linalg.inv(hess)
+    theta = start.copy()
+    active = np.arange(r)
+    last = np.full(r, np.inf)
+    restart: list[IntArray] = []  # rows whose steps grew: back to their start
+    resume: list[IntArray] = []  # rows that contract too slowly: Newton from where they are
+    for _ in range(CHORD_STEPS):
+        if not active.size:
+            break
+        th = theta[active]
+        p = bt._sigmoid(th[:, i] - th[:, j])
+        rows = np.arange(active.size)[:, None] * m
+        grad = bt._scatter((rows + i).ravel(), (rows + j).ravel(),
+                           (s[active] - n[active] * p).ravel(), active.size, m) - ridge * th
+        step = grad @ inverse
+        size = np.abs(step).max(axis=1)
+        grew = ~(size < last[active])  # also NaN
+        theta[active[~grew]] = th[~grew] + step[~grew]
+        now = theta[active]
+        gap = np.abs(now[np.arange(active.size), upper[active]]
+                     - now[np.arange(active.size), lower[active]])
+        # The bound needs the rate: not on the first step, nor on a step that slowed.
+        # Far from the optimum (separable data) the rate says little: only small steps.
+        sure = (gap > 4.0 * size) & (size <= 0.5 * last[active]) & (size < 1e-3)
+        if not sign_only:
+            sure &= size < REFIT_TOL
+        done = ((size < CHORD_TOL) | sure) & ~grew
+        slow = ~done & ~grew & (size > 0.5 * last[active])
+        restart.append(active[grew])
+        resume.append(active[slow])
+        last[active] = size
+        active = active[~done & ~grew & ~slow]
+    resume.append(active)
+    for rows_, begin in ((np.concatenate(restart), start), (np.concatenate(resume), theta)):
+        if rows_.size:
+            theta[rows_] = bt.fit(cells, weights=clipped[rows_], ridge=ridge,
+                                  theta0=begin[rows_], tol=REFIT_TOL)
+    return theta
 
 
 def _prefix(chosen: list[tuple[int, int]], votes: int, size: int) -> FloatArray:
@@ -189,29 +265,46 @@ def _prefix(chosen: list[tuple[int, int]], votes: int, size: int) -> FloatArray:
 
 def _bisect(cells: bt.Cells, theta: FloatArray, base: FloatArray, per_vote: FloatArray,
             chosen: list[list[tuple[int, int]]], votes: IntArray,
-            checked: npt.NDArray[np.bool_], upper: IntArray, lower: IntArray,
-            ridge: float) -> IntArray:
+            checked: npt.NDArray[np.bool_], gap: FloatArray, upper: IntArray,
+            lower: IntArray, ridge: float) -> IntArray:
     """Shorten each checked count to the shortest prefix of its chosen votes that still
-    swaps (the bisection assumes that dropping more of them never undoes the swap)."""
+    swaps (the search assumes that dropping more of them never undoes the swap).
+
+    The gap is nearly linear in the votes dropped along one order, so each probe sits
+    at the count where the line through the bracket's ends crosses level (regula
+    falsi), moved by a quarter of the tolerance toward the end that was not just moved —
+    two refits usually close the bracket — and halves it after two moves of one end."""
     hi = votes.copy()
     lo = np.zeros_like(hi)  # removing nothing does not swap
+    g_hi = np.where(checked, gap, -1.0)
+    g_lo = theta[upper] - theta[lower]
+    moved_hi = np.ones(upper.shape[0], dtype=bool)
+    streak = np.zeros(upper.shape[0], dtype=np.int64)  # probes in a row that moved one end
     shape = cells.weights.shape
-    for step in range(BISECT_STEPS):
-        todo = np.flatnonzero(checked & (hi - lo > np.maximum(1, REL_TOL * hi)))
+    for _ in range(BISECT_STEPS):
+        width = hi - lo
+        todo = np.flatnonzero(checked & (width > np.maximum(1, REL_TOL * hi)))
         if not todo.size:
             break
-        # The first try sits just below the count (the one-step count is close at large
-        # counts, so this usually settles it at once); then halving.
-        mid = (np.floor(0.95 * hi[todo]) if step == 0 else (lo[todo] + hi[todo]) // 2)
-        mid = np.clip(mid.astype(np.int64), lo[todo] + 1, hi[todo] - 1)
+        lo_t, hi_t = lo[todo].astype(np.float64), hi[todo].astype(np.float64)
+        cross = lo_t + (hi_t - lo_t) * g_lo[todo] / np.maximum(g_lo[todo] - g_hi[todo],
+                                                                1e-300)
+        nudge = np.maximum(0.5, 0.25 * REL_TOL * hi_t)
+        aim = np.where(moved_hi[todo], cross - nudge, cross + nudge)
+        # Regula falsi can creep up on the root from one side: then halve.
+        aim = np.where(streak[todo] >= 2, (lo_t + hi_t) / 2, aim)
+        mid = np.clip(np.rint(aim).astype(np.int64), lo[todo] + 1, hi[todo] - 1)
         drop = np.stack([_prefix(chosen[k], int(v), shape[0] * shape[1]).reshape(shape)
                          for k, v in zip(todo.tolist(), mid.tolist(), strict=True)])
         start = np.broadcast_to(theta, (todo.size, cells.m))
-        fits = _refit(cells, base[todo] - drop * per_vote, start, ridge)
-        swapped = fits[np.arange(todo.size), upper[todo]] \
-            - fits[np.arange(todo.size), lower[todo]] < SWAPPED
-        hi[todo[swapped]] = mid[swapped]
-        lo[todo[~swapped]] = mid[~swapped]
+        fits = _refit(cells, base[todo] - drop * per_vote, start, ridge, upper[todo],
+                      lower[todo], sign_only=True)
+        g = fits[np.arange(todo.size), upper[todo]] - fits[np.arange(todo.size), lower[todo]]
+        swapped = g < SWAPPED
+        hi[todo[swapped]], g_hi[todo[swapped]] = mid[swapped], g[swapped]
+        lo[todo[~swapped]], g_lo[todo[~swapped]] = mid[~swapped], g[~swapped]
+        streak[todo] = np.where(swapped == moved_hi[todo], streak[todo] + 1, 1)
+        moved_hi[todo] = swapped
     return cast("IntArray", np.where(checked, hi, -1))
 
 
@@ -232,8 +325,8 @@ def _exchange(cells: bt.Cells, theta: FloatArray, drops: FloatArray, per_vote: F
             break
         weights = (base[None] - drops[open_] * w[None]).reshape(open_.size, *shape)
         start = np.broadcast_to(theta, (open_.size, cells.m))
-        fits = _refit(cells, weights, start, ridge)
         u, lo = upper[open_], lower[open_]
+        fits = _refit(cells, weights, start, ridge, u, lo)
         gaps = fits[np.arange(open_.size), u] - fits[np.arange(open_.size), lo]
         delta = _effects(cells, fits, np.maximum(weights, 0.0), per_vote, u, lo, ridge)
         tries: list[FloatArray] = []
@@ -247,7 +340,8 @@ def _exchange(cells: bt.Cells, theta: FloatArray, drops: FloatArray, per_vote: F
         cand = np.stack(tries)
         who = np.array(owner)
         weights = (base[None] - cand * w[None]).reshape(len(tries), *shape)
-        refits = _refit(cells, weights, np.broadcast_to(theta, (len(tries), cells.m)), ridge)
+        refits = _refit(cells, weights, np.broadcast_to(theta, (len(tries), cells.m)), ridge,
+                        upper[open_][who], lower[open_][who], sign_only=True)
         gap = refits[np.arange(len(tries)), upper[open_][who]] \
             - refits[np.arange(len(tries)), lower[open_][who]]
         improved = []
@@ -289,3 +383,26 @@ def _candidates(drop: FloatArray, counts: FloatArray, delta: FloatArray,
             cand[h] += 1
         out.append(cand)
     return out
+
+
+def brute_force(cells: bt.Cells, upper: int, lower: int, *, ridge: float,
+                limit: int = 200_000) -> int | None:
+    """The exact minimum for small data, the reference ``votes_to_swap`` is measured
+    against: every way of removing votes, fewest first, each refitted. None when no
+    removal swaps them; ValueError when there are more than ``limit`` ways."""
+    flat = np.rint(cells.counts.ravel()).astype(np.int64)
+    groups = np.flatnonzero(flat > 0)
+    if float(np.prod((flat[groups] + 1).astype(np.float64))) > limit:
+        raise ValueError(f"more than {limit} ways to remove votes")
+    grids = np.meshgrid(*(np.arange(flat[g] + 1) for g in groups), indexing="ij")
+    combos = np.stack([g.ravel() for g in grids], axis=1)
+    combos = combos[np.argsort(combos.sum(axis=1), kind="stable")]
+    per_vote = np.divide(cells.weights, cells.counts, out=np.zeros_like(cells.weights),
+                         where=cells.counts > 0).ravel()
+    weights = np.repeat(cells.weights.ravel()[None], len(combos), axis=0)
+    weights[:, groups] -= combos * per_vote[groups]
+    theta = bt.fit(cells, weights=np.maximum(weights, 0.0).reshape(
+        len(combos), *cells.weights.shape), ridge=ridge)
+    swapped = theta[:, upper] - theta[:, lower] < SWAPPED
+    return int(combos[np.argmax(swapped)].sum()) if swapped.any() else None
+

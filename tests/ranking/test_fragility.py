@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
 from arena.ranking import Battles, bt, compute_leaderboard
-from arena.ranking.fragility import REL_TOL, votes_to_swap
+from arena.ranking.fragility import REL_TOL, brute_force, votes_to_swap
 from arena.schemas import Leaderboard
 
 RIDGE = bt.prior_ridge(bt.PRIOR_SD_ELO)
@@ -19,20 +17,6 @@ def cells_of(m: int, rows: list[tuple[int, int, int]]) -> bt.Cells:
     for a, b, outcome in rows:
         counts[a, b, outcome] += 1
     return bt.fold_counts(counts)
-
-
-def brute_force(cells: bt.Cells, upper: int, lower: int, ridge: float) -> int | None:
-    """The true minimum: every way of removing votes, fewest first, each refitted."""
-    flat = np.rint(cells.counts.ravel()).astype(int)
-    groups = np.flatnonzero(flat > 0)
-    combos = np.array(list(itertools.product(*(range(flat[g] + 1) for g in groups))))
-    combos = combos[np.argsort(combos.sum(axis=1), kind="stable")]
-    weights = np.repeat(cells.weights.ravel()[None], len(combos), axis=0)
-    weights[:, groups] -= combos
-    theta = bt.fit(cells, weights=weights.reshape(len(combos), *cells.weights.shape),
-                   ridge=ridge)
-    swapped = theta[:, upper] - theta[:, lower] < -1e-9
-    return int(combos[np.argmax(swapped)].sum()) if swapped.any() else None
 
 
 def random_arena(rng: np.random.Generator) -> bt.Cells:
@@ -61,7 +45,7 @@ def test_counts_match_brute_force_on_small_arenas(ridge: float) -> None:
         order = np.argsort(-theta).astype(np.int64)
         found = votes_to_swap(cells, theta, order[:-1], order[1:], ridge=ridge)
         for k in range(order.size - 1):
-            truth = brute_force(cells, int(order[k]), int(order[k + 1]), ridge)
+            truth = brute_force(cells, int(order[k]), int(order[k + 1]), ridge=ridge)
             if truth is None:
                 assert not found.checked[k]
                 continue
@@ -94,7 +78,7 @@ def test_ties_are_removable_too() -> None:
     cells = cells_of(2, [(0, 1, 0)] * 3 + [(0, 1, 1)] * 2 + [(0, 1, 2)] * 4)
     theta = bt.fit(cells, ridge=RIDGE)
     found = votes_to_swap(cells, theta, np.array([0]), np.array([1]), ridge=RIDGE)
-    assert found.votes[0] == brute_force(cells, 0, 1, RIDGE) == 2
+    assert found.votes[0] == brute_force(cells, 0, 1, ridge=RIDGE) == 2
 
 
 def arena_battles(seed: int, n: int, m: int = 6) -> Battles:

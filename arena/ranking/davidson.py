@@ -70,10 +70,18 @@ def fit(
 
 
 def probabilities(d: FloatArray, log_nu: FloatArray | float) -> tuple[FloatArray, ...]:
-    """(P(i wins), P(j wins), P(tie)) at d = θ_i − θ_j; computed in logs, never overflows."""
-    lam = np.asarray(log_nu, dtype=np.float64)
-    log_z = np.logaddexp(np.logaddexp(d / 2, -d / 2), lam)
-    return np.exp(d / 2 - log_z), np.exp(-d / 2 - log_z), np.exp(lam - log_z)
+    """(P(i wins), P(j wins), P(tie)) at d = θ_i − θ_j.
+
+    Divided through by e^{|d|/2}, so only exp(−|d|/2) and ν·exp(−|d|/2) are formed: no
+    overflow for any d (two exponentials per cell, a third of the cost of doing it in logs).
+    """
+    half = 0.5 * np.abs(d)
+    e = np.exp(-half)
+    nu_e = np.exp(np.minimum(log_nu, 700.0) - half)
+    z = 1.0 + e * e + nu_e
+    stronger, weaker = 1.0 / z, e * e / z
+    ahead = d >= 0
+    return np.where(ahead, stronger, weaker), np.where(ahead, weaker, stronger), nu_e / z
 
 
 def expected_score(theta: FloatArray, log_nu: float) -> FloatArray:
@@ -93,7 +101,7 @@ def gradient(cells: bt.Cells, params: FloatArray, *, ridge: float = bt.RIDGE) ->
     w = cells.weights[None]
     probs = _probs(params[None], cells.i, cells.j, cells.m)
     return cast("FloatArray", _gradient(params[None], probs, cells.i, cells.j, w,
-                                        cells.m, ridge)[0])
+                                        w.sum(axis=2), cells.m, ridge)[0])
 
 
 def _probs(params: FloatArray, i: IntArray, j: IntArray, m: int) -> tuple[FloatArray, ...]:
@@ -117,9 +125,8 @@ def _objective(params: FloatArray, i: IntArray, j: IntArray, w: FloatArray, m: i
 
 
 def _gradient(params: FloatArray, probs: tuple[FloatArray, ...], i: IntArray, j: IntArray,
-              w: FloatArray, m: int, ridge: float) -> FloatArray:
+              w: FloatArray, n: FloatArray, m: int, ridge: float) -> FloatArray:
     p_i, p_j, p_t = probs
-    n = w.sum(axis=2)
     r = params.shape[0]
     g_d = 0.5 * (w[..., 0] - w[..., 1]) - 0.5 * n * (p_i - p_j)
     out = np.empty((r, m + 1))
@@ -179,7 +186,7 @@ def _newton(i: IntArray, j: IntArray, w: FloatArray, m: int, ridge: float,
     gauge[m, m] = NU_RIDGE
     for _ in range(MAX_ITER):
         probs = _probs(params, i, j, m)
-        grad = _gradient(params, probs, i, j, w, m, ridge)
+        grad = _gradient(params, probs, i, j, w, n, m, ridge)
         hess = _information(probs, n, i, j, m) + gauge
         step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
         params = _damped(params, step, i, j, w, m, ridge)

@@ -31,8 +31,8 @@ On the Arena sample, where both-bad votes exist, two more rows ask what both-bad
 
 Timing (``--timing``): ``compute_leaderboard`` from aggregated counts (``Battles.from_counts``,
 bootstrap 200 rounds), method davidson against bt (with and without its fragility
-section), medians of ``--repeat`` runs in this one process (one BLAS thread), at 100 models / 3,000,000
-battles and 20 models / 10,000.
+section), medians of ``--repeat`` runs in this one process (one BLAS thread), at 100
+models / 3,000,000 battles and 20 models / 10,000.
 
     python benchmarks/ties.py
     python benchmarks/ties.py --timing --repeat 5

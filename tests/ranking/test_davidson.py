@@ -97,6 +97,17 @@ def test_likelihood_and_gradient_match_a_direct_evaluation(small) -> None:
     at_opt = numeric_gradient(lambda x: penalised(x, a, b, o, ridge), fitted)
     assert np.abs(at_opt).max() < 1e-5
     assert abs(fitted[:5].sum()) < 1e-9  # the gauge: Σθ = 0
+    # The Laplace covariance inverts the direct evaluation's curvature at the optimum.
+    h = 1e-4
+    hess = np.empty((6, 6))
+    objective = lambda x: penalised(x, a, b, o, ridge)  # noqa: E731
+    for k in range(6):
+        e = np.zeros(6)
+        e[k] = h
+        hess[k] = (numeric_gradient(objective, fitted + e, h)
+                   - numeric_gradient(objective, fitted - e, h)) / (2 * h)
+    info = np.linalg.inv(dv.posterior_cov(cells, fitted, ridge=ridge))
+    np.testing.assert_allclose(info, -hess, atol=2e-3 * np.abs(hess).max())
 
 
 def test_fit_agrees_with_scipy_on_the_same_objective(small) -> None:
@@ -137,6 +148,9 @@ def test_recovers_known_theta_and_nu_from_many_battles() -> None:
     # Every parameter within its 99.9% interval (z 3.29; 8 checks at once).
     assert np.all(np.abs(params[:7] - theta) < 3.29 * se_theta), (params[:7] - theta) / se_theta
     assert abs(params[7] - np.log(nu)) < 3.29 * se_nu
+    # The model is true here, so the robust covariance agrees with the Laplace one.
+    robust = np.sqrt(np.diag(dv.sandwich(cells, params, ridge=bt.RIDGE)))
+    np.testing.assert_allclose(robust, np.r_[se_theta, se_nu], rtol=0.03)
     # The board's ν interval (bootstrap ∪ Laplace) holds the truth.
     counts = np.zeros((7, 7, 4))
     np.add.at(counts, (a, b, o), 1.0)

@@ -34,8 +34,13 @@ bootstrap 200 rounds), method davidson against bt (with and without its fragilit
 section), medians of ``--repeat`` runs in this one process (one BLAS thread), at 100
 models / 3,000,000 battles and 20 models / 10,000.
 
+Also printed: the full data's two boards side by side (rank correlation, rating
+differences, interval widths). ``--coverage N``: in N simulated arenas per size drawn from a
+Davidson truth, how often the board's 95% intervals hold the true rating and ν.
+
     python benchmarks/ties.py
     python benchmarks/ties.py --timing --repeat 5
+    python benchmarks/ties.py --coverage 200
 """
 
 from __future__ import annotations
@@ -155,6 +160,7 @@ def evaluate(name: str, m: int, a, b, o, seed: int, ridge: float, splits: int) -
         print(f"  {label:<34} {tr:>8.4f} {te:>9.4f}")
     gain = held_out_gain(m, a, b, o, train, ridge)
     se = gain.std(ddof=1) / np.sqrt(gain.shape[0])
+    boards_compared(name, m, a, b, o)
     print(f"  held-out BT − Davidson: {gain.mean():+.4f} ± {1.96 * se:.4f} (95%, paired by vote)")
     if splits:
         means = [held_out_gain(m, a, b, o, split(a.shape[0], 1000 + k), ridge).mean()
@@ -182,6 +188,63 @@ def evaluate(name: str, m: int, a, b, o, seed: int, ridge: float, splits: int) -
             p = 1.0 / (1.0 + np.exp(-(th[a[decisive]] - th[b[decisive]])))
             loss = log_loss(np.column_stack([p, 1 - p]), o[decisive])
             print(f"    {label:<32} {loss:.4f}")
+
+
+def boards_compared(name: str, m: int, a, b, o) -> None:
+    """The full data's Davidson and Bradley–Terry boards side by side (default options)."""
+    labels = ["model_a", "model_b", "tie", "tie (bothbad)"]
+    names = [f"m{k}" for k in range(m)]
+    battles = Battles.from_records(
+        {"model_a": names[x], "model_b": names[y], "winner": labels[k]}
+        for x, y, k in zip(a.tolist(), b.tolist(), o.tolist(), strict=True))
+    boards = {meth: compute_leaderboard(battles, method=meth, min_votes=0)
+              for meth in ("bt", "davidson")}
+    rating = {meth: {e["model"]: e["rating"] for e in bd["models"]}
+              for meth, bd in boards.items()}
+    shared = sorted(rating["bt"])
+    x = np.array([rating["bt"][k] for k in shared])
+    y = np.array([rating["davidson"][k] for k in shared])
+    rank = lambda v: np.argsort(np.argsort(v))  # noqa: E731
+    spearman = float(np.corrcoef(rank(x), rank(y))[0, 1])
+    width = {meth: np.mean([e["ci_high"] - e["ci_low"] for e in bd["models"]])
+             for meth, bd in boards.items()}
+    spread = {meth: float(np.std(list(r.values()))) for meth, r in rating.items()}
+    tiers = {meth: max(e["tier"] for e in bd["models"]) for meth, bd in boards.items()}
+    print(f"  full-data boards ({name}): Spearman {spearman:.3f}, mean |Δ rating| "
+          f"{np.abs(x - y).mean():.1f} Elo; rating SD bt {spread['bt']:.1f} / davidson "
+          f"{spread['davidson']:.1f}; mean CI width bt {width['bt']:.1f} / davidson "
+          f"{width['davidson']:.1f}; tiers bt {tiers['bt']} / davidson {tiers['davidson']}")
+
+
+def coverage(arenas: int, seed: int) -> None:
+    """Share of simulated Davidson arenas' true values inside the board's 95% intervals."""
+    rng = np.random.default_rng(seed)
+    print(f"\ncoverage of the davidson board's 95% intervals, {arenas} simulated arenas per "
+          "size (8 models, θ ~ N(0, 125 Elo), ν ~ U(0.3, 1.5), uniform pairs):")
+    for n in (50, 200, 1_000, 10_000):
+        hits = total = nu_hits = 0
+        for _ in range(arenas):
+            m = 8
+            theta = rng.normal(0, bt.PRIOR_SD_ELO / bt.ELO_SCALE, m)
+            nu = rng.uniform(0.3, 1.5)
+            a = rng.integers(0, m, n)
+            b = (a + rng.integers(1, m, n)) % m
+            pa, pb, _ = dv.probabilities(theta[a] - theta[b], np.log(nu))
+            u = rng.random(n)
+            o = np.where(u < pa, 0, np.where(u < pa + pb, 1, 2))
+            board = compute_leaderboard(
+                Battles.from_arrays([f"m{k}" for k in range(m)], a, b, o),
+                method="davidson", min_votes=0, online_elo=False)
+            rows = board["models"]
+            k = np.array([int(r["model"][1:]) for r in rows])
+            true = bt.ELO_SCALE * (theta[k] - theta[k].mean()) + bt.ELO_CENTER
+            low = np.array([r["ci_low"] for r in rows])
+            high = np.array([r["ci_high"] for r in rows])
+            hits += int(((low <= true) & (true <= high)).sum())
+            total += len(rows)
+            lo, hi = board["davidson"]["nu_ci"]
+            nu_hits += int(lo <= nu <= hi)
+        print(f"  {n:>6} votes: ratings {hits / total:.3f} (n={total}), ν {nu_hits / arenas:.3f}")
 
 
 def synthetic_counts(m: int, n: int, seed: int) -> np.ndarray:
@@ -231,6 +294,8 @@ def main() -> None:
                         help="more random splits for the held-out difference (0: none)")
     parser.add_argument("--timing", action="store_true")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--coverage", type=int, default=0, metavar="ARENAS",
+                        help="also simulate ARENAS arenas per size for interval coverage")
     args = parser.parse_args()
     ridge = bt.prior_ridge(bt.PRIOR_SD_ELO)
     catalog = args.data / "arena-catalog-10k-battles" / "recent_english_llm_category.csv"
@@ -239,6 +304,8 @@ def main() -> None:
     llmfao = args.data / "llmfao" / "crowd-comparisons.csv"
     evaluate("LLMFAO crowd", *load(llmfao, "left", "right", LLMFAO_CODES), args.seed, ridge,
              args.splits)
+    if args.coverage:
+        coverage(args.coverage, args.seed)
     if args.timing:
         timing(args.repeat)
 

@@ -23,7 +23,7 @@ from arena.periodic import Periodic
 from arena.ranking import Battles, bt, compute_leaderboard
 from arena.settings import Settings
 from arena.store import CountedVote, Store
-from arena.types import ARENA_WINNER
+from arena.types import ARENA_WINNER, RANKING_METHODS
 
 log = logging.getLogger("arena.leaderboard")
 
@@ -121,8 +121,9 @@ class LeaderboardCache:
 
     async def get(self, *, method: str = "bt", style_control: bool = False,
                   category: str | None = None, ipw: bool = False) -> dict[str, Any]:
-        if method not in ("bt", "elo"):
-            raise BadRequest("Method must be bt or elo", code="bad_method")
+        if method not in RANKING_METHODS:
+            raise BadRequest(f"Method must be one of {', '.join(RANKING_METHODS)}",
+                             code="bad_method")
         key: Key = (method, style_control, category or None, ipw)
         board = self._boards.get(key)
         if board is None:

@@ -20,6 +20,7 @@ from arena.types import (
     ExcludedReason,
     FinishReason,
     LeakSide,
+    RankingMethod,
     Side,
     TurnStatus,
     Winner,
@@ -220,7 +221,9 @@ class Matrices(_Out):
     models: list[str]
     win_rate: list[list[float | None]]
     battles: list[list[int]]
-    predicted: list[list[float | None]]
+    predicted: list[list[float | None]] = Field(
+        description="the fit's expected score of the row against the column (Davidson: "
+                    "P(win) + half P(tie), comparable to win_rate)")
 
 
 class StyleSection(_Out):
@@ -258,6 +261,17 @@ class Fragility(_Out):
     fragile: bool = Field(description="some neighbouring pair is fragile")
 
 
+class DavidsonSection(_Out):
+    """The Davidson model's tie parameter: P(tie) = ν√(π_i π_j) / (π_i + π_j + ν√(π_i π_j)),
+    both-bad votes counted as ties."""
+
+    nu: float = Field(description="the tie parameter ν (maximum a posteriori)")
+    nu_ci: tuple[float, float] = Field(description="95% interval of ν")
+    tie_rate_at_equal: float = Field(description="P(tie) between two equal models, ν/(2+ν)")
+    tie_rate_at_equal_ci: tuple[float, float] = Field(description="95% interval of it")
+    draws: int = Field(description="votes fitted as ties: ties plus both-bad")
+
+
 class InfluentialGroup(_Out):
     id: str = Field(description="a short prefix of the voter's or address's hash")
     votes: int = Field(description="its votes on the board")
@@ -276,7 +290,7 @@ class BoardInfluence(_Out):
 class Leaderboard(_Out):
     """``GET /api/leaderboard``. Fields may be added; none named here go away."""
 
-    method: Literal["bt", "elo"]
+    method: RankingMethod
     style_control: bool
     category: str | None
     ipw: bool
@@ -284,8 +298,9 @@ class Leaderboard(_Out):
     bootstrap_rounds: int | None
     min_votes: int
     prior_sd: float | None = Field(
-        description="Bradley-Terry: the ratings' normal prior, its SD in Elo points (from a "
-                    "ridge of 1e-4 when no prior was asked for); None for online Elo")
+        description="Bradley-Terry and Davidson: the ratings' normal prior, its SD in Elo "
+                    "points (from a ridge of 1e-4 when no prior was asked for); None for "
+                    "online Elo")
     anchor: Anchor | None
     models: list[BoardEntry]
     unlisted: list[UnlistedModel]
@@ -296,6 +311,8 @@ class Leaderboard(_Out):
                                   "order rests on")
     matrices: Matrices
     style: StyleSection | None = Field(default=None, description="only with style control")
+    davidson: DavidsonSection | None = Field(
+        default=None, description="method davidson only: the tie parameter")
     totals: BoardTotals
     warnings: list[str]
     influence: BoardInfluence | None = Field(

@@ -46,3 +46,8 @@ LeakSide = Literal["a", "b", "ab"]
 # translation, used by the export and read back by the ranking.
 ARENA_WINNER: Final[dict[Winner, str]] = {
     "a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
+
+# How the board rates models: Bradley–Terry (ties as half wins), online Elo, or the
+# Davidson model (ties as their own outcome).
+RankingMethod = Literal["bt", "elo", "davidson"]
+RANKING_METHODS: Final[tuple[RankingMethod, ...]] = get_args(RankingMethod)

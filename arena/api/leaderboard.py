@@ -9,7 +9,7 @@ in the OpenAPI schema; the tests check real boards of every variant against that
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Query
@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.schemas import CaptchaInfo, Info, Leaderboard
+from arena.types import RankingMethod
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
 
@@ -31,7 +32,7 @@ def json_response(content: dict[str, Any]) -> Response:
 
 
 @router.get("/leaderboard", response_model=Leaderboard)
-async def leaderboard(board: LeaderboardDep, method: Literal["bt", "elo"] = "bt",
+async def leaderboard(board: LeaderboardDep, method: RankingMethod = "bt",
                       style_control: bool = False,
                       category: str | None = Query(default=None, max_length=100),
                       ipw: bool = False) -> Response:

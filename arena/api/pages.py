@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
@@ -21,6 +21,7 @@ from arena.api.openapi import ERROR_RESPONSES
 from arena.export import battle_records
 from arena.ranking.io import battle_line
 from arena.schemas import Categories
+from arena.types import RankingMethod
 
 router = APIRouter(prefix="/api", tags=["pages"], responses=ERROR_RESPONSES)
 
@@ -68,7 +69,7 @@ def leaderboard_csv_text(board: dict[str, Any]) -> str:
 
 @router.get("/leaderboard.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-async def leaderboard_csv(cache: LeaderboardDep, method: Literal["bt", "elo"] = "bt",
+async def leaderboard_csv(cache: LeaderboardDep, method: RankingMethod = "bt",
                           style_control: bool = False,
                           category: str | None = Query(default=None, max_length=100),
                           ipw: bool = False) -> Response:

@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--method",
         choices=METHODS,
         default="bt",
-        help="bt: Bradley-Terry (default); elo: online Elo, K=4",
+        help="bt: Bradley-Terry, ties as half wins (default); elo: online Elo, K=4; "
+        "davidson: the Davidson model, ties (and both-bad) as their own outcome",
     )
     parser.add_argument(
         "--style-control",
@@ -146,6 +147,11 @@ def format_table(board: dict[str, Any]) -> str:
     if board["unlisted"]:
         lines += ["", f"not listed ({len(board['unlisted'])}):"]
         lines += [f"  {u['model']} ({u['votes']} votes): {u['reason']}" for u in board["unlisted"]]
+    if "davidson" in board:
+        dv = board["davidson"]
+        lines += ["", f"ties: nu {dv['nu']:.3f} [{dv['nu_ci'][0]:.3f}, {dv['nu_ci'][1]:.3f}]"
+                  f", P(tie) between equal models {100 * dv['tie_rate_at_equal']:.1f}%"
+                  f" ({dv['draws']} ties and both-bad votes, fitted as ties)"]
     if "style" in board:
         coefs = ", ".join(f"{k} {v:+.3f}" for k, v in board["style"]["coefficients"].items())
         lines += ["", f"style coefficients (log-odds per SD): {coefs}"]
@@ -158,8 +164,11 @@ def format_table(board: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+METHOD_TITLES = {"bt": "Bradley-Terry", "elo": "online Elo (K=4)", "davidson": "Davidson"}
+
+
 def _title(board: dict[str, Any]) -> str:
-    parts = ["Bradley-Terry" if board["method"] == "bt" else "online Elo (K=4)"]
+    parts = [METHOD_TITLES[board["method"]]]
     if board["style_control"]:
         parts.append("style control")
     if board["ipw"]:

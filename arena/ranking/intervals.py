@@ -1,11 +1,11 @@
 """Confidence intervals for ratings: bootstrap and sandwich, and rank with uncertainty.
 
-Bootstrap for plain BT resamples the *aggregated* cells: the counts of (pair, outcome)
-are drawn from one multinomial with the observed frequencies and the original total, which
-has exactly the distribution of the cell counts of a battle-level resample with
-replacement — at a cost that grows with pairs, not battles. All rounds are then fitted
-at once by the batched Newton of ``arena.ranking.bt``, warm-started from the full fit.
-With IPW every cell keeps its mean weight per battle.
+Bootstrap for plain BT and the Davidson model resamples the *aggregated* cells: the counts
+of (pair, outcome) are drawn from one multinomial with the observed frequencies and the
+original total, which has exactly the distribution of the cell counts of a battle-level
+resample with replacement — at a cost that grows with pairs, not battles. All rounds are
+then fitted at once by the batched Newton of ``arena.ranking.bt`` (or ``davidson``),
+warm-started from the full fit. With IPW every cell keeps its mean weight per battle.
 
 Online Elo and style control have no pair-level sufficient statistic: their bootstrap
 resamples battles (Elo: kept in chronological order and vectorised over rounds; style
@@ -21,7 +21,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from arena.ranking import bt
+from arena.ranking import bt, davidson
 from arena.ranking.contextual import Design, fit_contextual
 
 FloatArray = npt.NDArray[np.float64]
@@ -34,23 +34,44 @@ ELO_CHUNK_CELLS = 1 << 24
 BT_CHUNK_CELLS = 1 << 23
 
 
-def bootstrap_bt(
-    cells: bt.Cells, theta: FloatArray, rounds: int, rng: np.random.Generator, ridge: float
-) -> FloatArray:
-    """(rounds, m) θ fitted to multinomially resampled cell counts."""
+def resampled_weights(cells: bt.Cells, rounds: int, rng: np.random.Generator) -> FloatArray:
+    """(rounds, P, 3) cell weights of multinomially resampled cell counts (each cell keeps
+    its mean weight per battle)."""
     counts = np.rint(cells.counts).astype(np.int64).ravel()
     total = int(counts.sum())
     draws = rng.multinomial(total, counts / total, size=rounds).astype(np.float64)
     per_battle = np.divide(
         cells.weights.ravel(), counts, out=np.zeros(counts.shape[0]), where=counts > 0
     )
-    weights = (draws * per_battle).reshape(rounds, -1, 3)
+    return cast("FloatArray", (draws * per_battle).reshape(rounds, -1, 3))
+
+
+def bootstrap_bt(
+    cells: bt.Cells, theta: FloatArray, rounds: int, rng: np.random.Generator, ridge: float
+) -> FloatArray:
+    """(rounds, m) θ fitted to multinomially resampled cell counts."""
+    weights = resampled_weights(cells, rounds, rng)
     # The batched Newton holds one m×m Hessian per round: fit in chunks of rounds so
     # that a board with hundreds of models stays within a bounded amount of memory.
     chunk = max(1, min(rounds, BT_CHUNK_CELLS // (cells.m * cells.m)))
     return np.concatenate(
         [
             bt.fit(cells, weights=weights[k : k + chunk], ridge=ridge, theta0=theta)
+            for k in range(0, rounds, chunk)
+        ]
+    )
+
+
+def bootstrap_davidson(
+    cells: bt.Cells, params: FloatArray, rounds: int, rng: np.random.Generator, ridge: float
+) -> FloatArray:
+    """(rounds, m + 1) Davidson (θ, log ν) fitted to multinomially resampled cell counts,
+    in batches like ``bootstrap_bt``, warm-started from the full fit ``params``."""
+    weights = resampled_weights(cells, rounds, rng)
+    chunk = max(1, min(rounds, BT_CHUNK_CELLS // ((cells.m + 1) ** 2)))
+    return np.concatenate(
+        [
+            davidson.fit(cells, weights=weights[k : k + chunk], ridge=ridge, start=params)
             for k in range(0, rounds, chunk)
         ]
     )

@@ -17,6 +17,11 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
 * ``rank_spread`` and ``tier`` make one joint statement about the whole board, true with
   95% probability (``ranks``): each model's rank lies in its spread, and models of
   different tiers are in their true order;
+* ``method="davidson"``: ties (and both-bad votes, folded into ties) are their own
+  outcome, with a tie parameter ν fitted beside the ratings (``davidson``); the ratings
+  are on the same Elo scale, under the same prior, and the ``davidson`` section gives ν
+  with its 95% interval and the tie rate between equal models, ν/(2 + ν). Fragility stays
+  a Bradley–Terry statement (not computed for it); style control is refused;
 * ``fragility`` (plain Bradley–Terry): for each model and the next one below it, the
   fewest votes whose removal would swap them, checked by refitting without them
   (``fragility``); ``swap_votes`` is that count on the upper model's row, and a board
@@ -33,7 +38,8 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
 
 The shape (fields may be added, none removed)::
 
-    {"method": "bt" | "elo", "style_control": bool, "category": str | None, "ipw": bool,
+    {"method": "bt" | "elo" | "davidson", "style_control": bool, "category": str | None,
+     "ipw": bool,
      "ci_method": "bootstrap" | "sandwich", "bootstrap_rounds": int | None,
      "min_votes": int, "prior_sd": float | None, "anchor": {"model", "rating"} | None,
      "models": [{"model", "rating", "ci_low", "ci_high", "rank",
@@ -47,13 +53,17 @@ The shape (fields may be added, none removed)::
      "components": [[model, ...], ...]          # only when the graph is in pieces
      "matrices": {"models": [...], "win_rate": [[...]], "battles": [[...]],
                   "predicted": [[...]]},         # row model vs column model
+     "davidson": {"nu", "nu_ci", "tie_rate_at_equal", "tie_rate_at_equal_ci",
+                  "draws"},                     # method "davidson" only
      "style": {"coefficients", "coefficients_elo", "ci", "features", "feature_mean",
                "feature_std", "battles"},       # only with style control
      "totals": {"models": int, "battles": int},
      "warnings": [str, ...]}
 
 ``votes`` count battles (a model's appearances); ``win_rate`` counts ties and both-bad
-as half a win, like the ratings.
+as half a win, like the ratings. ``predicted`` is the model's expected score of the row
+against the column: P(win) for online Elo and Bradley–Terry (ties as halves), P(win) +
+½ P(tie) for Davidson, so that it compares with ``win_rate``.
 """
 
 from __future__ import annotations
@@ -66,7 +76,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arena.errors import BadRequest
-from arena.ranking import bt, fragility, ranks
+from arena.ranking import bt, davidson, fragility, ranks
 from arena.ranking.battles import Battles
 from arena.ranking.contextual import (
     contextual_posterior_cov,
@@ -78,6 +88,7 @@ from arena.ranking.elo import INITIAL, K_FACTOR, battles_elo
 from arena.ranking.intervals import (
     bootstrap_bt,
     bootstrap_contextual,
+    bootstrap_davidson,
     bootstrap_elo,
     normal_interval,
     percentile_interval,
@@ -85,13 +96,14 @@ from arena.ranking.intervals import (
 )
 from arena.ranking.output import Fit, entry, finish, matrices, unlisted
 from arena.ranking.style import FEATURES, style_features
+from arena.types import RANKING_METHODS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DEFAULT_MIN_VOTES = 20
 DEFAULT_BOOTSTRAP_ROUNDS = 200
-METHODS = ("bt", "elo")
+METHODS = RANKING_METHODS
 CI_METHODS = ("bootstrap", "sandwich")
 MIN_BOOTSTRAP_ROUNDS = 10
 SCORE_OF_A = np.array([1.0, 0.0, 0.5, 0.5])  # per outcome code
@@ -137,7 +149,7 @@ def compute_leaderboard(
         "ci_method": ci,
         "bootstrap_rounds": bootstrap_rounds if ci == "bootstrap" else None,
         "min_votes": min_votes,
-        "prior_sd": round(bt.prior_sd_elo(ridge), 2) if method == "bt" else None,
+        "prior_sd": round(bt.prior_sd_elo(ridge), 2) if method != "elo" else None,
         "anchor": None,
         "models": [],
         "unlisted": [],
@@ -166,8 +178,12 @@ def compute_leaderboard(
     gauge = _gauge(anchor_at, listed, main.shape[0])
     rng = np.random.default_rng(seed)
     sub = cells.restrict(main)
+    log_nu: float | None = None  # Davidson's tie parameter, for the predicted scores
     if method == "elo":
         fit = _elo_fit(data, main, ci, bootstrap_rounds, rng, anchor_at)
+    elif method == "davidson":
+        fit, board["davidson"], log_nu = _davidson_fit(sub, ci, bootstrap_rounds, rng, gauge,
+                                                       ridge)
     elif style_control:
         fit, plain, board["style"] = _style_fit(
             data, weights, sub, main, ci, bootstrap_rounds, rng, gauge, ridge
@@ -203,7 +219,7 @@ def compute_leaderboard(
     board["unlisted"] = unlisted(data.models, stats["votes"], groups, listed, min_votes)
     if len(groups) > 1:
         board["components"] = [[data.models[int(x)] for x in g] for g in groups]
-    board["matrices"] = matrices(data.models, counts, main, order, fit, method)
+    board["matrices"] = matrices(data.models, counts, main, order, fit, method, log_nu)
     return finish(board)
 
 
@@ -218,7 +234,8 @@ def _check_options(
     if ci not in CI_METHODS:
         raise BadRequest(f"unknown ci method {ci!r}; use one of {', '.join(CI_METHODS)}")
     if style and method != "bt":
-        raise BadRequest("style control is a Bradley–Terry model; use method 'bt'")
+        raise BadRequest(f"style control is a Bradley–Terry model, not {method!r}; use method "
+                         "'bt'")
     if ci == "sandwich" and method == "elo":
         raise BadRequest("online Elo has no sandwich estimator; use ci 'bootstrap'")
     if ci == "bootstrap" and (isinstance(rounds, bool) or rounds < MIN_BOOTSTRAP_ROUNDS):
@@ -377,6 +394,49 @@ def _bt_fit(
     post_low, post_high = _elo_interval(theta, rating, post, gauge)
     return Fit(rating, np.minimum(low, post_low), np.maximum(high, post_high), theta,
                cov=bt.ELO_SCALE**2 * post, wider=(other,))
+
+
+def _davidson_fit(
+    cells: bt.Cells,
+    ci: str,
+    rounds: int,
+    rng: np.random.Generator,
+    gauge: bt.Gauge,
+    ridge: float,
+) -> tuple[Fit, dict[str, Any], float]:
+    """The Davidson ratings with intervals built as ``_bt_fit``'s (resampling ∪ the
+    posterior's normal interval, so none is a point), and the board's ``davidson``
+    section: ν with the same union of intervals, taken on log ν; and log ν̂."""
+    m = cells.m
+    params = davidson.fit(cells, ridge=ridge)
+    theta, log_nu = params[:m], params[m:]
+    rating = gauge.ratings(theta)
+    if ci == "bootstrap":
+        samples = bootstrap_davidson(cells, params, rounds, rng, ridge)
+        ratings = gauge.ratings(samples[:, :m])
+        low, high = percentile_interval(ratings)
+        nu_low, nu_high = percentile_interval(samples[:, m:])
+        other = _sample_cov(ratings)
+    else:
+        robust = davidson.sandwich(cells, params, ridge=ridge)
+        low, high = _elo_interval(theta, rating, robust[:m, :m], gauge)
+        nu_low, nu_high = normal_interval(log_nu, robust[m:, m:])
+        other = bt.ELO_SCALE**2 * robust[:m, :m]
+    post = davidson.posterior_cov(cells, params, ridge=ridge)
+    post_low, post_high = _elo_interval(theta, rating, post[:m, :m], gauge)
+    p_low, p_high = normal_interval(log_nu, post[m:, m:])
+    nu = np.exp(np.r_[log_nu, np.minimum(nu_low, p_low), np.maximum(nu_high, p_high)])
+    equal = nu / (2.0 + nu)
+    section = {
+        "nu": round(float(nu[0]), 5),
+        "nu_ci": [round(float(nu[1]), 5), round(float(nu[2]), 5)],
+        "tie_rate_at_equal": round(float(equal[0]), 5),
+        "tie_rate_at_equal_ci": [round(float(equal[1]), 5), round(float(equal[2]), 5)],
+        "draws": int(round(float(cells.counts[:, 2].sum()))),
+    }
+    fit = Fit(rating, np.minimum(low, post_low), np.maximum(high, post_high), theta,
+              cov=bt.ELO_SCALE**2 * post[:m, :m], wider=(other,))
+    return fit, section, float(log_nu[0])
 
 
 def _sample_cov(samples: FloatArray) -> FloatArray:

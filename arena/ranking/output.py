@@ -13,7 +13,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from arena.ranking import bt
+from arena.ranking import bt, davidson
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -92,10 +92,12 @@ def matrices(
     order: IntArray,
     fit: Fit,
     method: str,
+    log_nu: float | None = None,
 ) -> dict[str, Any]:
-    """Observed win rate (ties as halves), battle counts and predicted P(row beats column)
-    among the listed models, in leaderboard order. Predictions come from the fitted
-    strengths (with style control: between answers of equal style)."""
+    """Observed win rate (ties as halves), battle counts and the predicted score of the row
+    against the column among the listed models, in leaderboard order. Predictions come
+    from the fitted strengths (with style control: between answers of equal style; with
+    Davidson, ``log_nu`` given: P(win) + ½ P(tie))."""
     idx = main[order]
     won = counts[:, :, 0] + counts[:, :, 1].T  # row beat column, either side
     half = 0.5 * (counts[:, :, 2] + counts[:, :, 3])
@@ -107,6 +109,8 @@ def matrices(
     if method == "elo":
         r = fit.rating[order]
         pred = 1.0 / (1.0 + 10.0 ** ((r[None, :] - r[:, None]) / 400.0))
+    elif log_nu is not None:
+        pred = davidson.expected_score(fit.theta[order], log_nu)
     else:
         pred = bt.predicted(fit.theta[order])
     k = idx.shape[0]

@@ -1,7 +1,8 @@
 // The leaderboard page: the ranked table (sortable), totals, and three inline SVG charts
 // (ratings with intervals, pairwise win rates, battle counts), for the options chosen in
 // the form — method, style control, category — which are mirrored in the page's URL so
-// a view can be shared.
+// a view can be shared. With the Davidson method the board's tie parameter is told below
+// the table.
 
 import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
 import { $, el } from "./dom.js";
@@ -24,7 +25,10 @@ const ui = {
   fragilityBody: $("fragility-body"),
   influence: $("influence"),
   influenceList: $("influence-list"),
+  ties: $("ties-note"),
 };
+
+const METHODS = new Set(["bt", "elo", "davidson"]);
 
 const state = { board: null, sort: { key: "rank", dir: 1 }, categoriesLoaded: false };
 
@@ -42,7 +46,7 @@ const DESCENDING_FIRST = new Set(["rating", "votes", "win_rate"]);
 
 function readOptions() {
   const q = new URLSearchParams(location.search);
-  ui.method.value = q.get("method") === "elo" ? "elo" : "bt";
+  ui.method.value = METHODS.has(q.get("method")) ? q.get("method") : "bt";
   ui.style.checked = q.get("style_control") === "true";
   const category = q.get("category") || "";
   if (category) ensureCategoryOption(category);
@@ -59,10 +63,10 @@ function options() {
 }
 
 function syncStyleControl() {
-  // Style control is a Bradley–Terry model; the API refuses it with online Elo.
-  const elo = ui.method.value === "elo";
-  ui.style.disabled = elo;
-  ui.style.closest("label").title = elo
+  // Style control is a Bradley–Terry model; the API refuses it with the other methods.
+  const other = ui.method.value !== "bt";
+  ui.style.disabled = other;
+  ui.style.closest("label").title = other
     ? "Style control needs the Bradley–Terry method"
     : "Holds answer length and formatting equal, as Chatbot Arena does";
 }
@@ -164,6 +168,7 @@ function render() {
   // One line each: the engine's warnings are sentences without a closing stop.
   ui.warnings.replaceChildren(...(board.warnings || []).map((w) => el("span", "warning", w)));
   renderTable(board.models || [], board);
+  renderTies(board.davidson);
   renderUnlisted(board.unlisted || []);
   renderFragility(board);
   renderCharts(board);
@@ -293,6 +298,18 @@ function renderUnlisted(unlisted) {
   ui.unlisted.textContent = unlisted.length
     ? `Not ranked yet: ${unlisted.map((u) => `${u.model} (${plural(u.votes, "vote")}; ${u.reason})`).join("; ")}.`
     : "";
+}
+
+function renderTies(dv) {
+  ui.ties.hidden = !dv;
+  if (!dv) return;
+  const [low, high] = dv.nu_ci;
+  const [eqLow, eqHigh] = dv.tie_rate_at_equal_ci;
+  ui.ties.textContent = `Ties as ties (Davidson): tie parameter ν = ${dv.nu.toFixed(2)} `
+    + `(95% interval ${low.toFixed(2)}–${high.toFixed(2)}), so two equally strong models tie `
+    + `${pct(dv.tie_rate_at_equal)} of the time (${pct(eqLow)}–${pct(eqHigh)}). `
+    + `${plural(dv.draws, "tie or both-bad vote")} counted as ties; a model's rating is its `
+    + "strength when the vote is decisive.";
 }
 
 function renderFragility(board) {

@@ -16,7 +16,7 @@ from tests.conftest import fake, fake_roster, run_turn, running
 
 ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"),
                      fake("gamma-3", "concise"))
-VARIANTS = [{}, {"method": "elo"}, {"style_control": True}, {"ipw": True},
+VARIANTS = [{}, {"method": "elo"}, {"method": "davidson"}, {"style_control": True}, {"ipw": True},
             {"category": "no-such-tag"}, {"style_control": True, "method": "bt", "ipw": True}]
 
 
@@ -56,6 +56,10 @@ async def test_every_board_variant_matches_the_model(fresh_db):
         assert len(plain["fragility"]["pairs"]) == len(plain["models"]) - 1
         styled = (await c.get("/api/leaderboard", params={"style_control": True})).json()
         assert styled["style"] is not None and all("rank_change" in m for m in styled["models"])
+        davidson = (await c.get("/api/leaderboard", params={"method": "davidson"})).json()
+        assert davidson["davidson"]["draws"] == 3 and "fragility" not in davidson
+        r = await c.get("/api/leaderboard", params={"method": "davidson", "style_control": True})
+        assert r.status_code == 400 and "Bradley" in r.text, r.text
         Categories.model_validate((await c.get("/api/categories")).json())
         Info.model_validate((await c.get("/api/info")).json())
 

@@ -258,6 +258,46 @@ def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str
     assert page.locator("#board-body tr.tier-start").count() == 0
 
 
+@pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", False),
+                                               ("light", True), ("dark", True)])
+def test_davidson_method_shows_the_tie_parameter(arena: Any, open_page: Any, scheme: str,
+                                                 phone: bool) -> None:
+    server = board_server(arena)
+    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+            "has_touch": True} if phone else {}
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
+    cast_votes(page, server.base_url, 12, prompts=PROMPTS[:2] + PROMPTS[3:])
+    page.reload()
+    page.locator("#board-body tr >> nth=1").wait_for()
+    assert page.locator("#ties-note").is_hidden()  # Bradley–Terry: no tie parameter
+    with page.expect_response(lambda r: "method=davidson" in r.url):
+        page.select_option("#method", "davidson")
+    page.locator("#ties-note").wait_for()
+    assert "method=davidson" in page.url
+    api = page.request.get(f"{server.base_url}/api/leaderboard?method=davidson").json()
+    dv = api["davidson"]
+    note = page.inner_text("#ties-note")
+    assert f"ν = {dv['nu']:.2f}" in note and f"{dv['draws']} tie" in note, note
+    assert f"{100 * dv['tie_rate_at_equal']:.1f}%" in note, note
+    shown = page.locator("#board-body th.model").all_inner_texts()
+    assert shown == [m["model"] for m in api["models"]]
+    ratings = page.locator("#board-body td.rating").all_inner_texts()
+    assert ratings == [str(round(m["rating"])) for m in api["models"]]
+    assert page.is_disabled("#style-control")  # style control is Bradley–Terry only
+    assert "method=davidson" in page.get_attribute("#dl-csv", "href")
+    if phone:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, f"leaderboard-davidson-{'phone' if phone else 'desktop'}-{scheme}",
+         full_page=phone)
+    # The URL keeps the choice; back to Bradley–Terry hides the note again.
+    page.reload()
+    page.locator("#ties-note").wait_for()
+    assert page.input_value("#method") == "davidson"
+    page.select_option("#method", "bt")
+    page.locator("#ties-note").wait_for(state="hidden")
+    assert "method=" not in page.url
+
+
 @pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", True)])
 def test_fragility_and_influential_voters_are_shown(arena: Any, open_page: Any, scheme: str,
                                                     phone: bool) -> None:

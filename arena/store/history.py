@@ -1,0 +1,66 @@
+"""The store's half of the board over time: snapshots written and read back.
+
+A daily snapshot carries its UTC day, and ``(variant, scheduled_day)`` is unique: every
+worker may try to take the day's snapshot, one insert goes through and the others do
+nothing (``INSERT … ON CONFLICT DO NOTHING``, one atomic statement on SQLite and
+PostgreSQL alike). An on-demand snapshot has no day (NULL, which never collides), so an
+operator may take as many as they like.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from arena.store.records import BoardSnapshot, SnapshotEntry, aware
+from arena.tables import board_snapshots
+
+_ENTRY_FIELDS = ("model", "rating", "ci_low", "ci_high", "votes", "rank")
+
+
+async def add_snapshot(engine: AsyncEngine, snap: BoardSnapshot) -> int | None:
+    """Store ``snap``; its id, or None when that board's snapshot of that day exists."""
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    stmt = (insert(board_snapshots)
+            .values(taken_at=snap.taken_at, variant=snap.variant,
+                    scheduled_day=snap.scheduled_day, last_vote_id=snap.last_vote_id,
+                    counted_votes=snap.counted_votes,
+                    models=[{k: getattr(e, k) for k in _ENTRY_FIELDS} for e in snap.models])
+            .on_conflict_do_nothing(index_elements=["variant", "scheduled_day"])
+            .returning(board_snapshots.c.id))
+    async with engine.begin() as conn:
+        new_id = (await conn.execute(stmt)).scalar_one_or_none()
+    return None if new_id is None else int(new_id)
+
+
+async def has_snapshot(engine: AsyncEngine, variant: str, day: date) -> bool:
+    async with engine.connect() as conn:
+        found = (await conn.execute(select(board_snapshots.c.id).where(and_(
+            board_snapshots.c.variant == variant,
+            board_snapshots.c.scheduled_day == day)))).first()
+    return found is not None
+
+
+async def snapshots(engine: AsyncEngine, variant: str, *, since: datetime | None,
+                    until: datetime | None, limit: int) -> list[BoardSnapshot]:
+    """The newest ``limit`` snapshots of ``variant`` taken in ``[since, until]``, oldest
+    first."""
+    cond: Any = board_snapshots.c.variant == variant
+    if since is not None:
+        cond = and_(cond, board_snapshots.c.taken_at >= since)
+    if until is not None:
+        cond = and_(cond, board_snapshots.c.taken_at <= until)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(
+            select(board_snapshots).where(cond)
+            .order_by(board_snapshots.c.taken_at.desc(), board_snapshots.c.id.desc())
+            .limit(limit))).all()
+    return [BoardSnapshot(
+        id=r.id, taken_at=aware(r.taken_at), variant=r.variant, scheduled_day=r.scheduled_day,
+        last_vote_id=r.last_vote_id, counted_votes=r.counted_votes,
+        models=[SnapshotEntry(**{k: e.get(k) for k in _ENTRY_FIELDS}) for e in r.models])
+        for r in reversed(rows)]

@@ -9,15 +9,18 @@ in the OpenAPI schema; the tests check real boards of every variant against that
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep
+from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
-from arena.schemas import CaptchaInfo, Info, Leaderboard
+from arena.errors import BadRequest
+from arena.history import DEFAULT_VARIANT, history_view
+from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
 
@@ -37,6 +40,61 @@ async def leaderboard(board: LeaderboardDep, method: Literal["bt", "elo"] = "bt"
                       ipw: bool = False) -> Response:
     return json_response(await board.get(method=method, style_control=style_control,
                                           category=category, ipw=ipw))
+
+
+MAX_HISTORY_MODELS = 50
+MAX_HISTORY_LIMIT = 5000
+
+
+def parse_moment(name: str, value: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO 8601 date or date-time (UTC unless it names its offset). A bare date as
+    ``until`` means the whole of that day."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{name}: {value[:40]!r} is not a date or a time; write e.g. "
+                         "2026-12-01 or 2026-12-01T12:00:00Z", code="bad_time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@router.get("/leaderboard/history", response_model=BoardHistory)
+async def leaderboard_history(
+        store: StoreDep,
+        model: Annotated[list[str] | None, Query(
+            description="only these models (repeat the parameter for several)")] = None,
+        since: Annotated[str | None, Query(
+            max_length=40, description="snapshots taken at or after this date or time "
+                                       "(ISO 8601, UTC unless an offset is given)")] = None,
+        until: Annotated[str | None, Query(
+            max_length=40, description="snapshots taken at or before this; a bare date "
+                                       "includes that whole day")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_LIMIT,
+                                    description="the newest this many snapshots")] = 366,
+) -> Response:
+    """The default board over time: one point per snapshot (daily, and on demand) for
+    each model the board listed then."""
+    models = model or []
+    if len(models) > MAX_HISTORY_MODELS:
+        raise BadRequest(f"at most {MAX_HISTORY_MODELS} model= filters; leave them out to "
+                         "get every model", code="too_many_models")
+    if any(not m or len(m) > 100 for m in models):
+        raise BadRequest("model= must be a model's name (1-100 characters)",
+                         code="bad_model")
+    start = parse_moment("since", since)
+    end = parse_moment("until", until, end_of_day=True)
+    if start is not None and end is not None and start > end:
+        raise BadRequest(f"since ({since}) is after until ({until}); swap them",
+                         code="bad_range")
+    snaps = await store.snapshots(DEFAULT_VARIANT, since=start, until=end, limit=limit + 1)
+    truncated = len(snaps) > limit
+    return json_response(history_view(snaps[1:] if truncated else snaps, models,
+                                      truncated=truncated))
 
 
 @router.get("/info", response_model=Info)

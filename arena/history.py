@@ -109,16 +109,16 @@ def history_view(snaps: Sequence[BoardSnapshot], models: Iterable[str] = (), *,
     per model (only ``models`` when given), models in the newest snapshot's order first."""
     wanted = set(models)
     series: dict[str, list[dict[str, Any]]] = {}
-    order: dict[str, tuple[int, int]] = {}  # model → (-last snapshot index, rank there)
+    order: dict[str, tuple[int, int]] = {}  # model → (-its last snapshot, its place there)
     for i, s in enumerate(snaps):
         at = s.taken_at.isoformat(timespec="seconds")
-        for e in s.models:
+        for place, e in enumerate(s.models):
             if wanted and e.model not in wanted:
                 continue
             series.setdefault(e.model, []).append(
                 {"taken_at": at, "rating": e.rating, "ci_low": e.ci_low,
                  "ci_high": e.ci_high, "votes": e.votes, "rank": e.rank})
-            order[e.model] = (-i, e.rank)
+            order[e.model] = (-i, place)
     return {
         "variant": DEFAULT_VARIANT,
         "snapshots": [{"taken_at": s.taken_at.isoformat(timespec="seconds"), "kind": s.kind,

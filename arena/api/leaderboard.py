@@ -58,9 +58,9 @@ def parse_moment(name: str, value: str | None, *, end_of_day: bool = False) -> d
             return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise BadRequest(f"{name}: {value[:40]!r} is not a date or a time; write e.g. "
+        raise BadRequest(f"Not a date or a time: {name}={value[:40]!r}; write e.g. "
                          "2026-12-01 or 2026-12-01T12:00:00Z", code="bad_time") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @router.get("/leaderboard/history", response_model=BoardHistory)
@@ -81,15 +81,15 @@ async def leaderboard_history(
     each model the board listed then."""
     models = model or []
     if len(models) > MAX_HISTORY_MODELS:
-        raise BadRequest(f"at most {MAX_HISTORY_MODELS} model= filters; leave them out to "
+        raise BadRequest(f"At most {MAX_HISTORY_MODELS} model= filters; leave them out to "
                          "get every model", code="too_many_models")
     if any(not m or len(m) > 100 for m in models):
-        raise BadRequest("model= must be a model's name (1-100 characters)",
+        raise BadRequest("Each model= must be a model's name (1-100 characters)",
                          code="bad_model")
     start = parse_moment("since", since)
     end = parse_moment("until", until, end_of_day=True)
     if start is not None and end is not None and start > end:
-        raise BadRequest(f"since ({since}) is after until ({until}); swap them",
+        raise BadRequest(f"The range is empty: since={since} is after until={until}; swap them",
                          code="bad_range")
     snaps = await store.snapshots(DEFAULT_VARIANT, since=start, until=end, limit=limit + 1)
     truncated = len(snaps) > limit

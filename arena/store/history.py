@@ -9,7 +9,7 @@ operator may take as many as they like.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -22,11 +22,15 @@ from arena.tables import board_snapshots
 _ENTRY_FIELDS = ("model", "rating", "ci_low", "ci_high", "votes", "rank")
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 async def add_snapshot(engine: AsyncEngine, snap: BoardSnapshot) -> int | None:
     """Store ``snap``; its id, or None when that board's snapshot of that day exists."""
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     stmt = (insert(board_snapshots)
-            .values(taken_at=snap.taken_at, variant=snap.variant,
+            .values(taken_at=_utc(snap.taken_at), variant=snap.variant,
                     scheduled_day=snap.scheduled_day, last_vote_id=snap.last_vote_id,
                     counted_votes=snap.counted_votes,
                     models=[{k: getattr(e, k) for k in _ENTRY_FIELDS} for e in snap.models])
@@ -48,12 +52,13 @@ async def has_snapshot(engine: AsyncEngine, variant: str, day: date) -> bool:
 async def snapshots(engine: AsyncEngine, variant: str, *, since: datetime | None,
                     until: datetime | None, limit: int) -> list[BoardSnapshot]:
     """The newest ``limit`` snapshots of ``variant`` taken in ``[since, until]``, oldest
-    first."""
+    first. Aware times are compared in UTC (SQLite compares the stored text, which is
+    UTC, and would take another offset's wall time for UTC)."""
     cond: Any = board_snapshots.c.variant == variant
     if since is not None:
-        cond = and_(cond, board_snapshots.c.taken_at >= since)
+        cond = and_(cond, board_snapshots.c.taken_at >= _utc(since))
     if until is not None:
-        cond = and_(cond, board_snapshots.c.taken_at <= until)
+        cond = and_(cond, board_snapshots.c.taken_at <= _utc(until))
     async with engine.connect() as conn:
         rows = (await conn.execute(
             select(board_snapshots).where(cond)

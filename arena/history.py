@@ -27,9 +27,10 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from arena.errors import ArenaError, BadRequest
 from arena.leaderboard import LeaderboardCache
 from arena.periodic import Periodic
 from arena.settings import Settings
@@ -99,8 +100,30 @@ class BoardHistory:
 
     async def take_now(self) -> BoardSnapshot:
         """An on-demand snapshot of the board as it is (any number a day), stored."""
-        snap = snapshot_of(await self.board.get(), taken_at=self._now(), scheduled_day=None)
+        board = await self.board.get()
+        snap = snapshot_of(board, taken_at=self._now(), scheduled_day=None)
+        if not snap.models:
+            raise ArenaError(f"The board lists no model yet ({snap.counted_votes} counted "
+                             "votes): there is nothing to keep; vote first",
+                             code="empty_board", status=409)
         return replace(snap, id=await self.store.add_snapshot(snap))
+
+
+def parse_moment(name: str, value: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO 8601 date or date-time, in UTC (a time without an offset is taken as UTC).
+    A bare date with ``end_of_day`` (an ``until``) means the whole of that day."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"Not a date or a time: {name}={value[:40]!r}; write e.g. "
+                         "2026-12-01 or 2026-12-01T12:00:00Z", code="bad_time") from None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def history_view(snaps: Sequence[BoardSnapshot], models: Iterable[str] = (), *,

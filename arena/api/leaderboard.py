@@ -9,7 +9,6 @@ in the OpenAPI schema; the tests check real boards of every variant against that
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -19,7 +18,7 @@ from fastapi.responses import Response
 from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.errors import BadRequest
-from arena.history import DEFAULT_VARIANT, history_view
+from arena.history import DEFAULT_VARIANT, history_view, parse_moment
 from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
@@ -44,23 +43,6 @@ async def leaderboard(board: LeaderboardDep, method: Literal["bt", "elo"] = "bt"
 
 MAX_HISTORY_MODELS = 50
 MAX_HISTORY_LIMIT = 5000
-
-
-def parse_moment(name: str, value: str | None, *, end_of_day: bool = False) -> datetime | None:
-    """An ISO 8601 date or date-time (UTC unless it names its offset). A bare date as
-    ``until`` means the whole of that day."""
-    if value is None or value == "":
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"Not a date or a time: {name}={value[:40]!r}; write e.g. "
-                         "2026-12-01 or 2026-12-01T12:00:00Z", code="bad_time") from None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @router.get("/leaderboard/history", response_model=BoardHistory)

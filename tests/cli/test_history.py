@@ -28,7 +28,8 @@ async def test_snapshot_on_demand_then_show(fresh_db, monkeypatch, capsys):
         for _ in range(2):  # on demand: any number a day
             assert await asyncio.to_thread(arena_main, ["history", "snapshot"]) == 0
         out = capsys.readouterr().out
-        assert out.count("snapshot ") == 2 and f"up to vote {board['totals']['last_vote_id']}" in out
+        last = board["totals"]["last_vote_id"]
+        assert out.count("snapshot ") == 2 and f"up to vote {last}" in out
         served = (await c.get("/api/leaderboard/history")).json()
 
     assert await asyncio.to_thread(arena_main, ["history", "show", "--format", "json"]) == 0

@@ -127,9 +127,10 @@ def parse_moment(name: str, value: str | None, *, end_of_day: bool = False) -> d
 
 
 def history_view(snaps: Sequence[BoardSnapshot], models: Iterable[str] = (), *,
-                 truncated: bool = False) -> dict[str, Any]:
+                 top: int | None = None, truncated: bool = False) -> dict[str, Any]:
     """``GET /api/leaderboard/history``'s body: the snapshots, and one series of points
-    per model (only ``models`` when given), models in the newest snapshot's order first."""
+    per model (only ``models`` when given), models in the newest snapshot's order first,
+    then those that left the board, newest leaver first; ``top`` keeps the first few."""
     wanted = set(models)
     series: dict[str, list[dict[str, Any]]] = {}
     order: dict[str, tuple[int, int]] = {}  # model → (-its last snapshot, its place there)
@@ -149,6 +150,6 @@ def history_view(snaps: Sequence[BoardSnapshot], models: Iterable[str] = (), *,
                        "last_vote_id": s.last_vote_id, "counted_votes": s.counted_votes,
                        "models": len(s.models)} for s in snaps],
         "models": [{"model": m, "points": series[m]}
-                   for m in sorted(series, key=lambda m: (*order[m], m))],
+                   for m in sorted(series, key=lambda m: (*order[m], m))[:top]],
         "truncated": truncated,
     }

@@ -117,7 +117,7 @@ async function load() {
 async function loadHistory() {
   state.historyAt = Date.now();
   try {
-    state.history = await api("/api/leaderboard/history");
+    state.history = await api(`/api/leaderboard/history?top=${HISTORY_SERIES}`);
     state.historyError = "";
   } catch (err) {
     state.historyError = err.message;
@@ -398,11 +398,12 @@ function renderHistory() {
     li.append(el("span", "swatch"), el("span", "", m.model));
     return li;
   });
-  if (series.length > HISTORY_SERIES) {
+  const listed = h.snapshots[h.snapshots.length - 1].models; // on the newest snapshot
+  if (listed > HISTORY_SERIES) {
     const li = el("li", "more");
     const link = el("a", "", "all of them as JSON");
     link.href = "/api/leaderboard/history";
-    li.append(`The top ${HISTORY_SERIES} of ${series.length} models; `, link);
+    li.append(`The top ${HISTORY_SERIES} of ${listed} models; `, link);
     items.push(li);
   }
   ui.historyLegend.replaceChildren(...items);

@@ -166,6 +166,9 @@ async def test_filters_by_model_and_time(client_with_history):
     two = await get(c, model=["gamma", "alpha"])
     assert [m["model"] for m in two["models"]] == ["alpha", "gamma"]
     assert (await get(c, model="nobody"))["models"] == []
+    assert [m["model"] for m in (await get(c, top=1))["models"]] == ["alpha"]
+    assert [m["model"] for m in (await get(c, top=2, model=["gamma", "beta"]))["models"]] == [
+        "beta", "gamma"]
 
     assert days(await get(c, since="2026-03-02", until="2026-03-03")) == [
         "2026-03-02", "2026-03-03"]  # a bare date as until: that whole day
@@ -191,6 +194,7 @@ async def test_filters_by_model_and_time(client_with_history):
     ({"model": "x" * 101}, 400, "bad_model"),
     ({"model": [f"m{i}" for i in range(51)]}, 400, "too_many_models"),
     ({"since": "2" * 41}, 422, "invalid_request"),
+    ({"top": 0}, 422, "invalid_request"),
 ])
 async def test_bad_input_is_one_clear_error(client_with_history, params, status, code):
     r = await client_with_history.get("/api/leaderboard/history", params=params)

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from arena.app import create_app
-from arena.history import BoardHistory
+from arena.history import BoardHistory, snapshot_of
+from arena.ranking import Battles, compute_leaderboard
 from arena.schemas import BoardHistory as HistorySchema
 from arena.store import BoardSnapshot, SnapshotEntry
 from tests.api.test_errors import assert_shape
@@ -199,3 +200,18 @@ async def test_filters_by_model_and_time(client_with_history):
 async def test_bad_input_is_one_clear_error(client_with_history, params, status, code):
     r = await client_with_history.get("/api/leaderboard/history", params=params)
     assert_shape(r, status, code)
+
+
+def test_a_snapshot_keeps_only_what_the_board_lists():
+    """A model the board does not list (too few votes) is not in its snapshot either."""
+    records = ([{"model_a": "a", "model_b": "b", "winner": w}
+                for w in ("model_a", "model_b", "tie", "model_a")]
+               + [{"model_a": "a", "model_b": "rare", "winner": "model_b"}])
+    board = compute_leaderboard(Battles.from_records(records), bootstrap_rounds=10,
+                                min_votes=3)
+    assert [u["model"] for u in board["unlisted"]] == ["rare"]
+    snap = snapshot_of({**board, "totals": {**board["totals"], "counted_votes": 5,
+                                            "last_vote_id": 5}},
+                       taken_at=NOON, scheduled_day=NOON.date())
+    assert [e.model for e in snap.models] == [m["model"] for m in board["models"]]
+    assert "rare" not in {e.model for e in snap.models} and snap.last_vote_id == 5

@@ -112,3 +112,5 @@ def test_a_month_of_history(arena: Any, open_page: Any, scheme: str, phone: bool
                              " return [c.scrollWidth, c.clientWidth]; })()")
         assert fits[0] <= fits[1], fits
     shot(page.locator("#history"), f"history-month-{'phone' if phone else 'desktop'}-{scheme}")
+    if phone:  # the whole page: the chart in its place below the board's charts
+        shot(page, f"history-month-phone-{scheme}-page", full_page=True)

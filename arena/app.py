@@ -35,6 +35,7 @@ from arena.battles import BattleService, Pairing
 from arena.body_limit import BodyLimit, BodyTooLarge
 from arena.db import make_engine, upgrade
 from arena.errors import ArenaError, ConfigError, error_body
+from arena.history import BoardHistory
 from arena.identity import IdentityChecker
 from arena.integrity.caps import CapPolicy, VoteCaps
 from arena.integrity.captcha import CaptchaPolicy, CaptchaVerifier
@@ -94,7 +95,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
                pairing: Pairing | None = None, migrate: bool = True,
                clock: Callable[[], float] = time.time) -> FastAPI:
     """Build the app. Tests may inject a roster, providers, a seeded pairing or the clock
-    of the vote caps' daily windows, the proof-of-work's expiry and the models' pauses."""
+    of the vote caps' daily windows, the proof-of-work's expiry, the models' pauses and
+    the board's daily snapshots."""
     settings = settings or Settings()
     roster = roster or load_configured_roster(settings)
     settings.check_integrity()
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         battles.start_sweeper()
         board = LeaderboardCache(store, settings, demo=roster.demo)
         await board.start()
+        history = BoardHistory(board, store, settings, clock)
+        history.start()
         detection = DetectionJob(store, settings, clock)
         detection.start()
         await gate.forget_old_windows()
@@ -134,7 +138,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
             limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate,
-            detection=detection)
+            detection=detection, history=history)
         settle_gc(settings.gc_threshold)
         try:
             yield
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             del app.state.services
             await forgetting.stop()
             await detection.stop()
+            await history.stop()
             await board.stop()
             await battles.shutdown()
             if providers is None:

@@ -1,5 +1,5 @@
 """The ``arena`` command: serve, leaderboard, export, db upgrade|check, votes review|set,
-models check."""
+history snapshot|show, models check."""
 
 from __future__ import annotations
 
@@ -190,6 +190,68 @@ def cmd_votes(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """``history snapshot``: keep the board as it is now (on demand, any number a day);
+    ``history show``: the kept snapshots, as a table, JSON (the API's body) or CSV."""
+    import csv
+
+    from arena.db import open_migrated
+    from arena.history import DEFAULT_VARIANT, BoardHistory, history_view, parse_moment
+    from arena.leaderboard import LeaderboardCache
+    from arena.store import Store
+
+    settings = _settings()
+    since = parse_moment("--since", getattr(args, "since", None))
+    until = parse_moment("--until", getattr(args, "until", None), end_of_day=True)
+
+    async def run() -> int:
+        engine = await open_migrated(settings.resolved_database_url())
+        store = Store(engine)
+        try:
+            if args.history_command == "snapshot":
+                # The server's own board, computed here by the same cache from the same
+                # votes (detection's verdicts and weights included).
+                board = LeaderboardCache(store, settings, demo=False)
+                await board.refresh()
+                snap = await BoardHistory(board, store, settings).take_now()
+                print(f"snapshot {snap.id}: {len(snap.models)} models, up to vote "
+                      f"{snap.last_vote_id}, at {snap.taken_at.isoformat(timespec='seconds')}")
+                return 0
+            snaps = await store.snapshots(DEFAULT_VARIANT, since=since, until=until,
+                                          limit=args.limit + 1)
+        finally:
+            await engine.dispose()
+        truncated = len(snaps) > args.limit
+        view = history_view(snaps[1:] if truncated else snaps, args.model or [],
+                            truncated=truncated)
+        if args.format == "json":
+            print(json.dumps(view, indent=2))
+            return 0
+        kinds = {s["taken_at"]: s["kind"] for s in view["snapshots"]}
+        rows = sorted(((p["taken_at"], kinds[p["taken_at"]], m["model"], p)
+                       for m in view["models"] for p in m["points"]),
+                      key=lambda r: (r[0], r[3]["rank"], r[2]))
+        if args.format == "csv":
+            out = csv.writer(sys.stdout, lineterminator="\n")
+            out.writerow(("taken_at", "kind", "model", "rank", "rating", "ci_low", "ci_high",
+                          "votes"))
+            for at, kind, model, p in rows:
+                out.writerow((at, kind, model, p["rank"], p["rating"], p["ci_low"],
+                              p["ci_high"], p["votes"]))
+        else:
+            for at, kind, model, p in rows:
+                interval = ("-" if p["ci_low"] is None or p["ci_high"] is None
+                            else f"{p['ci_low']:.0f}–{p['ci_high']:.0f}")
+                rating = "-" if p["rating"] is None else f"{p['rating']:.0f}"
+                print(f"{at}  {kind:<9}  {p['rank']:>3}  {model:<30} {rating:>6}  "
+                      f"{interval:<11}  {p['votes']} votes")
+        print(f"{len(view['snapshots'])} snapshots"
+              + (" (older ones left out: raise --limit)" if truncated else ""), file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_models_check(args: argparse.Namespace) -> int:
     """Every model at once, each within ``--timeout``: one line per model, in roster
     order, with where it is served and, for a failure, what went wrong in plain words."""
@@ -258,6 +320,16 @@ async def paused_in(arena_url: str) -> list[str] | None:
     return [str(m) for m in paused] if isinstance(paused, list) else None
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     from arena import __version__
     from arena.ranking import cli as ranking_cli
@@ -313,6 +385,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="remove the pin: the detection job decides again")
     pin.add_argument("--note", default="", help="why (kept with the vote)")
     votes.set_defaults(func=cmd_votes)
+
+    hist = sub.add_parser("history", help="the board over time: snapshots of its ratings")
+    hist_sub = hist.add_subparsers(dest="history_command", required=True)
+    hist_sub.add_parser("snapshot", help="keep the board as it is now (besides the server's "
+                                         "daily snapshot)")
+    show = hist_sub.add_parser("show", help="the kept snapshots, oldest first")
+    show.add_argument("--model", action="append", default=None,
+                      help="only this model (repeat for several)")
+    show.add_argument("--since", default=None, help="from this date or time (ISO 8601, UTC)")
+    show.add_argument("--until", default=None,
+                      help="up to this date (that whole day) or time")
+    show.add_argument("--limit", type=_positive, default=366,
+                      help="the newest this many snapshots (default 366)")
+    show.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                      help="text (default), json (the API's body) or csv")
+    hist.set_defaults(func=cmd_history)
 
     models = sub.add_parser("models", help="roster tools")
     models_sub = models.add_subparsers(dest="models_command", required=True)

@@ -1,5 +1,6 @@
 """A background job that runs every so often for as long as the app runs: the leaderboard's
-refresh, the rigging detection and the sweep for dead runners' turns.
+refresh, the rigging detection, the board's daily snapshot and the sweep for dead runners'
+turns.
 
 A failed run is logged and the next one tries again (the database may be away for a
 moment); the job's last good state stays in use meanwhile. ``stop`` cancels the loop and

@@ -22,6 +22,7 @@ from arena.types import (
     LeakSide,
     RankingMethod,
     Side,
+    SnapshotKind,
     TurnStatus,
     Winner,
 )
@@ -320,6 +321,44 @@ class Leaderboard(_Out):
                                   "it most (pseudonymous)")
     demo: bool = Field(description="the built-in demo roster is serving")
     updated_at: str = Field(description="when the board was computed (ISO 8601, UTC)")
+
+
+class SnapshotInfo(_Out):
+    taken_at: str = Field(description="when the snapshot was taken (ISO 8601, UTC)")
+    kind: SnapshotKind = Field(description="daily: the once-a-day job; on_demand: an "
+                                           "operator's `arena history snapshot`")
+    day: str | None = Field(description="the UTC day of a daily snapshot, else None")
+    last_vote_id: int = Field(description="the newest vote the board had seen")
+    counted_votes: int = Field(description="counted votes the board was computed from")
+    models: int = Field(description="listed models in the snapshot")
+
+
+class HistoryPoint(_Out):
+    taken_at: str
+    rating: float | None
+    ci_low: float | None = Field(description="low end of the 95% interval")
+    ci_high: float | None = Field(description="high end of the 95% interval")
+    votes: int
+    rank: int
+
+
+class ModelHistory(_Out):
+    model: str
+    points: list[HistoryPoint] = Field(description="oldest first; only the snapshots in "
+                                                   "which the board listed the model")
+
+
+class BoardHistory(_Out):
+    """``GET /api/leaderboard/history``: the default board over time."""
+
+    variant: Literal["default"] = Field(description="the board kept: Bradley-Terry, all "
+                                                    "battles, no style control")
+    snapshots: list[SnapshotInfo] = Field(description="oldest first")
+    models: list[ModelHistory] = Field(description="one series per model, in the newest "
+                                                   "snapshot's order, then models that "
+                                                   "left the board")
+    truncated: bool = Field(description="older snapshots in the range were left out "
+                                        "(raise limit, or narrow since/until)")
 
 
 class Category(_Out):

@@ -246,6 +246,10 @@ class Settings(BaseSettings):
                             description="Bradley-Terry prior: true ratings spread about "
                                         "this many Elo points (0: none)")
     leaderboard_refresh_s: float = Field(default=2.0, ge=0)
+    history_interval_s: float = Field(
+        default=600.0, ge=0, description="how often each worker checks that today's (UTC) "
+                                         "snapshot of the board is stored, and takes it if "
+                                         "not (0: no daily snapshots)")
     secret_key: str = Field(default="", description="keys the IP hash; empty: one random key "
                             "kept in the database")
     log_level: str = "info"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -162,3 +163,27 @@ vote_cap_members = Table(
     Column("member", String(200), nullable=False),
     PrimaryKeyConstraint("key", "window_start", "member", name="pk_vote_cap_members"),
 )
+
+
+# --- the board over time -----------------------------------------------------------------
+# One row per snapshot of a board: when it was taken, the newest vote it had seen, and the
+# listed models' ratings, intervals and votes as one JSON list (a snapshot is written once
+# and always read whole, so a child row per model would only multiply the rows: 36,500 a
+# year at 100 models instead of 365). ``scheduled_day`` is the UTC day of a daily
+# snapshot and NULL for one taken on demand: the unique key lets exactly one worker's
+# daily insert through, and NULLs never collide, so on-demand snapshots are unlimited.
+
+board_snapshots = Table(
+    "board_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Column("variant", String(100), nullable=False),  # which board: "default" so far
+    Column("scheduled_day", Date),  # the UTC day of a daily snapshot; NULL: on demand
+    Column("last_vote_id", Integer, nullable=False),
+    Column("counted_votes", Integer, nullable=False),
+    # [{"model", "rating", "ci_low", "ci_high", "votes", "rank"}, ...] in board order
+    Column("models", JSON, nullable=False),
+    UniqueConstraint("variant", "scheduled_day", name="uq_board_snapshots_variant_day"),
+)
+Index("ix_board_snapshots_taken_at", board_snapshots.c.taken_at)

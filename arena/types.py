@@ -39,6 +39,9 @@ Review = Literal["counted", "excluded"]
 # What the board does with votes judged manipulated: leave them out, or weigh them less.
 ManipulationAction = Literal["exclude", "downweight"]
 
+# How a snapshot of the board was taken: the once-a-day job, or an operator's command.
+SnapshotKind = Literal["daily", "on_demand"]
+
 # Which sides gave their model away.
 LeakSide = Literal["a", "b", "ab"]
 

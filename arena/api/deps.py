@@ -19,6 +19,7 @@ from fastapi import Depends, Request, Response
 
 from arena.battles import BattleService
 from arena.errors import Forbidden, Unavailable
+from arena.history import BoardHistory
 from arena.integrity.addresses import keyed, network_key
 from arena.integrity.gate import VoteGate
 from arena.integrity.job import DetectionJob
@@ -47,6 +48,7 @@ class Services:
     ip_secret: bytes  # keys the IP hash
     gate: VoteGate  # what a vote costs: caps, proof-of-work, human check
     detection: DetectionJob | None = None  # the rigging detection job (its own loop)
+    history: BoardHistory | None = None  # the board's daily snapshots (its own loop)
 
 
 @dataclass(slots=True)

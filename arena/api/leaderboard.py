@@ -8,16 +8,19 @@ in the OpenAPI schema; the tests check real boards of every variant against that
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep
+from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
-from arena.schemas import CaptchaInfo, Info, Leaderboard
+from arena.errors import BadRequest
+from arena.history import DEFAULT_VARIANT, history_view, parse_moment
+from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard
 from arena.types import RankingMethod
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
@@ -38,6 +41,48 @@ async def leaderboard(board: LeaderboardDep, method: RankingMethod = "bt",
                       ipw: bool = False) -> Response:
     return json_response(await board.get(method=method, style_control=style_control,
                                           category=category, ipw=ipw))
+
+
+MAX_HISTORY_MODELS = 50
+MAX_HISTORY_LIMIT = 5000
+
+
+@router.get("/leaderboard/history", response_model=BoardHistory)
+async def leaderboard_history(
+        store: StoreDep,
+        model: Annotated[list[str] | None, Query(
+            description="only these models (repeat the parameter for several)")] = None,
+        since: Annotated[str | None, Query(
+            max_length=40, description="snapshots taken at or after this date or time "
+                                       "(ISO 8601, UTC unless an offset is given)")] = None,
+        until: Annotated[str | None, Query(
+            max_length=40, description="snapshots taken at or before this; a bare date "
+                                       "includes that whole day")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_LIMIT,
+                                    description="the newest this many snapshots")] = 366,
+        top: Annotated[int | None, Query(
+            ge=1, le=1000, description="only the first this many models: the newest "
+                                       "snapshot's best")] = None,
+) -> Response:
+    """The default board over time: one point per snapshot (daily, and on demand) for
+    each model the board listed then."""
+    models = model or []
+    if len(models) > MAX_HISTORY_MODELS:
+        raise BadRequest(f"At most {MAX_HISTORY_MODELS} model= filters; leave them out to "
+                         "get every model", code="too_many_models")
+    if any(not m or len(m) > 100 for m in models):
+        raise BadRequest("Each model= must be a model's name (1-100 characters)",
+                         code="bad_model")
+    start = parse_moment("since", since)
+    end = parse_moment("until", until, end_of_day=True)
+    if start is not None and end is not None and start > end:
+        raise BadRequest(f"The range is empty: since={since} is after until={until}; swap them",
+                         code="bad_range")
+    snaps = await store.snapshots(DEFAULT_VARIANT, since=start, until=end, limit=limit + 1)
+    truncated = len(snaps) > limit
+    # In a thread: a year of a 100-model board is 36,500 points (4 MB of JSON).
+    return await asyncio.to_thread(lambda: json_response(history_view(
+        snaps[1:] if truncated else snaps, models, top=top, truncated=truncated)))
 
 
 @router.get("/info", response_model=Info)

@@ -4,7 +4,7 @@ value types, never rows or prefixed dicts."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from arena.types import (
@@ -15,6 +15,7 @@ from arena.types import (
     LeakSide,
     Review,
     Side,
+    SnapshotKind,
     TurnStatus,
     Winner,
 )
@@ -258,3 +259,33 @@ class Problem:
     kind: str
     battle_id: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotEntry:
+    """One listed model in a snapshot of the board."""
+
+    model: str
+    rating: float | None
+    ci_low: float | None
+    ci_high: float | None
+    votes: int
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSnapshot:
+    """The board at one moment: its listed models, and the newest vote it had seen.
+    ``scheduled_day`` is the UTC day of a daily snapshot, None for one taken on demand."""
+
+    taken_at: datetime
+    variant: str
+    scheduled_day: date | None
+    last_vote_id: int
+    counted_votes: int
+    models: list[SnapshotEntry]
+    id: int | None = None  # set once stored
+
+    @property
+    def kind(self) -> SnapshotKind:
+        return "on_demand" if self.scheduled_day is None else "daily"

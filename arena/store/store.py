@@ -14,7 +14,7 @@ verdicts in ``verdicts.py``; what is left is one short method per read or write.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, true, update
@@ -24,13 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.integrity.counters import SqlCounters
-from arena.store import verdicts
+from arena.store import history, verdicts
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
     AnswerRecord,
     BattleActivity,
     BattleRecord,
+    BoardSnapshot,
     Conversation,
     CountedVote,
     DeadTurn,
@@ -322,6 +323,22 @@ class Store:
                             created_at=aware(r.created_at), turns=r.turns,
                             voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted)
                 for r in rows]
+
+    # --- the board over time -----------------------------------------------------------
+
+    async def add_snapshot(self, snapshot: BoardSnapshot) -> int | None:
+        """Store a snapshot of the board; None (nothing written) when it is a daily one
+        and that day's snapshot of that board is already stored (by any worker)."""
+        return await history.add_snapshot(self.engine, snapshot)
+
+    async def has_snapshot(self, variant: str, day: date) -> bool:
+        return await history.has_snapshot(self._single, variant, day)
+
+    async def snapshots(self, variant: str, *, since: datetime | None = None,
+                        until: datetime | None = None, limit: int = 366) -> list[BoardSnapshot]:
+        """The newest ``limit`` snapshots taken in ``[since, until]``, oldest first."""
+        return await history.snapshots(self._single, variant, since=since, until=until,
+                                       limit=limit)
 
     # --- anti-rigging: the detection job's reads and verdicts, operator pins ------------
 

@@ -136,3 +136,113 @@ export function heatmap(names, matrix, { labelledBy, description, cell }) {
   });
   return svg;
 }
+
+// --- the board over time -------------------------------------------------------------------
+
+/** How many models the history chart draws at most (more lines than this are unreadable). */
+export const HISTORY_SERIES = 8;
+
+const DAY_MS = 86_400_000;
+const shortDate = (ms) => new Date(ms).toLocaleDateString("en", { month: "short", day: "numeric", timeZone: "UTC" });
+
+/**
+ * Each model's rating over time with its 95% band: ``series`` is the API's ``models``
+ * ([{model, points: [{taken_at, rating, ci_low, ci_high, votes, rank}]}]), drawn in order
+ * with the colour classes ``series-0`` … ``series-7``. A model missing from a snapshot
+ * (not listed that day) breaks its line there; ``snapshots`` gives the order of snapshots.
+ */
+export function historyChart(series, snapshots, { labelledBy, width = 780 }) {
+  const height = width < 560 ? 240 : 300;
+  const left = 44;
+  const right = 12;
+  const top = 10;
+  const bottom = 26;
+  const shown = series.slice(0, HISTORY_SERIES);
+  const index = new Map(snapshots.map((s, i) => [s.taken_at, i]));
+  const times = snapshots.map((s) => Date.parse(s.taken_at));
+  let t0 = Math.min(...times);
+  let t1 = Math.max(...times);
+  const oneDay = t1 - t0 < DAY_MS; // one snapshot, or a few in one day: a day's width
+  if (oneDay) {
+    const mid = (t0 + t1) / 2;
+    t0 = mid - DAY_MS / 2;
+    t1 = mid + DAY_MS / 2;
+  }
+  // Side by side when they share a moment: lone points' whiskers would hide each other.
+  const dodge = (i) => (times.length === 1 ? (i - (Math.min(series.length, HISTORY_SERIES) - 1) / 2) * 14 : 0);
+  const values = shown.flatMap((s) => s.points.flatMap((p) => [p.ci_low, p.ci_high, p.rating]))
+    .filter((v) => v !== null && v !== undefined);
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const pad = (hi - lo) * 0.06 || 25;
+  lo -= pad;
+  hi += pad;
+  const x = (ms) => left + ((ms - t0) / (t1 - t0)) * (width - left - right);
+  const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
+  const svg = root(width, height, labelledBy,
+    "Each line is a model's rating at each snapshot of the board; the shaded band around it is its 95% confidence interval.");
+  for (const t of niceTicks(lo, hi, width < 560 ? 4 : 6)) {
+    svg.append(svgEl("line", { class: "grid", x1: left, x2: width - right, y1: y(t), y2: y(t) }));
+    svg.append(svgEl("text", { class: "axis-label", x: left - 6, y: y(t) + 4, "text-anchor": "end" },
+      String(Math.round(t))));
+  }
+  if (oneDay) {
+    const mid = (t0 + t1) / 2;
+    svg.append(svgEl("text", { class: "axis-label", x: x(mid), y: height - 8, "text-anchor": "middle" },
+      shortDate(Math.min(...times))));
+  } else {
+    const ticks = Math.max(2, Math.min(width < 560 ? 3 : 6, Math.round((t1 - t0) / DAY_MS) + 1));
+    for (let k = 0; k < ticks; k++) {
+      const ms = t0 + ((t1 - t0) * k) / (ticks - 1);
+      const anchor = k === 0 ? "start" : k === ticks - 1 ? "end" : "middle";
+      svg.append(svgEl("text", { class: "axis-label", x: x(ms), y: height - 8, "text-anchor": anchor },
+        shortDate(ms)));
+    }
+  }
+  const dotR = (width - left - right) / Math.max(1, snapshots.length) < 14 ? 2.25 : 3.5; // dense: smaller
+  shown.forEach((s, i) => {
+    const g = svgEl("g", { class: `history-series series-${i}` });
+    // Runs of consecutive snapshots in which the model was listed with a rating.
+    const runs = [];
+    let run = [];
+    let last = -2;
+    for (const p of s.points) {
+      const at = index.get(p.taken_at) ?? -2;
+      if (p.rating === null || p.rating === undefined || at !== last + 1) {
+        if (run.length) runs.push(run);
+        run = [];
+      }
+      if (p.rating !== null && p.rating !== undefined) run.push(p);
+      last = at;
+    }
+    if (run.length) runs.push(run);
+    const alone = new Set(runs.filter((r) => r.length === 1).map((r) => r[0]));
+    for (const r of runs) {
+      const banded = r.filter((p) => p.ci_low !== null && p.ci_high !== null);
+      if (banded.length > 1) {
+        const upper = banded.map((p) => `${x(Date.parse(p.taken_at))},${y(p.ci_high)}`);
+        const lower = banded.map((p) => `${x(Date.parse(p.taken_at))},${y(p.ci_low)}`).reverse();
+        g.append(svgEl("polygon", { class: "band", points: [...upper, ...lower].join(" ") }));
+      }
+      if (r.length > 1) {
+        g.append(svgEl("polyline", {
+          class: "line", points: r.map((p) => `${x(Date.parse(p.taken_at))},${y(p.rating)}`).join(" "),
+        }));
+      }
+    }
+    for (const p of s.points) {
+      if (p.rating === null || p.rating === undefined) continue;
+      const cx = x(Date.parse(p.taken_at)) + dodge(i);
+      const dot = svgEl("g", { class: "history-point" });
+      dot.append(svgEl("title", {}, `${s.model}, ${shortDate(Date.parse(p.taken_at))}: ${fmt(p.rating)} `
+        + `(95% CI ${fmt(p.ci_low)} to ${fmt(p.ci_high)}), rank ${p.rank}, ${p.votes} votes`));
+      if (alone.has(p) && p.ci_low !== null && p.ci_high !== null) { // no band: a whisker
+        dot.append(svgEl("line", { class: "whisker", x1: cx, x2: cx, y1: y(p.ci_low), y2: y(p.ci_high) }));
+      }
+      dot.append(svgEl("circle", { class: "dot", cx, cy: y(p.rating), r: dotR }));
+      g.append(dot);
+    }
+    svg.append(g);
+  });
+  return svg;
+}

@@ -1,15 +1,18 @@
-// The leaderboard page: the ranked table (sortable), totals, and three inline SVG charts
+// The leaderboard page: the ranked table (sortable), totals, and inline SVG charts
 // (ratings with intervals, pairwise win rates, battle counts), for the options chosen in
 // the form — method, style control, category — which are mirrored in the page's URL so
 // a view can be shared. With the Davidson method the board's tie parameter is told below
-// the table.
+// the table. Below the charts, the default board's ratings over time, from its snapshots.
 
-import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
+import {
+  countColor, heatmap, HISTORY_SERIES, historyChart, ratingsChart, winRateColor,
+} from "./charts.js";
 import { $, el } from "./dom.js";
 import { api, fmt, noun, plural, say, showDemoBanner } from "./page.js";
 
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
 const REFRESH_MS = 30_000;
+const HISTORY_REFRESH_MS = 600_000; // snapshots come once a day: a look every ten minutes
 
 const ui = {
   method: $("method"),
@@ -26,11 +29,16 @@ const ui = {
   influence: $("influence"),
   influenceList: $("influence-list"),
   ties: $("ties-note"),
+  historyChart: $("chart-history"),
+  historyLegend: $("history-legend"),
 };
 
 const METHODS = new Set(["bt", "elo", "davidson"]);
 
-const state = { board: null, sort: { key: "rank", dir: 1 }, categoriesLoaded: false };
+const state = {
+  board: null, sort: { key: "rank", dir: 1 }, categoriesLoaded: false,
+  history: null, historyError: "", historyAt: 0,
+};
 
 const SORTS = {
   rank: (m) => [m.rank, -(m.rating ?? -Infinity)],
@@ -107,6 +115,18 @@ async function load() {
   }
   render();
   if (!state.categoriesLoaded) loadCategories();
+  if (Date.now() - state.historyAt > HISTORY_REFRESH_MS) loadHistory();
+}
+
+async function loadHistory() {
+  state.historyAt = Date.now();
+  try {
+    state.history = await api(`/api/leaderboard/history?top=${HISTORY_SERIES}`);
+    state.historyError = "";
+  } catch (err) {
+    state.historyError = err.message;
+  }
+  renderHistory();
 }
 
 async function loadCategories() {
@@ -374,6 +394,41 @@ function renderCharts(board) {
   }));
 }
 
+function renderHistory() {
+  const h = state.history;
+  if (!h) {
+    if (state.historyError) {
+      ui.historyChart.replaceChildren(el("p", "history-empty",
+        `The history could not be loaded: ${state.historyError}`));
+    }
+    return;
+  }
+  const series = (h.models || []).filter((m) => m.points.some((p) => p.rating !== null));
+  if (!h.snapshots.length || !series.length) {
+    ui.historyChart.replaceChildren(el("p", "history-empty",
+      "History starts after the first daily snapshot of the board."));
+    ui.historyLegend.replaceChildren();
+    return;
+  }
+  const box = ui.historyChart;
+  const width = Math.max(320, Math.min(1000, box.clientWidth - 20 || 780));
+  box.replaceChildren(historyChart(series, h.snapshots, { labelledBy: "history-title", width }));
+  const items = series.slice(0, HISTORY_SERIES).map((m, i) => {
+    const li = el("li", `series-${i}`);
+    li.append(el("span", "swatch"), el("span", "", m.model));
+    return li;
+  });
+  const listed = h.snapshots[h.snapshots.length - 1].models; // on the newest snapshot
+  if (listed > HISTORY_SERIES) {
+    const li = el("li", "more");
+    const link = el("a", "", "all of them as JSON");
+    link.href = "/api/leaderboard/history";
+    li.append(`The top ${HISTORY_SERIES} of ${listed} models; `, link);
+    items.push(li);
+  }
+  ui.historyLegend.replaceChildren(...items);
+}
+
 let bannerShown = false;
 async function demoBanner() {
   if (bannerShown) return;
@@ -408,7 +463,10 @@ darkQuery.addEventListener("change", () => state.board && renderCharts(state.boa
 let resizeTimer = 0;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => state.board && renderCharts(state.board), 150);
+  resizeTimer = setTimeout(() => {
+    if (state.board) renderCharts(state.board);
+    renderHistory();
+  }, 150);
 });
 setInterval(() => {
   if (document.visibilityState === "visible") load();

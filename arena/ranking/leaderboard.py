@@ -136,7 +136,7 @@ def compute_leaderboard(
     ridge = bt.prior_ridge(prior_sd) if ridge is None else ridge
     _check_options(method, style_control, ci, bootstrap_rounds, min_votes, ridge)
     if side_control and method != "bt":
-        raise BadRequest("side control is a Bradley–Terry model; use method 'bt' "
+        raise BadRequest("Side control is a Bradley–Terry model: use method bt "
                          "(online Elo has no side term)")
     if method == "elo" and not battles.has_rows:
         raise BadRequest("online Elo needs battles in order, not aggregated counts")

@@ -5,6 +5,9 @@ answers, an independent fit, invariances, the board's ``side`` section and
 
 from __future__ import annotations
 
+import argparse
+import io
+import json
 import math
 
 import numpy as np
@@ -13,7 +16,8 @@ from sklearn.linear_model import LogisticRegression
 
 from arena.errors import BadRequest
 from arena.ranking import Battles, bt, compute_leaderboard, side
-from arena.ranking.cli import side_line
+from arena.ranking.cli import add_arguments, run, side_line
+from arena.ranking.io import write_battles
 from benchmarks.side_bias import simulate
 
 FLAT = bt.RIDGE
@@ -169,7 +173,7 @@ def test_side_control_moves_ratings_and_elo_refuses_it():
     gap = {b["model"]: b["rating"] for b in (plain["models"])}
     gap_held = {b["model"]: b["rating"] for b in held["models"]}
     assert gap_held["x"] - gap_held["y"] < gap["x"] - gap["y"]
-    with pytest.raises(BadRequest, match="side control is a Bradley–Terry model"):
+    with pytest.raises(BadRequest, match="Side control is a Bradley–Terry model"):
         compute_leaderboard(data, method="elo", side_control=True)
 
 
@@ -208,6 +212,35 @@ def test_empty_and_one_sided_boards():
     c = counts_of(2, [(0, 1, 0, 3), (1, 0, 0, 3)])
     s = compute_leaderboard(Battles.from_counts(["x", "y"], c), bootstrap_rounds=10)["side"]
     assert s["elo"] > 300 and s["ci"][1] - s["ci"][0] > 300 and s["a_win_share"] == 1.0
+
+
+def cli(*argv: str) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="arena leaderboard")
+    add_arguments(parser)
+    out = io.StringIO()
+    code = run(parser.parse_args(list(argv)), out=out)
+    return code, out.getvalue()
+
+
+def test_cli_reports_h_and_side_control(tmp_path, capsys):
+    # x always on the left: 30 of its 40 votes against y; y and z split evenly.
+    records = ([{"model_a": "x", "model_b": "y", "winner": "model_a"}] * 30
+               + [{"model_a": "x", "model_b": "y", "winner": "model_b"}] * 10
+               + [{"model_a": "y", "model_b": "z", "winner": "model_a"}] * 20
+               + [{"model_a": "z", "model_b": "y", "winner": "model_a"}] * 20)
+    path = tmp_path / "b.jsonl"
+    write_battles(records, path)
+    code, text = cli("--battles", str(path), "--min-votes", "0")
+    assert code == 0 and "side A (left) advantage: +" in text
+    assert "(ratings adjusted for it)" not in text
+    code, text = cli("--battles", str(path), "--min-votes", "0", "--side-control", "--json")
+    board = json.loads(text)
+    assert code == 0 and board["side_control"] is True and board["side"]["battles"] == 80
+    code, text = cli("--battles", str(path), "--side-control")
+    assert text.splitlines()[0].startswith("Bradley-Terry, side control - 80 battles")
+    assert "(ratings adjusted for it)" in text
+    assert cli("--battles", str(path), "--side-control", "--method", "elo")[0] == 2
+    assert "Side control is a Bradley–Terry model" in capsys.readouterr().err
 
 
 def test_cli_line():

@@ -1,6 +1,6 @@
 // The leaderboard page: the ranked table (sortable), totals, and three inline SVG charts
 // (ratings with intervals, pairwise win rates, battle counts), for the options chosen in
-// the form — method, style control, category — which are mirrored in the page's URL so
+// the form — method, style control, side control, category — which are mirrored in the page's URL so
 // a view can be shared.
 
 import { countColor, heatmap, ratingsChart, winRateColor } from "./charts.js";
@@ -13,6 +13,8 @@ const REFRESH_MS = 30_000;
 const ui = {
   method: $("method"),
   style: $("style-control"),
+  side: $("side-control"),
+  sideEffect: $("side-effect"),
   category: $("category"),
   body: $("board-body"),
   totals: $("totals"),
@@ -44,6 +46,7 @@ function readOptions() {
   const q = new URLSearchParams(location.search);
   ui.method.value = q.get("method") === "elo" ? "elo" : "bt";
   ui.style.checked = q.get("style_control") === "true";
+  ui.side.checked = q.get("side_control") === "true";
   const category = q.get("category") || "";
   if (category) ensureCategoryOption(category);
   ui.category.value = category;
@@ -54,17 +57,22 @@ function options() {
   const q = new URLSearchParams();
   if (ui.method.value !== "bt") q.set("method", ui.method.value);
   if (ui.style.checked && ui.method.value === "bt") q.set("style_control", "true");
+  if (ui.side.checked && ui.method.value === "bt") q.set("side_control", "true");
   if (ui.category.value) q.set("category", ui.category.value);
   return q;
 }
 
 function syncStyleControl() {
-  // Style control is a Bradley–Terry model; the API refuses it with online Elo.
+  // Style and side control are Bradley–Terry models; the API refuses them with online Elo.
   const elo = ui.method.value === "elo";
   ui.style.disabled = elo;
   ui.style.closest("label").title = elo
     ? "Style control needs the Bradley–Terry method"
     : "Holds answer length and formatting equal, as Chatbot Arena does";
+  ui.side.disabled = elo;
+  ui.side.closest("label").title = elo
+    ? "Side control needs the Bradley–Terry method"
+    : "Fits the ratings jointly with the advantage of the answer shown on the left";
 }
 
 /** The server's naming rule for downloads (arena/api/pages.py ``download_name``). */
@@ -73,6 +81,7 @@ function downloadName(kind, ext, q) {
   if (q.get("method") && q.get("method") !== "bt") parts.push(q.get("method"));
   if (q.get("category")) parts.push(q.get("category"));
   if (q.get("style_control") === "true") parts.push("style");
+  if (q.get("side_control") === "true") parts.push("side");
   if (q.get("ipw") === "true") parts.push("ipw");
   return `${parts.join("-").replace(/[^A-Za-z0-9-]/g, "_")}.${ext}`;
 }
@@ -164,6 +173,7 @@ function render() {
   ui.warnings.textContent = (board.warnings || []).join(" ");
   renderTable(board.models || [], board);
   renderUnlisted(board.unlisted || []);
+  renderSide(board);
   renderFragility(board);
   renderCharts(board);
   const when = board.updated_at ? new Date(board.updated_at) : null;
@@ -292,6 +302,29 @@ function renderUnlisted(unlisted) {
   ui.unlisted.textContent = unlisted.length
     ? `Not ranked yet: ${unlisted.map((u) => `${u.model} (${plural(u.votes, "vote")}; ${u.reason})`).join("; ")}.`
     : "";
+}
+
+const signed = (v) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.abs(Math.round(v))}`;
+
+function renderSide(board) {
+  // "Side A (left) advantage: +12 Elo [4, 20]": how much voters favour the left answer.
+  const s = board.side;
+  ui.sideEffect.hidden = !s || s.elo === null || s.elo === undefined;
+  if (ui.sideEffect.hidden) return;
+  const [lo, hi] = s.ci;
+  const clear = lo > 0 || hi < 0;
+  ui.sideEffect.classList.toggle("clear", clear);
+  ui.sideEffect.replaceChildren(
+    el("strong", "", `Side A (left) advantage: ${signed(s.elo)} Elo`),
+    ` [${signed(lo)}, ${signed(hi)}]`,
+    el("span", "side-detail", ` · the left answer won ${pct(s.a_win_share)} of the decided `
+      + `votes (${plural(s.battles, "battle")}). `
+      + (board.side_control ? "The ratings are adjusted for it."
+        : clear ? "Tick Side control to adjust the ratings for it."
+          : "Its interval includes 0: no clear side bias.")),
+  );
+  ui.sideEffect.title = "P(left wins) = σ(θ_left − θ_right + h): h in Elo points, with "
+    + "its 95% interval";
 }
 
 function renderFragility(board) {

@@ -256,3 +256,66 @@ def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str
     page.click("#board thead th[data-key='votes'] button")
     assert page.locator("#board-body .tier-label").count() == 0
     assert page.locator("#board-body tr.tier-start").count() == 0
+
+
+@pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", False),
+                                               ("light", True), ("dark", True)])
+def test_side_effect_and_side_control_are_shown(arena: Any, open_page: Any, scheme: str,
+                                                phone: bool) -> None:
+    server = board_server(arena)
+    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+            "has_touch": True} if phone else {}
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
+    cast_votes(page, server.base_url, 8)
+    real = page.request.get(f"{server.base_url}/api/leaderboard").json()
+    assert set(real["side"]) == {"elo", "ci", "a_win_share", "battles"}
+    assert real["side_control"] is False
+    # The server's own board, with the side effect of a board larger than a few test
+    # votes make; side_control is echoed from the request, as the server does.
+    board = json.loads(json.dumps(real))
+    board["side"] = {"elo": 12.3, "ci": [4.1, 20.4], "a_win_share": 0.5341, "battles": 412}
+    asked: list[str] = []
+
+    def serve(route: Any) -> None:
+        asked.append(route.request.url)
+        body = {**board, "side_control": "side_control=true" in route.request.url}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/leaderboard?*", serve)
+    page.route("**/api/leaderboard", serve)
+    page.reload()
+    note = page.locator("#side-effect")
+    note.wait_for()
+    text = note.inner_text()
+    assert text.startswith("Side A (left) advantage: +12 Elo [+4, +20]"), text
+    assert "53.4% of the decided votes (412 battles)" in text
+    assert "Tick Side control" in text
+    assert "clear" in (note.get_attribute("class") or "")  # the interval excludes 0
+    if phone:
+        wrap = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert wrap
+    shot(page, f"leaderboard-side-{'phone' if phone else 'desktop'}-{scheme}", full_page=phone)
+    # The toggle asks for side control, keeps it in the URL and the page says so.
+    with page.expect_response(lambda r: "side_control=true" in r.url):
+        page.check("#side-control")
+    assert "side_control=true" in page.url
+    page.wait_for_function("document.querySelector('#side-effect').innerText"
+                           ".includes('adjusted')")
+    assert "side" in (page.get_attribute("#dl-csv", "download") or "")
+    if not phone:
+        shot(page, f"leaderboard-side-controlled-{scheme}")
+    # Online Elo has no side term: the toggle is disabled and not sent.
+    page.select_option("#method", "elo")
+    page.wait_for_function("location.search.includes('method=elo')")
+    assert page.is_disabled("#side-control")
+    assert "side_control" not in page.url
+    assert "side_control" not in asked[-1]
+    # An interval across 0 reads as no clear bias.
+    board["side"] = {"elo": -3.2, "ci": [-9.0, 2.6], "a_win_share": 0.49, "battles": 300}
+    page.select_option("#method", "bt")
+    page.wait_for_function("location.search.includes('side_control=true')")
+    page.uncheck("#side-control")
+    page.wait_for_function("document.querySelector('#side-effect').innerText"
+                           ".includes('no clear side bias')")
+    assert "clear" not in (page.get_attribute("#side-effect", "class") or "").split()
+    assert page.inner_text("#side-effect").startswith("Side A (left) advantage: −3 Elo [−9, +3]")

@@ -274,10 +274,7 @@ def test_side_effect_and_side_control_are_shown(arena: Any, open_page: Any, sche
     # votes make; side_control is echoed from the request, as the server does.
     board = json.loads(json.dumps(real))
     board["side"] = {"elo": 12.3, "ci": [4.1, 20.4], "a_win_share": 0.5341, "battles": 412}
-    asked: list[str] = []
-
     def serve(route: Any) -> None:
-        asked.append(route.request.url)
         body = {**board, "side_control": "side_control=true" in route.request.url}
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
@@ -299,23 +296,21 @@ def test_side_effect_and_side_control_are_shown(arena: Any, open_page: Any, sche
     with page.expect_response(lambda r: "side_control=true" in r.url):
         page.check("#side-control")
     assert "side_control=true" in page.url
-    page.wait_for_function("document.querySelector('#side-effect').innerText"
-                           ".includes('adjusted')")
+    page.locator("#side-effect", has_text="adjusted for it").wait_for()
     assert "side" in (page.get_attribute("#dl-csv", "download") or "")
     if not phone:
         shot(page, f"leaderboard-side-controlled-{scheme}")
     # Online Elo has no side term: the toggle is disabled and not sent.
-    page.select_option("#method", "elo")
-    page.wait_for_function("location.search.includes('method=elo')")
+    with page.expect_request(lambda r: "method=elo" in r.url) as elo:
+        page.select_option("#method", "elo")
+    assert "side_control" not in elo.value.url
     assert page.is_disabled("#side-control")
     assert "side_control" not in page.url
-    assert "side_control" not in asked[-1]
     # An interval across 0 reads as no clear bias.
     board["side"] = {"elo": -3.2, "ci": [-9.0, 2.6], "a_win_share": 0.49, "battles": 300}
-    page.select_option("#method", "bt")
-    page.wait_for_function("location.search.includes('side_control=true')")
+    with page.expect_request(lambda r: "side_control=true" in r.url):
+        page.select_option("#method", "bt")  # the box is still ticked: sent again
     page.uncheck("#side-control")
-    page.wait_for_function("document.querySelector('#side-effect').innerText"
-                           ".includes('no clear side bias')")
+    page.locator("#side-effect", has_text="no clear side bias").wait_for()
     assert "clear" not in (page.get_attribute("#side-effect", "class") or "").split()
     assert page.inner_text("#side-effect").startswith("Side A (left) advantage: −3 Elo [−9, +3]")

@@ -189,11 +189,11 @@ def _skip(cells: side.SideCells, *, ridge: float,
     return side.SideEstimate(np.zeros(cells.m + 1), 0.0, 0.0, 0.0)
 
 
-def _without_side(data: Battles) -> float:
+def _without_side(data: Battles, **kw: Any) -> float:
     real = side.estimate
     side.estimate = _skip  # type: ignore[assignment]
     try:
-        return _seconds(data)
+        return _seconds(data, **kw)
     finally:
         side.estimate = real
 
@@ -207,25 +207,30 @@ def _estimate_alone(counts: FloatArray) -> float:
 def timing(repeat: int) -> None:
     """Median of ``repeat`` boards from aggregated counts (bootstrap ×200): as served (the
     side estimate included), with the side estimate switched off, and with side control;
-    interleaved, so that a burst of load on the shared machine hits all alike."""
+    interleaved, so that a burst of load on the shared machine hits all alike. A board
+    with side control has no fragility section, so the boards are timed without it too
+    (``swaps=False``), where the three do the same work but for the side."""
     print(f"\n## Time of a board from counts (bootstrap ×200), medians of {repeat}, "
           "interleaved, same process\n")
-    print("| models | battles | without the side estimate (baseline) | as served (with it) "
-          "| side control | the side estimate alone |")
-    print("|---|---|---|---|---|---|")
+    print("| models | battles | fragility | without the side estimate (baseline) | as served "
+          "(with it) | side control | the side estimate alone |")
+    print("|---|---|---|---|---|---|---|")
     rng = np.random.default_rng(0)
     for m, n in ((20, 10_000), (100, 3_000_000)):
         counts, _ = simulate(rng, m, n, 20.0, skewed=False)
         data = Battles.from_counts(names(m), counts)
-        runs: dict[str, list[float]] = {"base": [], "served": [], "control": [], "alone": []}
-        for _ in range(repeat):
-            runs["base"].append(_without_side(data))
-            runs["served"].append(_seconds(data))
-            runs["control"].append(_seconds(data, side_control=True))
-            runs["alone"].append(_estimate_alone(counts))
-        base, served, control, alone = (float(np.median(runs[k])) for k in runs)
-        print(f"| {m} | {n:,} | {base:.3f} s | {served:.3f} s ({served / base:.2f}×) | "
-              f"{control:.3f} s ({control / base:.2f}×) | {1000 * alone:.1f} ms |", flush=True)
+        for swaps in (True, False):
+            runs: dict[str, list[float]] = {"base": [], "served": [], "control": [],
+                                            "alone": []}
+            for _ in range(repeat):
+                runs["base"].append(_without_side(data, swaps=swaps))
+                runs["served"].append(_seconds(data, swaps=swaps))
+                runs["control"].append(_seconds(data, side_control=True))
+                runs["alone"].append(_estimate_alone(counts))
+            base, served, control, alone = (float(np.median(runs[k])) for k in runs)
+            print(f"| {m} | {n:,} | {'on' if swaps else 'off'} | {base:.3f} s | {served:.3f} s "
+                  f"({served / base:.2f}×) | {control:.3f} s ({control / base:.2f}×) | "
+                  f"{1000 * alone:.1f} ms |", flush=True)
 
 
 def main() -> None:

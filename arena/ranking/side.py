@@ -23,6 +23,7 @@ and docs/statistics.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, cast
 
 import numpy as np
@@ -62,6 +63,13 @@ class SideCells:
     @property
     def s(self) -> FloatArray:
         return cast("FloatArray", self.weights @ bt.CELL_SCORES)
+
+    @cached_property
+    def pairs(self) -> tuple[IntArray, IntArray, IntArray]:
+        """The unordered pairs i < j the cells fall on, and each cell's pair index."""
+        low, high = np.minimum(self.a, self.b), np.maximum(self.a, self.b)
+        key, pair_of = np.unique(low * self.m + high, return_inverse=True)
+        return key // self.m, key % self.m, pair_of.astype(np.int64).ravel()
 
     def restrict(self, keep: IntArray) -> SideCells:
         """Cells among the models ``keep`` (sorted), re-indexed 0..len(keep)-1."""
@@ -142,18 +150,17 @@ def _score(cells: SideCells, resid: FloatArray) -> FloatArray:
 
 
 def _information(cells: SideCells, v: FloatArray) -> FloatArray:
-    """(R, m + 1, m + 1) Xᵀ diag(v) X for rows x = (e_a − e_b, 1), per data set."""
+    """(R, m + 1, m + 1) Xᵀ diag(v) X for rows x = (e_a − e_b, 1), per data set: the θ
+    block is the Laplacian of v folded onto unordered pairs ((a, b) and (b, a) add up),
+    bordered by the side column Σ v (e_a − e_b) and the corner Σ v."""
     r, m = v.shape[0], cells.m
-    out = np.zeros((r, m + 1, m + 1))
+    i, j, pair_of = cells.pairs
+    n_pairs = i.shape[0]
     rows = np.arange(r)[:, None]
-    # Ordered pairs can repeat as an unordered pair (a, b) and (b, a): add, don't assign.
-    np.add.at(out, (rows, cells.a[None], cells.b[None]), -v)
-    np.add.at(out, (rows, cells.b[None], cells.a[None]), -v)
-    flat = np.arange(r)[:, None] * m
-    diag = (np.bincount((flat + cells.a).ravel(), v.ravel(), r * m)
-            + np.bincount((flat + cells.b).ravel(), v.ravel(), r * m)).reshape(r, m)
-    idx = np.arange(m)
-    out[:, idx, idx] += diag
+    folded = np.bincount((rows * n_pairs + pair_of).ravel(), v.ravel(), r * n_pairs)
+    out = np.zeros((r, m + 1, m + 1))
+    out[:, :m, :m] = bt._laplacian(i, j, folded.reshape(r, n_pairs), m)
+    flat = rows * m
     col = (np.bincount((flat + cells.a).ravel(), v.ravel(), r * m)
            - np.bincount((flat + cells.b).ravel(), v.ravel(), r * m)).reshape(r, m)
     out[:, :m, m] = col

@@ -157,9 +157,10 @@ def _information(cells: SideCells, v: FloatArray) -> FloatArray:
     i, j, pair_of = cells.pairs
     n_pairs = i.shape[0]
     rows = np.arange(r)[:, None]
-    folded = np.bincount((rows * n_pairs + pair_of).ravel(), v.ravel(), r * n_pairs)
+    folded = cast("FloatArray", np.bincount((rows * n_pairs + pair_of).ravel(), v.ravel(),
+                                            r * n_pairs)).reshape(r, n_pairs)
     out = np.zeros((r, m + 1, m + 1))
-    out[:, :m, :m] = bt._laplacian(i, j, folded.reshape(r, n_pairs), m)
+    out[:, :m, :m] = bt._laplacian(i, j, folded, m)
     flat = rows * m
     col = (np.bincount((flat + cells.a).ravel(), v.ravel(), r * m)
            - np.bincount((flat + cells.b).ravel(), v.ravel(), r * m)).reshape(r, m)

@@ -189,6 +189,10 @@ def compute_leaderboard(
     in_main = int(round(main_counts.sum()))
     side_est = side.estimate(side_cells, ridge=ridge)
     board["side"] = side.section(side_est, main_counts, in_main)
+    if not side.identified(side_cells):
+        warnings.append("the left side's advantage cannot be told apart from the ratings "
+                        "(the models met in a fixed left/right order): its estimate and, "
+                        "with side control, the ratings rest on the prior")
     if method == "elo":
         fit = _elo_fit(data, main, ci, bootstrap_rounds, rng, anchor_at)
     elif style_control:

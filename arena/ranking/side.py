@@ -247,6 +247,20 @@ def estimate(cells: SideCells, *, ridge: float, start: FloatArray | None = None)
     return SideEstimate(params, scale * h, scale * low, scale * high)
 
 
+def identified(cells: SideCells) -> bool:
+    """Whether the votes tell h apart from the ratings. They do not when some potential φ
+    has φ_a − φ_b = 1 on every ordered pair that met (two models only ever met one way
+    round, or sides that always follow a fixed order of the models): then any h can be
+    traded for ratings spread by φ, and only the prior decides. Tested as a vanishing
+    Schur complement of h in the information at equal weights."""
+    info = _information(cells, cells.n[None])[0]
+    m = cells.m
+    theta = info[:m, :m] + 1.0 / m  # the gauge fix: Σθ = 0
+    col = info[:m, m]
+    schur = info[m, m] - col @ np.linalg.solve(theta, col)
+    return bool(schur > 1e-9 * max(info[m, m], 1.0))
+
+
 def a_win_share(counts: FloatArray) -> float | None:
     """Observed share of decided votes (a win either way) won by side A."""
     won_a, won_b = float(counts[:, :, 0].sum()), float(counts[:, :, 1].sum())

@@ -200,6 +200,25 @@ def test_side_and_style_control_together():
     assert alone["side"]["elo"] > 20  # 58% → about +56 Elo
 
 
+def test_sides_in_a_fixed_order_are_flagged():
+    # x always left of y: h and x − y only appear as a sum, so only the prior splits them.
+    one_way = counts_of(2, [(0, 1, 0, 30), (0, 1, 1, 10)])
+    assert not side.identified(side.ordered_cells(one_way))
+    # A fixed order x > y > z over all three pairs is still a potential: not identified.
+    ordered = counts_of(3, [(0, 1, 0, 5), (1, 2, 1, 5), (0, 2, 0, 5)])
+    assert side.identified(side.ordered_cells(ordered))  # x − z = 2 ≠ 1: a cycle tells
+    chain = counts_of(3, [(0, 1, 0, 5), (1, 2, 1, 5)])
+    assert not side.identified(side.ordered_cells(chain))
+    both_ways = counts_of(2, [(0, 1, 0, 30), (1, 0, 1, 10)])
+    assert side.identified(side.ordered_cells(both_ways))
+    board = compute_leaderboard(Battles.from_counts(["x", "y"], one_way), bootstrap_rounds=10)
+    assert any("cannot be told apart" in w for w in board["warnings"])
+    # ... and its interval is the prior's, wide, not the sandwich's.
+    assert board["side"]["ci"][1] - board["side"]["ci"][0] > 300
+    board = compute_leaderboard(Battles.from_counts(["x", "y"], both_ways), bootstrap_rounds=10)
+    assert not any("cannot be told apart" in w for w in board["warnings"])
+
+
 def test_empty_and_one_sided_boards():
     empty = compute_leaderboard(Battles.from_records([]))
     assert "side" not in empty or empty["side"] is None

@@ -6,9 +6,11 @@ answers, an independent fit, invariances, the board's ``side`` section and
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,8 +84,16 @@ def test_agrees_with_an_independent_logistic_regression():
     rng = np.random.default_rng(3)
     m = 7
     c = random_counts(rng, m, 3000, 0.3)
-    # One row per ordered cell and outcome: design (e_a − e_b, 1), a tie as half a win
-    # and half a loss, by sample weight.
+    theirs = sklearn_side_fit(c)
+    ours = side.fit(side.ordered_cells(c), ridge=1e-10)
+    assert ours[-1] == pytest.approx(theirs[-1], abs=1e-5)
+    np.testing.assert_allclose(ours[:m] - ours[0], theirs[:m], atol=1e-5)
+
+
+def sklearn_side_fit(c: np.ndarray) -> np.ndarray:
+    """(θ with θ_0 = 0, h) of an unpenalised logistic regression on the design
+    (e_a − e_b, 1), a tie as half a win and half a loss by sample weight."""
+    m = c.shape[0]
     rows, ys, ws = [], [], []
     for a in range(m):
         for b in range(m):
@@ -96,11 +106,25 @@ def test_agrees_with_an_independent_logistic_regression():
                     ys.append(y)
                     ws.append(w)
     lr = LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-10, max_iter=10_000)
-    lr.fit(np.array(rows)[:, 1:], np.array(ys), sample_weight=np.array(ws))  # θ_0 = 0
-    theirs = np.concatenate([[0.0], lr.coef_[0]])
-    ours = side.fit(side.ordered_cells(c), ridge=1e-10)
-    assert ours[-1] == pytest.approx(theirs[-1], abs=1e-5)
-    np.testing.assert_allclose(ours[:m] - ours[0], theirs[:m], atol=1e-5)
+    lr.fit(np.array(rows)[:, 1:], np.array(ys), sample_weight=np.array(ws))
+    return np.concatenate([[0.0], lr.coef_[0]])
+
+
+def test_real_votes_llmfao_agree_with_an_independent_fit():
+    # LLMFAO's crowd saw one answer on the left (side A) and one on the right.
+    path = Path(__file__).resolve().parents[3] / "shared" / "data" / "llmfao" / \
+        "crowd-comparisons.csv"
+    if not path.exists():
+        pytest.skip(f"real data not found at {path}")
+    labels = {"left": "model_a", "right": "model_b", "tie": "tie"}
+    with path.open() as f:
+        data = Battles.from_records({"model_a": r["left"], "model_b": r["right"],
+                                     "winner": labels[r["winner"]]} for r in csv.DictReader(f))
+    board = compute_leaderboard(data, prior_sd=0, ci="sandwich", swaps=False, min_votes=0)
+    theirs = sklearn_side_fit(data.counts())
+    assert board["side"]["elo"] == pytest.approx(bt.ELO_SCALE * theirs[-1], abs=0.05)
+    assert board["side"]["battles"] == 8931
+    assert board["side"]["a_win_share"] == pytest.approx(2911 / (2911 + 2549), abs=1e-4)
 
 
 def test_swapping_sides_negates_h_and_keeps_ratings():

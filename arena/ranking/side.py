@@ -11,11 +11,13 @@ that met, with the columns A won, B won, half-half (tie or both bad, half a win 
 as in ``bt``). Every fit costs O(ordered pairs), never O(battles): a damped Newton on
 (θ, h), batched over R data sets like ``bt.fit`` (the bootstrap passes R = rounds).
 
-Priors: θ carries the board's ridge (its N(0, σ²) prior); h only the nearly flat
-``bt.RIDGE``, so the estimate is h's own maximum likelihood given θ's prior.
+Priors: h is estimated with only the nearly flat ``bt.RIDGE`` on θ and h — its maximum
+likelihood — and the ratings then carry the board's ridge (its N(0, σ²) prior) with that
+h as an offset (``two_stage``: a joint fit under the prior would let h take up the
+prior's pull on θ where sides are skewed).
 
 The interval of h is the robust (sandwich) normal interval H⁻¹ B H⁻¹ of the half-win
-quasi-likelihood, widened to the posterior's normal interval where the sandwich
+quasi-likelihood of the flat fit, widened to its posterior's normal interval where the sandwich
 degenerates (tiny data); its coverage in simulated arenas is in benchmarks/side_bias.py
 and docs/statistics.md.
 """
@@ -100,10 +102,12 @@ def ordered_cells(counts: FloatArray, weights: FloatArray | None = None,
 
 
 def fit(cells: SideCells, *, ridge: float, weights: FloatArray | None = None,
-        start: FloatArray | None = None, tol: float = bt.TOL) -> FloatArray:
+        start: FloatArray | None = None, tol: float = bt.TOL,
+        fix_h: bool = False) -> FloatArray:
     """(θ_1..θ_m, h) maximising the penalised side-BT log-likelihood, natural units,
     Σθ = 0. ``weights`` (R, P, 3) fits R data sets at once and returns (R, m + 1);
-    otherwise (m + 1,). ``start`` is a warm start of the same layout."""
+    otherwise (m + 1,). ``start`` is a warm start of the same layout; with ``fix_h`` its
+    h is kept and only θ is fitted (an offset)."""
     single = weights is None
     w = cells.weights[None] if weights is None else weights
     n, s = w.sum(axis=2), w @ bt.CELL_SCORES
@@ -118,11 +122,28 @@ def fit(cells: SideCells, *, ridge: float, weights: FloatArray | None = None,
         resid = s - n * p
         grad = _score(cells, resid) - pen_diag * params
         hess = _information(cells, n * p * (1.0 - p)) + penalty
+        if fix_h:
+            grad[:, m] = 0.0
+            hess[:, m, :] = 0.0
+            hess[:, :, m] = 0.0
+            hess[:, m, m] = 1.0
         step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
         params = _damped(cells, params, step, n, s, pen_diag)
         if np.abs(step).max() < tol:
             break
     return params[0] if single else params
+
+
+def two_stage(cells: SideCells, *, ridge: float, weights: FloatArray | None = None,
+              start: FloatArray | None = None) -> FloatArray:
+    """h from the fit with the nearly flat ``bt.RIDGE`` on θ, then θ under the board's
+    ``ridge`` with that h as an offset. Fitted jointly under the board's prior, h would
+    take up the prior's pull on θ wherever the sides are skewed (the strong models' wins
+    that the shrunk ratings no longer explain go to h when the strong models sit left:
+    +6 Elo on an injected 20 with 600 votes, benchmarks/side_bias.py); the flat fit's h
+    is the maximum-likelihood one."""
+    flat = fit(cells, ridge=bt.RIDGE, weights=weights, start=start)
+    return fit(cells, ridge=ridge, weights=weights, start=flat, fix_h=True)
 
 
 def _penalty(m: int, ridge: float) -> FloatArray:
@@ -236,11 +257,13 @@ class SideEstimate:
 
 
 def estimate(cells: SideCells, *, ridge: float, start: FloatArray | None = None) -> SideEstimate:
-    """The side fit and h's interval: the sandwich's, widened to the posterior's."""
-    params = fit(cells, ridge=ridge, start=start)
+    """The side fit (``two_stage``) and h's interval: the sandwich's of the flat fit,
+    widened to that fit's posterior's."""
+    flat = fit(cells, ridge=bt.RIDGE, start=start)
+    params = fit(cells, ridge=ridge, start=flat, fix_h=True)
     h = float(params[-1])
-    robust = float(sandwich(cells, params, ridge=ridge)[-1, -1])
-    post = float(posterior_cov(cells, params, ridge=ridge)[-1, -1])
+    robust = float(sandwich(cells, flat, ridge=bt.RIDGE)[-1, -1])
+    post = float(posterior_cov(cells, flat, ridge=bt.RIDGE)[-1, -1])
     half = Z95 * float(np.sqrt(max(robust, post, 0.0)))
     low, high = h - half, h + half
     scale = float(bt.ELO_SCALE)
@@ -279,8 +302,8 @@ def bootstrap(cells: SideCells, params: FloatArray, rounds: int, rng: np.random.
     weights = (draws * per_battle).reshape(rounds, -1, 3)
     size = (cells.m + 1) ** 2
     chunk = max(1, min(rounds, BT_CHUNK_CELLS // size))
-    return np.concatenate([fit(cells, ridge=ridge, weights=weights[k : k + chunk], start=params)
-                           for k in range(0, rounds, chunk)])
+    return np.concatenate([two_stage(cells, ridge=ridge, weights=weights[k : k + chunk],
+                                     start=params) for k in range(0, rounds, chunk)])
 
 
 def section(est: SideEstimate, counts: FloatArray, battles: int) -> dict[str, Any]:

@@ -20,8 +20,9 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
 * ``side``: the advantage h of the answer shown on the left (side A), in Elo points,
   P(A beats B) = σ(θ_A − θ_B + h), with its 95% interval, the share of decided votes
   side A won and the battles of the main group it was fitted on (``side``); with
-  ``side_control`` the ratings are the θ of that joint fit (with style control too: h is
-  then one more covariate of the style fit, and its interval the style fit's);
+  ``side_control`` the ratings are the θ of that fit, under the board's prior with h as
+  an offset (with style control too: h is then one more covariate of the style fit,
+  fitted jointly, and its interval the style fit's);
 * ``fragility`` (plain Bradley–Terry, without side control): for each model and the
   next one below it, the fewest votes whose removal would swap them, checked by
   refitting without them (``fragility``); ``swap_votes`` is that count on the upper

@@ -27,8 +27,8 @@ from arena.types import ARENA_WINNER, RANKING_METHODS
 
 log = logging.getLogger("arena.leaderboard")
 
-Key = tuple[str, bool, str | None, bool]
-DEFAULT: Key = ("bt", False, None, False)
+Key = tuple[str, bool, str | None, bool, bool]
+DEFAULT: Key = ("bt", False, None, False, False)
 
 
 class LeaderboardCache:
@@ -102,9 +102,10 @@ class LeaderboardCache:
         return _battles_of(records).weighted(vote_weights(records, self.settings))
 
     def _compute(self, battles: Battles, key: Key) -> dict[str, Any]:
-        method, style_control, category, ipw = key
+        method, style_control, category, ipw, side_control = key
         return compute_leaderboard(
             battles, method=method, style_control=style_control, category=category, ipw=ipw,
+            side_control=side_control,
             bootstrap_rounds=self.settings.bootstrap_rounds, seed=0,
             min_votes=self.settings.min_votes, prior_sd=self.settings.prior_sd,
             # A style-controlled bootstrap refits over every battle each round (about a
@@ -120,11 +121,12 @@ class LeaderboardCache:
         return self._categories
 
     async def get(self, *, method: str = "bt", style_control: bool = False,
-                  category: str | None = None, ipw: bool = False) -> dict[str, Any]:
+                  category: str | None = None, ipw: bool = False,
+                  side_control: bool = False) -> dict[str, Any]:
         if method not in RANKING_METHODS:
             raise BadRequest(f"Method must be one of {', '.join(RANKING_METHODS)}",
                              code="bad_method")
-        key: Key = (method, style_control, category or None, ipw)
+        key: Key = (method, style_control, category or None, ipw, side_control)
         board = self._boards.get(key)
         if board is None:
             lock = self._locks.setdefault(key, asyncio.Lock())

@@ -237,6 +237,18 @@ class StyleSection(_Out):
     battles: int
 
 
+class SideSection(_Out):
+    """The advantage of the answer shown on the left (side A): P(A beats B) =
+    σ(θ_A − θ_B + h)."""
+
+    elo: float | None = Field(description="h in Elo points; positive: the left answer is "
+                                          "favoured")
+    ci: tuple[float | None, float | None] = Field(description="95% interval of h, Elo points")
+    a_win_share: float | None = Field(description="share of decided votes (a win either way) "
+                                                  "that side A won; None without any")
+    battles: int = Field(description="the battles h was fitted on (the main group's)")
+
+
 class BoardTotals(_Out):
     models: int
     battles: int
@@ -293,6 +305,8 @@ class Leaderboard(_Out):
 
     method: RankingMethod
     style_control: bool
+    side_control: bool = Field(description="ratings fitted jointly with the left side's "
+                                           "advantage h")
     category: str | None
     ipw: bool
     ci_method: Literal["bootstrap", "sandwich"]
@@ -314,6 +328,8 @@ class Leaderboard(_Out):
     style: StyleSection | None = Field(default=None, description="only with style control")
     davidson: DavidsonSection | None = Field(
         default=None, description="method davidson only: the tie parameter")
+    side: SideSection | None = Field(default=None, description="the left side's advantage "
+                                                               "(None on an empty board)")
     totals: BoardTotals
     warnings: list[str]
     influence: BoardInfluence | None = Field(

@@ -38,9 +38,10 @@ def json_response(content: dict[str, Any]) -> Response:
 async def leaderboard(board: LeaderboardDep, method: RankingMethod = "bt",
                       style_control: bool = False,
                       category: str | None = Query(default=None, max_length=100),
-                      ipw: bool = False) -> Response:
+                      ipw: bool = False, side_control: bool = False) -> Response:
     return json_response(await board.get(method=method, style_control=style_control,
-                                          category=category, ipw=ipw))
+                                          category=category, ipw=ipw,
+                                          side_control=side_control))
 
 
 MAX_HISTORY_MODELS = 50

@@ -31,7 +31,8 @@ _PRIVATE_FIELDS = ("conversation_a", "conversation_b")
 
 
 def download_name(kind: str, ext: str, *, method: str = "bt", category: str | None = None,
-                  style_control: bool = False, ipw: bool = False) -> str:
+                  style_control: bool = False, ipw: bool = False,
+                  side_control: bool = False) -> str:
     """One naming rule for every download, so a file says which view it holds:
     ``arena-leaderboard-elo-lang_fr-style.csv``, ``arena-battles-coding.jsonl``. The page
     names its JSON download by the same rule (``leaderboard.js`` ``downloadName``)."""
@@ -42,6 +43,8 @@ def download_name(kind: str, ext: str, *, method: str = "bt", category: str | No
         parts.append(category)
     if style_control:
         parts.append("style")
+    if side_control:
+        parts.append("side")
     if ipw:
         parts.append("ipw")
     stem = "-".join(parts)
@@ -72,12 +75,12 @@ def leaderboard_csv_text(board: dict[str, Any]) -> str:
 async def leaderboard_csv(cache: LeaderboardDep, method: RankingMethod = "bt",
                           style_control: bool = False,
                           category: str | None = Query(default=None, max_length=100),
-                          ipw: bool = False) -> Response:
+                          ipw: bool = False, side_control: bool = False) -> Response:
     """The listed models of ``GET /api/leaderboard`` (same parameters) as CSV."""
-    board = await cache.get(
-        method=method, style_control=style_control, category=category, ipw=ipw)
+    board = await cache.get(method=method, style_control=style_control, category=category,
+                            ipw=ipw, side_control=side_control)
     name = download_name("leaderboard", "csv", method=method, category=category,
-                         style_control=style_control, ipw=ipw)
+                         style_control=style_control, ipw=ipw, side_control=side_control)
     return Response(leaderboard_csv_text(board), media_type="text/csv; charset=utf-8",
                     headers=attachment(name))
 

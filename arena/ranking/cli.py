@@ -48,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hold answer length and markdown equal (needs conv_metadata)",
     )
     parser.add_argument(
+        "--side-control",
+        action="store_true",
+        help="fit the ratings jointly with the left (side A) answer's advantage "
+        "(Bradley-Terry only)",
+    )
+    parser.add_argument(
         "--category", metavar="C", help="only battles tagged C (e.g. lang:en, coding, multi_turn)"
     )
     parser.add_argument(
@@ -99,6 +105,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             battles,
             method=args.method,
             style_control=args.style_control,
+            side_control=args.side_control,
             category=args.category,
             ipw=args.ipw,
             bootstrap_rounds=args.bootstrap,
@@ -155,6 +162,8 @@ def format_table(board: dict[str, Any]) -> str:
     if "style" in board:
         coefs = ", ".join(f"{k} {v:+.3f}" for k, v in board["style"]["coefficients"].items())
         lines += ["", f"style coefficients (log-odds per SD): {coefs}"]
+    if board.get("side"):
+        lines += ["", side_line(board["side"], board["side_control"])]
     lines += ["", "spread: the ranks a model can plausibly hold; tier: models of a better tier "
               "are surely above those of a worse one (both jointly at 95%)"]
     if swaps:
@@ -167,10 +176,25 @@ def format_table(board: dict[str, Any]) -> str:
 METHOD_TITLES = {"bt": "Bradley-Terry", "elo": "online Elo (K=4)", "davidson": "Davidson"}
 
 
+def side_line(side: dict[str, Any], controlled: bool) -> str:
+    """One line on the left side's advantage, e.g. ``side A (left) advantage: +12.0 Elo
+    [4.1, 19.9] ...``."""
+    if side["elo"] is None:
+        return "side A (left) advantage: not estimable"
+    lo, hi = side["ci"]
+    share = "" if side["a_win_share"] is None else (
+        f", side A won {100 * side['a_win_share']:.1f}% of decided votes")
+    held = " (ratings adjusted for it)" if controlled else ""
+    return (f"side A (left) advantage: {side['elo']:+.1f} Elo [{lo:+.1f}, {hi:+.1f}] over "
+            f"{side['battles']} battles{share}{held}")
+
+
 def _title(board: dict[str, Any]) -> str:
     parts = [METHOD_TITLES[board["method"]]]
     if board["style_control"]:
         parts.append("style control")
+    if board.get("side_control"):
+        parts.append("side control")
     if board["ipw"]:
         parts.append("IPW")
     if board["category"]:

@@ -22,10 +22,16 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
   are on the same Elo scale, under the same prior, and the ``davidson`` section gives ν
   with its 95% interval and the tie rate between equal models, ν/(2 + ν). Fragility stays
   a Bradley–Terry statement (not computed for it); style control is refused;
-* ``fragility`` (plain Bradley–Terry): for each model and the next one below it, the
-  fewest votes whose removal would swap them, checked by refitting without them
-  (``fragility``); ``swap_votes`` is that count on the upper model's row, and a board
-  whose order a handful of votes decide says so in its warnings;
+* ``side``: the advantage h of the answer shown on the left (side A), in Elo points,
+  P(A beats B) = σ(θ_A − θ_B + h), with its 95% interval, the share of decided votes
+  side A won and the battles of the main group it was fitted on (``side``); with
+  ``side_control`` the ratings are the θ of that fit, under the board's prior with h as
+  an offset (with style control too: h is then one more covariate of the style fit,
+  fitted jointly, and its interval the style fit's);
+* ``fragility`` (plain Bradley–Terry, without side control): for each model and the
+  next one below it, the fewest votes whose removal would swap them, checked by
+  refitting without them (``fragility``); ``swap_votes`` is that count on the upper
+  model's row, and a board whose order a handful of votes decide says so in its warnings;
 * a model is *listed* when it has at least ``min_votes`` votes and belongs to the main
   group of the comparison graph (the connected piece with the most votes). Others are
   returned under ``unlisted`` with the reason. Models in other pieces cannot be put on
@@ -38,8 +44,8 @@ This is the one function the server (GET /api/leaderboard) and the offline CLI
 
 The shape (fields may be added, none removed)::
 
-    {"method": "bt" | "elo" | "davidson", "style_control": bool, "category": str | None,
-     "ipw": bool,
+    {"method": "bt" | "elo" | "davidson", "style_control": bool, "side_control": bool,
+     "category": str | None, "ipw": bool,
      "ci_method": "bootstrap" | "sandwich", "bootstrap_rounds": int | None,
      "min_votes": int, "prior_sd": float | None, "anchor": {"model", "rating"} | None,
      "models": [{"model", "rating", "ci_low", "ci_high", "rank",
@@ -57,6 +63,7 @@ The shape (fields may be added, none removed)::
                   "draws"},                     # method "davidson" only
      "style": {"coefficients", "coefficients_elo", "ci", "features", "feature_mean",
                "feature_std", "battles"},       # only with style control
+     "side": {"elo", "ci" ([lo, hi]), "a_win_share", "battles"},  # whenever there are votes
      "totals": {"models": int, "battles": int},
      "warnings": [str, ...]}
 
@@ -76,7 +83,7 @@ import numpy as np
 import numpy.typing as npt
 
 from arena.errors import BadRequest
-from arena.ranking import bt, davidson, fragility, ranks
+from arena.ranking import bt, davidson, fragility, ranks, side
 from arena.ranking.battles import Battles
 from arena.ranking.contextual import (
     contextual_posterior_cov,
@@ -124,6 +131,7 @@ def compute_leaderboard(
     online_elo: bool = True,
     prior_sd: float = bt.PRIOR_SD_ELO,
     swaps: bool = True,
+    side_control: bool = False,
 ) -> dict[str, Any]:
     """The leaderboard of ``battles`` as a JSON-ready dict (shape in the module docs).
 
@@ -132,11 +140,16 @@ def compute_leaderboard(
     ``online_elo=False`` leaves the reference ``elo`` column empty (None): it is the one
     part whose cost grows with battles, about 0.15 µs each. ``swaps=False`` leaves out
     the fragility of the order (``fragility``), the costliest part after the bootstrap.
+    ``side_control`` fits the ratings jointly with the left-side advantage h (``side``);
+    the ``side`` section reports h either way.
     """
     if isinstance(prior_sd, bool) or not (math.isfinite(prior_sd) and prior_sd >= 0):
         raise BadRequest("prior_sd must be a number of Elo points >= 0 (0: no prior)")
     ridge = bt.prior_ridge(prior_sd) if ridge is None else ridge
     _check_options(method, style_control, ci, bootstrap_rounds, min_votes, ridge)
+    if side_control and method != "bt":
+        raise BadRequest("Side control is a Bradley–Terry model: use method bt "
+                         "(online Elo has no side term)")
     if method == "elo" and not battles.has_rows:
         raise BadRequest("online Elo needs battles in order, not aggregated counts")
     warnings: list[str] = []
@@ -144,6 +157,7 @@ def compute_leaderboard(
     board: dict[str, Any] = {
         "method": method,
         "style_control": style_control,
+        "side_control": side_control,
         "category": category,
         "ipw": ipw,
         "ci_method": ci,
@@ -179,15 +193,32 @@ def compute_leaderboard(
     rng = np.random.default_rng(seed)
     sub = cells.restrict(main)
     log_nu: float | None = None  # Davidson's tie parameter, for the predicted scores
+    side_cells = side.ordered_cells(
+        counts,
+        None if weights is None else data.counts(weights),
+        None if weights is None else data.counts(weights**2),
+    ).restrict(main)
+    main_counts = counts[np.ix_(main, main)]
+    in_main = int(round(main_counts.sum()))
+    side_est = side.estimate(side_cells, ridge=ridge)
+    board["side"] = side.section(side_est, main_counts, in_main)
+    if not side.identified(side_cells):
+        warnings.append("the left side's advantage cannot be told apart from the ratings "
+                        "(the models met in a fixed left/right order): its estimate and, "
+                        "with side control, the ratings rest on the prior")
     if method == "elo":
         fit = _elo_fit(data, main, ci, bootstrap_rounds, rng, anchor_at)
     elif method == "davidson":
         fit, board["davidson"], log_nu = _davidson_fit(sub, ci, bootstrap_rounds, rng, gauge,
                                                        ridge)
     elif style_control:
-        fit, plain, board["style"] = _style_fit(
-            data, weights, sub, main, ci, bootstrap_rounds, rng, gauge, ridge
+        fit, plain, board["style"], styled_side = _style_fit(
+            data, weights, sub, main, ci, bootstrap_rounds, rng, gauge, ridge, side_control
         )
+        if styled_side is not None:
+            board["side"] = {**board["side"], **styled_side}
+    elif side_control:
+        fit = side.board_fit(side_cells, side_est, ci, bootstrap_rounds, rng, gauge, ridge)
     else:
         fit = _bt_fit(sub, ci, bootstrap_rounds, rng, gauge, ridge)
     ranks = uncertainty_ranks(fit.low[listed], fit.high[listed])
@@ -201,7 +232,7 @@ def compute_leaderboard(
     spread = _rank_spread(fit, listed, seed)
     spread_at = {k: at for at, k in enumerate(listed.tolist())}
     swap_below: dict[int, int | None] = {}
-    if method == "bt" and not style_control and swaps:
+    if method == "bt" and not style_control and not side_control and swaps:
         board["fragility"] = _fragility(sub, fit, order, main, data.models, ridge,
                                         len(data), warnings, swap_below)
     for k in order.tolist():
@@ -532,9 +563,13 @@ def _style_fit(
     rng: np.random.Generator,
     gauge: bt.Gauge,
     ridge: float,
-) -> tuple[Fit, Fit, dict[str, Any]]:
-    """Style-controlled fit, the plain fit on the same battles (for rank changes) and the
-    style section of the board."""
+    side_control: bool = False,
+) -> tuple[Fit, Fit, dict[str, Any], dict[str, Any] | None]:
+    """Style-controlled fit, the plain fit on the same battles (for rank changes), the
+    style section of the board and, with ``side_control``, h and its interval from the
+    joint fit: the left side's advantage enters as one more covariate, constant 1 (it
+    carries the board's ridge like the style coefficients, a prior of ``prior_sd`` Elo
+    points on h: weak next to the votes of any board with a few hundred of them)."""
     assert data.model_a is not None and data.model_b is not None
     assert data.outcome is not None and data.style is not None
     position = np.full(len(data.models), -1, dtype=np.int64)
@@ -544,6 +579,8 @@ def _style_fit(
     # rows are not free.
     rows: slice | IntArray = slice(None) if inside.all() else np.flatnonzero(inside)
     feats, scaling = style_features(data.style[rows])
+    if side_control:
+        feats = np.column_stack([feats, np.ones(feats.shape[0])])
     design = make_design(
         int(main.shape[0]),
         position[data.model_a[rows]],
@@ -553,7 +590,7 @@ def _style_fit(
         feats,
     )
     plain = _bt_fit(cells, ci, rounds, rng, gauge, ridge)
-    start = np.concatenate([plain.theta, np.zeros(len(FEATURES))])
+    start = np.concatenate([plain.theta, np.zeros(feats.shape[1])])
     m = design.m
     if ci == "bootstrap":
         params = fit_contextual(design, ridge=ridge, start=start)
@@ -576,6 +613,12 @@ def _style_fit(
     low, high = np.minimum(low, post_low), np.maximum(high, post_high)
     b_low, b_high = normal_interval(params[m:], post[m:, m:])
     beta_low, beta_high = np.minimum(beta_low, b_low), np.maximum(beta_high, b_high)
+    styled_side = None
+    if side_control:
+        styled_side = {"elo": round(float(params[-1] * bt.ELO_SCALE), 2),
+                       "ci": [round(float(beta_low[-1] * bt.ELO_SCALE), 2),
+                              round(float(beta_high[-1] * bt.ELO_SCALE), 2)]}
+        params, beta_low, beta_high = params[:-1], beta_low[:-1], beta_high[:-1]
     beta = params[m:]
     fit = Fit(rating, low, high, theta, cov=bt.ELO_SCALE**2 * post[:m, :m],
               wider=(other,))
@@ -592,7 +635,7 @@ def _style_fit(
         "feature_std": _named(np.array(list(scaling["std"].values())), 4),
         "battles": design.n,
     }
-    return fit, plain, section
+    return fit, plain, section, styled_side
 
 
 def _named(values: FloatArray, digits: int) -> dict[str, float]:

@@ -1,8 +1,9 @@
 // The leaderboard page: the ranked table (sortable), totals, and inline SVG charts
 // (ratings with intervals, pairwise win rates, battle counts), for the options chosen in
-// the form — method, style control, category — which are mirrored in the page's URL so
-// a view can be shared. With the Davidson method the board's tie parameter is told below
-// the table. Below the charts, the default board's ratings over time, from its snapshots.
+// the form — method, style control, side control, category — which are mirrored in the
+// page's URL so a view can be shared. With the Davidson method the board's tie parameter
+// is told below the table. Below the charts, the default board's ratings over time, from
+// its snapshots.
 
 import {
   countColor, heatmap, HISTORY_SERIES, historyChart, ratingsChart, winRateColor,
@@ -17,6 +18,8 @@ const HISTORY_REFRESH_MS = 600_000; // snapshots come once a day: a look every t
 const ui = {
   method: $("method"),
   style: $("style-control"),
+  side: $("side-control"),
+  sideEffect: $("side-effect"),
   category: $("category"),
   body: $("board-body"),
   totals: $("totals"),
@@ -56,6 +59,7 @@ function readOptions() {
   const q = new URLSearchParams(location.search);
   ui.method.value = METHODS.has(q.get("method")) ? q.get("method") : "bt";
   ui.style.checked = q.get("style_control") === "true";
+  ui.side.checked = q.get("side_control") === "true";
   const category = q.get("category") || "";
   if (category) ensureCategoryOption(category);
   ui.category.value = category;
@@ -66,17 +70,22 @@ function options() {
   const q = new URLSearchParams();
   if (ui.method.value !== "bt") q.set("method", ui.method.value);
   if (ui.style.checked && ui.method.value === "bt") q.set("style_control", "true");
+  if (ui.side.checked && ui.method.value === "bt") q.set("side_control", "true");
   if (ui.category.value) q.set("category", ui.category.value);
   return q;
 }
 
 function syncStyleControl() {
-  // Style control is a Bradley–Terry model; the API refuses it with the other methods.
+  // Style and side control are Bradley–Terry models; the API refuses them otherwise.
   const other = ui.method.value !== "bt";
   ui.style.disabled = other;
   ui.style.closest("label").title = other
     ? "Style control needs the Bradley–Terry method"
     : "Holds answer length and formatting equal, as Chatbot Arena does";
+  ui.side.disabled = other;
+  ui.side.closest("label").title = other
+    ? "Side control needs the Bradley–Terry method"
+    : "Fits the ratings jointly with the advantage of the answer shown on the left";
 }
 
 /** The server's naming rule for downloads (arena/api/pages.py ``download_name``). */
@@ -85,6 +94,7 @@ function downloadName(kind, ext, q) {
   if (q.get("method") && q.get("method") !== "bt") parts.push(q.get("method"));
   if (q.get("category")) parts.push(q.get("category"));
   if (q.get("style_control") === "true") parts.push("style");
+  if (q.get("side_control") === "true") parts.push("side");
   if (q.get("ipw") === "true") parts.push("ipw");
   return `${parts.join("-").replace(/[^A-Za-z0-9-]/g, "_")}.${ext}`;
 }
@@ -190,6 +200,7 @@ function render() {
   renderTable(board.models || [], board);
   renderTies(board.davidson);
   renderUnlisted(board.unlisted || []);
+  renderSide(board);
   renderFragility(board);
   renderCharts(board);
   const when = board.updated_at ? new Date(board.updated_at) : null;
@@ -330,6 +341,29 @@ function renderTies(dv) {
     + `${pct(dv.tie_rate_at_equal)} of the time (${pct(eqLow)}–${pct(eqHigh)}). `
     + `${plural(dv.draws, "tie or both-bad vote")} counted as ties; a model's rating is its `
     + "strength when the vote is decisive.";
+}
+
+const signed = (v) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.abs(Math.round(v))}`;
+
+function renderSide(board) {
+  // "Side A (left) advantage: +12 Elo [4, 20]": how much voters favour the left answer.
+  const s = board.side;
+  ui.sideEffect.hidden = !s || s.elo === null || s.elo === undefined;
+  if (ui.sideEffect.hidden) return;
+  const [lo, hi] = s.ci;
+  const clear = lo > 0 || hi < 0;
+  ui.sideEffect.classList.toggle("clear", clear);
+  ui.sideEffect.replaceChildren(
+    el("strong", "", `Side A (left) advantage: ${signed(s.elo)} Elo`),
+    ` [${signed(lo)}, ${signed(hi)}]`,
+    el("span", "side-detail", ` · the left answer won ${pct(s.a_win_share)} of the decided `
+      + `votes (${plural(s.battles, "battle")}). `
+      + (board.side_control ? "The ratings are adjusted for it."
+        : clear ? "Tick Side control to adjust the ratings for it."
+          : "Its interval includes 0: no clear side bias.")),
+  );
+  ui.sideEffect.title = "P(left wins) = σ(θ_left − θ_right + h): h in Elo points, with "
+    + "its 95% interval";
 }
 
 function renderFragility(board) {

@@ -46,14 +46,16 @@ async def test_downloads_honour_the_category_and_are_named_after_the_view(fresh_
         csv = await c.get("/api/leaderboard.csv", params={
             "method": "bt", "category": "lang:fr", "style_control": "true"})
         elo = await c.get("/api/leaderboard.csv", params={"method": "elo"})
+        side = await c.get("/api/leaderboard.csv", params={"side_control": "true"})
     assert len(every.text.splitlines()) == 5
     rows = [json.loads(line) for line in french.text.splitlines()]
     assert len(rows) == 2 and all(r["category_tag"]["lang:fr"] for r in rows)
     assert none.text == ""
     disposition = {name: r.headers["content-disposition"] for name, r in [
-        ("every", every), ("french", french), ("csv", csv), ("elo", elo)]}
+        ("every", every), ("french", french), ("csv", csv), ("elo", elo), ("side", side)]}
     assert disposition == {
         "every": 'attachment; filename="arena-battles.jsonl"',
         "french": 'attachment; filename="arena-battles-lang_fr.jsonl"',
         "csv": 'attachment; filename="arena-leaderboard-lang_fr-style.csv"',
-        "elo": 'attachment; filename="arena-leaderboard-elo.csv"'}
+        "elo": 'attachment; filename="arena-leaderboard-elo.csv"',
+        "side": 'attachment; filename="arena-leaderboard-side.csv"'}

@@ -40,6 +40,7 @@ def assert_shape(r, status: int, code: str | None = None) -> None:
         ("GET", "/api/battles/abc", {}, 403, "no_voter"),
         ("GET", "/api/leaderboard?method=glicko", {}, 422, "invalid_request"),
         ("GET", "/api/leaderboard?style_control=maybe", {}, 422, "invalid_request"),
+        ("GET", "/api/leaderboard?method=elo&side_control=true", {}, 400, "bad_request"),
     ],
 )
 async def test_error_shape(in_process, method, path, kwargs, status, code):

@@ -17,7 +17,8 @@ from tests.conftest import fake, fake_roster, run_turn, running
 ROSTER = fake_roster(fake("alpha-1", "concise"), fake("beta-2", "verbose"),
                      fake("gamma-3", "concise"))
 VARIANTS = [{}, {"method": "elo"}, {"method": "davidson"}, {"style_control": True}, {"ipw": True},
-            {"category": "no-such-tag"}, {"style_control": True, "method": "bt", "ipw": True}]
+            {"category": "no-such-tag"}, {"style_control": True, "method": "bt", "ipw": True},
+            {"side_control": True}, {"side_control": True, "style_control": True}]
 
 
 async def vote_a_few(c, n: int) -> None:

@@ -351,3 +351,61 @@ def test_fragility_and_influential_voters_are_shown(arena: Any, open_page: Any, 
     page.reload()
     page.locator("#board-body tr >> nth=0").wait_for()
     assert page.locator("#fragility").is_hidden()
+
+
+@pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", False),
+                                               ("light", True), ("dark", True)])
+def test_side_effect_and_side_control_are_shown(arena: Any, open_page: Any, scheme: str,
+                                                phone: bool) -> None:
+    server = board_server(arena)
+    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+            "has_touch": True} if phone else {}
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
+    cast_votes(page, server.base_url, 8)
+    real = page.request.get(f"{server.base_url}/api/leaderboard").json()
+    assert set(real["side"]) == {"elo", "ci", "a_win_share", "battles"}
+    assert real["side_control"] is False
+    # The server's own board, with the side effect of a board larger than a few test
+    # votes make; side_control is echoed from the request, as the server does.
+    board = json.loads(json.dumps(real))
+    board["side"] = {"elo": 12.3, "ci": [4.1, 20.4], "a_win_share": 0.5341, "battles": 412}
+    def serve(route: Any) -> None:
+        body = {**board, "side_control": "side_control=true" in route.request.url}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/leaderboard?*", serve)
+    page.route("**/api/leaderboard", serve)
+    page.reload()
+    note = page.locator("#side-effect")
+    note.wait_for()
+    text = note.inner_text()
+    assert text.startswith("Side A (left) advantage: +12 Elo [+4, +20]"), text
+    assert "53.4% of the decided votes (412 battles)" in text
+    assert "Tick Side control" in text
+    assert "clear" in (note.get_attribute("class") or "")  # the interval excludes 0
+    if phone:
+        wrap = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert wrap
+    shot(page, f"leaderboard-side-{'phone' if phone else 'desktop'}-{scheme}", full_page=phone)
+    # The toggle asks for side control, keeps it in the URL and the page says so.
+    with page.expect_response(lambda r: "side_control=true" in r.url):
+        page.check("#side-control")
+    assert "side_control=true" in page.url
+    page.locator("#side-effect", has_text="adjusted for it").wait_for()
+    assert "side" in (page.get_attribute("#dl-csv", "download") or "")
+    if not phone:
+        shot(page, f"leaderboard-side-controlled-{scheme}")
+    # Online Elo has no side term: the toggle is disabled and not sent.
+    with page.expect_request(lambda r: "method=elo" in r.url) as elo:
+        page.select_option("#method", "elo")
+    assert "side_control" not in elo.value.url
+    assert page.is_disabled("#side-control")
+    assert "side_control" not in page.url
+    # An interval across 0 reads as no clear bias.
+    board["side"] = {"elo": -3.2, "ci": [-9.0, 2.6], "a_win_share": 0.49, "battles": 300}
+    with page.expect_request(lambda r: "side_control=true" in r.url):
+        page.select_option("#method", "bt")  # the box is still ticked: sent again
+    page.uncheck("#side-control")
+    page.locator("#side-effect", has_text="no clear side bias").wait_for()
+    assert "clear" not in (page.get_attribute("#side-effect", "class") or "").split()
+    assert page.inner_text("#side-effect").startswith("Side A (left) advantage: −3 Elo [−9, +3]")

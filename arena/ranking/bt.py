@@ -33,6 +33,7 @@ everything, a pair seen twice) degenerates to a point.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -183,37 +184,36 @@ def _newton(
         grad = _scatter(flat_i, flat_j, resid.ravel(), r, m) - ridge * theta
         hess = _laplacian(i, j, n * p * (1.0 - p), m) + gauge
         step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
-        theta = _damped(theta, step, i, j, n, s, ridge)
+        theta = damped_step(theta, step,
+                            lambda th, rows: _objective(th, i, j, n[rows], s[rows], ridge))
         if np.abs(step).max() < tol:
             return theta
     return theta
 
 
-def _damped(
-    theta: FloatArray,
+def damped_step(
+    params: FloatArray,
     step: FloatArray,
-    i: IntArray,
-    j: IntArray,
-    n: FloatArray,
-    s: FloatArray,
-    ridge: float,
+    objective: Callable[[FloatArray, IntArray], FloatArray],
 ) -> FloatArray:
-    """Newton step with backtracking, per data set. Only large steps are checked: they
-    happen far from the optimum (separable data such as a never-lost model, where a full
-    step overshoots), while small steps near it are safe, and checking them would cost
-    two objective evaluations per iteration for nothing."""
-    new = theta + step
+    """Newton step with backtracking, per data set (row): ``objective(trial, rows)`` is
+    the log-posterior of the data sets ``rows`` at ``trial``. Only large steps are
+    checked: they happen far from the optimum (separable data such as a never-lost
+    model, where a full step overshoots), while small steps near it are safe, and
+    checking them would cost two objective evaluations per iteration for nothing. The
+    Bradley–Terry, Davidson and side fits share it."""
+    new = params + step
     big = np.flatnonzero(np.abs(step).max(axis=1) >= 0.5)
     if not big.size:
         return new
-    old = theta[big]
-    value = _objective(old, i, j, n[big], s[big], ridge)
+    old = params[big]
+    value = objective(old, big)
     # Accept ties within rounding noise, or the last digits could stall.
     slack = 1e-12 * (1.0 + np.abs(value))
     t = np.ones(big.size)
     trial = new[big]
     for _ in range(40):
-        bad = _objective(trial, i, j, n[big], s[big], ridge) < value - slack
+        bad = objective(trial, big) < value - slack
         if not bad.any():
             break
         t[bad] *= 0.5

@@ -189,32 +189,11 @@ def _newton(i: IntArray, j: IntArray, w: FloatArray, m: int, ridge: float,
         grad = _gradient(params, probs, i, j, w, n, m, ridge)
         hess = _information(probs, n, i, j, m) + gauge
         step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
-        params = _damped(params, step, i, j, w, m, ridge)
+        params = bt.damped_step(
+            params, step, lambda th, rows: _objective(th, i, j, w[rows], m, ridge))
         if np.abs(step).max() < tol:
             return params
     return params
-
-
-def _damped(params: FloatArray, step: FloatArray, i: IntArray, j: IntArray, w: FloatArray,
-            m: int, ridge: float) -> FloatArray:
-    """Newton step with backtracking on the large steps only (see ``bt._damped``)."""
-    new = params + step
-    big = np.flatnonzero(np.abs(step).max(axis=1) >= 0.5)
-    if not big.size:
-        return new
-    old = params[big]
-    value = _objective(old, i, j, w[big], m, ridge)
-    slack = 1e-12 * (1.0 + np.abs(value))
-    t = np.ones(big.size)
-    trial = new[big]
-    for _ in range(40):
-        bad = _objective(trial, i, j, w[big], m, ridge) < value - slack
-        if not bad.any():
-            break
-        t[bad] *= 0.5
-        trial[bad] = old[bad] + t[bad, None] * step[big][bad]
-    new[big] = trial
-    return new
 
 
 def posterior_cov(cells: bt.Cells, params: FloatArray, *, ridge: float) -> FloatArray:

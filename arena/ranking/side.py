@@ -128,7 +128,8 @@ def fit(cells: SideCells, *, ridge: float, weights: FloatArray | None = None,
             hess[:, :, m] = 0.0
             hess[:, m, m] = 1.0
         step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
-        params = _damped(cells, params, step, n, s, pen_diag)
+        params = bt.damped_step(
+            params, step, lambda th, rows: _objective(cells, th, n[rows], s[rows], pen_diag))
         if np.abs(step).max() < tol:
             break
     return params[0] if single else params
@@ -196,29 +197,6 @@ def _objective(cells: SideCells, params: FloatArray, n: FloatArray, s: FloatArra
     z = _logits(cells, params)
     ll = -(s * np.logaddexp(0.0, -z) + (n - s) * np.logaddexp(0.0, z)).sum(axis=1)
     return cast("FloatArray", ll - 0.5 * (pen_diag * params**2).sum(axis=1))
-
-
-def _damped(cells: SideCells, params: FloatArray, step: FloatArray, n: FloatArray,
-            s: FloatArray, pen_diag: FloatArray) -> FloatArray:
-    """Newton step with backtracking on the data sets whose step is large (as in
-    ``bt._damped``: small steps near the optimum are safe)."""
-    new = params + step
-    big = np.flatnonzero(np.abs(step).max(axis=1) >= 0.5)
-    if not big.size:
-        return new
-    old = params[big]
-    value = _objective(cells, old, n[big], s[big], pen_diag)
-    slack = 1e-12 * (1.0 + np.abs(value))
-    t = np.ones(big.size)
-    trial = new[big]
-    for _ in range(40):
-        bad = _objective(cells, trial, n[big], s[big], pen_diag) < value - slack
-        if not bad.any():
-            break
-        t[bad] *= 0.5
-        trial[bad] = old[bad] + t[bad, None] * step[big][bad]
-    new[big] = trial
-    return new
 
 
 def sandwich(cells: SideCells, params: FloatArray, *, ridge: float) -> FloatArray:

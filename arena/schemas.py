@@ -339,6 +339,39 @@ class Leaderboard(_Out):
     updated_at: str = Field(description="when the board was computed (ISO 8601, UTC)")
 
 
+class PersonalEntry(_Out):
+    model: str
+    rating: float = Field(description="your rating (Elo scale): the public rating moved by "
+                                      "your own votes")
+    ci_low: float = Field(description="low end of the 95% interval of your rating")
+    ci_high: float = Field(description="high end of the 95% interval of your rating")
+    votes: int = Field(description="your counted votes the model took part in")
+    rank: int = Field(description="the model's place on your board, 1 = top")
+    public_rating: float
+    public_rank: int = Field(description="the model's place on the public board, 1 = top")
+    difference: float = Field(description="your rating minus the public rating")
+
+
+class PersonalBoard(_Out):
+    """``GET /api/me/leaderboard``: the requesting voter's own board. Never another
+    voter's, never written anywhere, only models the public board lists."""
+
+    votes: int = Field(description="your counted votes between listed models (0: the "
+                                   "empty state, with ``models`` empty and a ``message``)")
+    left_out: int = Field(description="your counted votes with a model the public board "
+                                      "does not list")
+    prior_sd: float = Field(description="how far (SD, Elo points) your ratings may stray "
+                                        "from the public ones before your votes say so")
+    spearman: float | None = Field(description="rank correlation of your board with the "
+                                               "public one (None with no votes)")
+    above: list[str] = Field(description="the models you rate most above the public board")
+    below: list[str] = Field(description="the models you rate most below the public board")
+    models: list[PersonalEntry] = Field(description="every listed model, by your rating")
+    message: str | None = Field(description="what the empty state means; None otherwise")
+    board_updated_at: str = Field(description="when the public board it starts from was "
+                                              "computed (ISO 8601, UTC)")
+
+
 class SnapshotInfo(_Out):
     taken_at: str = Field(description="when the snapshot was taken (ISO 8601, UTC)")
     kind: SnapshotKind = Field(description="daily: the once-a-day job; on_demand: an "

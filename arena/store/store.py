@@ -36,6 +36,7 @@ from arena.store.records import (
     CountedVote,
     DeadTurn,
     JudgedVote,
+    OwnVote,
     Problem,
     ReviewedVote,
     StoredBattle,
@@ -322,6 +323,18 @@ class Store:
                             categories=list(r.categories or []),
                             created_at=aware(r.created_at), turns=r.turns,
                             voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted)
+                for r in rows]
+
+    async def own_votes(self, voter_key: str) -> list[OwnVote]:
+        """The voter's counted votes, oldest first (their personal board's data): an
+        excluded vote (a leak, a cap, manipulation, too fast) is not theirs to count
+        either. Only voted battles have a vote, so no unrevealed pairing is read."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner)
+                .where(votes.c.voter_key == voter_key, votes.c.counted.is_(True))
+                .order_by(votes.c.id))).all()
+        return [OwnVote(id=r.id, model_a=r.model_a, model_b=r.model_b, winner=r.winner)
                 for r in rows]
 
     # --- the board over time -----------------------------------------------------------

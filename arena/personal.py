@@ -31,7 +31,7 @@ LRU_SIZE = 512
 SHOWN_DIFFERENCES = 3  # models named as "most above / below the public board"
 SCORE = {"a": 1.0, "b": 0.0, "tie": 0.5, "both_bad": 0.5}
 EMPTY_MESSAGE = ("No counted votes of yours yet: vote in a battle and your board appears "
-                 "here (until then it is the public board)")
+                 "here. Until then it is the public board.")
 
 CacheKey = tuple[str, int, int, int, int]
 

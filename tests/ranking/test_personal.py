@@ -103,3 +103,44 @@ def test_spearman_known_answers() -> None:
         pytest.approx(0.8))
     assert personal.spearman(np.array([1.0]), np.array([1.0])) is None
     assert personal.spearman(np.array([1.0, 1.0]), np.array([1.0, 2.0])) is None
+
+
+@pytest.mark.parametrize("sd", [10.0, 100.0, 500.0, 2000.0])
+@pytest.mark.parametrize("n", [1, 10, 1000, 100_000])
+def test_votes_against_a_large_public_gap_reach_the_mode(sd: float, n: int) -> None:
+    # The voter always prefers the model the public rates 800 points lower: at δ = 0 the
+    # sigmoid is flat, and an undamped Newton step overshoots far past the mode (it did,
+    # and stayed at the public board). At the answer the gradient must vanish.
+    public = np.array([1400.0, 600.0, 1000.0])
+    c = cells([(1, 0, 1.0)] * n, m=3)
+    fit = personal.fit(public, c, sd_elo=sd)
+    theta, delta = fit.ratings / bt.ELO_SCALE, (fit.ratings - public) / bt.ELO_SCALE
+    p = 1 / (1 + np.exp(-(theta[c.i] - theta[c.j])))
+    resid = c.s - c.n * p
+    grad = (np.bincount(c.i, weights=resid, minlength=3)
+            - np.bincount(c.j, weights=resid, minlength=3) - (bt.ELO_SCALE / sd) ** 2 * delta)
+    assert np.abs(grad).max() < 1e-6 * max(1.0, n / 1000)
+    assert fit.ratings[1] - fit.ratings[0] > -800.0  # it moved toward the voter
+
+
+def test_agrees_with_an_independent_optimiser() -> None:
+    minimize = pytest.importorskip("scipy.optimize").minimize
+    rng = np.random.default_rng(3)
+    m = 6
+    public = rng.normal(1000.0, 150.0, m)
+    i = rng.integers(0, m, 60)
+    j = (i + 1 + rng.integers(0, m - 1, 60)) % m
+    score = rng.choice([0.0, 0.5, 1.0], 60)
+    c = personal.own_cells(m, i.astype(np.int64), j.astype(np.int64), score)
+    sd = 80.0
+    ridge = (bt.ELO_SCALE / sd) ** 2
+
+    def loss(delta: np.ndarray) -> float:  # per vote, straight from the definition
+        th = public / bt.ELO_SCALE + delta
+        d = th[i] - th[j]
+        ll = score * -np.logaddexp(0, -d) + (1 - score) * -np.logaddexp(0, d)
+        return float(-ll.sum() + 0.5 * ridge * (delta**2).sum())
+
+    ref = minimize(loss, np.zeros(m), method="BFGS", options={"gtol": 1e-10}).x
+    got = personal.fit(public, c, sd_elo=sd).ratings
+    assert got == pytest.approx(public + bt.ELO_SCALE * ref, abs=1e-3)

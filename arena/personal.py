@@ -1,10 +1,13 @@
-"""The server's personal boards: one voter's own counted votes, shrunk toward the public
+"""The server's personal boards: one voter's own votes, shrunk toward the public
 board (the statistics are ``arena.ranking.personal``).
 
 What it promises:
 
 * only the requesting voter's votes: the voter is the cookie's, never a parameter;
-* only counted votes, and only between models the public board lists;
+* only its votes as it was told of them (``Store.own_votes``): counted ones and those
+  told as counted (over a cap, on probation: a board without them would give the cap
+  away), never a leaked or manipulated one; and only between models the public board
+  lists;
 * it reads, never writes: nothing here reaches the public board or the store;
 * no pairing the voter has not seen revealed: only voted battles have a vote, and a vote's
   answer already named both models to the voter who cast it.

@@ -15,6 +15,7 @@ from arena import errors
 from arena.store import AnswerRecord, BattleRecord
 from arena.store import TurnView as StoredTurn
 from arena.types import (
+    TOLD_AS_COUNTED,
     AnswerStatus,
     BattleStatus,
     ExcludedReason,
@@ -91,7 +92,7 @@ def as_told(counted: bool, reason: ExcludedReason | None) -> tuple[bool, Exclude
     honest voter past hundreds of votes a day loses nothing by not knowing. Leaks (and
     manipulation) are told as they are. A vote on probation reads as counted too: it will
     be unless it turns out rigged, and the probation is the churn test's secret."""
-    return (True, None) if reason in ("vote_cap", "probation") else (counted, reason)
+    return (True, None) if reason in TOLD_AS_COUNTED else (counted, reason)
 
 
 class VoteResult(BaseModel):
@@ -345,7 +346,7 @@ class PersonalEntry(_Out):
                                       "your own votes")
     ci_low: float = Field(description="low end of the 95% interval of your rating")
     ci_high: float = Field(description="high end of the 95% interval of your rating")
-    votes: int = Field(description="your counted votes the model took part in")
+    votes: int = Field(description="your votes the model took part in")
     rank: int = Field(description="the model's place on your board, 1 = top")
     public_rating: float
     public_rank: int = Field(description="the model's place on the public board, 1 = top")
@@ -356,10 +357,12 @@ class PersonalBoard(_Out):
     """``GET /api/me/leaderboard``: the requesting voter's own board. Never another
     voter's, never written anywhere, only models the public board lists."""
 
-    votes: int = Field(description="your counted votes between listed models (0: the "
-                                   "empty state, with ``models`` empty and a ``message``)")
-    left_out: int = Field(description="your counted votes with a model the public board "
-                                      "does not list")
+    votes: int = Field(description="your votes between listed models, as you were told "
+                                   "of them: counted, or over a cap or on probation (0: "
+                                   "the empty state, with ``models`` empty and a "
+                                   "``message``)")
+    left_out: int = Field(description="such votes with a model the public board does not "
+                                      "list")
     prior_sd: float = Field(description="how far (SD, Elo points) your ratings may stray "
                                         "from the public ones before your votes say so")
     spearman: float | None = Field(description="rank correlation of your board with the "

@@ -1,4 +1,4 @@
-"""``GET /api/me/leaderboard``: a voter's own board, from their own counted votes only,
+"""``GET /api/me/leaderboard``: a voter's own board, from their own votes as told,
 shrunk toward the public board, which it never changes."""
 
 from __future__ import annotations
@@ -161,3 +161,20 @@ async def test_bad_input(in_process, settings):
     c = server.client()
     assert_shape(await c.post(URL), 405, "method_not_allowed")
     assert_shape(await c.delete(URL), 405, "method_not_allowed")
+
+
+async def test_a_capped_vote_counts_as_the_voter_was_told(in_process, settings):
+    # Over its daily cap a vote is stored, left off the public board, and told to the
+    # voter as counted. Its personal board counts it too: leaving it out would tell a
+    # scripted voter where its cap lies, which the vote's answer keeps secret.
+    server = await in_process(roster=ROSTER, settings=settings.model_copy(
+        update={**OPEN, "votes_per_day_voter": 1}))
+    c = server.client()
+    told = [await vote(c, "a", f"Explain topic {k}.") for k in range(3)]
+    assert all(v["counted"] for v in told)
+    await server.app.state.services.leaderboard.refresh()
+    public = (await c.get("/api/leaderboard")).json()
+    assert public["totals"]["excluded_votes"].get("vote_cap", 0) >= 1
+    assert public["totals"]["counted_votes"] < 3
+    body = await mine(c)
+    assert body["votes"] + body["left_out"] == 3

@@ -4,10 +4,9 @@ board (the statistics are ``arena.ranking.personal``).
 What it promises:
 
 * only the requesting voter's votes: the voter is the cookie's, never a parameter;
-* only its votes as it was told of them (``Store.own_votes``): counted ones and those
-  told as counted (over a cap, on probation: a board without them would give the cap
-  away), never a leaked or manipulated one; and only between models the public board
-  lists;
+* only its votes as it was told of them (``Store.own_votes``): all but its leaks. A cap,
+  a probation, a later verdict are never told to a voter, and a board that lost those
+  votes would tell it; only votes between models the public board lists are fitted;
 * it reads, never writes: nothing here reaches the public board or the store;
 * no pairing the voter has not seen revealed: only voted battles have a vote, and a vote's
   answer already named both models to the voter who cast it.

@@ -358,7 +358,7 @@ class PersonalBoard(_Out):
     voter's, never written anywhere, only models the public board lists."""
 
     votes: int = Field(description="your votes between listed models, as you were told "
-                                   "of them: counted, or over a cap or on probation (0: "
+                                   "of them: all but those a model leaked its name in (0: "
                                    "the empty state, with ``models`` empty and a "
                                    "``message``)")
     left_out: int = Field(description="such votes with a model the public board does not "

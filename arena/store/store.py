@@ -51,7 +51,7 @@ from arena.store.records import (
     utcnow,
 )
 from arena.tables import answers, battles, settings_table, turns, votes
-from arena.types import SIDES, TOLD_AS_COUNTED, ExcludedReason, Review, Side, TurnStatus
+from arena.types import SIDES, ExcludedReason, Review, Side, TurnStatus
 
 
 def _labelled(table: Any, prefix: str) -> list[Any]:
@@ -327,15 +327,17 @@ class Store:
 
     async def own_votes(self, voter_key: str) -> list[OwnVote]:
         """The voter's votes as it was told of them, oldest first (its personal board's
-        data): counted ones, and those over a cap or on probation, which it was told
-        count (``TOLD_AS_COUNTED``; leaving them out would tell it its cap). A leak or a
-        manipulation verdict leaves a vote out, and so does an operator's exclusion. Only
-        voted battles have a vote, so no unrevealed pairing is read."""
-        told = and_(votes.c.excluded_reason.in_(TOLD_AS_COUNTED), votes.c.review.is_(None))
+        data): all but its leaks, the one exclusion a vote's answer tells. A cap and a
+        probation are told as counted (``TOLD_AS_COUNTED``), and the detection job's
+        verdicts and an operator's come later and are never told; a board without those
+        votes would tell a scripted voter its cap, or that it was caught. Only voted
+        battles have a vote, so no unrevealed pairing is read."""
+        kept = or_(votes.c.excluded_reason.is_(None),
+                   votes.c.excluded_reason != "identity_leak")
         async with self.engine.connect() as conn:
             rows = (await conn.execute(
                 select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner)
-                .where(votes.c.voter_key == voter_key, or_(votes.c.counted.is_(True), told))
+                .where(votes.c.voter_key == voter_key, kept)
                 .order_by(votes.c.id))).all()
         return [OwnVote(id=r.id, model_a=r.model_a, model_b=r.model_b, winner=r.winner)
                 for r in rows]

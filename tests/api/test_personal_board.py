@@ -73,7 +73,7 @@ async def test_empty_state_without_cookie_or_votes(in_process, settings):
     assert body["votes"] == 0 and body["models"] == []
 
 
-async def test_only_the_voters_own_counted_votes(in_process, settings):
+async def test_only_the_voters_own_votes(in_process, settings):
     server = await start(in_process, settings)
     a, b = server.client(), server.client()
     votes_a = [await vote(a, "a", f"Explain topic {k}.") for k in range(6)]
@@ -106,7 +106,7 @@ async def test_only_the_voters_own_counted_votes(in_process, settings):
     assert -1.0 <= board_a["spearman"] <= 1.0
 
 
-async def test_excluded_votes_do_not_count(in_process, settings):
+async def test_leaked_votes_do_not_count(in_process, settings):
     roster = fake_roster(fake("alpha-1"), {"name": "gossip-7b", "provider": "fake",
                                            "model": "leaky",
                                            "options": {"delay_s": 0, "maker": "Gossip Labs"}})
@@ -178,3 +178,23 @@ async def test_a_capped_vote_counts_as_the_voter_was_told(in_process, settings):
     assert public["totals"]["counted_votes"] < 3
     body = await mine(c)
     assert body["votes"] + body["left_out"] == 3
+
+
+async def test_a_later_verdict_does_not_show(in_process, settings):
+    # The detection job's verdict (or an operator's) is never told to the voter; a board
+    # that lost the votes would tell it that it was caught. The public board drops them.
+    from sqlalchemy import update
+
+    from arena.tables import votes
+
+    server = await start(in_process, settings)
+    c = server.client()
+    for k in range(3):
+        await vote(c, "a", f"Explain topic {k}.")
+    services = server.app.state.services
+    await services.leaderboard.refresh()
+    before = await mine(c)
+    async with services.store.engine.begin() as conn:
+        await conn.execute(update(votes).values(counted=False, excluded_reason="manipulation"))
+    assert await services.store.counted_votes() == []  # what the public board reads
+    assert await mine(c) == before

@@ -46,6 +46,7 @@ from arena.integrity.pow import PowPolicy, ProofOfWork
 from arena.leaderboard import LeaderboardCache
 from arena.moderation import build_moderator
 from arena.periodic import Periodic
+from arena.personal import PersonalBoards
 from arena.providers.base import Provider
 from arena.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from arena.roster import build_providers, load_configured_roster
@@ -137,7 +138,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         forgetting.start()
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
-            limiter=limiter, trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate,
+            personal=PersonalBoards(store, board), limiter=limiter,
+            trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate,
             detection=detection, history=history)
         settle_gc(settings.gc_threshold)
         try:

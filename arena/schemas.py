@@ -15,6 +15,7 @@ from arena import errors
 from arena.store import AnswerRecord, BattleRecord
 from arena.store import TurnView as StoredTurn
 from arena.types import (
+    TOLD_AS_COUNTED,
     AnswerStatus,
     BattleStatus,
     ExcludedReason,
@@ -91,7 +92,7 @@ def as_told(counted: bool, reason: ExcludedReason | None) -> tuple[bool, Exclude
     honest voter past hundreds of votes a day loses nothing by not knowing. Leaks (and
     manipulation) are told as they are. A vote on probation reads as counted too: it will
     be unless it turns out rigged, and the probation is the churn test's secret."""
-    return (True, None) if reason in ("vote_cap", "probation") else (counted, reason)
+    return (True, None) if reason in TOLD_AS_COUNTED else (counted, reason)
 
 
 class VoteResult(BaseModel):
@@ -337,6 +338,41 @@ class Leaderboard(_Out):
                                   "it most (pseudonymous)")
     demo: bool = Field(description="the built-in demo roster is serving")
     updated_at: str = Field(description="when the board was computed (ISO 8601, UTC)")
+
+
+class PersonalEntry(_Out):
+    model: str
+    rating: float = Field(description="your rating (Elo scale): the public rating moved by "
+                                      "your own votes")
+    ci_low: float = Field(description="low end of the 95% interval of your rating")
+    ci_high: float = Field(description="high end of the 95% interval of your rating")
+    votes: int = Field(description="your votes the model took part in")
+    rank: int = Field(description="the model's place on your board, 1 = top")
+    public_rating: float
+    public_rank: int = Field(description="the model's place on the public board, 1 = top")
+    difference: float = Field(description="your rating minus the public rating")
+
+
+class PersonalBoard(_Out):
+    """``GET /api/me/leaderboard``: the requesting voter's own board. Never another
+    voter's, never written anywhere, only models the public board lists."""
+
+    votes: int = Field(description="your votes between listed models, as you were told "
+                                   "of them: all but those a model leaked its name in (0: "
+                                   "the empty state, with ``models`` empty and a "
+                                   "``message``)")
+    left_out: int = Field(description="such votes with a model the public board does not "
+                                      "list")
+    prior_sd: float = Field(description="how far (SD, Elo points) your ratings may stray "
+                                        "from the public ones before your votes say so")
+    spearman: float | None = Field(description="rank correlation of your board with the "
+                                               "public one (None with no votes)")
+    above: list[str] = Field(description="the models you rate most above the public board")
+    below: list[str] = Field(description="the models you rate most below the public board")
+    models: list[PersonalEntry] = Field(description="every listed model, by your rating")
+    message: str | None = Field(description="what the empty state means; None otherwise")
+    board_updated_at: str = Field(description="when the public board it starts from was "
+                                              "computed (ISO 8601, UTC)")
 
 
 class SnapshotInfo(_Out):

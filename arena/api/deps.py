@@ -24,6 +24,7 @@ from arena.integrity.addresses import keyed, network_key
 from arena.integrity.gate import VoteGate
 from arena.integrity.job import DetectionJob
 from arena.leaderboard import LeaderboardCache
+from arena.personal import PersonalBoards
 from arena.ratelimit import RateLimiter, enforce
 from arena.settings import Roster, Settings
 from arena.store import Store
@@ -43,6 +44,7 @@ class Services:
     store: Store
     battles: BattleService
     leaderboard: LeaderboardCache
+    personal: PersonalBoards  # each voter's own board (reads only)
     limiter: RateLimiter
     trusted_networks: list[Network]
     ip_secret: bytes  # keys the IP hash
@@ -93,6 +95,10 @@ async def get_leaderboard(services: ServicesDep) -> LeaderboardCache:
     return services.leaderboard
 
 
+async def get_personal(services: ServicesDep) -> PersonalBoards:
+    return services.personal
+
+
 async def get_limiter(services: ServicesDep) -> RateLimiter:
     return services.limiter
 
@@ -103,6 +109,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 BattlesDep = Annotated[BattleService, Depends(get_battles)]
 LeaderboardDep = Annotated[LeaderboardCache, Depends(get_leaderboard)]
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+PersonalDep = Annotated[PersonalBoards, Depends(get_personal)]
 
 
 def voter_key(token: str) -> str:
@@ -132,7 +139,13 @@ async def voter_or_new(request: Request) -> Voter:
     return Voter(key=voter_key(token), token=token, new=True)
 
 
+async def voter_if_any(request: Request) -> Voter | None:
+    """The cookie's voter, or None: for reads that have an answer for everyone."""
+    return current_voter(request)
+
+
 VoterDep = Annotated[Voter, Depends(require_voter)]
+MaybeVoterDep = Annotated[Voter | None, Depends(voter_if_any)]
 NewVoterDep = Annotated[Voter, Depends(voter_or_new)]
 
 

@@ -16,11 +16,19 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from arena.api.deps import BattlesDep, LeaderboardDep, RosterDep, SettingsDep, StoreDep
+from arena.api.deps import (
+    BattlesDep,
+    LeaderboardDep,
+    MaybeVoterDep,
+    PersonalDep,
+    RosterDep,
+    SettingsDep,
+    StoreDep,
+)
 from arena.api.openapi import ERROR_RESPONSES
 from arena.errors import BadRequest
 from arena.history import DEFAULT_VARIANT, history_view, parse_moment
-from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard
+from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard, PersonalBoard
 from arena.types import RankingMethod
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
@@ -42,6 +50,16 @@ async def leaderboard(board: LeaderboardDep, method: RankingMethod = "bt",
     return json_response(await board.get(method=method, style_control=style_control,
                                           category=category, ipw=ipw,
                                           side_control=side_control))
+
+
+@router.get("/me/leaderboard", response_model=PersonalBoard)
+async def my_leaderboard(voter: MaybeVoterDep, boards: PersonalDep) -> Response:
+    """Your own board: your counted votes, shrunk toward the public board (prior SD
+    ``prior_sd``). The voter is the cookie's, never a parameter; without a cookie or a
+    counted vote the answer is the empty state (``votes`` 0). It writes nothing."""
+    out = json_response(await boards.get(voter.key if voter else None))
+    out.headers["Cache-Control"] = "private, no-store"  # one voter's, never a shared cache's
+    return out
 
 
 MAX_HISTORY_MODELS = 50

@@ -10,6 +10,7 @@ from arena.store.records import (
     CountedVote,
     DeadTurn,
     JudgedVote,
+    OwnVote,
     Problem,
     ReviewedVote,
     SnapshotEntry,
@@ -26,6 +27,6 @@ from arena.store.records import (
 from arena.store.store import Store
 
 __all__ = ["AnswerRecord", "BattleActivity", "BattleRecord", "BoardSnapshot", "CountedVote",
-           "DeadTurn", "JudgedVote", "Problem", "ReviewedVote", "SnapshotEntry", "Store",
+           "DeadTurn", "JudgedVote", "OwnVote", "Problem", "ReviewedVote", "SnapshotEntry", "Store",
            "StoredBattle", "TurnState", "TurnView", "VerdictChange", "VoteRecord",
            "VoteTotals", "VoteView", "aware", "utcnow"]

@@ -164,6 +164,16 @@ class CountedVote:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnVote:
+    """One of a voter's own counted votes, for their personal board."""
+
+    id: int
+    model_a: str
+    model_b: str
+    winner: Winner
+
+
+@dataclass(frozen=True, slots=True)
 class JudgedVote:
     """A vote as the rigging detection job reads it: one the board counts or one it left
     out as manipulated (leaks and capped votes are never re-judged)."""

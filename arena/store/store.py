@@ -36,6 +36,7 @@ from arena.store.records import (
     CountedVote,
     DeadTurn,
     JudgedVote,
+    OwnVote,
     Problem,
     ReviewedVote,
     StoredBattle,
@@ -322,6 +323,23 @@ class Store:
                             categories=list(r.categories or []),
                             created_at=aware(r.created_at), turns=r.turns,
                             voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted)
+                for r in rows]
+
+    async def own_votes(self, voter_key: str) -> list[OwnVote]:
+        """The voter's votes as it was told of them, oldest first (its personal board's
+        data): all but its leaks, the one exclusion a vote's answer tells. A cap and a
+        probation are told as counted (``TOLD_AS_COUNTED``), and the detection job's
+        verdicts and an operator's come later and are never told; a board without those
+        votes would tell a scripted voter its cap, or that it was caught. Only voted
+        battles have a vote, so no unrevealed pairing is read."""
+        kept = or_(votes.c.excluded_reason.is_(None),
+                   votes.c.excluded_reason != "identity_leak")
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner)
+                .where(votes.c.voter_key == voter_key, kept)
+                .order_by(votes.c.id))).all()
+        return [OwnVote(id=r.id, model_a=r.model_a, model_b=r.model_b, winner=r.winner)
                 for r in rows]
 
     # --- the board over time -----------------------------------------------------------

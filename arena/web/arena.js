@@ -509,10 +509,14 @@ function reveal(winner, result) {
     : `${sentence(result.explanation || reasonText(result.excluded_reason))} `;
   const board = el("a", "", "See the leaderboard");
   board.href = "/leaderboard";
+  // The voter's own board, from their counted votes only (GET /api/me/leaderboard).
+  const mine = el("a", "your-board", "Your board");
+  mine.href = "/leaderboard#mine";
   // Both names in the result itself: on a phone model B's pane can be far off-screen.
   const names = el("span", "result-names");
   names.append("A: ", el("strong", "", result.model_a), " · B: ", el("strong", "", result.model_b));
-  ui.resultText.replaceChildren(head, names, document.createTextNode(why), board);
+  ui.resultText.replaceChildren(head, names, document.createTextNode(why), board,
+    document.createTextNode(" · "), mine);
   ui.result.classList.toggle("not-counted", !result.counted);
   setPhase("voted");
   say("");

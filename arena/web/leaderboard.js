@@ -104,7 +104,7 @@ function downloadName(kind, ext, q) {
 async function load() {
   const q = options();
   const query = q.toString() ? `?${q}` : "";
-  history.replaceState(null, "", `${location.pathname}${query}`);
+  history.replaceState(null, "", `${location.pathname}${query}${location.hash}`);
   $("dl-json").href = `/api/leaderboard${query}`;
   $("dl-json").download = downloadName("leaderboard", "json", q);
   $("dl-csv").href = `/api/leaderboard.csv${query}`;
@@ -124,6 +124,8 @@ async function load() {
     document.body.removeAttribute("aria-busy");
   }
   render();
+  // "Your board" (personal.js) keeps itself in view under a board that grew above it.
+  document.dispatchEvent(new Event("board-rendered"));
   if (!state.categoriesLoaded) loadCategories();
   if (Date.now() - state.historyAt > HISTORY_REFRESH_MS) loadHistory();
 }

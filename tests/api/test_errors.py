@@ -41,6 +41,7 @@ def assert_shape(r, status: int, code: str | None = None) -> None:
         ("GET", "/api/leaderboard?method=glicko", {}, 422, "invalid_request"),
         ("GET", "/api/leaderboard?style_control=maybe", {}, 422, "invalid_request"),
         ("GET", "/api/leaderboard?method=elo&side_control=true", {}, 400, "bad_request"),
+        ("POST", "/api/me/leaderboard", {}, 405, "method_not_allowed"),
     ],
 )
 async def test_error_shape(in_process, method, path, kwargs, status, code):

@@ -242,7 +242,7 @@ class Settings(BaseSettings):
                     "weights) or active (where a vote decides the board's order, with an "
                     "exploration floor; docs/statistics.md \"Active pairing\")")
     pairing_floor: float = Field(
-        default=0.3, gt=0, le=1,
+        default=0.1, gt=0, le=1,
         description="active pairing: the share of battles spread uniformly over every pair, "
                     "so each pair keeps at least this over the number of pairs")
     pairing_top: int = Field(default=10, ge=1, description="active pairing: the board's "

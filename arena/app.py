@@ -31,7 +31,7 @@ from arena.api import leaderboard as leaderboard_routes
 from arena.api import pages as page_routes
 from arena.api import prompts as prompt_routes
 from arena.api.deps import Services
-from arena.battles import BattleService, Pairing
+from arena.battles import BattleService, PairChoice
 from arena.body_limit import BodyLimit, BodyTooLarge
 from arena.db import make_engine, upgrade
 from arena.errors import ArenaError, ConfigError, error_body
@@ -93,7 +93,7 @@ def settle_gc(threshold: int) -> None:
 
 def create_app(settings: Settings | None = None, *, roster: Roster | None = None,
                providers: Mapping[str, Provider] | None = None,
-               pairing: Pairing | None = None, migrate: bool = True,
+               pairing: PairChoice | None = None, migrate: bool = True,
                clock: Callable[[], float] = time.time) -> FastAPI:
     """Build the app. Tests may inject a roster, providers, a seeded pairing or the clock
     of the vote caps' daily windows, the proof-of-work's expiry, the models' pauses and
@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
         battles.start_sweeper()
-        board = LeaderboardCache(store, settings, demo=roster.demo)
+        board = LeaderboardCache(store, settings, demo=roster.demo,
+                                 on_board=battles.pairing.update)
         await board.start()
         history = BoardHistory(board, store, settings, clock)
         history.start()

@@ -7,6 +7,10 @@ cast on other workers too); when it moved, it reads only the votes newer than th
 ones it has (ids only grow), and recomputes the default board in a thread.
 Other variants (style control, a category, Elo) are computed on first request for the
 current version, once even when many requests ask at the same moment.
+
+Each new default board is handed to ``on_board`` (the battle service's pairing, which
+under ``ARENA_PAIRING=active`` recomputes its pair distribution from it), in the same
+thread as the board, so pairing never computes a board of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,8 +37,10 @@ DEFAULT: Key = ("bt", False, None, False, False)
 
 
 class LeaderboardCache:
-    def __init__(self, store: Store, settings: Settings, *, demo: bool) -> None:
+    def __init__(self, store: Store, settings: Settings, *, demo: bool,
+                 on_board: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.store = store
+        self.on_board = on_board
         self.settings = settings
         self.demo = demo
         self.version = -1
@@ -89,6 +96,8 @@ class LeaderboardCache:
         totals = (await self.store.vote_totals(up_to_id=version)).as_dict()
         battles = await asyncio.to_thread(self._battles_of, records)
         board = await asyncio.to_thread(self._compute, battles, DEFAULT)
+        if self.on_board is not None:
+            await asyncio.to_thread(self.on_board, board)
         influence = await asyncio.to_thread(board_influence, records, battles, battles.weight,
                                             bt.prior_ridge(self.settings.prior_sd))
         self._records, self._battles, self._totals = records, battles, totals

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arena.errors import ConfigError
-from arena.types import ManipulationAction
+from arena.types import PAIRING_POLICIES, ManipulationAction, PairingPolicy
 
 
 def default_data_dir() -> Path:
@@ -236,6 +236,17 @@ class Settings(BaseSettings):
     stale_turn_s: float = Field(default=900.0, gt=0, description="a running turn claimed "
                                 "before leases existed (no lease) and older than this was "
                                 "left by a dead worker and is marked incomplete")
+    pairing: PairingPolicy = Field(
+        default="weighted",
+        description="how a battle's two models are chosen: weighted (by the roster's "
+                    "weights) or active (where a vote decides the board's order, with an "
+                    "exploration floor; docs/statistics.md \"Active pairing\")")
+    pairing_floor: float = Field(
+        default=0.1, gt=0, le=1,
+        description="active pairing: the share of battles spread uniformly over every pair, "
+                    "so each pair keeps at least this over the number of pairs")
+    pairing_top: int = Field(default=10, ge=1, description="active pairing: the board's "
+                             "head whose order the battles go to deciding")
     max_prompt_chars: int = Field(default=20_000, ge=1)
     max_turns: int = Field(default=10, ge=1)
     bootstrap_rounds: int = Field(default=200, ge=0)
@@ -340,6 +351,15 @@ class Settings(BaseSettings):
     @classmethod
     def _cors_origins(cls, v: list[str]) -> list[str]:
         check_cors_origins(v)  # raises ConfigError itself: pydantic lets it through
+        return v
+
+    @field_validator("pairing", mode="before")
+    @classmethod
+    def _pairing(cls, v: Any) -> Any:
+        if v not in PAIRING_POLICIES:
+            raise ConfigError(f"ARENA_PAIRING: {v!r} is not a pairing; use weighted (the "
+                              "roster's weights) or active (battles where they decide the "
+                              "board's order)")
         return v
 
     @field_validator("captcha_verify_url", "captcha_script_url")

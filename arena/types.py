@@ -57,3 +57,8 @@ ARENA_WINNER: Final[dict[Winner, str]] = {
 # Davidson model (ties as their own outcome).
 RankingMethod = Literal["bt", "elo", "davidson"]
 RANKING_METHODS: Final[tuple[RankingMethod, ...]] = get_args(RankingMethod)
+
+# How the two models of a battle are chosen (ARENA_PAIRING): by the roster's weights, or
+# where a vote decides the board's order (arena.battles.pairing.ActivePairing).
+PairingPolicy = Literal["weighted", "active"]
+PAIRING_POLICIES: Final[tuple[PairingPolicy, ...]] = get_args(PairingPolicy)

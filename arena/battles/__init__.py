@@ -3,9 +3,9 @@
 (``service``)."""
 
 from arena.battles.fanout import Event, Fanout, coalesce
-from arena.battles.pairing import Pair, Pairing
+from arena.battles.pairing import ActivePairing, Pair, PairChoice, Pairing
 from arena.battles.service import BattleService, VoteOutcome
 from arena.battles.turns import SideCall, TurnRun, clean_model_text
 
-__all__ = ["BattleService", "Event", "Fanout", "Pair", "Pairing", "SideCall", "TurnRun",
-           "VoteOutcome", "clean_model_text", "coalesce"]
+__all__ = ["ActivePairing", "BattleService", "Event", "Fanout", "Pair", "PairChoice", "Pairing",
+           "SideCall", "TurnRun", "VoteOutcome", "clean_model_text", "coalesce"]

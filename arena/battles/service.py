@@ -29,7 +29,7 @@ from datetime import timedelta
 from arena import errors
 from arena.battles.fanout import Event
 from arena.battles.health import ModelHealth
-from arena.battles.pairing import Pairing
+from arena.battles.pairing import PairChoice, build_pairing
 from arena.battles.turns import SideCall, TurnRun, encodable
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.identity import IdentityChecker
@@ -74,7 +74,7 @@ _FRESH_KEPT = 10_000  # battles created but not yet streamed, per worker
 class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
-                 pairing: Pairing | None = None, moderator: Moderator | None = None,
+                 pairing: PairChoice | None = None, moderator: Moderator | None = None,
                  gate: VoteGate | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
@@ -82,7 +82,9 @@ class BattleService:
         self.providers = providers
         self.identity = identity
         self.settings = settings
-        self.pairing = pairing or Pairing({m.name: m.weight for m in roster.models})
+        self.pairing = pairing or build_pairing(
+            {m.name: m.weight for m in roster.models}, settings.pairing,
+            floor=settings.pairing_floor, top=settings.pairing_top)
         self.moderator = moderator
         self.gate = gate or VoteGate.free()
         self.slots = Slots(roster.models)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from arena.errors import ConfigError
 from arena.providers.registry import known_providers
@@ -109,3 +110,19 @@ def test_the_prior_setting_defaults_to_the_ranking_prior():
     from arena.ranking import bt
 
     assert Settings().prior_sd == bt.PRIOR_SD_ELO
+
+
+def test_the_pairing_setting_is_read_and_a_bad_one_says_what_to_write(monkeypatch):
+    assert Settings().pairing == "weighted"  # today's behaviour unless asked
+    monkeypatch.setenv("ARENA_PAIRING", "active")
+    monkeypatch.setenv("ARENA_PAIRING_FLOOR", "0.25")
+    s = Settings()
+    assert (s.pairing, s.pairing_floor, s.pairing_top) == ("active", 0.25, 10)
+    monkeypatch.setenv("ARENA_PAIRING", "greedy")
+    with pytest.raises(ConfigError, match="ARENA_PAIRING: 'greedy' is not a pairing; use "
+                                          "weighted .* or active"):
+        Settings()
+    monkeypatch.setenv("ARENA_PAIRING", "active")
+    monkeypatch.setenv("ARENA_PAIRING_FLOOR", "0")  # no floor: some pair could never meet
+    with pytest.raises(ValidationError, match="pairing_floor"):
+        Settings()

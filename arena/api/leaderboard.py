@@ -54,9 +54,10 @@ async def leaderboard(board: LeaderboardDep, method: RankingMethod = "bt",
 
 @router.get("/me/leaderboard", response_model=PersonalBoard)
 async def my_leaderboard(voter: MaybeVoterDep, boards: PersonalDep) -> Response:
-    """Your own board: your counted votes, shrunk toward the public board (prior SD
-    ``prior_sd``). The voter is the cookie's, never a parameter; without a cookie or a
-    counted vote the answer is the empty state (``votes`` 0). It writes nothing."""
+    """Your own board: your votes as you were told of them (all but those where a model
+    gave its name away), shrunk toward the public board (prior SD ``prior_sd``). The
+    voter is the cookie's, never a parameter; without a cookie or such a vote the answer
+    is the empty state (``votes`` 0). It writes nothing."""
     out = json_response(await boards.get(voter.key if voter else None))
     out.headers["Cache-Control"] = "private, no-store"  # one voter's, never a shared cache's
     return out

@@ -69,8 +69,9 @@ def surely_above(rating: FloatArray, se: FloatArray, cov: FloatArray, *,
     |Z_i − Z_j| / s_ij over the pairs not yet decided, Z ~ N(0, cov) and s_ij its own
     standard error; the pairs whose |r_i − r_j| / se_ij exceed c are decided, and c is
     recomputed over the rest until no pair is added. Each step is capped by Bonferroni's
-    bound over the pairs still open. The same seeded draws serve every step; they are
-    made again in chunks each step, so memory stays bounded at any number of models."""
+    bound over the pairs still open. The same seeded draws serve every step: kept where
+    they fit in memory, else made again in chunks each step, so memory stays bounded at
+    any number of models."""
     n = rating.shape[0]
     above = np.zeros((n, n), dtype=bool)
     i, j = np.triu_indices(n, 1)
@@ -105,6 +106,13 @@ class _PairDraws:
         vals, vecs = np.linalg.eigh((cov + cov.T) / 2.0)
         self.factor = vecs * np.sqrt(np.clip(vals, 0.0, None))[None, :]
         self.i, self.j, self.draws, self.seed = i, j, draws, seed
+        # Where it fits, every pair's draws are made once and kept for all the steps
+        # (the same seeded draws, so the same numbers as the chunked path).
+        self.table: FloatArray | None = None
+        if draws * max(i.size, cov.shape[0]) <= _MAX_DRAW_CELLS:
+            z = np.random.default_rng(seed).standard_normal((draws, cov.shape[0])) \
+                @ self.factor.T
+            self.table = np.abs(z[:, i] - z[:, j]) / self.scale
 
     def quantile_of_max(self, open_: BoolArray, level: float) -> float:
         """``level`` quantile of the largest draw over the open pairs (Bonferroni-capped)."""
@@ -112,6 +120,9 @@ class _PairDraws:
         bonferroni = NormalDist().inv_cdf(1.0 - (1.0 - level) / (2.0 * k))
         if k == 1:
             return bonferroni
+        if self.table is not None:
+            worst_kept = self.table[:, open_].max(axis=1)
+            return float(min(np.quantile(worst_kept, level), bonferroni))
         i, j, scale = self.i[open_], self.j[open_], self.scale[open_]
         rng = np.random.default_rng(self.seed)
         n = self.factor.shape[0]

@@ -100,3 +100,21 @@ def test_board_rows_carry_spread_and_tier_in_order():
     tiers = [r["tier"] for r in by_rating]
     assert tiers == sorted(tiers) and tiers[0] == 1
     assert all(r["rank_spread"][0] <= r["rank_spread"][1] for r in rows)
+
+
+def test_kept_draws_are_the_chunked_draws() -> None:
+    # Where every pair's draws fit in memory they are made once for all the steps; they
+    # must be the very numbers the chunked path makes again at each step.
+    rng = np.random.default_rng(1)
+    for n in (5, 20, 60):
+        a = rng.normal(size=(n, n))
+        cov = a @ a.T / n
+        i, j = np.triu_indices(n, 1)
+        kept = ranks._PairDraws(cov, i, j, 2000, 3)
+        chunked = ranks._PairDraws(cov, i, j, 2000, 3)
+        assert kept.table is not None
+        chunked.table = None
+        for _ in range(4):
+            open_ = rng.random(i.size) < 0.5
+            open_[:2] = True
+            assert kept.quantile_of_max(open_, 0.95) == chunked.quantile_of_max(open_, 0.95)

@@ -52,8 +52,24 @@ ELO_CENTER = 1000.0
 CELL_SCORES = np.array([1.0, 0.0, 0.5])  # score of i in the columns: i won, j won, half
 
 
+class CellTotals:
+    """Per cell (a row of ``weights``: first won, second won, half): the weight of the
+    votes ``n`` and the first model's score ``s`` — shared by unordered ``Cells`` and the
+    side fit's ordered cells."""
+
+    weights: FloatArray
+
+    @property
+    def n(self) -> FloatArray:
+        return cast("FloatArray", self.weights.sum(axis=1))
+
+    @property
+    def s(self) -> FloatArray:
+        return cast("FloatArray", self.weights @ CELL_SCORES)
+
+
 @dataclass(frozen=True)
-class Cells:
+class Cells(CellTotals):
     """Aggregated outcomes per unordered pair (i < j), the sufficient statistics of BT.
 
     ``counts[p]`` are battle counts of pair p in the columns (i won, j won, tie/both bad);
@@ -67,14 +83,6 @@ class Cells:
     counts: FloatArray
     weights: FloatArray
     weights_sq: FloatArray
-
-    @property
-    def n(self) -> FloatArray:
-        return cast("FloatArray", self.weights.sum(axis=1))
-
-    @property
-    def s(self) -> FloatArray:
-        return cast("FloatArray", self.weights @ CELL_SCORES)
 
     def restrict(self, keep: IntArray) -> Cells:
         """Cells among the models ``keep`` (sorted), re-indexed 0..len(keep)-1."""

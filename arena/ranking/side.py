@@ -47,7 +47,7 @@ H_RIDGE = bt.RIDGE
 
 
 @dataclass(frozen=True)
-class SideCells:
+class SideCells(bt.CellTotals):
     """Aggregated outcomes per ordered pair (a, b), a ≠ b: columns A won, B won, half;
     ``weights`` / ``weights_sq`` as in ``bt.Cells``."""
 
@@ -57,14 +57,6 @@ class SideCells:
     counts: FloatArray
     weights: FloatArray
     weights_sq: FloatArray
-
-    @property
-    def n(self) -> FloatArray:
-        return cast("FloatArray", self.weights.sum(axis=1))
-
-    @property
-    def s(self) -> FloatArray:
-        return cast("FloatArray", self.weights @ bt.CELL_SCORES)
 
     @cached_property
     def pairs(self) -> tuple[IntArray, IntArray, IntArray]:

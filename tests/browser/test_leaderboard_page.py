@@ -51,6 +51,30 @@ def cast_votes(page: Any, base: str, n: int, prompts: list[str] = PROMPTS) -> No
     raise AssertionError(f"the leaderboard did not catch up with {n} votes: {totals}")
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def voted_board_page(arena: Any, open_page: Any, scheme: str, phone: bool, votes: int,
+                     prompts: list[str] = PROMPTS) -> tuple[Any, Any]:
+    """The leaderboard page, in this scheme and size, of a server that has ``votes``
+    votes cast through the arena page: (server, page)."""
+    server = board_server(arena)
+    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme,
+                     **(PHONE if phone else {}))
+    cast_votes(page, server.base_url, votes, prompts=prompts)
+    return server, page
+
+
+def serve_board(page: Any, body: Any) -> None:
+    """Answer the page's board requests with ``body(route)`` from now on."""
+    def serve(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps(body(route)))
+
+    page.route("**/api/leaderboard?*", serve)
+    page.route("**/api/leaderboard", serve)
+
+
 def test_leaderboard_after_votes(arena: Any, open_page: Any) -> None:
     server = board_server(arena)
     page = open_page(server.base_url + "/leaderboard")
@@ -210,11 +234,8 @@ def test_downloads_follow_the_view(arena: Any, open_page: Any) -> None:
                                                ("light", True), ("dark", True)])
 def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str,
                                          phone: bool) -> None:
-    server = board_server(arena)
-    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-            "has_touch": True} if phone else {}
-    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
-    cast_votes(page, server.base_url, 12, prompts=PROMPTS[:2] + PROMPTS[3:])
+    server, page = voted_board_page(arena, open_page, scheme, phone, 12,
+                                    prompts=PROMPTS[:2] + PROMPTS[3:])
     real = page.request.get(f"{server.base_url}/api/leaderboard").json()
     assert len(real["models"]) >= 3 and all("rank_spread" in m and "tier" in m
                                             for m in real["models"])
@@ -225,12 +246,7 @@ def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str
     for row, (spread, tier) in zip(board["models"], designed, strict=False):
         row["rank_spread"], row["tier"] = spread, tier
     n = len(board["models"])
-
-    def serve(route: Any) -> None:
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(board))
-
-    page.route("**/api/leaderboard?*", serve)
-    page.route("**/api/leaderboard", serve)
+    serve_board(page, lambda route: board)
     page.reload()
     page.locator("#board-body tr >> nth=1").wait_for()
     rows = page.locator("#board-body tr")
@@ -262,11 +278,8 @@ def test_rank_spread_and_tiers_are_shown(arena: Any, open_page: Any, scheme: str
                                                ("light", True), ("dark", True)])
 def test_davidson_method_shows_the_tie_parameter(arena: Any, open_page: Any, scheme: str,
                                                  phone: bool) -> None:
-    server = board_server(arena)
-    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-            "has_touch": True} if phone else {}
-    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
-    cast_votes(page, server.base_url, 12, prompts=PROMPTS[:2] + PROMPTS[3:])
+    server, page = voted_board_page(arena, open_page, scheme, phone, 12,
+                                    prompts=PROMPTS[:2] + PROMPTS[3:])
     page.reload()
     page.locator("#board-body tr >> nth=1").wait_for()
     assert page.locator("#ties-note").is_hidden()  # Bradley–Terry: no tie parameter
@@ -301,11 +314,8 @@ def test_davidson_method_shows_the_tie_parameter(arena: Any, open_page: Any, sch
 @pytest.mark.parametrize(("scheme", "phone"), [("light", False), ("dark", True)])
 def test_fragility_and_influential_voters_are_shown(arena: Any, open_page: Any, scheme: str,
                                                     phone: bool) -> None:
-    server = board_server(arena)
-    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-            "has_touch": True} if phone else {}
-    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
-    cast_votes(page, server.base_url, 12, prompts=PROMPTS[:2] + PROMPTS[3:])
+    server, page = voted_board_page(arena, open_page, scheme, phone, 12,
+                                    prompts=PROMPTS[:2] + PROMPTS[3:])
     real = page.request.get(f"{server.base_url}/api/leaderboard").json()
     models = [m["model"] for m in real["models"]]
     frag = real["fragility"]
@@ -319,12 +329,7 @@ def test_fragility_and_influential_voters_are_shown(arena: Any, open_page: Any, 
     board["fragility"]["fragile"] = True
     board["influence"]["voters"] = [{"id": "3fa9c2", "votes": 7, "share": 0.125,
                                      "max_elo_change": 31.5}]
-
-    def serve(route: Any) -> None:
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(board))
-
-    page.route("**/api/leaderboard?*", serve)
-    page.route("**/api/leaderboard", serve)
+    serve_board(page, lambda route: board)
     page.reload()
     page.locator("#fragility-body tr >> nth=0").wait_for()
     rows = page.locator("#fragility-body tr")
@@ -357,11 +362,7 @@ def test_fragility_and_influential_voters_are_shown(arena: Any, open_page: Any, 
                                                ("light", True), ("dark", True)])
 def test_side_effect_and_side_control_are_shown(arena: Any, open_page: Any, scheme: str,
                                                 phone: bool) -> None:
-    server = board_server(arena)
-    size = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-            "has_touch": True} if phone else {}
-    page = open_page(server.base_url + "/leaderboard", color_scheme=scheme, **size)
-    cast_votes(page, server.base_url, 8)
+    server, page = voted_board_page(arena, open_page, scheme, phone, 8)
     real = page.request.get(f"{server.base_url}/api/leaderboard").json()
     assert set(real["side"]) == {"elo", "ci", "a_win_share", "battles"}
     assert real["side_control"] is False
@@ -369,12 +370,8 @@ def test_side_effect_and_side_control_are_shown(arena: Any, open_page: Any, sche
     # votes make; side_control is echoed from the request, as the server does.
     board = json.loads(json.dumps(real))
     board["side"] = {"elo": 12.3, "ci": [4.1, 20.4], "a_win_share": 0.5341, "battles": 412}
-    def serve(route: Any) -> None:
-        body = {**board, "side_control": "side_control=true" in route.request.url}
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
-
-    page.route("**/api/leaderboard?*", serve)
-    page.route("**/api/leaderboard", serve)
+    serve_board(page, lambda route: {**board, "side_control":
+                                     "side_control=true" in route.request.url})
     page.reload()
     note = page.locator("#side-effect")
     note.wait_for()

@@ -8,8 +8,6 @@ from a large simulated data set, and Bradley–Terry as the limit of no ties.
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 
 import numpy as np
@@ -19,10 +17,10 @@ from scipy.optimize import minimize
 from arena.errors import BadRequest
 from arena.ranking import Battles, bt, compute_leaderboard
 from arena.ranking import davidson as dv
-from arena.ranking.cli import add_arguments, run
 from arena.ranking.intervals import bootstrap_davidson
 from arena.ranking.io import write_battles
 from arena.schemas import Leaderboard
+from tests.ranking import cli
 
 
 def simulate(m: int, n: int, theta: np.ndarray, nu: float, seed: int,
@@ -277,14 +275,10 @@ def test_the_cli_prints_the_davidson_board(tmp_path) -> None:
     path = tmp_path / "battles.jsonl"
     write_battles(({"model_a": names[x], "model_b": names[y], "winner": labels[k]}
                    for x, y, k in zip(a.tolist(), b.tolist(), o.tolist(), strict=True)), path)
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    out = io.StringIO()
-    assert run(parser.parse_args(["--battles", str(path), "--method", "davidson", "--json"]),
-               out=out) == 0
-    board = json.loads(out.getvalue())
+    code, text = cli("--battles", str(path), "--method", "davidson", "--json")
+    assert code == 0
+    board = json.loads(text)
     assert board["method"] == "davidson" and board["davidson"]["draws"] == int((o >= 2).sum())
-    out = io.StringIO()
-    assert run(parser.parse_args(["--battles", str(path), "--method", "davidson"]),
-               out=out) == 0
-    assert out.getvalue().startswith("Davidson") and "ties: nu" in out.getvalue()
+    code, text = cli("--battles", str(path), "--method", "davidson")
+    assert code == 0
+    assert text.startswith("Davidson") and "ties: nu" in text

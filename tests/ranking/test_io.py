@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
@@ -12,8 +11,8 @@ import pytest
 
 from arena.errors import BadRequest
 from arena.ranking import compute_leaderboard
-from arena.ranking.cli import add_arguments, run
 from arena.ranking.io import read_battles, write_battles
+from tests.ranking import cli
 
 FIXTURES = Path(__file__).parents[1] / "data" / "ranking"
 SMALL = FIXTURES / "battles_small.jsonl"
@@ -144,14 +143,6 @@ def test_reads_real_arena_battles():
 
 
 # --- the CLI -----------------------------------------------------------------------------
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="arena leaderboard")
-    add_arguments(parser)
-    out = io.StringIO()
-    code = run(parser.parse_args(list(argv)), out=out)
-    return code, out.getvalue()
 
 
 def test_cli_table_and_json(tmp_path):

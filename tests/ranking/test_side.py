@@ -5,9 +5,7 @@ answers, an independent fit, invariances, the board's ``side`` section and
 
 from __future__ import annotations
 
-import argparse
 import csv
-import io
 import json
 import math
 from pathlib import Path
@@ -18,9 +16,10 @@ from sklearn.linear_model import LogisticRegression
 
 from arena.errors import BadRequest
 from arena.ranking import Battles, bt, compute_leaderboard, side
-from arena.ranking.cli import add_arguments, run, side_line
+from arena.ranking.cli import side_line
 from arena.ranking.io import write_battles
 from benchmarks.side_bias import simulate
+from tests.ranking import cli
 
 FLAT = bt.RIDGE
 
@@ -274,14 +273,6 @@ def test_empty_and_one_sided_boards():
     c = counts_of(2, [(0, 1, 0, 3), (1, 0, 0, 3)])
     s = compute_leaderboard(Battles.from_counts(["x", "y"], c), bootstrap_rounds=10)["side"]
     assert s["elo"] > 300 and s["ci"][1] - s["ci"][0] > 300 and s["a_win_share"] == 1.0
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="arena leaderboard")
-    add_arguments(parser)
-    out = io.StringIO()
-    code = run(parser.parse_args(list(argv)), out=out)
-    return code, out.getvalue()
 
 
 def test_cli_reports_h_and_side_control(tmp_path, capsys):

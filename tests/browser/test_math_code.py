@@ -133,9 +133,12 @@ def test_streaming_keeps_the_blocks_already_typeset(arena: Any, open_page: Any) 
     page = open_page(server.base_url)
     page.fill("#prompt", "Stream slowly")
     page.click("#send")
-    # Both panes have drawn their formula (the fast side may be done before the slow side
-    # drew its first paragraph), then every formula drawn so far is marked.
-    wait_until(page, "document.querySelectorAll('.math-inline .katex').length === 2")
+    # Both panes have drawn their formula and finished the paragraph that holds it (the
+    # next paragraph has begun: until then the slow side's first block is still growing and
+    # is rightly drawn again), then every formula drawn so far is marked.
+    wait_until(page, "(() => { const k = [...document.querySelectorAll('.math-inline .katex')];"
+                     " return k.length === 2"
+                     " && k.every((f) => f.closest('p')?.nextElementSibling); })()")
     page.evaluate("for (const k of document.querySelectorAll('.math-inline .katex')) "
                   "k.dataset.first = 'yes'")
     page.wait_for_selector("#vote:not([disabled])")

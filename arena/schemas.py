@@ -383,6 +383,9 @@ class SnapshotInfo(_Out):
     last_vote_id: int = Field(description="the newest vote the board had seen")
     counted_votes: int = Field(description="counted votes the board was computed from")
     models: int = Field(description="listed models in the snapshot")
+    id: int = Field(description="the snapshot's id, as in its permalink")
+    permalink: str = Field(description="the snapshot itself, for citing: "
+                                       "/api/leaderboard/snapshots/{id}")
 
 
 class HistoryPoint(_Out):
@@ -411,6 +414,38 @@ class BoardHistory(_Out):
                                                    "left the board")
     truncated: bool = Field(description="older snapshots in the range were left out "
                                         "(raise limit, or narrow since/until)")
+
+
+class SnapshotModel(_Out):
+    model: str
+    rating: float | None
+    ci_low: float | None = Field(description="low end of the 95% interval")
+    ci_high: float | None = Field(description="high end of the 95% interval")
+    votes: int
+    rank: int
+
+
+class PublishedSnapshot(_Out):
+    """``GET /api/leaderboard/snapshots/{id}``: one snapshot of the board, immutable, with
+    what a reader needs to check it (the README's "The public record")."""
+
+    id: int
+    permalink: str = Field(description="this snapshot's address (by id: never reused)")
+    taken_at: str
+    kind: SnapshotKind
+    day: str | None = Field(description="the UTC day of a daily snapshot, else None")
+    variant: Literal["default"]
+    last_vote_id: int = Field(description="the newest vote the board had seen")
+    counted_votes: int = Field(description="counted votes the board was computed from")
+    votes_sha256: str | None = Field(
+        description="SHA-256 of the exact counted votes (one line 'question_id TAB model_a "
+                    "TAB model_b TAB winner' per vote, sorted); None for a snapshot taken "
+                    "before the record kept it")
+    method: dict[str, Any] | None = Field(
+        description="the ranking method and the settings the board was computed with")
+    battles: str = Field(description="the public download of these votes, to check the "
+                                     "digest and compute the board again")
+    models: list[SnapshotModel] = Field(description="the listed models, in board order")
 
 
 class Category(_Out):

@@ -184,6 +184,10 @@ board_snapshots = Table(
     Column("counted_votes", Integer, nullable=False),
     # [{"model", "rating", "ci_low", "ci_high", "votes", "rank"}, ...] in board order
     Column("models", JSON, nullable=False),
+    # The public record (arena/record.py): the digest of the exact counted votes the board
+    # was computed from, and the method and settings; NULL before migration 0011.
+    Column("votes_sha256", String(64)),
+    Column("method", JSON),
     UniqueConstraint("variant", "scheduled_day", name="uq_board_snapshots_variant_day"),
 )
 Index("ix_board_snapshots_taken_at", board_snapshots.c.taken_at)

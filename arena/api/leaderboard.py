@@ -13,7 +13,7 @@ import json
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from arena.api.deps import (
@@ -26,9 +26,22 @@ from arena.api.deps import (
     StoreDep,
 )
 from arena.api.openapi import ERROR_RESPONSES
-from arena.errors import BadRequest
-from arena.history import DEFAULT_VARIANT, history_view, parse_moment
-from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard, PersonalBoard
+from arena.errors import BadRequest, NotFound
+from arena.history import (
+    DEFAULT_VARIANT,
+    history_view,
+    parse_moment,
+    parse_snapshot_ref,
+    published_view,
+)
+from arena.schemas import (
+    BoardHistory,
+    CaptchaInfo,
+    Info,
+    Leaderboard,
+    PersonalBoard,
+    PublishedSnapshot,
+)
 from arena.types import RankingMethod
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
@@ -103,6 +116,23 @@ async def leaderboard_history(
     # In a thread: a year of a 100-model board is 36,500 points (4 MB of JSON).
     return await asyncio.to_thread(lambda: json_response(history_view(
         snaps[1:] if truncated else snaps, models, top=top, truncated=truncated)))
+
+
+@router.get("/leaderboard/snapshots/{ref}", response_model=PublishedSnapshot)
+async def leaderboard_snapshot(store: StoreDep, ref: Annotated[str, Path(
+        max_length=40, description="the snapshot's id, or a UTC day (YYYY-MM-DD) for that "
+                                   "day's daily snapshot")]) -> Response:
+    """One snapshot of the default board, as it was kept: a permalink to cite, with the
+    digest of its exact votes and its method so a reader can check it later
+    (``arena history verify``). Snapshots are never changed or removed."""
+    snapshot_id, day = parse_snapshot_ref(ref)
+    snap = await store.snapshot(DEFAULT_VARIANT, snapshot_id=snapshot_id, day=day)
+    if snap is None:
+        raise NotFound(f"No snapshot {ref}: see /api/leaderboard/history for the ones kept",
+                       code="no_snapshot")
+    out = json_response(published_view(snap))
+    out.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    return out
 
 
 @router.get("/info", response_model=Info)

@@ -316,13 +316,14 @@ class Store:
                 select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner,
                        votes.c.propensity, votes.c.conv_metadata, votes.c.categories,
                        votes.c.created_at, votes.c.turns, votes.c.voter_key,
-                       votes.c.ip_hash, votes.c.counted)
+                       votes.c.ip_hash, votes.c.counted, votes.c.battle_id)
                 .where(cond).order_by(votes.c.id))).all()
         return [CountedVote(id=r.id, model_a=r.model_a, model_b=r.model_b, winner=r.winner,
                             propensity=r.propensity, conv_metadata=r.conv_metadata,
                             categories=list(r.categories or []),
                             created_at=aware(r.created_at), turns=r.turns,
-                            voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted)
+                            voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted,
+                            battle_id=r.battle_id)
                 for r in rows]
 
     async def own_votes(self, voter_key: str) -> list[OwnVote]:
@@ -357,6 +358,11 @@ class Store:
         """The newest ``limit`` snapshots taken in ``[since, until]``, oldest first."""
         return await history.snapshots(self._single, variant, since=since, until=until,
                                        limit=limit)
+
+    async def snapshot(self, variant: str, *, snapshot_id: int | None = None,
+                       day: date | None = None) -> BoardSnapshot | None:
+        """One snapshot: by id, or the daily one of ``day``; None when there is none."""
+        return await history.snapshot(self._single, variant, snapshot_id=snapshot_id, day=day)
 
     # --- anti-rigging: the detection job's reads and verdicts, operator pins ------------
 
@@ -406,12 +412,14 @@ class Store:
         return VoteTotals(counted_votes=counted, excluded_votes=excluded,
                           last_vote_id=int(last or 0))
 
-    async def battle_records(self, *, include_excluded: bool,
-                             with_conversations: bool = True) -> list[StoredBattle]:
-        """Voted battles, oldest vote first. Without conversations it is one query (the
-        public download); with them (the voters' prompts and both answers) three,
-        whatever the size."""
-        cond = true() if include_excluded else votes.c.counted.is_(True)
+    async def battle_records(self, *, include_excluded: bool, with_conversations: bool = True,
+                             up_to_vote_id: int | None = None) -> list[StoredBattle]:
+        """Voted battles, oldest vote first (only votes up to ``up_to_vote_id`` when given:
+        a board snapshot's). Without conversations it is one query (the public download);
+        with them (the voters' prompts and both answers) three, whatever the size."""
+        cond: Any = true() if include_excluded else votes.c.counted.is_(True)
+        if up_to_vote_id is not None:
+            cond = and_(cond, votes.c.id <= up_to_vote_id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(votes).where(cond).order_by(votes.c.id))).all()
             convs = (await _conversations(conn, select(votes.c.battle_id).where(cond))

@@ -448,6 +448,33 @@ class PublishedSnapshot(_Out):
     models: list[SnapshotModel] = Field(description="the listed models, in board order")
 
 
+class ShareLink(_Out):
+    """``POST /api/battles/{id}/share``: the battle's permalink (the same on every call)."""
+
+    slug: str
+    url: str = Field(description="the shared battle's page, /b/{slug}")
+
+
+class SharedTurn(_Out):
+    index: int
+    prompt: str
+    a: str | None = Field(description="model A's answer as the voter last saw it")
+    b: str | None = Field(description="model B's answer as the voter last saw it")
+
+
+class SharedBattle(_Out):
+    """``GET /api/shared/{slug}``: a battle its voter shared after voting. Never the voter,
+    the address, or whether the vote was counted."""
+
+    slug: str
+    url: str
+    model_a: str
+    model_b: str
+    winner: Winner
+    day: str = Field(description="the UTC day of the vote")
+    turns: list[SharedTurn]
+
+
 class Category(_Out):
     name: str
     votes: int
@@ -469,6 +496,7 @@ class Info(_Out):
     # Models this worker has paused for new battles (failing answers; arena.battles.health).
     # Names are public on the board; which model is in a battle is never said.
     paused_models: list[str] = []
+    share_battles: bool = False  # a voter may share a battle after its vote (ARENA_SHARE_BATTLES)
 
 
 class CaptchaInfo(_Out):

@@ -261,6 +261,10 @@ class Settings(BaseSettings):
         default=600.0, ge=0, description="how often each worker checks that today's (UTC) "
                                          "snapshot of the board is stored, and takes it if "
                                          "not (0: no daily snapshots)")
+    share_battles: bool = Field(
+        default=False, description="voters may share a battle after voting (a permalink "
+                                   "/b/…; prompts holding an e-mail address, a key or a "
+                                   "password are never shared)")
     secret_key: str = Field(default="", description="keys the IP hash; empty: one random key "
                             "kept in the database")
     log_level: str = "info"

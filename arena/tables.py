@@ -191,3 +191,13 @@ board_snapshots = Table(
     UniqueConstraint("variant", "scheduled_day", name="uq_board_snapshots_variant_day"),
 )
 Index("ix_board_snapshots_taken_at", board_snapshots.c.taken_at)
+
+# Battles their voters chose to share after the vote (ARENA_SHARE_BATTLES): the slug is
+# the permalink's unguessable part, never the battle id (which the voter's page holds).
+shared_battles = Table(
+    "shared_battles",
+    metadata,
+    Column("slug", String(32), primary_key=True),
+    Column("battle_id", String(32), ForeignKey("battles.id"), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

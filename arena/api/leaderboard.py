@@ -144,6 +144,7 @@ async def info(roster: RosterDep, settings: SettingsDep, battles: BattlesDep) ->
     return Info(demo=roster.demo, models=len(roster.models), captcha=captcha,
                 max_prompt_chars=settings.max_prompt_chars, max_turns=settings.max_turns,
                 paused_models=sorted(battles.health.paused(probe=False)),
+                share_battles=settings.share_battles,
                 add_models="Copy data/models.example.toml to models.toml, keep the models you "
                            "have keys or a local server for, then run "
                            "`arena serve --models models.toml`.")

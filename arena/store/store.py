@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.integrity.counters import SqlCounters
-from arena.store import history, verdicts
+from arena.store import history, sharing, verdicts
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
@@ -363,6 +363,23 @@ class Store:
                        day: date | None = None) -> BoardSnapshot | None:
         """One snapshot: by id, or the daily one of ``day``; None when there is none."""
         return await history.snapshot(self._single, variant, snapshot_id=snapshot_id, day=day)
+
+    # --- shared battles ----------------------------------------------------------------
+
+    async def share_battle(self, battle_id: str, slug: str) -> str:
+        """Share the battle (under ``slug`` if it is not shared yet): its slug."""
+        return await sharing.share(self.engine, battle_id, slug)
+
+    async def shared_slug(self, battle_id: str) -> str | None:
+        return await sharing.slug_of(self._single, battle_id)
+
+    async def shared_battle(self, slug: str) -> BattleRecord | None:
+        """The battle shared under ``slug``, or None."""
+        battle_id = await sharing.battle_of(self._single, slug)
+        return None if battle_id is None else await self.get_battle(battle_id)
+
+    async def unshare_battle(self, battle_id: str) -> bool:
+        return await sharing.unshare(self.engine, battle_id)
 
     # --- anti-rigging: the detection job's reads and verdicts, operator pins ------------
 

@@ -158,6 +158,8 @@ def export_format(output: Path, chosen: str | None) -> str:
 
 def cmd_votes(args: argparse.Namespace) -> int:
     """``votes review``: excluded and pinned votes; ``votes set``: pin one (reversibly)."""
+    import getpass
+
     from arena.db import open_migrated
     from arena.store import ReviewedVote, Store
     from arena.types import Review
@@ -182,7 +184,10 @@ def cmd_votes(args: argparse.Namespace) -> int:
                 print(f"{len(found)} votes", file=sys.stderr)
                 return 0
             review: Review | None = None if args.pin == "auto" else args.pin
-            print(line(await store.set_review(args.battle_id, review, args.note)))
+            # Audited as the console's changes are: "cli:" and the account that ran it.
+            actor = f"cli:{getpass.getuser()}"
+            print(line(await store.set_review(args.battle_id, review, args.note,
+                                              actor=actor)))
             return 0
         finally:
             await engine.dispose()

@@ -22,6 +22,7 @@ from arena.types import (
     FinishReason,
     LeakSide,
     RankingMethod,
+    Review,
     Side,
     SnapshotKind,
     TurnStatus,
@@ -473,6 +474,95 @@ class SharedBattle(_Out):
     winner: Winner
     day: str = Field(description="the UTC day of the vote")
     turns: list[SharedTurn]
+
+
+# --- the operator console (/api/admin/*) ------------------------------------------------
+
+
+class AdminLogin(_In):
+    token: str = Field(min_length=1, max_length=500)
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[\w .@'-]+$",
+                      description="your name, for the audit log")
+
+
+class AdminMe(_Out):
+    actor: str
+
+
+class ReviewIn(_In):
+    review: Literal["counted", "excluded", "auto"] = Field(
+        description="pin the vote counted or excluded; auto: the detection job decides")
+    note: str = Field(min_length=1, max_length=500, description="why (kept with the vote "
+                                                                "and in the audit log)")
+
+
+class AdminVote(_Out):
+    battle_id: str
+    created_at: str
+    model_a: str
+    model_b: str
+    winner: Winner
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    review: Review | None
+    review_note: str | None
+    voter: str = Field(description="the voter's key, shortened (a pseudonym)")
+    address: str | None = Field(description="the address's keyed hash, shortened")
+
+
+class AdminVotes(_Out):
+    votes: list[AdminVote]
+    totals: dict[str, Any] = Field(description="counted votes and excluded ones by reason")
+
+
+class AdminBattle(_Out):
+    id: str
+    created_at: str
+    model_a: str
+    model_b: str
+    status: str
+    turns: int
+    categories: list[str]
+    prompt: str
+    winner: Winner | None
+    counted: bool | None
+    excluded_reason: ExcludedReason | None
+
+
+class AdminBattles(_Out):
+    battles: list[AdminBattle]
+    total: int = Field(description="battles matching the filters")
+
+
+class RegisterEntry(_Out):
+    model: str
+    state: Literal["active", "paused", "weight_zero", "retired"] = Field(
+        description="active; paused by this worker for failing; weight_zero: kept out of "
+                    "new battles by its weight; retired: no longer in the roster")
+    first_battle: str | None
+    last_battle: str | None
+    battles: int
+    votes: int
+    counted_votes: int
+
+
+class Register(_Out):
+    models: list[RegisterEntry]
+
+
+class AuditRow(_Out):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str | None
+
+
+class AuditLog(_Out):
+    entries: list[AuditRow]
 
 
 class Category(_Out):

@@ -201,3 +201,18 @@ shared_battles = Table(
     Column("battle_id", String(32), ForeignKey("battles.id"), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# The operator console's audit log (arena/admin.py): one row per console action.
+admin_audit = Table(
+    "admin_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),  # "token:<the name given at sign-in>"
+    Column("action", String(60), nullable=False),  # e.g. "vote.review"
+    Column("target", String(100), nullable=False),  # e.g. the battle id
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("note", Text),  # the operator's written reason
+)
+Index("ix_admin_audit_at", admin_audit.c.at)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.integrity.counters import SqlCounters
-from arena.store import history, sharing, verdicts
+from arena.store import admin, history, sharing, verdicts
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
@@ -364,6 +364,21 @@ class Store:
         """One snapshot: by id, or the daily one of ``day``; None when there is none."""
         return await history.snapshot(self._single, variant, snapshot_id=snapshot_id, day=day)
 
+    # --- the operator console -----------------------------------------------------------
+
+    async def audit_log(self, *, limit: int = 100, offset: int = 0) -> list[admin.AuditEntry]:
+        return await admin.audit_log(self._single, limit=limit, offset=offset)
+
+    async def search_battles(self, *, q: str | None = None, model: str | None = None,
+                             status: str | None = None, category: str | None = None,
+                             limit: int = 50, offset: int = 0,
+                             ) -> tuple[list[admin.BattleRow], int]:
+        return await admin.search_battles(self._single, q=q, model=model, status=status,
+                                          category=category, limit=limit, offset=offset)
+
+    async def model_uses(self) -> list[admin.ModelUse]:
+        return await admin.model_uses(self._single)
+
     # --- shared battles ----------------------------------------------------------------
 
     async def share_battle(self, battle_id: str, slug: str) -> str:
@@ -402,8 +417,9 @@ class Store:
         return await verdicts.verdict_state(self._single)
 
     async def set_review(self, battle_id: str, review: Review | None,
-                         note: str) -> ReviewedVote:
-        return await verdicts.set_review(self.engine, battle_id, review, note)
+                         note: str, *, actor: str | None = None) -> ReviewedVote:
+        """Pin a vote (``None``: unpin); with ``actor``, audited in the same transaction."""
+        return await verdicts.set_review(self.engine, battle_id, review, note, actor=actor)
 
     async def reviews(self, reason: ExcludedReason | None = None,
                       limit: int = 100) -> list[ReviewedVote]:

@@ -161,7 +161,11 @@ class LeaderboardCache:
                                           "options; the error was logged",
                                           code="ranking_failed") from None
                     boards[key] = board  # into the dict of the version it was computed for
+        floor = self.settings.provisional_votes
         return {**board, "totals": {**board.get("totals", {}), **self._totals},
+                "models": [{**m, "provisional": m["votes"] < floor}
+                           for m in board.get("models", [])],
+                "provisional_votes": floor,
                 "influence": self._influence, "demo": self.demo,
                 "updated_at": self._updated_at.isoformat(timespec="seconds")}
 

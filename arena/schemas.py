@@ -204,6 +204,9 @@ class BoardEntry(_Out):
     rank_change: int | None = Field(
         default=None, description="style control only: plain rank minus styled rank "
                                   "(positive: the model climbs once style is held equal)")
+    provisional: bool = Field(
+        default=False, description="the server's boards: fewer votes than "
+                                   "ARENA_PROVISIONAL_VOTES, so the rating may still move a lot")
 
 
 class UnlistedModel(_Out):
@@ -314,6 +317,9 @@ class Leaderboard(_Out):
     ci_method: Literal["bootstrap", "sandwich"]
     bootstrap_rounds: int | None
     min_votes: int
+    provisional_votes: int | None = Field(
+        default=None, description="the server's boards: votes a model needs before its "
+                                  "rating is no longer marked provisional")
     prior_sd: float | None = Field(
         description="Bradley-Terry and Davidson: the ratings' normal prior, its SD in Elo "
                     "points (from a ridge of 1e-4 when no prior was asked for); None for "

@@ -251,6 +251,9 @@ class Settings(BaseSettings):
     max_turns: int = Field(default=10, ge=1)
     bootstrap_rounds: int = Field(default=200, ge=0)
     min_votes: int = Field(default=5, ge=0, description="votes a model needs to be listed")
+    provisional_votes: int = Field(
+        default=300, ge=0, description="a listed model's rating is marked provisional until "
+                                       "it has this many votes (0: never)")
     # The same number as arena.ranking.bt.PRIOR_SD_ELO (a test pins it), kept literal so
     # that reading the settings does not import numpy.
     prior_sd: float = Field(default=125.0, ge=0, allow_inf_nan=False,

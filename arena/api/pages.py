@@ -28,7 +28,7 @@ from arena.types import RankingMethod
 router = APIRouter(prefix="/api", tags=["pages"], responses=ERROR_RESPONSES)
 
 CSV_COLUMNS = ("rank", "model", "rating", "ci_low", "ci_high", "ci_plus", "ci_minus", "votes",
-               "wins", "losses", "ties", "both_bad", "win_rate")
+               "wins", "losses", "ties", "both_bad", "win_rate", "provisional")
 _PRIVATE_FIELDS = ("conversation_a", "conversation_b")
 
 

@@ -301,8 +301,14 @@ function renderTable(models, board) {
       change.title = `${up ? "Up" : "Down"} ${Math.abs(m.rank_change)} once style is held equal`;
       rank.append(change);
     }
-    const name = el("th", "text model", m.model);
+    const name = el("th", "text model");
     name.scope = "row";
+    name.append(el("span", "model-name", m.model));
+    if (m.provisional) {
+      const mark = el("span", "badge provisional", "provisional");
+      mark.title = `Fewer than ${board.provisional_votes} votes: the rating may still move a lot`;
+      name.append(" ", mark);
+    }
     tr.append(rank, name, el("td", "rating", fmt(m.rating)), ciCell(m),
       el("td", "votes", String(m.votes)), el("td", "win-rate", pct(m.win_rate)));
     return tr;

@@ -215,3 +215,25 @@ def test_a_snapshot_keeps_only_what_the_board_lists():
                        taken_at=NOON, scheduled_day=NOON.date())
     assert [e.model for e in snap.models] == [m["model"] for m in board["models"]]
     assert "rare" not in {e.model for e in snap.models} and snap.last_vote_id == 5
+
+
+async def test_ratings_are_provisional_until_enough_votes(fresh_db):
+    """A listed model with fewer than ARENA_PROVISIONAL_VOTES votes is marked provisional,
+    in the JSON board and its CSV; at the floor or above (or with 0) it is not."""
+    async with running(create_app(unlimited(fresh_db, min_votes=0), roster=ROSTER)) as c:
+        board = await vote(c, ["a", "b", "tie", "a", "b", "a", "b"])
+    most = max(m["votes"] for m in board["models"])
+    for floor, provisional in ((most, "below"), (most + 1, "all"), (0, "none")):
+        app = create_app(unlimited(fresh_db, min_votes=0, provisional_votes=floor),
+                         roster=ROSTER)
+        async with running(app) as c:
+            board = (await c.get("/api/leaderboard")).json()
+            csv_rows = (await c.get("/api/leaderboard.csv")).text.splitlines()
+        assert board["provisional_votes"] == floor
+        flags = {m["model"]: (m["votes"], m["provisional"]) for m in board["models"]}
+        assert all(flag == (n < floor) for n, flag in flags.values()), flags
+        if provisional == "all":
+            assert all(flag for _, flag in flags.values())
+        else:  # the most-voted model is never provisional at its own count or at 0
+            assert not all(flag for _, flag in flags.values())
+        assert csv_rows[0].endswith(",provisional") and len(csv_rows) == len(flags) + 1

@@ -96,8 +96,11 @@ def test_leaderboard_after_votes(arena: Any, open_page: Any) -> None:
     for i in range(rows.count()):
         assert re.fullmatch(r"\+\d+/\u200b?−\d+", rows.nth(i).locator("td.ci").inner_text())
         assert rows.nth(i).locator("td.win-rate").inner_text().endswith("%")
-    shown = page.locator("#board-body th.model").all_inner_texts()
+    shown = page.locator("#board-body th.model .model-name").all_inner_texts()
     assert shown == [m["model"] for m in api["models"]]
+    # A few votes each, under the default 300: every rating is marked provisional.
+    assert all(m["provisional"] for m in api["models"])
+    assert page.locator("#board-body th.model .badge.provisional").count() == rows.count()
 
     totals = page.inner_text("#totals")
     assert str(api["totals"]["counted_votes"]) in totals
@@ -121,7 +124,7 @@ def test_leaderboard_after_votes(arena: Any, open_page: Any) -> None:
     votes = [int(v) for v in page.locator("#board-body td.votes").all_inner_texts()]
     assert votes == sorted(votes)
     page.locator("th[data-key=model] button").press("Enter")  # keyboard sorting too
-    names = page.locator("#board-body th.model").all_inner_texts()
+    names = page.locator("#board-body th.model .model-name").all_inner_texts()
     assert names == sorted(names, key=str.lower)
 
     # Style control and category are sent to the API and kept in the URL.
@@ -292,7 +295,7 @@ def test_davidson_method_shows_the_tie_parameter(arena: Any, open_page: Any, sch
     note = page.inner_text("#ties-note")
     assert f"ν = {dv['nu']:.2f}" in note and f"{dv['draws']} tie" in note, note
     assert f"{100 * dv['tie_rate_at_equal']:.1f}%" in note, note
-    shown = page.locator("#board-body th.model").all_inner_texts()
+    shown = page.locator("#board-body th.model .model-name").all_inner_texts()
     assert shown == [m["model"] for m in api["models"]]
     ratings = page.locator("#board-body td.rating").all_inner_texts()
     assert ratings == [str(round(m["rating"])) for m in api["models"]]

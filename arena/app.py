@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
         battles.start_sweeper()
         board = LeaderboardCache(store, settings, demo=roster.demo,
-                                 on_board=battles.pairing.update)
+                                 on_board=battles.pairing.update, names=roster.veiled)
         await board.start()
         history = BoardHistory(board, store, settings, clock)
         history.start()

@@ -118,6 +118,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from arena.db import open_migrated
     from arena.export import export_battles
+    from arena.roster import public_names
     from arena.store import Store
 
     settings = _settings()
@@ -133,7 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         engine = await open_migrated(settings.resolved_database_url())
         try:
             n = await export_battles(Store(engine), output, include_excluded=args.all,
-                                     as_json_array=fmt == "json")
+                                     as_json_array=fmt == "json",
+                                     names=public_names(settings))
         except OSError as exc:
             raise ArenaError(f"cannot write {output}: {exc.strerror or exc}") from None
         finally:
@@ -238,6 +240,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from arena.db import open_migrated
     from arena.history import DEFAULT_VARIANT, BoardHistory, history_view, parse_moment
     from arena.leaderboard import LeaderboardCache
+    from arena.roster import lifted_names, public_names
     from arena.store import Store
 
     if args.history_command == "verify":
@@ -253,7 +256,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             if args.history_command == "snapshot":
                 # The server's own board, computed here by the same cache from the same
                 # votes (detection's verdicts and weights included).
-                board = LeaderboardCache(store, settings, demo=False)
+                board = LeaderboardCache(store, settings, demo=False,
+                                         names=public_names(settings))
                 await board.refresh()
                 snap = await BoardHistory(board, store, settings).take_now()
                 print(f"snapshot {snap.id}: {len(snap.models)} models, up to vote "
@@ -265,7 +269,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             await engine.dispose()
         truncated = len(snaps) > args.limit
         view = history_view(snaps[1:] if truncated else snaps, args.model or [],
-                            truncated=truncated)
+                            truncated=truncated, unveiled=lifted_names(settings))
         if args.format == "json":
             print(json.dumps(view, indent=2))
             return 0

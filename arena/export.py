@@ -10,6 +10,7 @@ The file itself is written by the ranking's one battle-file writer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ from arena.store import Store, StoredBattle
 from arena.types import ARENA_WINNER
 
 
-def arena_record(v: StoredBattle) -> dict[str, Any]:
-    """One voted battle in the Chatbot Arena battle format."""
+def arena_record(v: StoredBattle, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One voted battle in the Chatbot Arena battle format, each model under its public
+    name (``names``: the veiled models' codenames)."""
     cats = v.categories
+    public = names or {}
     rec: dict[str, Any] = {
-        "question_id": v.battle_id, "model_a": v.model_a, "model_b": v.model_b,
+        "question_id": v.battle_id, "model_a": public.get(v.model_a, v.model_a),
+        "model_b": public.get(v.model_b, v.model_b),
         "winner": ARENA_WINNER[v.winner], "judge": "arena_user", "turn": v.turns,
         "anony": True, "tstamp": v.created_at.timestamp(),
         "language": next((c.split(":", 1)[1] for c in cats if c.startswith("lang:")), None),
@@ -39,15 +43,16 @@ def arena_record(v: StoredBattle) -> dict[str, Any]:
 
 
 async def battle_records(store: Store, *, include_excluded: bool,
-                         with_conversations: bool = True,
-                         up_to_vote_id: int | None = None) -> list[dict[str, Any]]:
+                         with_conversations: bool = True, up_to_vote_id: int | None = None,
+                         names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The records, oldest first (see ``Store.battle_records``)."""
-    return [arena_record(v) for v in await store.battle_records(
+    return [arena_record(v, names) for v in await store.battle_records(
         include_excluded=include_excluded, with_conversations=with_conversations,
         up_to_vote_id=up_to_vote_id)]
 
 
 async def export_battles(store: Store, path: str | Path, *, include_excluded: bool = False,
-                         as_json_array: bool = False) -> int:
-    records = await battle_records(store, include_excluded=include_excluded)
+                         as_json_array: bool = False,
+                         names: Mapping[str, str] | None = None) -> int:
+    records = await battle_records(store, include_excluded=include_excluded, names=names)
     return write_battles(records, path, fmt="json" if as_json_array else "jsonl")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -113,7 +113,8 @@ class BoardHistory:
         votes_sha256 = await asyncio.to_thread(digest_of_votes, votes)
         return snapshot_of(board, taken_at=taken_at, scheduled_day=scheduled_day,
                            votes_sha256=votes_sha256,
-                           method=board_method(self.settings, weighted=weighted))
+                           method=board_method(self.settings, weighted=weighted,
+                                               codenames=list(self.board.names.values())))
 
     async def take_now(self) -> BoardSnapshot:
         """An on-demand snapshot of the board as it is (any number a day), stored."""
@@ -143,10 +144,17 @@ def parse_moment(name: str, value: str | None, *, end_of_day: bool = False) -> d
 
 
 def history_view(snaps: Sequence[BoardSnapshot], models: Iterable[str] = (), *,
-                 top: int | None = None, truncated: bool = False) -> dict[str, Any]:
+                 top: int | None = None, truncated: bool = False,
+                 unveiled: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``GET /api/leaderboard/history``'s body: the snapshots, and one series of points
     per model (only ``models`` when given), models in the newest snapshot's order first,
-    then those that left the board, newest leaver first; ``top`` keeps the first few."""
+    then those that left the board, newest leaver first; ``top`` keeps the first few.
+    ``unveiled`` (a lifted codename → the model's name, ``Roster.unveiled``) relabels the
+    points a model scored under its codename: one series, under its name. The snapshots
+    themselves are never changed (their permalinks show what was published)."""
+    relabel = unveiled or {}
+    snaps = [replace(s, models=[replace(e, model=relabel.get(e.model, e.model))
+                                for e in s.models]) if relabel else s for s in snaps]
     wanted = set(models)
     series: dict[str, list[dict[str, Any]]] = {}
     order: dict[str, tuple[int, int]] = {}  # model → (-its last snapshot, its place there)

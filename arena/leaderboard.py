@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,9 +39,15 @@ DEFAULT: Key = ("bt", False, None, False, False)
 
 class LeaderboardCache:
     def __init__(self, store: Store, settings: Settings, *, demo: bool,
-                 on_board: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_board: Callable[[dict[str, Any]], None] | None = None,
+                 names: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.on_board = on_board
+        # Codenames (``Roster.veiled``): the votes hold the real names; every board, its
+        # influence and the public record's digest are computed on the public ones, so a
+        # veiled model's name never reaches a board. Pairing is handed real names back.
+        self.names = dict(names or {})
+        self._real = {public: real for real, public in self.names.items()}
         self.settings = settings
         self.demo = demo
         self.version = -1
@@ -88,16 +95,16 @@ class LeaderboardCache:
         # margin of recent ids keeps a slow commit from being skipped forever.
         cutoff = max(0, self.version - 1000) if verdicts == self.verdicts else 0
         keep = [r for r in self._records if r.id <= cutoff]
-        records = keep + await self.store.counted_votes(
+        records = keep + self._public(await self.store.counted_votes(
             after_id=cutoff, up_to_id=version,
-            with_manipulated=self.settings.manipulation_action == "downweight")
+            with_manipulated=self.settings.manipulation_action == "downweight"))
         # The totals of the same votes as the board: read apart, a vote committing in
         # between was in the totals but not yet on the board.
         totals = (await self.store.vote_totals(up_to_id=version)).as_dict()
         battles = await asyncio.to_thread(self._battles_of, records)
         board = await asyncio.to_thread(self._compute, battles, DEFAULT)
         if self.on_board is not None:
-            await asyncio.to_thread(self.on_board, board)
+            await asyncio.to_thread(self.on_board, self._real_names(board))
         influence = await asyncio.to_thread(board_influence, records, battles, battles.weight,
                                             bt.prior_ridge(self.settings.prior_sd))
         self._records, self._battles, self._totals = records, battles, totals
@@ -106,6 +113,20 @@ class LeaderboardCache:
         self._boards = {DEFAULT: board}
         self.version, self.verdicts = version, verdicts
         self._updated_at = datetime.now(UTC)
+
+    def _public(self, records: list[CountedVote]) -> list[CountedVote]:
+        if not self.names:
+            return records
+        names = self.names
+        return [replace(r, model_a=names.get(r.model_a, r.model_a),
+                        model_b=names.get(r.model_b, r.model_b))
+                if r.model_a in names or r.model_b in names else r for r in records]
+
+    def _real_names(self, board: dict[str, Any]) -> dict[str, Any]:
+        if not self._real:
+            return board
+        return {**board, "models": [{**m, "model": self._real.get(m["model"], m["model"])}
+                                    for m in board.get("models", [])]}
 
     def _battles_of(self, records: list[CountedVote]) -> Battles:
         return _battles_of(records).weighted(vote_weights(records, self.settings))

@@ -21,6 +21,7 @@ reloading the page refits nothing.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,10 @@ class PersonalBoards:
     async def get(self, voter_key: str | None) -> dict[str, Any]:
         public = await self.board.get()
         mine = await self.store.own_votes(voter_key) if voter_key else []
+        names = self.board.names  # codenames: the same public names as the public board
+        if names:
+            mine = [replace(v, model_a=names.get(v.model_a, v.model_a),
+                            model_b=names.get(v.model_b, v.model_b)) for v in mine]
         if not mine:
             return empty_board(public, 0, self.sd_elo)
         key: CacheKey = (voter_key or "", mine[-1].id, len(mine), self.board.version,

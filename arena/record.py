@@ -77,9 +77,11 @@ def digest_of_battles(records: Iterable[Mapping[str, Any]]) -> tuple[str, int]:
     return digest(lines), len(lines)
 
 
-def board_method(settings: Settings, *, weighted: bool) -> dict[str, Any]:
+def board_method(settings: Settings, *, weighted: bool,
+                 codenames: Sequence[str] = ()) -> dict[str, Any]:
     """What the server's default board was computed with (``LeaderboardCache._compute``),
-    enough to compute it again from the votes."""
+    enough to compute it again from the votes; ``codenames``: the public names of the
+    models that played under one then (the snapshot's download keeps them)."""
     try:
         version = metadata.version("arena")
     except metadata.PackageNotFoundError:  # run from a source tree that is not installed
@@ -90,7 +92,8 @@ def board_method(settings: Settings, *, weighted: bool) -> dict[str, Any]:
         "style_control": False, "ipw": False,
         "manipulation_action": settings.manipulation_action,
         "influence_max_share": settings.influence_max_share,
-        "weighted": weighted, "digest": DIGEST, "arena_version": version,
+        "weighted": weighted, "codenames": sorted(codenames), "digest": DIGEST,
+        "arena_version": version,
     }
 
 

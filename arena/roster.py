@@ -15,6 +15,23 @@ def load_configured_roster(settings: Settings) -> Roster:
     return load_roster(settings.models, known_providers=known_providers())
 
 
+def public_names(settings: Settings) -> dict[str, str]:
+    """The configured roster's veiled models → their codenames (``Roster.veiled``), for
+    the commands that publish names without serving (``arena export``, ``history
+    snapshot``): the roster's API keys need not be set."""
+    if settings.models is None:
+        return {}
+    return load_roster(settings.models, check_keys=False).veiled
+
+
+def lifted_names(settings: Settings) -> dict[str, str]:
+    """The configured roster's unveiled codenames → the models' names (``Roster.unveiled``),
+    for ``arena history show``."""
+    if settings.models is None:
+        return {}
+    return load_roster(settings.models, check_keys=False).unveiled
+
+
 def build_providers(roster: Roster, settings: Settings) -> dict[str, Provider]:
     options = ProviderOptions(request_timeout_s=settings.request_timeout_s,
                               connect_timeout_s=settings.connect_timeout_s,

@@ -7,6 +7,7 @@ provider fields at all, so a forgotten field cannot leak a name: the names exist
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -141,7 +142,10 @@ def _turn(t: StoredTurn) -> TurnView:
                                     "b": _answer(t.answers.get("b"), "b")})
 
 
-def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
+def battle_view(b: BattleRecord, names: Mapping[str, str] | None = None,
+                ) -> BattleView | RevealedBattle:
+    """What a voter sees of their battle: after the vote, the models' public names
+    (``names``: a codename for each veiled model, ``Roster.veiled``)."""
     base: dict[str, Any] = {
         "id": b.id, "status": b.status,
         "votable": b.status == "active" and b.latest is not None
@@ -155,9 +159,11 @@ def battle_view(b: BattleRecord) -> BattleView | RevealedBattle:
                         code=a.error_code or errors.ProviderError.code,
                         message=errors.public_message(a.error_code, a.side))
                 for t in b.attempts for a in t.answers.values() if a.status != "done"]
-    return RevealedBattle(**base, model_a=b.model_a, model_b=b.model_b, failures=failures,
-                          vote=VoteResult(winner=v.winner, model_a=v.model_a,
-                                          model_b=v.model_b, counted=counted,
+    public = names or {}
+    model_a, model_b = public.get(b.model_a, b.model_a), public.get(b.model_b, b.model_b)
+    return RevealedBattle(**base, model_a=model_a, model_b=model_b, failures=failures,
+                          vote=VoteResult(winner=v.winner, model_a=model_a,
+                                          model_b=model_b, counted=counted,
                                           excluded_reason=reason,
                                           leak_side=v.leak_side))
 
@@ -545,6 +551,8 @@ class RegisterEntry(_Out):
     state: Literal["active", "paused", "weight_zero", "retired"] = Field(
         description="active; paused by this worker for failing; weight_zero: kept out of "
                     "new battles by its weight; retired: no longer in the roster")
+    codename: str | None = Field(description="the public name it plays (or played) under")
+    unveiled: bool = Field(description="its codename is lifted: boards show its name")
     first_battle: str | None
     last_battle: str | None
     battles: int

@@ -66,13 +66,25 @@ class ModelConfig(BaseModel):
     system_prompt: str | None = None
     categories: tuple[str, ...] = ()
     options: dict[str, Any] = Field(default_factory=dict, description="provider-specific options")
+    codename: str | None = Field(
+        default=None, description="the public name the model plays under until unveiled: "
+                                  "the reveal, the boards, the downloads and shared battles "
+                                  "show it instead of name")
+    unveiled: bool = Field(default=False, description="the codename is lifted: every board, "
+                           "download and the history show name again (the votes are the "
+                           "same)")
 
-    @field_validator("name")
+    @field_validator("name", "codename")
     @classmethod
-    def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
+    def _name(cls, v: str | None) -> str | None:
+        if v is not None and not _NAME_RE.match(v):
             raise ValueError("use 1-100 letters, digits, spaces or . _ : / @ + -")
         return v
+
+    @property
+    def public_name(self) -> str:
+        """The name voters and readers see: the codename while it is not unveiled."""
+        return self.codename if self.codename and not self.unveiled else self.name
 
     @field_validator("max_concurrency", mode="before")
     @classmethod
@@ -99,6 +111,21 @@ class Roster(BaseModel):
                 return m
         raise KeyError(name)
 
+    @property
+    def veiled(self) -> dict[str, str]:
+        """Each model playing under a codename now → that codename."""
+        return {m.name: m.codename for m in self.models if m.codename and not m.unveiled}
+
+    @property
+    def unveiled(self) -> dict[str, str]:
+        """Each codename that was lifted → the model's name (to relabel the history)."""
+        return {m.codename: m.name for m in self.models if m.codename and m.unveiled}
+
+    def public(self, name: str) -> str:
+        """A stored (real) model name as voters and readers see it: a model that is gone
+        from the roster keeps its name."""
+        return self.veiled.get(name, name)
+
 
 def _format_validation(path: str, exc: ValidationError, data: dict[str, Any]) -> str:
     lines = [f"{path}: the roster is not valid:"]
@@ -123,8 +150,10 @@ def _format_validation(path: str, exc: ValidationError, data: dict[str, Any]) ->
 
 def parse_roster(data: dict[str, Any], *, source: str = "roster",
                  known_providers: frozenset[str] | None = None,
-                 environ: dict[str, str] | None = None) -> Roster:
-    """Validate a roster already read from TOML. Raises ConfigError with every problem."""
+                 environ: dict[str, str] | None = None, check_keys: bool = True) -> Roster:
+    """Validate a roster already read from TOML. Raises ConfigError with every problem.
+    ``check_keys=False``: for tools that read the roster but call no model (the names
+    and codenames of ``arena export``), the API keys need not be set."""
     if "models" not in data or not isinstance(data["models"], list) or not data["models"]:
         raise ConfigError(f"{source}: no models; add at least two [[models]] tables "
                           "(see data/models.example.toml)")
@@ -134,15 +163,25 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster",
         raise ConfigError(_format_validation(source, exc, data)) from None
     problems: list[str] = []
     seen: set[str] = set()
+    names = {m.name for m in roster.models}
+    codenames: set[str] = set()
     for m in roster.models:
         if m.name in seen:
             problems.append(f"model {m.name!r} appears twice; names must be unique")
         seen.add(m.name)
+        if m.codename is not None:
+            if m.codename in names or m.codename in codenames:
+                problems.append(f"model {m.name!r}: codename {m.codename!r} is already a "
+                                "name or another codename; each public name must be unique")
+            codenames.add(m.codename)
+        elif m.unveiled:
+            problems.append(f"model {m.name!r}: unveiled is set but there is no codename "
+                            "to lift")
         if known_providers is not None and m.provider not in known_providers:
             problems.append(f"model {m.name!r}: unknown provider {m.provider!r}; "
                             f"use one of {', '.join(sorted(known_providers))}")
         env = os.environ if environ is None else environ
-        if m.api_key_env and not env.get(m.api_key_env):
+        if check_keys and m.api_key_env and not env.get(m.api_key_env):
             problems.append(f"model {m.name!r} needs {m.api_key_env} — set it or remove the "
                             f"model from {source}")
     if sum(1 for m in roster.models if m.weight > 0) < 2:

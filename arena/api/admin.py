@@ -164,6 +164,7 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
                  else "weight_zero" if m.weight == 0 else "active")
         entries.append(RegisterEntry(
             model=name, state=state,  # type: ignore[arg-type]  # one of the four above
+            codename=m.codename if m else None, unveiled=bool(m and m.unveiled),
             first_battle=u.first_battle.isoformat(timespec="seconds") if u else None,
             last_battle=u.last_battle.isoformat(timespec="seconds") if u else None,
             battles=u.battles if u else 0, votes=u.votes if u else 0,

@@ -66,7 +66,7 @@ async def create_battle(body: PromptIn, response: Response, services: ServicesDe
 
 @router.get("/{battle_id}", response_model=BattleView | RevealedBattle)
 async def get_battle(battle_id: str, voter: VoterDep, svc: BattlesDep) -> BattleView:
-    return battle_view(await svc.view(battle_id, voter.key))
+    return battle_view(await svc.view(battle_id, voter.key), svc.roster.veiled)
 
 
 def sse_frame(name: str, data: dict[str, Any]) -> bytes:
@@ -128,6 +128,8 @@ async def vote(battle_id: str, body: VoteIn, voter: VoterDep, services: Services
     out = await services.battles.vote(battle_id, body.winner, voter_key=voter.key,
                                       ip_hash=address, proof=proof, remote_ip=ip)
     counted, reason = as_told(out.counted, out.excluded_reason)
-    return VoteResult(winner=body.winner, model_a=out.model_a, model_b=out.model_b,
+    public = services.roster.public  # a veiled model is revealed by its codename
+    return VoteResult(winner=body.winner, model_a=public(out.model_a),
+                      model_b=public(out.model_b),
                       counted=counted, excluded_reason=reason,
                       leak_side=out.leak_side, explanation=out.explanation)

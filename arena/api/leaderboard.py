@@ -82,7 +82,7 @@ MAX_HISTORY_LIMIT = 5000
 
 @router.get("/leaderboard/history", response_model=BoardHistory)
 async def leaderboard_history(
-        store: StoreDep,
+        store: StoreDep, roster: RosterDep,
         model: Annotated[list[str] | None, Query(
             description="only these models (repeat the parameter for several)")] = None,
         since: Annotated[str | None, Query(
@@ -115,7 +115,8 @@ async def leaderboard_history(
     truncated = len(snaps) > limit
     # In a thread: a year of a 100-model board is 36,500 points (4 MB of JSON).
     return await asyncio.to_thread(lambda: json_response(history_view(
-        snaps[1:] if truncated else snaps, models, top=top, truncated=truncated)))
+        snaps[1:] if truncated else snaps, models, top=top, truncated=truncated,
+        unveiled=roster.unveiled)))
 
 
 @router.get("/leaderboard/snapshots/{ref}", response_model=PublishedSnapshot)
@@ -143,7 +144,7 @@ async def info(roster: RosterDep, settings: SettingsDep, battles: BattlesDep) ->
                if settings.captcha_verify_url else None)
     return Info(demo=roster.demo, models=len(roster.models), captcha=captcha,
                 max_prompt_chars=settings.max_prompt_chars, max_turns=settings.max_turns,
-                paused_models=sorted(battles.health.paused(probe=False)),
+                paused_models=sorted(roster.public(m) for m in battles.health.paused(probe=False)),
                 share_battles=settings.share_battles,
                 add_models="Copy data/models.example.toml to models.toml, keep the models you "
                            "have keys or a local server for, then run "

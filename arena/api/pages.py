@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
-from arena.api.deps import LeaderboardDep, StoreDep
+from arena.api.deps import LeaderboardDep, RosterDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.errors import NotFound
 from arena.export import battle_records
@@ -95,7 +95,7 @@ async def categories(cache: LeaderboardDep) -> dict[str, Any]:
 
 @router.get("/battles.jsonl", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}}})
-async def battles_export(store: StoreDep,
+async def battles_export(store: StoreDep, roster: RosterDep,
                          category: str | None = Query(default=None, max_length=100),
                          snapshot: int | None = Query(
                              default=None, ge=1, description="only the votes a board "
@@ -107,14 +107,19 @@ async def battles_export(store: StoreDep,
     votes up to that snapshot's newest: ``arena history verify`` checks the snapshot's
     digest and ratings against it."""
     up_to: int | None = None
+    names = roster.veiled  # a veiled model under its codename
     if snapshot is not None:
         snap = await store.snapshot(DEFAULT_VARIANT, snapshot_id=snapshot)
         if snap is None:
             raise NotFound(f"No snapshot {snapshot}: see /api/leaderboard/history for the "
                            "ones kept", code="no_snapshot")
         up_to = snap.last_vote_id
+        if snap.method is not None:  # the codenames in force when it was taken
+            kept = set(snap.method.get("codenames", []))
+            names = {m.name: m.codename for m in roster.models
+                     if m.codename is not None and m.codename in kept}
     records = await battle_records(store, include_excluded=False, with_conversations=False,
-                                   up_to_vote_id=up_to)
+                                   up_to_vote_id=up_to, names=names)
     if category:
         records = [r for r in records if r["category_tag"].get(category)]
 

@@ -4,6 +4,7 @@ and what is never shared)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -56,10 +57,12 @@ async def unshare_battle(battle_id: str, voter: VoterDep, services: ServicesDep)
     return Response(status_code=204)
 
 
-def shared_view(slug: str, battle: BattleRecord) -> SharedBattle:
+def shared_view(slug: str, battle: BattleRecord, names: Mapping[str, str]) -> SharedBattle:
+    """``names``: the codenames of the veiled models (``Roster.veiled``)."""
     assert battle.vote is not None  # only voted battles are shared
     return SharedBattle(
-        slug=slug, url=f"/b/{slug}", model_a=battle.model_a, model_b=battle.model_b,
+        slug=slug, url=f"/b/{slug}", model_a=names.get(battle.model_a, battle.model_a),
+        model_b=names.get(battle.model_b, battle.model_b),
         winner=battle.vote.winner, day=battle.vote.created_at.date().isoformat(),
         turns=[SharedTurn(index=t.idx, prompt=t.prompt,
                           a=t.answers["a"].text if "a" in t.answers else None,
@@ -76,4 +79,4 @@ async def shared_battle(store: StoreDep, services: ServicesDep,
     if battle is None or battle.vote is None:
         raise NotFound("No shared battle here: the link is wrong, its voter stopped "
                        "sharing it, or this arena no longer shares battles", code="not_shared")
-    return shared_view(slug, battle)
+    return shared_view(slug, battle, services.roster.veiled)

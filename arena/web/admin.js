@@ -161,7 +161,8 @@ async function loadRegister() {
   const body = await api("/api/admin/register");
   rows("register-table", body.models.map((m) => {
     const tr = el("tr", m.state === "retired" ? "retired" : "");
-    tr.append(cell(m.model, "mono"), cell(m.state.replace("_", " ")), cell(when(m.first_battle)),
+    const name = m.codename ? `${m.model} (as ${m.codename}${m.unveiled ? ", unveiled" : ""})` : m.model;
+    tr.append(cell(name, "mono"), cell(m.state.replace("_", " ")), cell(when(m.first_battle)),
       cell(when(m.last_battle)), cell(m.battles, "num"), cell(m.votes, "num"),
       cell(m.counted_votes, "num"));
     return tr;

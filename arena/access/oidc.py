@@ -24,6 +24,15 @@ from starlette.responses import Response
 from arena.errors import ArenaError
 from arena.settings import Settings
 
+# Authlib's HTTP client is httpx2 where it is installed (the model SDKs bring it), else
+# httpx: a provider that cannot be reached raises either's error.
+try:
+    import httpx2
+
+    NET_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, httpx2.HTTPError, OSError)
+except ImportError:  # pragma: no cover - depends on the installed SDKs
+    NET_ERRORS = (httpx.HTTPError, OSError)
+
 LOGIN_COOKIE = "arena_login"
 LOGIN_MAX_AGE_S = 600
 
@@ -67,7 +76,7 @@ class OidcClient:
     async def _metadata(self) -> dict[str, Any]:
         try:
             meta: dict[str, Any] = await self.client.load_server_metadata()
-        except (httpx.HTTPError, ValueError) as exc:
+        except NET_ERRORS + (ValueError,) as exc:
             self.client.server_metadata = {}  # ask again next time
             raise SignInRefused("The sign-in service cannot be reached just now; try again "
                                 "in a moment", code="sign_in_unavailable", status=502) from exc
@@ -81,7 +90,7 @@ class OidcClient:
         await self._metadata()
         try:
             response: Response = await self.client.authorize_redirect(request, redirect_uri)
-        except (httpx.HTTPError, AuthlibBaseError) as exc:
+        except NET_ERRORS + (AuthlibBaseError,) as exc:
             raise SignInRefused("The sign-in could not be started; try again in a moment",
                                 code="sign_in_unavailable", status=502) from exc
         return response
@@ -105,7 +114,7 @@ class OidcClient:
             raise SignInRefused(f"The sign-in service's ID token was refused "
                                 f"({exc.error}); the sign-in did not happen",
                                 code="id_token_invalid") from exc
-        except httpx.HTTPError as exc:
+        except NET_ERRORS as exc:
             raise SignInRefused("The sign-in service cannot be reached just now; try again",
                                 code="sign_in_unavailable", status=502) from exc
         claims = token.get("userinfo")

@@ -183,3 +183,38 @@ async def test_the_detection_job_holds_cookie_newcomers_not_invited_ones(in_proc
             held[mode] = list((await conn.execute(
                 select(votes.c.excluded_reason).order_by(votes.c.id))).scalars())[-3:]
     assert held == {"open": ["probation"] * 3, "invite": [None] * 3}
+
+
+async def test_identified_voters_are_rate_limited_as_themselves(in_process, invite_settings):
+    """Per-minute limits: cookie voters behind one address share its limit; invited ones
+    each have their own."""
+    limits = {"battles_per_minute_ip": 1, "battles_per_minute_voter": 5}
+    open_mode = await in_process(settings=invite_settings.model_copy(
+        update={**limits, "access": "open"}), roster=ROSTER)
+    first, second = open_mode.client(), open_mode.client()
+    assert (await first.post("/api/battles", json={"prompt": "a"})).status_code == 201
+    r = await second.post("/api/battles", json={"prompt": "b"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+
+    server = await in_process(settings=invite_settings.model_copy(update=limits),
+                              roster=ROSTER)
+    _, token = await make_invite(server, uses=3)
+    for _ in range(3):
+        pupil = server.client()
+        await join(pupil, token)
+        assert (await pupil.post("/api/battles", json={"prompt": "c"})).status_code == 201
+
+
+async def test_a_private_board_needs_a_session(in_process, invite_settings):
+    server = await in_process(settings=invite_settings.model_copy(
+        update={"public_leaderboard": False}), roster=ROSTER)
+    c = server.client()
+    for path in ("/api/leaderboard", "/api/leaderboard.csv", "/api/leaderboard/history",
+                 "/api/categories", "/api/battles.jsonl"):
+        r = await c.get(path)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "sign_in_required", path
+    assert (await c.get("/api/info")).status_code == 200  # the page needs it
+    _, token = await make_invite(server)
+    await join(c, token)
+    for path in ("/api/leaderboard", "/api/categories"):
+        assert (await c.get(path)).status_code == 200, path

@@ -184,3 +184,17 @@ async def test_an_unreachable_provider_is_a_clean_error(in_process, sso_settings
         update={"oidc_issuer": "http://127.0.0.1:9"}), roster=ROSTER)
     r = await server.client().get("/auth/login", headers={"accept": "application/json"})
     assert r.status_code == 502 and r.json()["error"]["code"] == "sign_in_unavailable"
+
+
+async def test_the_sign_in_may_end_on_another_worker(in_process, sso_settings):
+    """The flow's state is in the browser's signed cookie and the session in the database:
+    a sign-in started on one worker ends on another, and the session works on both."""
+    one = await in_process(settings=sso_settings, roster=ROSTER)
+    two = await in_process(settings=sso_settings, roster=ROSTER)
+    c1, c2 = one.client(), two.client()
+    start = await c1.get("/auth/login")
+    back = await at_provider(start.headers["location"], "alice")
+    c2.cookies.update(c1.cookies)  # the load balancer sends the callback to worker two
+    assert (await c2.get(back)).status_code == 303
+    c1.cookies.set("arena_session", c2.cookies["arena_session"])
+    assert (await battle_and_vote(c1))["counted"] is True

@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
 
 from arena.access.oidc import SignInRefused
 from arena.access.pages import page, refusal
@@ -23,6 +24,7 @@ from arena.api.deps import SESSION_COOKIE, ServicesDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.errors import NotFound
 from arena.settings import Settings
+from arena.types import AccessMode
 
 router = APIRouter(tags=["access"], responses=ERROR_RESPONSES)
 
@@ -45,17 +47,28 @@ def base_url(settings: Settings, request: Request) -> str:
         request.base_url).rstrip("/")
 
 
-@router.get("/api/access")
-async def access_state(request: Request, services: ServicesDep) -> dict[str, Any]:
+class AccessState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: AccessMode
+    signed_in: bool  # this browser has a live session (always false when open)
+    kind: Literal["invite", "sso"] | None  # what gave the session
+    label: str | None  # the invite's label, when an invite gave it
+    sign_in_url: str | None  # sso: where the Sign in button goes
+
+
+@router.get("/api/access", response_model=AccessState)
+async def access_state(request: Request, services: ServicesDep) -> AccessState:
     """The access mode and this browser's standing in it (no personal data)."""
     access = services.access
     if access is None:
-        return {"mode": "open", "signed_in": False, "kind": None, "label": None,
-                "sign_in_url": None}
+        return AccessState(mode="open", signed_in=False, kind=None, label=None,
+                           sign_in_url=None)
     found = await access.store.session(request.cookies.get(SESSION_COOKIE))
-    return {"mode": access.mode, "signed_in": found is not None,
-            "kind": found.kind if found else None, "label": found.label if found else None,
-            "sign_in_url": "/auth/login" if access.mode == "sso" else None}
+    return AccessState(mode=access.mode, signed_in=found is not None,
+                       kind=found.kind if found else None,
+                       label=found.label if found else None,
+                       sign_in_url="/auth/login" if access.mode == "sso" else None)
 
 
 # --- invite links ------------------------------------------------------------------------

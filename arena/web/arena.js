@@ -791,7 +791,9 @@ async function checkAccess() {
     showSignIn(access.mode);
     return false;
   }
-  $("sign-out").hidden = false;
+  // Only a sign-in can be left and taken again: an invited browser that signed out would
+  // need another use of its link.
+  $("sign-out").hidden = access.kind !== "sso";
   return true;
 }
 

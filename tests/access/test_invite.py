@@ -218,3 +218,27 @@ async def test_a_private_board_needs_a_session(in_process, invite_settings):
     await join(c, token)
     for path in ("/api/leaderboard", "/api/categories"):
         assert (await c.get(path)).status_code == 200, path
+
+
+async def test_sessions_expire_and_are_forgotten(in_process, invite_settings):
+    from sqlalchemy import update
+
+    from arena.store.records import utcnow
+    from arena.tables import access_sessions
+
+    server = await in_process(settings=invite_settings.model_copy(
+        update={"cookie_secure": True}), roster=ROSTER)
+    _, token = await make_invite(server)
+    c = server.client()
+    r = await join(c, token)
+    assert "Secure" in r.headers["set-cookie"]  # ARENA_COOKIE_SECURE
+    session = r.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    c.cookies.set("arena_session", session)  # httpx keeps Secure cookies off plain http
+    assert (await c.get("/api/access")).json()["signed_in"] is True
+    store = server.app.state.services.access.store
+    engine = server.app.state.services.store.engine
+    async with engine.begin() as conn:  # its time is up
+        await conn.execute(update(access_sessions).values(expires_at=utcnow()))
+    assert (await c.get("/api/access")).json()["signed_in"] is False
+    assert (await c.post("/api/battles", json={"prompt": "x"})).status_code == 401
+    assert await store.forget_expired_sessions() == 1

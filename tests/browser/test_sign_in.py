@@ -140,8 +140,12 @@ def test_invite_screen_and_link(gated, open_page):
     assert "Class 4B" in page.text_content("#access-message")
     page.click("#access-go")
     page.wait_for_url(server.base_url + "/")
-    page.wait_for_selector("#sign-out:not([hidden])")
+    page.wait_for_selector("#prompt")
+    assert page.is_hidden("#sign-in") and page.is_hidden("#sign-out")
     ask_and_vote(page)
     # The link is used up: another browser is told so, on a page.
     other = open_page(f"{server.base_url}/invite/{token}")
     assert other.get_attribute("#access-message", "data-code") == "invite_used_up"
+    # The public board is readable without a session; the personal board says why not.
+    other.goto(server.base_url + "/leaderboard")
+    other.wait_for_selector("#mine-summary:has-text('invite link')")

@@ -95,6 +95,22 @@ class OidcClient:
                                 code="sign_in_unavailable", status=502) from exc
         return response
 
+    async def _userinfo(self, token: dict[str, Any], subject: str) -> dict[str, Any]:
+        """The e-mail claims from the UserInfo endpoint, for a provider that keeps them out
+        of the ID token (as the OpenID spec lets it when an access token is issued); its
+        ``sub`` must be the ID token's (OpenID Connect Core 5.3.2)."""
+        try:
+            info: dict[str, Any] = dict(await self.client.userinfo(token=token))
+        except NET_ERRORS + (AuthlibBaseError, KeyError, ValueError) as exc:
+            raise SignInRefused("The sign-in service did not say who you are (its UserInfo "
+                                "endpoint failed); try again", code="sign_in_failed",
+                                status=502) from exc
+        if info.get("sub") != subject:
+            raise SignInRefused("The sign-in service's UserInfo answer is about someone "
+                                "else than its ID token; the sign-in did not happen",
+                                code="id_token_invalid")
+        return info
+
     async def finish(self, request: Request) -> SignedIn:
         """Check the provider's answer and the person; the subject, or SignInRefused."""
         await self._metadata()
@@ -120,6 +136,8 @@ class OidcClient:
         claims = token.get("userinfo")
         if not claims or not claims.get("sub"):
             raise SignInRefused("The sign-in service sent no ID token", code="id_token_invalid")
+        if "email" not in claims:
+            claims = await self._userinfo(token, str(claims["sub"]))
         email = claims.get("email")
         if not isinstance(email, str) or not email:
             raise SignInRefused("Your account has no e-mail address to check; sign in with "

@@ -46,10 +46,13 @@ def node_or_skip() -> str:
 
 
 @contextlib.contextmanager
-def running_provider(redirect_uris: list[str]) -> Iterator[OpenIdProvider]:
+def running_provider(redirect_uris: list[str], *,
+                     conform: bool = False) -> Iterator[OpenIdProvider]:
+    """``conform``: the provider keeps the e-mail claims out of the ID token (UserInfo
+    only)."""
     node = node_or_skip()
     env = {**os.environ, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-           "OIDC_REDIRECT_URIS": ",".join(redirect_uris)}
+           "OIDC_REDIRECT_URIS": ",".join(redirect_uris), "OIDC_CONFORM": "1" if conform else ""}
     with tempfile.TemporaryFile(mode="w+") as log:  # a file, not a pipe: it never fills up
         proc = subprocess.Popen([node, "provider.mjs"], cwd=PROVIDER_DIR, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=log)

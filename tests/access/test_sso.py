@@ -198,3 +198,18 @@ async def test_the_sign_in_may_end_on_another_worker(in_process, sso_settings):
     assert (await c2.get(back)).status_code == 303
     c1.cookies.set("arena_session", c2.cookies["arena_session"])
     assert (await battle_and_vote(c1))["counted"] is True
+
+
+async def test_email_claims_from_userinfo_when_the_id_token_has_none(in_process, settings):
+    """A provider that keeps the e-mail claims to its UserInfo endpoint: the arena asks it
+    (with the access token), and the same checks apply."""
+    with running_provider([f"{ARENA}/auth/callback"], conform=True) as conforming:
+        server = await in_process(settings=settings.model_copy(update={
+            "access": "sso", "secret_key": SECRET, "oidc_issuer": conforming.issuer,
+            "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET,
+            "oidc_allowed_domains": ["school.example"]}), roster=ROSTER)
+        assert (await sign_in(server.client(), "alice")).status_code == 303
+        for account, code in (("mallory", "email_domain_not_allowed"),
+                              ("unverified", "email_not_verified")):
+            r = await sign_in(server.client(), account)
+            assert r.status_code == 403 and r.json()["error"]["code"] == code, r.text

@@ -1,7 +1,8 @@
 // A real OpenID provider for arena's sign-in tests: node-oidc-provider (OpenID Certified),
 // its code flow with PKCE required, one confidential client and three accounts. Run by
 // tests/oidc/fixture.py: `node provider.mjs` with OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and
-// OIDC_REDIRECT_URIS (comma-separated) in the environment; it listens on a free loopback
+// OIDC_REDIRECT_URIS (comma-separated) in the environment (and OIDC_CONFORM=1 to keep the
+// e-mail claims out of the ID token); it listens on a free loopback
 // port and prints one JSON line {"issuer": ...} when it is ready.
 //
 // What is ours (test scaffolding only): the login page (choose an account, no password)
@@ -50,7 +51,9 @@ const provider = new Provider(issuer, {
   }],
   jwks: { keys: [jwk] },
   pkce: { required: () => true }, // a request without a code_challenge is refused
-  conformIdTokenClaims: false, // the e-mail claims in the ID token, as Google's
+  // The e-mail claims in the ID token, as Google's; OIDC_CONFORM=1 keeps them to the
+  // UserInfo endpoint, as the spec lets a provider do when it issues an access token.
+  conformIdTokenClaims: process.env.OIDC_CONFORM === "1",
   claims: { openid: ["sub"], email: ["email", "email_verified"] },
   scopes: ["openid", "email"],
   features: { devInteractions: { enabled: false } },

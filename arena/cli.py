@@ -80,6 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     what = ("demo mode: 5 scripted models (add real ones with --models FILE)" if roster.demo
             else f"{len(roster.models)} models from {settings.models}")
     print(f"arena: {what}\narena: open http://{host}:{port}/", file=sys.stderr, flush=True)
+    if settings.access != "open":
+        who = ("invited browsers (arena invite create)" if settings.access == "invite"
+               else f"people signed in at {settings.oidc_issuer}")
+        print(f"arena: only {who} may vote (ARENA_ACCESS={settings.access})",
+              file=sys.stderr, flush=True)
     uvicorn.run("arena.cli:app_from_env", factory=True, host=host, port=port,
                 workers=args.workers, log_level=settings.log_level, proxy_headers=False)
     return 0

@@ -28,10 +28,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from arena import __version__
 from arena.access.service import Access
 from arena.api import access as access_routes
+from arena.api import admin as admin_routes
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
 from arena.api import pages as page_routes
 from arena.api import prompts as prompt_routes
+from arena.api import sharing as sharing_routes
 from arena.api.deps import Services
 from arena.battles import BattleService, PairChoice
 from arena.body_limit import BodyLimit, BodyTooLarge
@@ -61,7 +63,7 @@ log = logging.getLogger("arena")
 # The pages ship inside the package (package data), so a wheel serves them as an editable
 # install does.
 WEB_DIR = Path(__file__).resolve().parent / "web"
-WEB_PAGES = ("index.html", "leaderboard.html", "404.html")
+WEB_PAGES = ("index.html", "leaderboard.html", "shared.html", "admin.html", "404.html")
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -189,6 +191,8 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.include_router(page_routes.router, dependencies=[access_routes.BoardAccess])
     app.include_router(access_routes.router)
     app.include_router(prompt_routes.router)
+    app.include_router(sharing_routes.router)
+    app.include_router(admin_routes.router)
     mount_web(app)
     return app
 
@@ -351,6 +355,17 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
     @app.get("/leaderboard", include_in_schema=False)
     async def leaderboard_page() -> FileResponse:
         return FileResponse(web_dir / "leaderboard.html")
+
+    @app.get("/admin", include_in_schema=False)
+    async def admin_page() -> FileResponse:
+        # The page itself holds nothing: every figure comes from /api/admin/*, which
+        # answers 401 without an operator.
+        return FileResponse(web_dir / "admin.html", headers={"Cache-Control": "no-store"})
+
+    @app.get("/b/{slug}", include_in_schema=False)
+    async def shared_page(slug: str) -> FileResponse:
+        # The page asks /api/shared/{slug}, which says whether the battle is shared.
+        return FileResponse(web_dir / "shared.html", headers={"Cache-Control": "no-store"})
 
     app.mount("/static", StaticFiles(directory=web_dir), name="static")
     app.state.web_dir = web_dir  # for the browser's 404 page

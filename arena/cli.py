@@ -163,6 +163,8 @@ def export_format(output: Path, chosen: str | None) -> str:
 
 def cmd_votes(args: argparse.Namespace) -> int:
     """``votes review``: excluded and pinned votes; ``votes set``: pin one (reversibly)."""
+    import getpass
+
     from arena.db import open_migrated
     from arena.store import ReviewedVote, Store
     from arena.types import Review
@@ -187,12 +189,50 @@ def cmd_votes(args: argparse.Namespace) -> int:
                 print(f"{len(found)} votes", file=sys.stderr)
                 return 0
             review: Review | None = None if args.pin == "auto" else args.pin
-            print(line(await store.set_review(args.battle_id, review, args.note)))
+            # Audited as the console's changes are: "cli:" and the account that ran it.
+            actor = f"cli:{getpass.getuser()}"
+            print(line(await store.set_review(args.battle_id, review, args.note,
+                                              actor=actor)))
             return 0
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _verify_snapshot(args: argparse.Namespace) -> int:
+    """``history verify``: 0 when the snapshot and the file agree, 1 when they do not."""
+    from arena.record import verify
+
+    try:
+        with open(args.snapshot, "rb") as f:
+            snapshot = json.loads(f.read())
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read the snapshot {args.snapshot!r}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(snapshot, dict) or "models" not in snapshot:
+        print(f"error: {args.snapshot!r} is not a board snapshot (save "
+              "/api/leaderboard/snapshots/ID)", file=sys.stderr)
+        return 2
+    result = verify(snapshot, args.battles)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0 if result["ok"] else 1
+    yes = {True: "yes", False: "NO", None: "not checked"}
+    print(f"snapshot {result['snapshot']}: {result['votes_in_file']} votes in the file, "
+          f"{result['counted_votes']} counted by the snapshot")
+    print(f"  votes' digest matches: {yes[result['digest_matches']]}")
+    if result["ratings_match"] is None:
+        print("  ratings: not checked (the board's votes carried weights, which the public "
+              "file does not hold, or the snapshot names no method)")
+    else:
+        print(f"  ratings, intervals and ranks computed again match: "
+              f"{yes[result['ratings_match']]} (largest difference "
+              f"{result['max_rating_diff']:.4f} Elo)")
+    for line in result["differences"][:20]:
+        print(f"    {line}")
+    print("verified" if result["ok"] else "NOT verified: the record differs from the file")
+    return 0 if result["ok"] else 1
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -205,6 +245,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     from arena.leaderboard import LeaderboardCache
     from arena.store import Store
 
+    if args.history_command == "verify":
+        return _verify_snapshot(args)
     settings = _settings()
     since = parse_moment("--since", getattr(args, "since", None))
     until = parse_moment("--until", getattr(args, "until", None), end_of_day=True)
@@ -474,6 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
     hist_sub = hist.add_subparsers(dest="history_command", required=True)
     hist_sub.add_parser("snapshot", help="keep the board as it is now (besides the server's "
                                          "daily snapshot)")
+    verify = hist_sub.add_parser(
+        "verify", help="check a published snapshot against the public battle download "
+                       "(no database needed): its votes' digest and its ratings")
+    verify.add_argument("snapshot", help="the snapshot's JSON (/api/leaderboard/snapshots/ID)")
+    verify.add_argument("battles", help="its votes (/api/battles.jsonl?snapshot=ID)")
+    verify.add_argument("--json", action="store_true", help="print the checks as JSON")
     show = hist_sub.add_parser("show", help="the kept snapshots, oldest first")
     show.add_argument("--model", action="append", default=None,
                       help="only this model (repeat for several)")

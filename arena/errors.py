@@ -59,6 +59,13 @@ class NotFound(ArenaError):
     status = 404
 
 
+class Unauthorized(ArenaError):
+    """No credentials, or wrong ones (the operator console)."""
+
+    code = "unauthorized"
+    status = 401
+
+
 class Forbidden(ArenaError):
     code = "forbidden"
     status = 403

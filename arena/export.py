@@ -39,10 +39,12 @@ def arena_record(v: StoredBattle) -> dict[str, Any]:
 
 
 async def battle_records(store: Store, *, include_excluded: bool,
-                         with_conversations: bool = True) -> list[dict[str, Any]]:
+                         with_conversations: bool = True,
+                         up_to_vote_id: int | None = None) -> list[dict[str, Any]]:
     """The records, oldest first (see ``Store.battle_records``)."""
     return [arena_record(v) for v in await store.battle_records(
-        include_excluded=include_excluded, with_conversations=with_conversations)]
+        include_excluded=include_excluded, with_conversations=with_conversations,
+        up_to_vote_id=up_to_vote_id)]
 
 
 async def export_battles(store: Store, path: str | Path, *, include_excluded: bool = False,

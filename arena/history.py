@@ -23,6 +23,7 @@ snapshot is taken of a board with no listed model: history starts with the first
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +34,7 @@ from typing import Any
 from arena.errors import ArenaError, BadRequest
 from arena.leaderboard import LeaderboardCache
 from arena.periodic import Periodic
+from arena.record import board_method, digest_of_votes
 from arena.settings import Settings
 from arena.store import BoardSnapshot, SnapshotEntry, Store
 
@@ -41,12 +43,15 @@ log = logging.getLogger("arena.history")
 DEFAULT_VARIANT = "default"
 
 
-def snapshot_of(board: dict[str, Any], *, taken_at: datetime,
-                scheduled_day: date | None) -> BoardSnapshot:
-    """The listed models of a computed board (``compute_leaderboard``'s shape)."""
+def snapshot_of(board: dict[str, Any], *, taken_at: datetime, scheduled_day: date | None,
+                votes_sha256: str | None = None,
+                method: dict[str, Any] | None = None) -> BoardSnapshot:
+    """The listed models of a computed board (``compute_leaderboard``'s shape), with the
+    public record's digest of its votes and its method when given."""
     totals = board.get("totals", {})
     return BoardSnapshot(
         taken_at=taken_at, variant=DEFAULT_VARIANT, scheduled_day=scheduled_day,
+        votes_sha256=votes_sha256, method=method,
         last_vote_id=int(totals.get("last_vote_id", 0)),
         counted_votes=int(totals.get("counted_votes", totals.get("battles", 0))),
         models=[SnapshotEntry(model=m["model"], rating=m["rating"], ci_low=m["ci_low"],
@@ -62,6 +67,7 @@ class BoardHistory:
                  clock: Callable[[], float] = time.time) -> None:
         self.board = board
         self.store = store
+        self.settings = settings
         self.clock = clock
         self.interval_s = settings.history_interval_s
         self._done: date | None = None  # the last UTC day this worker knows is stored
@@ -88,7 +94,7 @@ class BoardHistory:
         if await self.store.has_snapshot(DEFAULT_VARIANT, today):
             self._done = today
             return None
-        snap = snapshot_of(await self.board.get(), taken_at=now, scheduled_day=today)
+        snap = await self._snapshot(taken_at=now, scheduled_day=today)
         if not snap.models:
             return None  # no listed model yet: the next check tries again
         new_id = await self.store.add_snapshot(snap)
@@ -98,10 +104,20 @@ class BoardHistory:
                      len(snap.models), snap.last_vote_id)
         return new_id
 
+    async def _snapshot(self, *, taken_at: datetime, scheduled_day: date | None) -> BoardSnapshot:
+        """The board as it is, with the digest of its votes (hashed in a thread: a second
+        or two at 3M votes, once a day) and its method: the public record's entry."""
+        board, votes, weighted = await self.board.default_with_votes()
+        if not board.get("models"):
+            return snapshot_of(board, taken_at=taken_at, scheduled_day=scheduled_day)
+        votes_sha256 = await asyncio.to_thread(digest_of_votes, votes)
+        return snapshot_of(board, taken_at=taken_at, scheduled_day=scheduled_day,
+                           votes_sha256=votes_sha256,
+                           method=board_method(self.settings, weighted=weighted))
+
     async def take_now(self) -> BoardSnapshot:
         """An on-demand snapshot of the board as it is (any number a day), stored."""
-        board = await self.board.get()
-        snap = snapshot_of(board, taken_at=self._now(), scheduled_day=None)
+        snap = await self._snapshot(taken_at=self._now(), scheduled_day=None)
         if not snap.models:
             raise ArenaError(f"The board lists no model yet ({snap.counted_votes} counted "
                              "votes): there is nothing to keep; vote first",
@@ -148,8 +164,41 @@ def history_view(snaps: Sequence[BoardSnapshot], models: Iterable[str] = (), *,
         "snapshots": [{"taken_at": s.taken_at.isoformat(timespec="seconds"), "kind": s.kind,
                        "day": s.scheduled_day.isoformat() if s.scheduled_day else None,
                        "last_vote_id": s.last_vote_id, "counted_votes": s.counted_votes,
-                       "models": len(s.models)} for s in snaps],
+                       "models": len(s.models), "id": s.id, "permalink": permalink(s)}
+                      for s in snaps],
         "models": [{"model": m, "points": series[m]}
                    for m in sorted(series, key=lambda m: (*order[m], m))[:top]],
         "truncated": truncated,
+    }
+
+
+def permalink(snap: BoardSnapshot) -> str:
+    return f"/api/leaderboard/snapshots/{snap.id}"
+
+
+def parse_snapshot_ref(ref: str) -> tuple[int | None, date | None]:
+    """A snapshot's permalink part: its id, or a UTC day (the daily snapshot of it)."""
+    if ref.isascii() and ref.isdigit() and len(ref) <= 12:
+        return int(ref), None
+    if len(ref) == 10:
+        try:
+            return None, date.fromisoformat(ref)
+        except ValueError:
+            pass
+    raise BadRequest(f"Not a snapshot: {ref[:40]!r}; give its id (e.g. 12) or a day "
+                     "(e.g. 2026-12-01) for that day's snapshot", code="bad_snapshot")
+
+
+def published_view(snap: BoardSnapshot) -> dict[str, Any]:
+    """``GET /api/leaderboard/snapshots/{id}``'s body: the snapshot whole, as kept."""
+    return {
+        "id": snap.id, "permalink": permalink(snap),
+        "taken_at": snap.taken_at.isoformat(timespec="seconds"), "kind": snap.kind,
+        "day": snap.scheduled_day.isoformat() if snap.scheduled_day else None,
+        "variant": snap.variant, "last_vote_id": snap.last_vote_id,
+        "counted_votes": snap.counted_votes, "votes_sha256": snap.votes_sha256,
+        "method": snap.method, "battles": f"/api/battles.jsonl?snapshot={snap.id}",
+        "models": [{"model": e.model, "rating": e.rating, "ci_low": e.ci_low,
+                    "ci_high": e.ci_high, "votes": e.votes, "rank": e.rank}
+                   for e in snap.models],
     }

@@ -121,6 +121,14 @@ class LeaderboardCache:
             # minute at 3M votes); the sandwich estimator is one fit (about a second).
             ci="sandwich" if style_control else "bootstrap")
 
+    async def default_with_votes(self) -> tuple[dict[str, Any], list[CountedVote], bool]:
+        """The default board, the exact votes it was computed from, and whether they carried
+        weights: what a snapshot of the public record keeps. One consistent version: the
+        refresh replaces records and boards together, and the default board is always
+        cached, so nothing runs between reading the one and the other."""
+        board = await self.get()
+        return board, self._records, self._battles.weight is not None
+
     def categories(self) -> list[dict[str, Any]]:
         """Category tags of the counted votes, most used first (from memory, like boards)."""
         if self._categories is None:

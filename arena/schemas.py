@@ -22,6 +22,7 @@ from arena.types import (
     FinishReason,
     LeakSide,
     RankingMethod,
+    Review,
     Side,
     SnapshotKind,
     TurnStatus,
@@ -383,6 +384,9 @@ class SnapshotInfo(_Out):
     last_vote_id: int = Field(description="the newest vote the board had seen")
     counted_votes: int = Field(description="counted votes the board was computed from")
     models: int = Field(description="listed models in the snapshot")
+    id: int = Field(description="the snapshot's id, as in its permalink")
+    permalink: str = Field(description="the snapshot itself, for citing: "
+                                       "/api/leaderboard/snapshots/{id}")
 
 
 class HistoryPoint(_Out):
@@ -413,6 +417,154 @@ class BoardHistory(_Out):
                                         "(raise limit, or narrow since/until)")
 
 
+class SnapshotModel(_Out):
+    model: str
+    rating: float | None
+    ci_low: float | None = Field(description="low end of the 95% interval")
+    ci_high: float | None = Field(description="high end of the 95% interval")
+    votes: int
+    rank: int
+
+
+class PublishedSnapshot(_Out):
+    """``GET /api/leaderboard/snapshots/{id}``: one snapshot of the board, immutable, with
+    what a reader needs to check it (the README's "The public record")."""
+
+    id: int
+    permalink: str = Field(description="this snapshot's address (by id: never reused)")
+    taken_at: str
+    kind: SnapshotKind
+    day: str | None = Field(description="the UTC day of a daily snapshot, else None")
+    variant: Literal["default"]
+    last_vote_id: int = Field(description="the newest vote the board had seen")
+    counted_votes: int = Field(description="counted votes the board was computed from")
+    votes_sha256: str | None = Field(
+        description="SHA-256 of the exact counted votes (one line 'question_id TAB model_a "
+                    "TAB model_b TAB winner' per vote, sorted); None for a snapshot taken "
+                    "before the record kept it")
+    method: dict[str, Any] | None = Field(
+        description="the ranking method and the settings the board was computed with")
+    battles: str = Field(description="the public download of these votes, to check the "
+                                     "digest and compute the board again")
+    models: list[SnapshotModel] = Field(description="the listed models, in board order")
+
+
+class ShareLink(_Out):
+    """``POST /api/battles/{id}/share``: the battle's permalink (the same on every call)."""
+
+    slug: str
+    url: str = Field(description="the shared battle's page, /b/{slug}")
+
+
+class SharedTurn(_Out):
+    index: int
+    prompt: str
+    a: str | None = Field(description="model A's answer as the voter last saw it")
+    b: str | None = Field(description="model B's answer as the voter last saw it")
+
+
+class SharedBattle(_Out):
+    """``GET /api/shared/{slug}``: a battle its voter shared after voting. Never the voter,
+    the address, or whether the vote was counted."""
+
+    slug: str
+    url: str
+    model_a: str
+    model_b: str
+    winner: Winner
+    day: str = Field(description="the UTC day of the vote")
+    turns: list[SharedTurn]
+
+
+# --- the operator console (/api/admin/*) ------------------------------------------------
+
+
+class AdminLogin(_In):
+    token: str = Field(min_length=1, max_length=500)
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[\w .@'-]+$",
+                      description="your name, for the audit log")
+
+
+class AdminMe(_Out):
+    actor: str
+
+
+class ReviewIn(_In):
+    review: Literal["counted", "excluded", "auto"] = Field(
+        description="pin the vote counted or excluded; auto: the detection job decides")
+    note: str = Field(min_length=1, max_length=500, description="why (kept with the vote "
+                                                                "and in the audit log)")
+
+
+class AdminVote(_Out):
+    battle_id: str
+    created_at: str
+    model_a: str
+    model_b: str
+    winner: Winner
+    counted: bool
+    excluded_reason: ExcludedReason | None
+    review: Review | None
+    review_note: str | None
+    voter: str = Field(description="the voter's key, shortened (a pseudonym)")
+    address: str | None = Field(description="the address's keyed hash, shortened")
+
+
+class AdminVotes(_Out):
+    votes: list[AdminVote]
+    totals: dict[str, Any] = Field(description="counted votes and excluded ones by reason")
+
+
+class AdminBattle(_Out):
+    id: str
+    created_at: str
+    model_a: str
+    model_b: str
+    status: str
+    turns: int
+    categories: list[str]
+    prompt: str
+    winner: Winner | None
+    counted: bool | None
+    excluded_reason: ExcludedReason | None
+
+
+class AdminBattles(_Out):
+    battles: list[AdminBattle]
+    total: int = Field(description="battles matching the filters")
+
+
+class RegisterEntry(_Out):
+    model: str
+    state: Literal["active", "paused", "weight_zero", "retired"] = Field(
+        description="active; paused by this worker for failing; weight_zero: kept out of "
+                    "new battles by its weight; retired: no longer in the roster")
+    first_battle: str | None
+    last_battle: str | None
+    battles: int
+    votes: int
+    counted_votes: int
+
+
+class Register(_Out):
+    models: list[RegisterEntry]
+
+
+class AuditRow(_Out):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str | None
+
+
+class AuditLog(_Out):
+    entries: list[AuditRow]
+
+
 class Category(_Out):
     name: str
     votes: int
@@ -434,6 +586,7 @@ class Info(_Out):
     # Models this worker has paused for new battles (failing answers; arena.battles.health).
     # Names are public on the board; which model is in a battle is never said.
     paused_models: list[str] = []
+    share_battles: bool = False  # a voter may share a battle after its vote (ARENA_SHARE_BATTLES)
 
 
 class CaptchaInfo(_Out):

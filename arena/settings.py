@@ -261,6 +261,13 @@ class Settings(BaseSettings):
         default=600.0, ge=0, description="how often each worker checks that today's (UTC) "
                                          "snapshot of the board is stored, and takes it if "
                                          "not (0: no daily snapshots)")
+    admin_token: str = Field(
+        default="", description="the operator console's token (/admin, /api/admin/*): "
+                                "at least 32 characters, not a default; empty: no console")
+    share_battles: bool = Field(
+        default=False, description="voters may share a battle after voting (a permalink "
+                                   "/b/…; prompts holding an e-mail address, a key or a "
+                                   "password are never shared)")
     secret_key: str = Field(default="", description="keys the IP hash; empty: one random key "
                             "kept in the database")
     log_level: str = "info"
@@ -375,6 +382,12 @@ class Settings(BaseSettings):
         check_cors_origins(v)  # raises ConfigError itself: pydantic lets it through
         return v
 
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, v: str) -> str:
+        check_admin_token(v)
+        return v
+
     @field_validator("pairing", mode="before")
     @classmethod
     def _pairing(cls, v: Any) -> Any:
@@ -472,6 +485,24 @@ def check_access(s: Settings) -> None:
     if bad:
         raise ConfigError(f"ARENA_OIDC_ALLOWED_DOMAINS: {', '.join(map(repr, bad))} is not an "
                           'e-mail domain; write e.g. ["school.example", "example.org"]')
+
+
+MIN_ADMIN_TOKEN = 32
+_WEAK_TOKENS = ("admin", "changeme", "change-me", "change_me", "password", "secret", "token",
+                "example", "default", "letmein", "arena", "test", "12345", "qwerty")
+
+
+def check_admin_token(token: str) -> None:
+    """The console's token opens every operator action: refuse one that is short, one
+    character repeated, or a default with padding."""
+    if not token:
+        return
+    folded = token.lower()
+    if (len(token) < MIN_ADMIN_TOKEN or len(set(token)) < 8
+            or sum(folded.count(w) * len(w) for w in _WEAK_TOKENS) > len(token) // 2):
+        raise ConfigError(f"ARENA_ADMIN_TOKEN is too weak: use at least {MIN_ADMIN_TOKEN} "
+                          "random characters, e.g. the output of `python -c \"import secrets; "
+                          "print(secrets.token_urlsafe(32))\"`")
 
 
 def check_cors_origins(origins: list[str]) -> None:

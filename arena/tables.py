@@ -184,6 +184,10 @@ board_snapshots = Table(
     Column("counted_votes", Integer, nullable=False),
     # [{"model", "rating", "ci_low", "ci_high", "votes", "rank"}, ...] in board order
     Column("models", JSON, nullable=False),
+    # The public record (arena/record.py): the digest of the exact counted votes the board
+    # was computed from, and the method and settings; NULL before migration 0011.
+    Column("votes_sha256", String(64)),
+    Column("method", JSON),
     UniqueConstraint("variant", "scheduled_day", name="uq_board_snapshots_variant_day"),
 )
 Index("ix_board_snapshots_taken_at", board_snapshots.c.taken_at)
@@ -229,3 +233,29 @@ access_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_access_sessions_voter_key", access_sessions.c.voter_key)
+
+
+# Battles their voters chose to share after the vote (ARENA_SHARE_BATTLES): the slug is
+# the permalink's unguessable part, never the battle id (which the voter's page holds).
+shared_battles = Table(
+    "shared_battles",
+    metadata,
+    Column("slug", String(32), primary_key=True),
+    Column("battle_id", String(32), ForeignKey("battles.id"), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The operator console's audit log (arena/admin.py): one row per console action.
+admin_audit = Table(
+    "admin_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),  # "token:<the name given at sign-in>"
+    Column("action", String(60), nullable=False),  # e.g. "vote.review"
+    Column("target", String(100), nullable=False),  # e.g. the battle id
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("note", Text),  # the operator's written reason
+)
+Index("ix_admin_audit_at", admin_audit.c.at)

@@ -32,6 +32,7 @@ FinishReason = Literal["stop", "length", "filtered"]
 
 # Why a vote is stored but left out of the board. A new reason is one more value here.
 ExcludedReason = Literal["identity_leak", "vote_cap", "manipulation", "probation"]
+EXCLUDED_REASONS: Final[tuple[ExcludedReason, ...]] = get_args(ExcludedReason)
 # The reasons a voter is told its vote counted (``schemas.as_told``): saying otherwise
 # would give a scripted voter its cap or its probation.
 TOLD_AS_COUNTED: Final[tuple[ExcludedReason, ...]] = ("vote_cap", "probation")

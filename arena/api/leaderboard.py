@@ -13,7 +13,7 @@ import json
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from arena.api.deps import (
@@ -26,9 +26,22 @@ from arena.api.deps import (
     StoreDep,
 )
 from arena.api.openapi import ERROR_RESPONSES
-from arena.errors import BadRequest
-from arena.history import DEFAULT_VARIANT, history_view, parse_moment
-from arena.schemas import BoardHistory, CaptchaInfo, Info, Leaderboard, PersonalBoard
+from arena.errors import BadRequest, NotFound
+from arena.history import (
+    DEFAULT_VARIANT,
+    history_view,
+    parse_moment,
+    parse_snapshot_ref,
+    published_view,
+)
+from arena.schemas import (
+    BoardHistory,
+    CaptchaInfo,
+    Info,
+    Leaderboard,
+    PersonalBoard,
+    PublishedSnapshot,
+)
 from arena.types import RankingMethod
 
 router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
@@ -105,6 +118,23 @@ async def leaderboard_history(
         snaps[1:] if truncated else snaps, models, top=top, truncated=truncated)))
 
 
+@router.get("/leaderboard/snapshots/{ref}", response_model=PublishedSnapshot)
+async def leaderboard_snapshot(store: StoreDep, ref: Annotated[str, Path(
+        max_length=40, description="the snapshot's id, or a UTC day (YYYY-MM-DD) for that "
+                                   "day's daily snapshot")]) -> Response:
+    """One snapshot of the default board, as it was kept: a permalink to cite, with the
+    digest of its exact votes and its method so a reader can check it later
+    (``arena history verify``). Snapshots are never changed or removed."""
+    snapshot_id, day = parse_snapshot_ref(ref)
+    snap = await store.snapshot(DEFAULT_VARIANT, snapshot_id=snapshot_id, day=day)
+    if snap is None:
+        raise NotFound(f"No snapshot {ref}: see /api/leaderboard/history for the ones kept",
+                       code="no_snapshot")
+    out = json_response(published_view(snap))
+    out.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    return out
+
+
 @router.get("/info", response_model=Info)
 async def info(roster: RosterDep, settings: SettingsDep, battles: BattlesDep) -> Info:
     """What the page needs to know about this arena — never which model is where."""
@@ -114,6 +144,7 @@ async def info(roster: RosterDep, settings: SettingsDep, battles: BattlesDep) ->
     return Info(demo=roster.demo, models=len(roster.models), captcha=captcha,
                 max_prompt_chars=settings.max_prompt_chars, max_turns=settings.max_turns,
                 paused_models=sorted(battles.health.paused(probe=False)),
+                share_battles=settings.share_battles,
                 add_models="Copy data/models.example.toml to models.toml, keep the models you "
                            "have keys or a local server for, then run "
                            "`arena serve --models models.toml`.")

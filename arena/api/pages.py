@@ -18,7 +18,9 @@ from fastapi.responses import Response, StreamingResponse
 
 from arena.api.deps import LeaderboardDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
+from arena.errors import NotFound
 from arena.export import battle_records
+from arena.history import DEFAULT_VARIANT
 from arena.ranking.io import battle_line
 from arena.schemas import Categories
 from arena.types import RankingMethod
@@ -95,11 +97,24 @@ async def categories(cache: LeaderboardDep) -> dict[str, Any]:
             responses={200: {"content": {"application/x-ndjson": {}}}})
 async def battles_export(store: StoreDep,
                          category: str | None = Query(default=None, max_length=100),
+                         snapshot: int | None = Query(
+                             default=None, ge=1, description="only the votes a board "
+                             "snapshot had seen (its id): the file to check it with"),
                          ) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;
     ``arena leaderboard --battles`` reads it back. With ``category``, only the battles
-    of that category — the ones its board is computed from."""
-    records = await battle_records(store, include_excluded=False, with_conversations=False)
+    of that category — the ones its board is computed from. With ``snapshot``, only the
+    votes up to that snapshot's newest: ``arena history verify`` checks the snapshot's
+    digest and ratings against it."""
+    up_to: int | None = None
+    if snapshot is not None:
+        snap = await store.snapshot(DEFAULT_VARIANT, snapshot_id=snapshot)
+        if snap is None:
+            raise NotFound(f"No snapshot {snapshot}: see /api/leaderboard/history for the "
+                           "ones kept", code="no_snapshot")
+        up_to = snap.last_vote_id
+    records = await battle_records(store, include_excluded=False, with_conversations=False,
+                                   up_to_vote_id=up_to)
     if category:
         records = [r for r in records if r["category_tag"].get(category)]
 

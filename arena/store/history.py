@@ -37,7 +37,8 @@ async def add_snapshot(engine: AsyncEngine, snap: BoardSnapshot) -> int | None:
             .values(taken_at=_utc(snap.taken_at), variant=snap.variant,
                     scheduled_day=snap.scheduled_day, last_vote_id=snap.last_vote_id,
                     counted_votes=snap.counted_votes,
-                    models=[{k: getattr(e, k) for k in _ENTRY_FIELDS} for e in snap.models])
+                    models=[{k: getattr(e, k) for k in _ENTRY_FIELDS} for e in snap.models],
+                    votes_sha256=snap.votes_sha256, method=snap.method)
             .on_conflict_do_nothing(index_elements=["variant", "scheduled_day"])
             .returning(board_snapshots.c.id))
     async with engine.begin() as conn:
@@ -67,13 +68,30 @@ async def snapshots(engine: AsyncEngine, variant: str, *, since: datetime | None
         cond = and_(cond, board_snapshots.c.taken_at >= _utc(since))
     if until is not None:
         cond = and_(cond, board_snapshots.c.taken_at <= _utc(until))
-    c = board_snapshots.c
     async with engine.connect() as conn:
         rows = (await conn.execute(
-            select(c.id, c.taken_at, c.variant, c.scheduled_day, c.last_vote_id,
-                   c.counted_votes, cast(c.models, Text).label("models"))
-            .where(cond).order_by(c.taken_at.desc(), c.id.desc()).limit(limit))).all()
+            _SELECT.where(cond).order_by(_C.taken_at.desc(), _C.id.desc()).limit(limit))).all()
     return await asyncio.to_thread(_decode, rows[::-1])
+
+
+async def snapshot(engine: AsyncEngine, variant: str, *, snapshot_id: int | None = None,
+                   day: date | None = None) -> BoardSnapshot | None:
+    """One snapshot of ``variant``: by its id, or the daily one of a UTC ``day``."""
+    cond: Any = _C.variant == variant
+    if snapshot_id is not None:
+        cond = and_(cond, _C.id == snapshot_id)
+    if day is not None:
+        cond = and_(cond, _C.scheduled_day == day)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_SELECT.where(cond).limit(1))).all()
+    return _decode(rows)[0] if rows else None
+
+
+_C = board_snapshots.c
+# The model lists and methods as text, parsed by _decode (in a thread for many rows).
+_SELECT = select(_C.id, _C.taken_at, _C.variant, _C.scheduled_day, _C.last_vote_id,
+                 _C.counted_votes, cast(_C.models, Text).label("models"), _C.votes_sha256,
+                 cast(_C.method, Text).label("method"))
 
 
 def _decode(rows: Sequence[Row[Any]]) -> list[BoardSnapshot]:
@@ -81,5 +99,7 @@ def _decode(rows: Sequence[Row[Any]]) -> list[BoardSnapshot]:
         id=r.id, taken_at=aware(r.taken_at), variant=r.variant, scheduled_day=r.scheduled_day,
         last_vote_id=r.last_vote_id, counted_votes=r.counted_votes,
         models=[SnapshotEntry(e["model"], e["rating"], e["ci_low"], e["ci_high"], e["votes"],
-                              e["rank"]) for e in orjson.loads(r.models)])
+                              e["rank"]) for e in orjson.loads(r.models)],
+        votes_sha256=r.votes_sha256,
+        method=orjson.loads(r.method) if r.method not in (None, "null") else None)
         for r in rows]

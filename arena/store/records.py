@@ -161,6 +161,7 @@ class CountedVote:
     voter_key: str = ""
     ip_hash: str | None = None
     counted: bool = True  # False: judged manipulated, read for down-weighting
+    battle_id: str = ""  # the public download's question_id (the record's digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +296,9 @@ class BoardSnapshot:
     counted_votes: int
     models: list[SnapshotEntry]
     id: int | None = None  # set once stored
+    # The public record (arena/record.py); None for snapshots taken before it existed.
+    votes_sha256: str | None = None
+    method: dict[str, Any] | None = None
 
     @property
     def kind(self) -> SnapshotKind:

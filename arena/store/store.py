@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.integrity.counters import SqlCounters
-from arena.store import history, verdicts
+from arena.store import admin, history, sharing, verdicts
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
@@ -316,13 +316,14 @@ class Store:
                 select(votes.c.id, votes.c.model_a, votes.c.model_b, votes.c.winner,
                        votes.c.propensity, votes.c.conv_metadata, votes.c.categories,
                        votes.c.created_at, votes.c.turns, votes.c.voter_key,
-                       votes.c.ip_hash, votes.c.counted)
+                       votes.c.ip_hash, votes.c.counted, votes.c.battle_id)
                 .where(cond).order_by(votes.c.id))).all()
         return [CountedVote(id=r.id, model_a=r.model_a, model_b=r.model_b, winner=r.winner,
                             propensity=r.propensity, conv_metadata=r.conv_metadata,
                             categories=list(r.categories or []),
                             created_at=aware(r.created_at), turns=r.turns,
-                            voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted)
+                            voter_key=r.voter_key, ip_hash=r.ip_hash, counted=r.counted,
+                            battle_id=r.battle_id)
                 for r in rows]
 
     async def own_votes(self, voter_key: str) -> list[OwnVote]:
@@ -358,6 +359,43 @@ class Store:
         return await history.snapshots(self._single, variant, since=since, until=until,
                                        limit=limit)
 
+    async def snapshot(self, variant: str, *, snapshot_id: int | None = None,
+                       day: date | None = None) -> BoardSnapshot | None:
+        """One snapshot: by id, or the daily one of ``day``; None when there is none."""
+        return await history.snapshot(self._single, variant, snapshot_id=snapshot_id, day=day)
+
+    # --- the operator console -----------------------------------------------------------
+
+    async def audit_log(self, *, limit: int = 100, offset: int = 0) -> list[admin.AuditEntry]:
+        return await admin.audit_log(self._single, limit=limit, offset=offset)
+
+    async def search_battles(self, *, q: str | None = None, model: str | None = None,
+                             status: str | None = None, category: str | None = None,
+                             limit: int = 50, offset: int = 0,
+                             ) -> tuple[list[admin.BattleRow], int]:
+        return await admin.search_battles(self._single, q=q, model=model, status=status,
+                                          category=category, limit=limit, offset=offset)
+
+    async def model_uses(self) -> list[admin.ModelUse]:
+        return await admin.model_uses(self._single)
+
+    # --- shared battles ----------------------------------------------------------------
+
+    async def share_battle(self, battle_id: str, slug: str) -> str:
+        """Share the battle (under ``slug`` if it is not shared yet): its slug."""
+        return await sharing.share(self.engine, battle_id, slug)
+
+    async def shared_slug(self, battle_id: str) -> str | None:
+        return await sharing.slug_of(self._single, battle_id)
+
+    async def shared_battle(self, slug: str) -> BattleRecord | None:
+        """The battle shared under ``slug``, or None."""
+        battle_id = await sharing.battle_of(self._single, slug)
+        return None if battle_id is None else await self.get_battle(battle_id)
+
+    async def unshare_battle(self, battle_id: str) -> bool:
+        return await sharing.unshare(self.engine, battle_id)
+
     # --- anti-rigging: the detection job's reads and verdicts, operator pins ------------
 
     async def judged_votes(self) -> list[JudgedVote]:
@@ -379,8 +417,9 @@ class Store:
         return await verdicts.verdict_state(self._single)
 
     async def set_review(self, battle_id: str, review: Review | None,
-                         note: str) -> ReviewedVote:
-        return await verdicts.set_review(self.engine, battle_id, review, note)
+                         note: str, *, actor: str | None = None) -> ReviewedVote:
+        """Pin a vote (``None``: unpin); with ``actor``, audited in the same transaction."""
+        return await verdicts.set_review(self.engine, battle_id, review, note, actor=actor)
 
     async def reviews(self, reason: ExcludedReason | None = None,
                       limit: int = 100) -> list[ReviewedVote]:
@@ -406,12 +445,14 @@ class Store:
         return VoteTotals(counted_votes=counted, excluded_votes=excluded,
                           last_vote_id=int(last or 0))
 
-    async def battle_records(self, *, include_excluded: bool,
-                             with_conversations: bool = True) -> list[StoredBattle]:
-        """Voted battles, oldest vote first. Without conversations it is one query (the
-        public download); with them (the voters' prompts and both answers) three,
-        whatever the size."""
-        cond = true() if include_excluded else votes.c.counted.is_(True)
+    async def battle_records(self, *, include_excluded: bool, with_conversations: bool = True,
+                             up_to_vote_id: int | None = None) -> list[StoredBattle]:
+        """Voted battles, oldest vote first (only votes up to ``up_to_vote_id`` when given:
+        a board snapshot's). Without conversations it is one query (the public download);
+        with them (the voters' prompts and both answers) three, whatever the size."""
+        cond: Any = true() if include_excluded else votes.c.counted.is_(True)
+        if up_to_vote_id is not None:
+            cond = and_(cond, votes.c.id <= up_to_vote_id)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(votes).where(cond).order_by(votes.c.id))).all()
             convs = (await _conversations(conn, select(votes.c.battle_id).where(cond))

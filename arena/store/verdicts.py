@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict, NotFound
+from arena.store.admin import add_audit
 from arena.store.records import (
     BattleActivity,
     JudgedVote,
@@ -133,27 +134,37 @@ async def verdict_state(engine: AsyncEngine) -> tuple[int, int]:
     return values.get(VERSION_KEY, 0), values.get(JUDGED_KEY, 0)
 
 
+def _review_state(row: Any) -> dict[str, Any]:
+    return {"counted": row.counted, "excluded_reason": row.excluded_reason,
+            "review": row.review, "review_note": row.review_note}
+
+
 async def set_review(engine: AsyncEngine, battle_id: str, review: Review | None,
-                     note: str) -> ReviewedVote:
+                     note: str, *, actor: str | None = None) -> ReviewedVote:
     """Pin a vote counted or excluded (``None``: unpin, the job decides again). A leak is
-    never counted: the voter saw a model's name."""
+    never counted: the voter saw a model's name. With ``actor``, the change and its audit
+    row (before and after) are one transaction."""
     async with engine.begin() as conn:
         row = (await conn.execute(select(votes).where(votes.c.battle_id == battle_id))).first()
         if row is None:
-            raise NotFound(f"no vote on battle {battle_id!r}; list votes with "
-                           "`arena votes review`", code="vote_not_found")
+            raise NotFound(f"No vote on battle {battle_id[:40]!r}; list votes with "
+                           "`arena votes review` or in the console", code="vote_not_found")
         values: dict[str, Any] = {"review": review, "review_note": note or None,
                                   "reviewed_at": utcnow()}
         if review == "counted":
             if row.excluded_reason == "identity_leak":
-                raise Conflict(f"battle {battle_id}: a model named itself, so its vote is "
+                raise Conflict(f"Battle {battle_id}: a model named itself, so its vote is "
                                "never counted", code="leak_is_never_counted")
             values.update(counted=True, excluded_reason=None)
         elif review == "excluded" and row.counted:
             values.update(counted=False, excluded_reason="manipulation")
         await conn.execute(update(votes).where(votes.c.id == row.id).values(**values))
         await _bump_version(conn)
-        row = (await conn.execute(select(votes).where(votes.c.id == row.id))).one()
+        before, row = row, (await conn.execute(select(votes).where(votes.c.id == row.id))).one()
+        if actor is not None:
+            await add_audit(conn, actor=actor, action="vote.review", target=battle_id,
+                            before=_review_state(before), after=_review_state(row),
+                            note=note or None)
     return _reviewed(row)
 
 

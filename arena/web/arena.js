@@ -14,7 +14,7 @@
 import { $, el } from "./dom.js";
 import { examplePrompts } from "./examples.js";
 import { renderMarkdown } from "./markdown.js";
-import { api, say, showDemoBanner } from "./page.js";
+import { api, copyText, say, showDemoBanner } from "./page.js";
 import { HUMAN_HINT, HumanCheck, PowTracker, refusalText, voteBody } from "./proof.js";
 import { showAnswer } from "./typeset.js";
 
@@ -518,10 +518,50 @@ function reveal(winner, result) {
   names.append("A: ", el("strong", "", result.model_a), " · B: ", el("strong", "", result.model_b));
   ui.resultText.replaceChildren(head, names, document.createTextNode(why), board,
     document.createTextNode(" · "), mine);
+  if (state.info.share_battles) ui.resultText.append(shareBox(state.battleId));
   ui.result.classList.toggle("not-counted", !result.counted);
   setPhase("voted");
   say("");
   ui.newRound.focus();
+}
+
+/** "Share this battle" (ARENA_SHARE_BATTLES): the permalink with a copy button, and a way
+ * to stop sharing; a battle whose prompt holds private data is refused, and says why. */
+function shareBox(battleId) {
+  const box = el("span", "share");
+  const path = `/api/battles/${encodeURIComponent(battleId)}/share`;
+  const button = el("button", "share-battle", "Share this battle");
+  button.type = "button";
+  const offer = () => box.replaceChildren(button);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const link = await api(path, {});
+      const url = new URL(link.url, location.origin).href;
+      const a = el("a", "share-link", url);
+      a.href = url;
+      const copy = el("button", "share-copy", "Copy link");
+      copy.type = "button";
+      copy.addEventListener("click", () => copyText(url, copy));
+      const stop = el("button", "share-stop", "Stop sharing");
+      stop.type = "button";
+      stop.addEventListener("click", async () => {
+        try {
+          await api(path, undefined, "DELETE");
+          offer();
+        } catch (err) {
+          say(err.message, "error");
+        }
+      });
+      box.replaceChildren("Anyone with this link can read the battle: ", a, " ", copy, " ", stop);
+    } catch (err) {
+      box.replaceChildren(el("span", "share-refused", err.message));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  offer();
+  return box;
 }
 
 function reasonText(reason) {
@@ -598,32 +638,6 @@ async function resume() {
 }
 
 // --- copying ----------------------------------------------------------------------------------
-
-async function copyText(text, button) {
-  let ok = false;
-  try {
-    await navigator.clipboard.writeText(text);
-    ok = true;
-  } catch {
-    const area = el("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.className = "visually-hidden";
-    document.body.append(area);
-    area.select();
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    area.remove();
-  }
-  const label = button.textContent;
-  button.textContent = ok ? "Copied" : "Copy failed";
-  setTimeout(() => {
-    if (button.isConnected) button.textContent = label;
-  }, 1500);
-}
 
 document.addEventListener("click", (e) => {
   const codeButton = e.target.closest(".copy-code");

@@ -34,6 +34,7 @@ const ui = {
   ties: $("ties-note"),
   historyChart: $("chart-history"),
   historyLegend: $("history-legend"),
+  historyCite: $("history-cite"),
 };
 
 const METHODS = new Set(["bt", "elo", "davidson"]);
@@ -463,6 +464,20 @@ function renderHistory() {
     items.push(li);
   }
   ui.historyLegend.replaceChildren(...items);
+  renderCite(h.snapshots[h.snapshots.length - 1]);
+}
+
+/** The newest snapshot's permalink: what a reader cites, and checks with `arena history verify`. */
+function renderCite(snap) {
+  const link = el("a", "", snap.day ? `the board of ${snap.day}` : `snapshot ${snap.id}`);
+  link.href = snap.permalink;
+  const file = el("a", "", "its votes");
+  file.href = `/api/battles.jsonl?snapshot=${snap.id}`;
+  const cmd = el("code", "", "arena history verify");
+  ui.historyCite.replaceChildren("To cite the board, link ", link,
+    ` (${snap.counted_votes} vote${snap.counted_votes === 1 ? "" : "s"}, never changed). It keeps a digest of its exact votes and `
+    + "its method: download ", file, " and run ", cmd, " to check it.");
+  ui.historyCite.hidden = false;
 }
 
 let bannerShown = false;

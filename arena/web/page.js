@@ -13,12 +13,13 @@ export class ApiError extends Error {
   }
 }
 
-/** GET ``path``, or POST ``body`` as JSON; the answer's JSON, or an ApiError. */
-export async function api(path, body) {
+/** GET ``path``, or POST ``body`` as JSON (or another ``method``); the answer's JSON
+ * ({} for an empty answer), or an ApiError. */
+export async function api(path, body, method = body === undefined ? "GET" : "POST") {
   let res;
   try {
     res = await fetch(path, {
-      method: body === undefined ? "GET" : "POST",
+      method,
       credentials: "same-origin",
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -72,3 +73,30 @@ export const plural = (n, one, many) => `${n} ${noun(n, one, many)}`;
 
 /** A rating (or interval end) as the pages write it: rounded, "–" when there is none. */
 export const fmt = (v) => (v === null || v === undefined ? "–" : String(Math.round(v)));
+
+/** Copy ``text`` to the clipboard; the button says whether it worked for a moment. */
+export async function copyText(text, button) {
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch {
+    const area = el("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.append(area);
+    area.select();
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+  }
+  const label = button.textContent;
+  button.textContent = ok ? "Copied" : "Copy failed";
+  setTimeout(() => {
+    if (button.isConnected) button.textContent = label;
+  }, 1500);
+}

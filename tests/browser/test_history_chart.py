@@ -46,6 +46,15 @@ def test_empty_then_the_first_real_snapshot(arena: Any, open_page: Any) -> None:
     titles = page.locator("#chart-history .history-point title").all_text_contents()
     top = body["models"][0]["points"][0]
     assert titles[0].startswith(f"{names[0]}, ") and f"rank {top['rank']}" in titles[0]
+    # The permalink to cite, and the download to check it with.
+    cite = page.locator("#history-cite")
+    assert "the board of" in cite.inner_text() and "arena history verify" in cite.inner_text()
+    snap = body["snapshots"][0]
+    assert cite.locator("a").first.get_attribute("href") == snap["permalink"]
+    kept = page.request.get(server.base_url + snap["permalink"]).json()
+    assert kept["counted_votes"] == snap["counted_votes"] and len(kept["votes_sha256"]) == 64
+    assert cite.locator("a").nth(1).get_attribute("href") == (
+        f"/api/battles.jsonl?snapshot={snap['id']}")
     shot(page.locator("#history"), "history-first-snapshot")
 
 
@@ -72,7 +81,8 @@ def designed_history() -> dict[str, Any]:
                               "rank": place + 1})
         snaps.append({"taken_at": at, "kind": "daily", "day": at[:10],
                       "last_vote_id": 40 * (day + 1), "counted_votes": 38 * (day + 1),
-                      "models": len(listed)})
+                      "models": len(listed), "id": day + 1,
+                      "permalink": f"/api/leaderboard/snapshots/{day + 1}"})
     body = {"variant": "default", "snapshots": snaps,
             "models": [{"model": n, "points": series[n]} for n in NAMES], "truncated": False}
     BoardHistory.model_validate(body)  # the page is given what the server can send

@@ -1,0 +1,182 @@
+"""The operator console's API (``/api/admin/*``): sign-in, votes under review with an
+operator's override, the battle browser, the register of every model ever tested, and
+the audit log. Every route but sign-in answers 401 without an operator (``arena/admin.py``);
+the console is off (403 ``console_off``) until ``ARENA_ADMIN_TOKEN`` is set."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from arena.admin import ADMIN_COOKIE, SESSION_S, Admin, authorize, check_token, session_cookie
+from arena.api.deps import ServicesDep, SettingsDep, StoreDep
+from arena.api.leaderboard import json_response
+from arena.api.openapi import ERROR_RESPONSES
+from arena.errors import BadRequest, NotFound
+from arena.schemas import (
+    AdminBattle,
+    AdminBattles,
+    AdminLogin,
+    AdminMe,
+    AdminVote,
+    AdminVotes,
+    AuditLog,
+    AuditRow,
+    Register,
+    RegisterEntry,
+    ReviewIn,
+)
+from arena.store import ReviewedVote
+from arena.types import EXCLUDED_REASONS, Review
+
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
+
+
+async def require_admin(request: Request, settings: SettingsDep) -> Admin:
+    auth = request.headers.get("authorization", "")
+    bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    return authorize(settings, cookie=request.cookies.get(ADMIN_COOKIE), bearer=bearer)
+
+
+AdminDep = Annotated[Admin, Depends(require_admin)]
+
+
+@router.post("/login", response_model=AdminMe)
+async def login(body: AdminLogin, response: Response, settings: SettingsDep) -> AdminMe:
+    """Sign in with the console's token and your name: a session cookie for 12 hours."""
+    check_token(settings, body.token)
+    response.set_cookie(ADMIN_COOKIE, session_cookie(settings.admin_token, body.name),
+                        max_age=SESSION_S, httponly=True, samesite="strict",
+                        secure=settings.cookie_secure, path="/")
+    return AdminMe(actor=f"token:{body.name}")
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+async def logout() -> Response:
+    out = Response(status_code=204)
+    out.delete_cookie(ADMIN_COOKIE, path="/")
+    return out
+
+
+@router.get("/me", response_model=AdminMe)
+async def me(admin: AdminDep) -> AdminMe:
+    return AdminMe(actor=admin.actor)
+
+
+def _vote(v: ReviewedVote) -> AdminVote:
+    return AdminVote(battle_id=v.battle_id, created_at=v.created_at.isoformat(timespec="seconds"),
+                     model_a=v.model_a, model_b=v.model_b, winner=v.winner, counted=v.counted,
+                     excluded_reason=v.excluded_reason, review=v.review,
+                     review_note=v.review_note, voter=v.voter_key[:12],
+                     address=v.ip_hash[:12] if v.ip_hash else None)
+
+
+@router.get("/votes", response_model=AdminVotes)
+async def votes_under_review(
+        admin: AdminDep, store: StoreDep,
+        reason: Annotated[str | None, Query(description="only this exclusion reason")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> AdminVotes:
+    """Excluded votes (all, or of one reason) and every vote an operator pinned, newest
+    first, with the voters and addresses behind them (as pseudonyms)."""
+    if reason is not None and reason not in EXCLUDED_REASONS:
+        raise BadRequest(f"The reason must be one of {', '.join(EXCLUDED_REASONS)}",
+                         code="bad_reason")
+    found = await store.reviews(reason, limit=limit)
+    return AdminVotes(votes=[_vote(v) for v in found],
+                      totals=(await store.vote_totals()).as_dict())
+
+
+@router.post("/votes/{battle_id}", response_model=AdminVote)
+async def review_vote(battle_id: str, body: ReviewIn, admin: AdminDep,
+                      store: StoreDep) -> AdminVote:
+    """Pin a vote counted or excluded, or give it back to the detection job (``auto``),
+    with a written reason; the change and its audit row are one transaction."""
+    review: Review | None = None if body.review == "auto" else body.review
+    return _vote(await store.set_review(battle_id, review, body.note.strip(),
+                                        actor=admin.actor))
+
+
+@router.get("/battles", response_model=AdminBattles)
+async def battles(
+        admin: AdminDep, store: StoreDep,
+        q: Annotated[str | None, Query(max_length=200, description="text in any prompt")] = None,
+        model: Annotated[str | None, Query(max_length=100)] = None,
+        status: Annotated[str | None, Query(
+            max_length=40, description="active, voted, counted, or an exclusion reason")] = None,
+        category: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0) -> AdminBattles:
+    """The battle browser: newest first, filtered by prompt text, model, status and
+    category."""
+    if status and status not in ("active", "voted", "counted", *EXCLUDED_REASONS):
+        raise BadRequest("The status must be active, voted, counted or an exclusion reason ("
+                         f"{', '.join(EXCLUDED_REASONS)})", code="bad_status")
+    rows, total = await store.search_battles(q=q or None, model=model or None,
+                                             status=status or None, category=category or None,
+                                             limit=limit, offset=offset)
+    return AdminBattles(total=total, battles=[AdminBattle(
+        id=r.id, created_at=r.created_at.isoformat(timespec="seconds"), model_a=r.model_a,
+        model_b=r.model_b, status=r.status, turns=r.turns, categories=r.categories,
+        prompt=r.prompt, winner=r.winner,  # type: ignore[arg-type]  # stored as validated
+        counted=r.counted, excluded_reason=r.excluded_reason,  # type: ignore[arg-type]
+    ) for r in rows])
+
+
+@router.get("/battles/{battle_id}")
+async def battle(battle_id: str, admin: AdminDep, store: StoreDep) -> Response:
+    """One battle whole: every attempt of every turn, both answers with their status and
+    leak, the vote with its real count and reason."""
+    b = await store.get_battle(battle_id) if len(battle_id) <= 64 else None
+    if b is None:
+        raise NotFound("No such battle", code="battle_not_found")
+    return json_response({
+        "id": b.id, "model_a": b.model_a, "model_b": b.model_b, "status": b.status,
+        "categories": b.categories, "created_at": b.created_at.isoformat(timespec="seconds"),
+        "voter": b.voter_key[:12], "leaks": b.leaks,
+        "vote": None if b.vote is None else {
+            "winner": b.vote.winner, "counted": b.vote.counted,
+            "excluded_reason": b.vote.excluded_reason, "leak_side": b.vote.leak_side,
+            "created_at": b.vote.created_at.isoformat(timespec="seconds")},
+        "attempts": [{"turn": t.idx, "attempt": t.attempt, "prompt": t.prompt,
+                      "status": t.status,
+                      "answers": {side: {"model": a.model, "text": a.text, "status": a.status,
+                                         "error_code": a.error_code,
+                                         "finish_reason": a.finish_reason}
+                                  for side, a in t.answers.items()}}
+                     for t in b.attempts],
+    })
+
+
+@router.get("/register", response_model=Register)
+async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> Register:
+    """Every model ever tested, with its dates and votes: the roster's models (even those
+    never in a battle yet) and the retired ones, which stay listed."""
+    uses = {u.model: u for u in await store.model_uses()}
+    paused = services.battles.health.paused(probe=False)
+    entries: list[RegisterEntry] = []
+    in_roster = {m.name: m for m in services.roster.models}
+    for name in sorted(set(uses) | set(in_roster)):
+        u = uses.get(name)
+        m = in_roster.get(name)
+        state = ("retired" if m is None else "paused" if name in paused
+                 else "weight_zero" if m.weight == 0 else "active")
+        entries.append(RegisterEntry(
+            model=name, state=state,  # type: ignore[arg-type]  # one of the four above
+            first_battle=u.first_battle.isoformat(timespec="seconds") if u else None,
+            last_battle=u.last_battle.isoformat(timespec="seconds") if u else None,
+            battles=u.battles if u else 0, votes=u.votes if u else 0,
+            counted_votes=u.counted_votes if u else 0))
+    return Register(models=entries)
+
+
+@router.get("/audit", response_model=AuditLog)
+async def audit(admin: AdminDep, store: StoreDep,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                offset: Annotated[int, Query(ge=0)] = 0) -> AuditLog:
+    """Every console action, newest first: who, what, when, before and after."""
+    return AuditLog(entries=[AuditRow(
+        id=e.id or 0, at=e.at.isoformat(timespec="seconds"), actor=e.actor, action=e.action,
+        target=e.target, before=e.before, after=e.after, note=e.note)
+        for e in await store.audit_log(limit=limit, offset=offset)])

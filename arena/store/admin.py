@@ -1,0 +1,153 @@
+"""The store's half of the operator console: the audit log, the battle browser and the
+register of every model ever tested.
+
+An audited change writes its audit row in the same transaction as the change itself
+(``add_audit`` takes the open connection): a change is never made without its row, and
+no row tells of a change that did not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, and_, case, cast, func, insert, or_, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from arena.store.records import aware, utcnow
+from arena.tables import admin_audit, battles, turns, votes
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str | None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BattleRow:
+    """One battle as the console's browser lists it."""
+
+    id: str
+    created_at: datetime
+    model_a: str
+    model_b: str
+    status: str
+    turns: int
+    categories: list[str]
+    prompt: str  # the first turn's
+    winner: str | None
+    counted: bool | None
+    excluded_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelUse:
+    """A model as the register lists it: when it was first and last in a battle."""
+
+    model: str
+    first_battle: datetime
+    last_battle: datetime
+    battles: int
+    votes: int
+    counted_votes: int
+
+
+async def add_audit(conn: AsyncConnection, *, actor: str, action: str, target: str,
+                    before: dict[str, Any] | None, after: dict[str, Any] | None,
+                    note: str | None) -> None:
+    await conn.execute(insert(admin_audit).values(
+        at=utcnow(), actor=actor, action=action, target=target, before=before, after=after,
+        note=note))
+
+
+async def audit_log(engine: AsyncEngine, *, limit: int, offset: int) -> list[AuditEntry]:
+    """Newest first."""
+    c = admin_audit.c
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(admin_audit).order_by(c.id.desc())
+                                   .limit(limit).offset(offset))).all()
+    return [AuditEntry(id=r.id, at=aware(r.at), actor=r.actor, action=r.action,
+                       target=r.target, before=r.before, after=r.after, note=r.note)
+            for r in rows]
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def search_battles(engine: AsyncEngine, *, q: str | None, model: str | None,
+                         status: str | None, category: str | None, limit: int,
+                         offset: int) -> tuple[list[BattleRow], int]:
+    """Battles newest first, filtered: ``q`` in any prompt (case-insensitive), ``model``
+    on either side, ``status`` (``active``, ``voted``, or an exclusion reason — its vote
+    was not counted for it — or ``counted``), ``category`` among its tags. Also the
+    number of battles that match."""
+    b, v = battles.c, votes.c
+    cond: Any = true()
+    conds: list[Any] = []
+    if q:
+        conds.append(b.id.in_(select(turns.c.battle_id).where(
+            func.lower(turns.c.prompt).like(_like(q.lower()), escape="\\"))))
+    if model:
+        conds.append(or_(b.model_a == model, b.model_b == model))
+    if category:
+        conds.append(cast(b.categories, Text).like(_like(f'"{category}"'), escape="\\"))
+    if status in ("active", "voted"):
+        conds.append(b.status == status)
+    elif status == "counted":
+        conds.append(v.counted.is_(True))
+    elif status:
+        conds.append(v.excluded_reason == status)
+    if conds:
+        cond = and_(*conds)
+    first_prompt = (select(turns.c.prompt).where(turns.c.battle_id == b.id, turns.c.idx == 0)
+                    .order_by(turns.c.attempt).limit(1).scalar_subquery())
+    joined = battles.outerjoin(votes, v.battle_id == b.id)
+    async with engine.connect() as conn:
+        total = (await conn.execute(select(func.count()).select_from(joined).where(cond))
+                 ).scalar_one()
+        rows = (await conn.execute(
+            select(b.id, b.created_at, b.model_a, b.model_b, b.status, b.turn_count,
+                   b.categories, first_prompt.label("prompt"), v.winner, v.counted,
+                   v.excluded_reason)
+            .select_from(joined).where(cond)
+            .order_by(b.created_at.desc(), b.id.desc()).limit(limit).offset(offset))).all()
+    return [BattleRow(id=r.id, created_at=aware(r.created_at), model_a=r.model_a,
+                      model_b=r.model_b, status=r.status, turns=r.turn_count,
+                      categories=list(r.categories or []), prompt=r.prompt or "",
+                      winner=r.winner, counted=r.counted, excluded_reason=r.excluded_reason)
+            for r in rows], int(total)
+
+
+async def model_uses(engine: AsyncEngine) -> list[ModelUse]:
+    """Every model that was ever in a battle, with its dates and vote counts."""
+    b, v = battles.c, votes.c
+    sides = union_all(
+        select(b.model_a.label("model"), b.created_at.label("at"), b.id.label("battle_id")),
+        select(b.model_b.label("model"), b.created_at.label("at"), b.id.label("battle_id")),
+    ).subquery()
+    voted = union_all(
+        select(v.model_a.label("model"), v.counted.label("counted")),
+        select(v.model_b.label("model"), v.counted.label("counted")),
+    ).subquery()
+    async with engine.connect() as conn:
+        used = (await conn.execute(
+            select(sides.c.model, func.min(sides.c.at), func.max(sides.c.at),
+                   func.count(sides.c.battle_id)).group_by(sides.c.model))).all()
+        counts = {r[0]: (int(r[1]), int(r[2] or 0)) for r in (await conn.execute(
+            select(voted.c.model, func.count(),
+                   func.sum(case((voted.c.counted.is_(True), 1), else_=0)))
+            .group_by(voted.c.model))).all()}
+    return sorted((ModelUse(model=r[0], first_battle=aware(r[1]), last_battle=aware(r[2]),
+                            battles=int(r[3]), votes=counts.get(r[0], (0, 0))[0],
+                            counted_votes=counts.get(r[0], (0, 0))[1]) for r in used),
+                  key=lambda m: m.model)

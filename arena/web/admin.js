@@ -1,0 +1,183 @@
+// The operator console (/admin): sign in with the console's token, then votes under
+// review (with an override and a written reason), the battle browser, every model ever
+// tested, and the audit log. Everything goes through /api/admin/*, which answers 401
+// without a session; text from the database is only ever set as textContent.
+
+import { $, el } from "./dom.js";
+import { api, say } from "./page.js";
+
+const STATE_WORDS = { true: "counted", false: "excluded" };
+
+function cell(text, className = "") {
+  return el("td", className, text === null || text === undefined ? "–" : String(text));
+}
+
+function rows(table, items) {
+  $(table).querySelector("tbody").replaceChildren(...items);
+}
+
+function when(iso) {
+  return iso ? iso.replace("T", " ").replace("+00:00", " UTC") : "–";
+}
+
+async function signedIn() {
+  try {
+    const me = await api("/api/admin/me");
+    $("who").textContent = `Signed in as ${me.actor}.`;
+    $("login").hidden = true;
+    $("console").hidden = false;
+    await Promise.all([loadVotes(), loadBattles(), loadRegister(), loadAudit()]);
+  } catch (err) { // 401: not signed in yet; 403 console_off: no token is set
+    $("console").hidden = true;
+    $("login").hidden = err.code === "console_off";
+    if (err.code !== "admin_required") say(err.message, "error");
+  }
+}
+
+$("login").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    await api("/api/admin/login", { name: $("login-name").value.trim(), token: $("login-token").value });
+    $("login-token").value = "";
+    say("");
+    await signedIn();
+  } catch (err) {
+    say(err.message, "error");
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  await api("/api/admin/logout", {}).catch(() => {});
+  $("console").hidden = true;
+  $("login").hidden = false;
+  say("Signed out.");
+});
+
+// --- votes under review ---------------------------------------------------------------
+
+function overrideForm(vote) {
+  const form = el("form", "admin-override");
+  const choice = el("select");
+  choice.setAttribute("aria-label", `Decision for battle ${vote.battle_id}`);
+  for (const [value, label] of [["counted", "count it"], ["excluded", "exclude it"],
+    ["auto", "let detection decide"]]) {
+    const option = el("option", "", label);
+    option.value = value;
+    choice.append(option);
+  }
+  choice.value = vote.review || (vote.counted ? "excluded" : "counted");
+  const note = el("input");
+  note.placeholder = "why (required)";
+  note.required = true;
+  note.maxLength = 500;
+  note.setAttribute("aria-label", `Reason for battle ${vote.battle_id}`);
+  const apply = el("button", "", "Apply");
+  apply.type = "submit";
+  form.append(choice, note, apply);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api(`/api/admin/votes/${encodeURIComponent(vote.battle_id)}`,
+        { review: choice.value, note: note.value });
+      say(`Battle ${vote.battle_id}: done.`);
+      await Promise.all([loadVotes(), loadBattles(), loadAudit()]);
+    } catch (err) {
+      say(err.message, "error");
+    }
+  });
+  return form;
+}
+
+async function loadVotes() {
+  const reason = $("votes-reason").value;
+  const body = await api(`/api/admin/votes${reason ? `?reason=${encodeURIComponent(reason)}` : ""}`);
+  const excluded = Object.entries(body.totals.excluded_votes || {})
+    .map(([why, n]) => `${n} ${why.replace(/_/g, " ")}`).join(", ");
+  $("votes-totals").textContent = `${body.totals.counted_votes} counted votes; excluded: ${excluded || "none"}.`;
+  rows("votes-table", body.votes.map((v) => {
+    const tr = el("tr");
+    const state = v.counted ? "counted" : `excluded (${(v.excluded_reason || "").replace(/_/g, " ")})`;
+    const pinned = v.review ? ` · pinned ${STATE_WORDS[v.review === "counted"]}: ${v.review_note || ""}` : "";
+    const override = el("td");
+    override.append(overrideForm(v));
+    tr.append(cell(v.battle_id.slice(0, 10), "mono"), cell(when(v.created_at)),
+      cell(`${v.model_a} vs ${v.model_b}`), cell(v.winner), cell(state + pinned),
+      cell(`${v.voter} · ${v.address || "–"}`, "mono"), override);
+    return tr;
+  }));
+}
+
+$("votes-reason").addEventListener("change", () => loadVotes().catch((err) => say(err.message, "error")));
+
+// --- battles --------------------------------------------------------------------------
+
+async function loadBattles() {
+  const params = new URLSearchParams();
+  for (const name of ["q", "model", "status", "category"]) {
+    const value = $(`battles-${name}`).value.trim();
+    if (value) params.set(name, value);
+  }
+  const body = await api(`/api/admin/battles?${params}`);
+  const shown = body.total > body.battles.length ? `; the newest ${body.battles.length} are shown` : "";
+  $("battles-count").textContent = `${body.total} ${body.total === 1 ? "battle matches" : "battles match"}${shown}.`;
+  rows("battles-table", body.battles.map((b) => {
+    const tr = el("tr");
+    const open = el("button", "link-button mono", b.id.slice(0, 10));
+    open.type = "button";
+    open.setAttribute("aria-label", `Show battle ${b.id}`);
+    open.addEventListener("click", () => showBattle(b.id));
+    const idCell = el("td");
+    idCell.append(open);
+    const status = b.winner ? `${b.winner} · ${b.counted ? "counted" : (b.excluded_reason || "").replace(/_/g, " ")}` : b.status;
+    const override = el("td");
+    if (b.winner) override.append(overrideForm({ battle_id: b.id, counted: b.counted, review: null }));
+    tr.append(idCell, cell(when(b.created_at)), cell(`${b.model_a} vs ${b.model_b}`),
+      cell(b.prompt.length > 120 ? `${b.prompt.slice(0, 120)}…` : b.prompt), cell(status),
+      override);
+    return tr;
+  }));
+}
+
+async function showBattle(id) {
+  try {
+    const b = await api(`/api/admin/battles/${encodeURIComponent(id)}`);
+    const box = $("battle-detail");
+    box.textContent = JSON.stringify(b, null, 2);
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  } catch (err) {
+    say(err.message, "error");
+  }
+}
+
+$("battles-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  loadBattles().catch((err) => say(err.message, "error"));
+});
+
+// --- register and audit ---------------------------------------------------------------
+
+async function loadRegister() {
+  const body = await api("/api/admin/register");
+  rows("register-table", body.models.map((m) => {
+    const tr = el("tr", m.state === "retired" ? "retired" : "");
+    tr.append(cell(m.model, "mono"), cell(m.state.replace("_", " ")), cell(when(m.first_battle)),
+      cell(when(m.last_battle)), cell(m.battles, "num"), cell(m.votes, "num"),
+      cell(m.counted_votes, "num"));
+    return tr;
+  }));
+}
+
+const show = (state) => (state ? Object.entries(state).map(([k, v]) => `${k}=${v}`).join(", ") : "–");
+
+async function loadAudit() {
+  const body = await api("/api/admin/audit");
+  rows("audit-table", body.entries.map((e) => {
+    const tr = el("tr");
+    tr.append(cell(when(e.at)), cell(e.actor), cell(e.action), cell(e.target.slice(0, 10), "mono"),
+      cell(`${show(e.before)} → ${show(e.after)}`), cell(e.note));
+    return tr;
+  }));
+}
+
+signedIn();

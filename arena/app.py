@@ -26,6 +26,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arena import __version__
+from arena.access.service import Access
+from arena.api import access as access_routes
 from arena.api import admin as admin_routes
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
@@ -136,14 +138,23 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         history.start()
         detection = DetectionJob(store, settings, clock)
         detection.start()
-        await gate.forget_old_windows()
-        forgetting = Periodic(3600.0, gate.forget_old_windows, "forgetting old vote-cap windows")
+        access = Access.build(settings, engine)
+        if access is not None:
+            detection.identified = access.store.identified_voters
+
+        async def forget() -> None:
+            await gate.forget_old_windows()
+            if access is not None:
+                await access.store.forget_expired_sessions()
+
+        await forget()
+        forgetting = Periodic(3600.0, forget, "forgetting old vote-cap windows and sessions")
         forgetting.start()
         app.state.services = Services(
             settings=settings, roster=roster, store=store, battles=battles, leaderboard=board,
             personal=PersonalBoards(store, board), limiter=limiter,
             trusted_networks=trusted_networks, ip_secret=ip_secret, gate=gate,
-            detection=detection, history=history)
+            detection=detection, history=history, access=access)
         settle_gc(settings.gc_threshold)
         try:
             yield
@@ -169,18 +180,34 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     # Innermost of the middlewares, so its 413 still gets the security and CORS headers.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, extra=captcha_origins(settings))
+    if settings.access == "sso":  # the sign-in's state, nonce and PKCE verifier (10 min)
+        add_login_state(app, settings)
     if settings.cors_origins:  # closed unless an operator opens it
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET", "POST"],
                            allow_headers=["content-type"])
     app.include_router(battle_routes.router)
-    app.include_router(leaderboard_routes.router)
-    app.include_router(page_routes.router)
+    app.include_router(leaderboard_routes.router, dependencies=[access_routes.BoardAccess])
+    app.include_router(page_routes.router, dependencies=[access_routes.BoardAccess])
+    app.include_router(access_routes.router)
     app.include_router(prompt_routes.router)
     app.include_router(sharing_routes.router)
     app.include_router(admin_routes.router)
     mount_web(app)
     return app
+
+
+def add_login_state(app: FastAPI, settings: Settings) -> None:
+    """Authlib keeps a sign-in's state in ``request.session``: a cookie of its own, signed
+    with a key derived from ARENA_SECRET_KEY, sent only to /auth and gone in 10 minutes."""
+    from starlette.middleware.sessions import SessionMiddleware
+
+    from arena.access.keys import AccessKeys
+    from arena.access.oidc import LOGIN_COOKIE, LOGIN_MAX_AGE_S
+
+    app.add_middleware(SessionMiddleware, secret_key=AccessKeys(settings.secret_key).login_state,
+                       session_cookie=LOGIN_COOKIE, max_age=LOGIN_MAX_AGE_S, path="/auth",
+                       same_site="lax", https_only=settings.cookie_secure)
 
 
 def build_gate(settings: Settings, store: Store, ip_secret: bytes,

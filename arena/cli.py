@@ -1,5 +1,5 @@
 """The ``arena`` command: serve, leaderboard, export, db upgrade|check, votes review|set,
-history snapshot|show, models check."""
+history snapshot|show, models check, invite create|list|revoke."""
 
 from __future__ import annotations
 
@@ -80,6 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     what = ("demo mode: 5 scripted models (add real ones with --models FILE)" if roster.demo
             else f"{len(roster.models)} models from {settings.models}")
     print(f"arena: {what}\narena: open http://{host}:{port}/", file=sys.stderr, flush=True)
+    if settings.access != "open":
+        who = ("invited browsers (arena invite create)" if settings.access == "invite"
+               else f"people signed in at {settings.oidc_issuer}")
+        print(f"arena: only {who} may vote (ARENA_ACCESS={settings.access})",
+              file=sys.stderr, flush=True)
     uvicorn.run("arena.cli:app_from_env", factory=True, host=host, port=port,
                 workers=args.workers, log_level=settings.log_level, proxy_headers=False)
     return 0
@@ -366,6 +371,85 @@ async def paused_in(arena_url: str) -> list[str] | None:
     return [str(m) for m in paused] if isinstance(paused, list) else None
 
 
+def parse_duration(text: str) -> float:
+    """``7d``, ``12h``, ``90m`` or ``3600s`` → seconds (argparse type of ``--expires``)."""
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    t = text.strip().lower()
+    try:
+        value = float(t[:-1]) * units[t[-1]] if t and t[-1] in units else float(t) * 86400
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; write e.g. 7d, 12h or "
+                                         "90m")
+    return value
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    """``invite create``: a signed invite link; ``invite list``; ``invite revoke ID``."""
+    from datetime import timedelta
+
+    from arena.access import AccessKeys, AccessStore, Invite
+    from arena.db import open_migrated
+    from arena.settings import check_access
+    from arena.store.records import utcnow
+
+    settings = _settings()
+    # The links are signed with ARENA_SECRET_KEY: the same strong secret the server has.
+    check_access(settings if settings.access != "open"
+                 else settings.model_copy(update={"access": "invite"}))
+    keys = AccessKeys(settings.secret_key)
+    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+    def state(i: Invite) -> str:
+        now = utcnow()
+        if i.revoked_at is not None:
+            return "revoked"
+        if i.expires_at <= now:
+            return "expired"
+        if i.max_uses is not None and i.uses >= i.max_uses:
+            return "used up"
+        return "open"
+
+    def line(i: Invite) -> str:
+        uses = f"{i.uses}/{i.max_uses}" if i.max_uses is not None else f"{i.uses}/any"
+        return (f"{i.id}  {state(i):<8} uses {uses:<9} voters {i.sessions:<4} votes "
+                f"{i.votes:<6} expires {i.expires_at.isoformat(timespec='minutes')}"
+                + (f"  {i.label}" if i.label else ""))
+
+    async def run() -> int:
+        engine = await open_migrated(settings.resolved_database_url())
+        store = AccessStore(engine)
+        try:
+            if args.invite_command == "create":
+                invite = await store.create_invite(
+                    label=args.label, max_uses=args.uses,
+                    expires_at=utcnow() + timedelta(seconds=args.expires))
+                print(f"{base}/invite/{keys.invite_token(invite.id)}")
+                print(line(invite), file=sys.stderr)
+                if settings.access != "invite":
+                    print(f"arena: note: ARENA_ACCESS is {settings.access}; the link works "
+                          "only on a server run with ARENA_ACCESS=invite", file=sys.stderr)
+                return 0
+            if args.invite_command == "list":
+                found = await store.list_invites()
+                for i in found:
+                    print(line(i))
+                print(f"{len(found)} invites", file=sys.stderr)
+                return 0
+            revoked = await store.revoke_invite(args.invite_id)
+            if revoked is None:
+                print(f"arena: error: no invite {args.invite_id!r} (see arena invite list)",
+                      file=sys.stderr)
+                return 1
+            print(line(revoked))
+            return 0
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def _positive(text: str) -> int:
     try:
         n = int(text)
@@ -464,6 +548,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="URL of the running arena whose paused models to list "
                             "(default http://ARENA_HOST:ARENA_PORT)")
     models.set_defaults(func=cmd_models_check)
+
+    invite = sub.add_parser("invite", help="invite links (ARENA_ACCESS=invite)")
+    invite_sub = invite.add_subparsers(dest="invite_command", required=True)
+    create = invite_sub.add_parser("create", help="make a signed invite link and print it")
+    create.add_argument("--label", default=None, help="a name for it, e.g. a class's")
+    create.add_argument("--uses", type=_positive, default=None,
+                        help="how many browsers may open it (default: any number)")
+    create.add_argument("--expires", type=parse_duration, default=7 * 86400.0,
+                        metavar="DURATION", help="its lifetime: 7d, 12h, 90m (default 7d)")
+    invite_sub.add_parser("list", help="every invite, newest first, with its uses and votes")
+    revoke = invite_sub.add_parser("revoke", help="withdraw an invite; its sessions end")
+    revoke.add_argument("invite_id", help="the invite's id (the first column of invite list)")
+    invite.set_defaults(func=cmd_invite)
     return parser
 
 

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arena.errors import ConfigError
-from arena.types import PAIRING_POLICIES, ManipulationAction, PairingPolicy
+from arena.types import PAIRING_POLICIES, AccessMode, ManipulationAction, PairingPolicy
 
 
 def default_data_dir() -> Path:
@@ -396,6 +396,28 @@ class Settings(BaseSettings):
         default=0.0, ge=0, le=1, description="most of a board's vote weight any one voter or "
                                              "address may hold (0: off)")
 
+    # --- who may vote (arena.access): open, invite links, or OpenID Connect sign-in ---
+    access: AccessMode = Field(
+        default="open", description="open: anyone (a voter cookie each); invite: only "
+        "browsers that opened an invite link (arena invite create); sso: only people signed "
+        "in with OpenID Connect (ARENA_OIDC_*)")
+    public_url: str = Field(default="", description="the arena's address as voters reach it "
+                            "(https://arena.example.org): invite links and the sign-in "
+                            "callback are built on it; empty: from each request's host")
+    access_session_days: float = Field(default=30.0, gt=0, description="how long an invite's "
+                                       "or a sign-in's session lasts")
+    public_leaderboard: bool = Field(default=True, description="invite/sso: the public "
+                                     "board stays readable by anyone (false: only by voters "
+                                     "with a session)")
+    oidc_issuer: str = Field(default="", description="sso: the OpenID provider's issuer URL "
+                             "(its /.well-known/openid-configuration is read)")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field(default="", repr=False)
+    oidc_allowed_domains: list[str] = Field(default_factory=list, description="sso: e-mail "
+                                            "domains that may vote (verified e-mail only); "
+                                            '["*"]: any')
+    oidc_scopes: str = Field(default="openid email", description="sso: scopes asked for")
+
     @field_validator("cors_origins")
     @classmethod
     def _cors_origins(cls, v: list[str]) -> list[str]:
@@ -426,8 +448,10 @@ class Settings(BaseSettings):
         return v
 
     def check_integrity(self) -> None:
-        """The human check needs its three parts together; called at start-up."""
+        """The human check needs its three parts together, and a gated arena its secret
+        and sign-in settings; called at start-up."""
         check_captcha(self)
+        check_access(self)
 
     def resolved_database_url(self) -> str:
         return normalize_database_url(self.database_url or
@@ -453,6 +477,56 @@ def check_captcha(s: Settings) -> None:
         raise ConfigError(f"ARENA_CAPTCHA_VERIFY_URL is set, so the human check also needs "
                           f"{', '.join(missing)}; set them or leave ARENA_CAPTCHA_VERIFY_URL "
                           "empty")
+
+
+_WEAK_SECRETS = {"changeme", "change-me", "secret", "password", "arena", "default",
+                 "development", "dev", "test", "example", "insecure"}
+MIN_SECRET_CHARS = 32
+
+
+def check_access(s: Settings) -> None:
+    """invite and sso sign sessions and invite links with ARENA_SECRET_KEY: it must be a
+    real secret. sso needs its provider, its client and the domains that may vote."""
+    if s.access == "open":
+        return
+    how = ('generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"')
+    key = s.secret_key
+    if not key:
+        raise ConfigError(f"ARENA_ACCESS={s.access} signs invite links and sessions with "
+                          f"ARENA_SECRET_KEY, which is empty; {how}")
+    if (len(key) < MIN_SECRET_CHARS or key.lower().strip("-_0123456789") in _WEAK_SECRETS
+            or len(set(key)) < 8):
+        raise ConfigError(f"ARENA_SECRET_KEY is too weak for ARENA_ACCESS={s.access} (it "
+                          f"needs at least {MIN_SECRET_CHARS} random characters, not a "
+                          f"placeholder); {how}")
+    if s.public_url and not _ORIGIN_RE.match(s.public_url.rstrip("/")):
+        raise ConfigError(f"ARENA_PUBLIC_URL: {s.public_url!r} is not scheme://host[:port]; "
+                          "write e.g. https://arena.example.org")
+    if s.access != "sso":
+        return
+    missing = [name for name, value in (("ARENA_OIDC_ISSUER", s.oidc_issuer),
+                                        ("ARENA_OIDC_CLIENT_ID", s.oidc_client_id),
+                                        ("ARENA_OIDC_CLIENT_SECRET", s.oidc_client_secret))
+               if not value]
+    if not s.oidc_allowed_domains:
+        missing.append('ARENA_OIDC_ALLOWED_DOMAINS (e.g. ["school.example"], or ["*"] for '
+                       "any verified e-mail)")
+    if missing:
+        raise ConfigError(f"ARENA_ACCESS=sso needs {', '.join(missing)}; set them (your "
+                          "OpenID provider gives the issuer, client id and secret) or use "
+                          "ARENA_ACCESS=open or invite")
+    if not _URL_RE.match(s.oidc_issuer):
+        raise ConfigError(f"ARENA_OIDC_ISSUER: {s.oidc_issuer!r} is not an http(s) URL; "
+                          "write the issuer, e.g. https://accounts.google.com")
+    if "openid" not in s.oidc_scopes.split():
+        raise ConfigError(f"ARENA_OIDC_SCOPES: {s.oidc_scopes!r} lacks openid; an ID token "
+                          'is what the sign-in checks (e.g. "openid email")')
+    bad = [d for d in s.oidc_allowed_domains
+           if d != "*" and not re.match(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*"
+                                        r"[a-z0-9])?)+$", d.lower())]
+    if bad:
+        raise ConfigError(f"ARENA_OIDC_ALLOWED_DOMAINS: {', '.join(map(repr, bad))} is not an "
+                          'e-mail domain; write e.g. ["school.example", "example.org"]')
 
 
 MIN_ADMIN_TOKEN = 32

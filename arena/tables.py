@@ -192,6 +192,49 @@ board_snapshots = Table(
 )
 Index("ix_board_snapshots_taken_at", board_snapshots.c.taken_at)
 
+
+# --- who may vote (arena.access) ------------------------------------------------------------
+# ``invites``: one row per invite link (its public id is in the signed link; ``uses`` is
+# raised by one conditional UPDATE per opening, so two workers racing for the last use
+# cannot both win). ``access_voters``: every identity an invite or a sign-in gave, by its
+# voter key (an invite's: random, one per opening; a sign-in's: the keyed hash of issuer
+# and subject — never an e-mail); the detection job reads it to know who is not a cookie.
+# ``access_sessions``: a browser's session, by the sha256 of its cookie's token.
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("label", String(200)),  # e.g. a class's name, shown to the operator and the voter
+    Column("max_uses", Integer),  # NULL: any number
+    Column("uses", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+access_voters = Table(
+    "access_voters",
+    metadata,
+    Column("voter_key", String(64), primary_key=True),
+    Column("kind", String(10), nullable=False),  # "invite" | "sso"
+    Column("invite_id", String(32), ForeignKey("invites.id", ondelete="SET NULL")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_access_voters_invite_id", access_voters.c.invite_id)
+
+access_sessions = Table(
+    "access_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie's token
+    Column("voter_key", String(64),
+           ForeignKey("access_voters.voter_key", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_access_sessions_voter_key", access_sessions.c.voter_key)
+
+
 # Battles their voters chose to share after the vote (ARENA_SHARE_BATTLES): the slug is
 # the permalink's unguessable part, never the battle id (which the voter's page holds).
 shared_battles = Table(

@@ -42,6 +42,7 @@ Review = Literal["counted", "excluded"]
 
 # What the board does with votes judged manipulated: leave them out, or weigh them less.
 ManipulationAction = Literal["exclude", "downweight"]
+AccessMode = Literal["open", "invite", "sso"]  # who may vote (ARENA_ACCESS)
 
 # How a snapshot of the board was taken: the once-a-day job, or an operator's command.
 SnapshotKind = Literal["daily", "on_demand"]

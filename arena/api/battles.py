@@ -126,7 +126,8 @@ async def vote(battle_id: str, body: VoteIn, voter: VoterDep, services: Services
     proof = VoteProof(pow_challenge=body.pow_challenge, pow_nonce=body.pow_nonce,
                       captcha_token=body.captcha_token)
     out = await services.battles.vote(battle_id, body.winner, voter_key=voter.key,
-                                      ip_hash=address, proof=proof, remote_ip=ip)
+                                      ip_hash=address, proof=proof, remote_ip=ip,
+                                      identity=voter.identity)
     counted, reason = as_told(out.counted, out.excluded_reason)
     public = services.roster.public  # a veiled model is revealed by its codename
     return VoteResult(winner=body.winner, model_a=public(out.model_a),

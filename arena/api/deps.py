@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from arena.access.service import Access
 from arena.battles import BattleService
 from arena.errors import Forbidden, Unavailable
 from arena.history import BoardHistory
@@ -30,6 +31,7 @@ from arena.settings import Roster, Settings
 from arena.store import Store
 
 VOTER_COOKIE = "arena_voter"
+SESSION_COOKIE = "arena_session"  # invite/sso: the session's token (arena.access)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -51,6 +53,7 @@ class Services:
     gate: VoteGate  # what a vote costs: caps, proof-of-work, human check
     detection: DetectionJob | None = None  # the rigging detection job (its own loop)
     history: BoardHistory | None = None  # the board's daily snapshots (its own loop)
+    access: Access | None = None  # who may vote: None when ARENA_ACCESS=open
 
 
 @dataclass(slots=True)
@@ -58,6 +61,9 @@ class Voter:
     key: str  # sha256 of the cookie token: the database never holds the token itself
     token: str
     new: bool
+    # invite/sso: the session's identity (the voter key itself), which the caps count
+    # instead of the cookie and the address; None for a cookie voter
+    identity: str | None = None
 
 
 # Dependencies are ``async def`` even with nothing to await: FastAPI runs a plain ``def``
@@ -123,25 +129,45 @@ def current_voter(request: Request) -> Voter | None:
     return Voter(key=voter_key(token), token=token, new=False)
 
 
-async def require_voter(request: Request) -> Voter:
-    voter = current_voter(request)
+async def resolve_voter(request: Request, services: ServicesDep) -> Voter | None:
+    """The request's voter: open mode, the cookie's; invite/sso, the live session's
+    identity (one indexed read; FastAPI asks once per request), never a cookie voter."""
+    access = services.access
+    if access is None:
+        return current_voter(request)
+    found = await access.store.session(request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        return None
+    return Voter(key=found.voter_key, token="", new=False, identity=found.voter_key)
+
+
+ResolvedVoterDep = Annotated[Voter | None, Depends(resolve_voter)]
+
+
+async def require_voter(voter: ResolvedVoterDep, services: ServicesDep) -> Voter:
     if voter is None:
+        if services.access is not None:
+            raise services.access.refusal()
         raise Forbidden("No voter cookie; allow cookies for this site and start a new battle",
                         code="no_voter")
     return voter
 
 
-async def voter_or_new(request: Request) -> Voter:
-    voter = current_voter(request)
+async def voter_or_new(voter: ResolvedVoterDep, services: ServicesDep) -> Voter:
     if voter is not None:
         return voter
+    if services.access is not None:  # only an invite or a sign-in makes a voter
+        raise services.access.refusal()
     token = secrets.token_urlsafe(24)
     return Voter(key=voter_key(token), token=token, new=True)
 
 
-async def voter_if_any(request: Request) -> Voter | None:
-    """The cookie's voter, or None: for reads that have an answer for everyone."""
-    return current_voter(request)
+async def voter_if_any(voter: ResolvedVoterDep, services: ServicesDep) -> Voter | None:
+    """The cookie's voter, or None: for reads that have an answer for everyone. With
+    invite/sso, a session is needed (a personal board is a voter's own)."""
+    if voter is None and services.access is not None:
+        raise services.access.refusal()
+    return voter
 
 
 VoterDep = Annotated[Voter, Depends(require_voter)]
@@ -210,5 +236,8 @@ async def rate_limit(services: Services, address: str | None, action: str,
     limits = ({"voter": s.battles_per_minute_voter, "address": s.battles_per_minute_ip}
               if action == "battles" else
               {"voter": s.votes_per_minute_voter, "address": s.votes_per_minute_ip})
-    keys = {"voter": voter.key if voter else None, "address": address}
+    # An identified voter (invite/sso) is limited as itself, not as its address: a class
+    # behind one NAT is thirty voters, and the organiser decided how many there are.
+    keys = {"voter": voter.key if voter else None,
+            "address": address if voter is None or voter.identity is None else None}
     await enforce(services.limiter, action, keys, limits)

@@ -301,9 +301,10 @@ class BattleService:
 
     async def vote(self, battle_id: str, winner: Winner, *, voter_key: str,
                    ip_hash: str | None, proof: VoteProof | None = None,
-                   remote_ip: str | None = None) -> VoteOutcome:
+                   remote_ip: str | None = None, identity: str | None = None) -> VoteOutcome:
         """``ip_hash`` is the keyed address network (what the caps count per address);
-        ``proof`` is what the page paid (human check, proof-of-work) when the gate asks."""
+        ``proof`` is what the page paid (human check, proof-of-work) when the gate asks;
+        ``identity`` an invited or signed-in voter's (capped as itself, not per address)."""
         if winner not in WINNERS:
             raise BadRequest(f"Winner must be one of {', '.join(WINNERS)}", code="bad_winner")
         if not _BATTLE_ID.match(battle_id):
@@ -319,7 +320,8 @@ class BattleService:
             if record.counted:
                 cap = await self.gate.charge(
                     voter=voter_key, network=ip_hash,
-                    read_votes=functools.partial(self.store.read_votes, voter_key))
+                    read_votes=functools.partial(self.store.read_votes, voter_key),
+                    identity=identity)
                 charged.append(cap)
                 if not cap.counted:
                     record.counted, record.excluded_reason = False, "vote_cap"
@@ -334,7 +336,8 @@ class BattleService:
             # Another vote of this battle was written first: this one is not stored, so
             # it must not use up the voter's or the address's allowance either.
             for cap in charged:
-                await self.gate.refund(cap, voter=voter_key, network=ip_hash)
+                await self.gate.refund(cap, voter=voter_key, network=ip_hash,
+                                       identity=identity)
             raise
         return outcome[0]
 

@@ -278,7 +278,8 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
            started_by_address: IntArray | None = None,
            presence: FloatArray | None = None,
            started_with_by_voter: FloatArray | None = None,
-           started_with_by_address: FloatArray | None = None) -> Detection:
+           started_with_by_address: FloatArray | None = None,
+           identified: BoolArray | None = None) -> Detection:
     """Score voters and addresses and decide, per vote, whether it is manipulated: its
     voter is flagged, or its address is and its voter is not cleared by its own record.
 
@@ -292,7 +293,8 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     on its address is never caught up in it. The pool holds only what the voter and
     address tests left, and is tested again after each pattern, up to
     ``pool_patterns`` times (an omnipresent rigger votes for its target *and* against
-    the target's neighbour)."""
+    the target's neighbour). ``identified`` (per vote) marks voters whose identity an
+    invite or a sign-in gave: never newcomers, so never pooled or held as churn."""
     q = presence_shares(votes, theta.shape[0]) if presence is None else presence
     by_voter = score_groups("voter", theta, votes, votes.voter, n_voters, policy,
                             started=started_by_voter, presence=q,
@@ -306,6 +308,8 @@ def detect(theta: FloatArray, votes: Votes, policy: DetectionPolicy, *, n_voters
     address_hit[known] = by_address.manipulated[votes.address[known]]
     manipulated = by_voter.manipulated[votes.voter] | (address_hit & ~cleared[votes.voter])
     newcomer = by_voter.votes[votes.voter] < policy.newcomer_votes
+    if identified is not None:
+        newcomer &= ~identified
     at_churn = churned(votes, newcomer, n_addresses)
     first: GroupScores | None = None
     # Two pools: every newcomer, and the newcomers at churned addresses alone — where a
@@ -364,7 +368,7 @@ def board_theta(votes: Votes, m: int, weights: FloatArray | None = None) -> Floa
 
 def detect_iterated(votes: Votes, m: int, policy: DetectionPolicy, *, n_voters: int,
                     n_addresses: int, rounds: int = 8,
-                    **activity: IntArray | FloatArray | None) -> Detection:
+                    **activity: IntArray | FloatArray | BoolArray | None) -> Detection:
     """Detection against a board cleaned step by step. A rigger's own votes move the board
     it is judged against, and a board moved far enough makes honest voters look deviant;
     so each round sets aside only the votes of the *strongest* evidence (groups flagged
@@ -388,8 +392,10 @@ def detect_iterated(votes: Votes, m: int, policy: DetectionPolicy, *, n_voters: 
         known = votes.address >= 0
         strong[known] |= _strongest(result.addresses)[votes.address[known]]
         if result.newcomers.manipulated[0]:
-            strong |= result.manipulated & (result.voters.votes[votes.voter]
-                                            < policy.newcomer_votes)
+            newcomer = result.voters.votes[votes.voter] < policy.newcomer_votes
+            if activity.get("identified") is not None:
+                newcomer &= ~np.asarray(activity["identified"], dtype=np.bool_)
+            strong |= result.manipulated & newcomer
         if not (strong & keep).any():
             break
         keep &= ~strong

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -64,9 +64,13 @@ class Judgement:
 
 
 def judge(judged: list[JudgedVote], activity: BattleActivity, policy: DetectionPolicy,
-          now: datetime | None = None) -> Judgement:
+          now: datetime | None = None, identified: frozenset[str] | set[str] = frozenset(),
+          ) -> Judgement:
     """The votes judged manipulated, those on probation, and the clients' suspicion
-    (pure: no database). ``now`` ends the probation of older votes (default: the clock)."""
+    (pure: no database). ``now`` ends the probation of older votes (default: the clock).
+    ``identified``: voter keys an invite or a sign-in gave (arena.access); they are never
+    newcomers (no cookie churn to guard against: the organiser made each identity), so
+    a class behind one NAT is not held on probation as one address."""
     if not judged:
         return Judgement()
     models = sorted({v.model_a for v in judged} | {v.model_b for v in judged}
@@ -84,6 +88,8 @@ def judge(judged: list[JudgedVote], activity: BattleActivity, policy: DetectionP
         voter=np.array([voters[v.voter_key] for v in judged], dtype=np.int64),
         address=np.array([-1 if v.ip_hash is None else addresses[v.ip_hash] for v in judged],
                          dtype=np.int64))
+    known = (np.array([v.voter_key in identified for v in judged], dtype=np.bool_)
+             if identified else None)
     started_v = np.array([activity.by_voter.get(k, 0) for k in voters], dtype=np.int64)
     started_a = np.array([activity.by_address.get(k, 0) for k in addresses], dtype=np.int64)
     # Each model's share of the battles started: the sampler's own shares, which no voter
@@ -94,7 +100,8 @@ def judge(judged: list[JudgedVote], activity: BattleActivity, policy: DetectionP
         votes, len(models), policy, n_voters=len(voters), n_addresses=len(addresses),
         started_by_voter=started_v, started_by_address=started_a, presence=presence,
         started_with_by_voter=_by_model(activity.by_voter_model, voters, models),
-        started_with_by_address=_by_model(activity.by_address_model, addresses, models))
+        started_with_by_address=_by_model(activity.by_address_model, addresses, models),
+        identified=known)
     manipulated = {v.id for v, bad in zip(judged, result.manipulated.tolist(), strict=True)
                    if bad}
     suspicion = {**_suspicion("voter:", voters, result.voters, policy),
@@ -167,6 +174,8 @@ class DetectionJob:
                               "rigging detection", first_at_once=True)
         self._lock = asyncio.Lock()
         self._suspicion: dict[str, float] = {}
+        # invite/sso: the voter keys the access store gave (set by the app)
+        self.identified: Callable[[], Awaitable[set[str]]] | None = None
 
     def suspicion(self, voter_key: str, ip_hash: str | None) -> float:
         """How suspect a client is, by the last run: the larger of its voter's and its
@@ -181,8 +190,10 @@ class DetectionJob:
         async with self._lock:  # one run at a time in this worker
             judged = await self.store.judged_votes()
             activity = await self.store.battle_activity()
+            identified = await self.identified() if self.identified is not None else set()
             now = datetime.fromtimestamp(self.clock(), UTC)
-            verdict = await asyncio.to_thread(judge, judged, activity, self.policy, now)
+            verdict = await asyncio.to_thread(judge, judged, activity, self.policy, now,
+                                              identified)
             change = await self.store.apply_verdicts(
                 judged, verdict.manipulated, max((v.id for v in judged), default=0),
                 verdict.held)

@@ -224,6 +224,7 @@ async function submit() {
   } catch (err) {
     say(err.message, "error");
     setPhase(followUp ? previous : "idle");
+    if (err.code === "sign_in_required") checkAccess(); // the session ended meanwhile
     return;
   }
   ui.prompt.value = "";
@@ -768,11 +769,54 @@ function showExamples() {
   ui.examples.hidden = prompts.length === 0;
 }
 
+// --- who may vote (ARENA_ACCESS invite or sso) ---------------------------------------------
+
+const SIGN_IN_TEXT = {
+  sso: "This arena is open to the members of an organisation: sign in with your "
+    + "organisation's account to compare answers and vote. Your votes are kept under a "
+    + "pseudonym, never your e-mail address.",
+  invite: "This arena is open to invited voters only: ask your organiser for an invite "
+    + "link and open it in this browser.",
+};
+
+/** The sign-in screen instead of the prompt: nothing here works without a session. */
+function showSignIn(mode) {
+  $("sign-in-text").textContent = SIGN_IN_TEXT[mode] || SIGN_IN_TEXT.invite;
+  $("sign-in-button").hidden = mode !== "sso";
+  $("sign-in").hidden = false;
+  $("sign-out").hidden = true;
+  ui.intro.hidden = true;
+  ui.panes.hidden = true;
+  $("dock").hidden = true;
+  sessionStorage.removeItem(STORAGE_KEY);
+}
+
+/** Whether this browser may vote; draws the sign-in screen when it may not. */
+async function checkAccess() {
+  let access;
+  try {
+    access = await api("/api/access");
+  } catch (err) {
+    say(err.message, "error");
+    return true;
+  }
+  if (access.mode === "open") return true;
+  if (!access.signed_in) {
+    showSignIn(access.mode);
+    return false;
+  }
+  // Only a sign-in can be left and taken again: an invited browser that signed out would
+  // need another use of its link.
+  $("sign-out").hidden = access.kind !== "sso";
+  return true;
+}
+
 // --- start ------------------------------------------------------------------------------------
 
 async function start() {
   setPhase("idle");
   showExamples();
+  if (!(await checkAccess())) return;
   try {
     state.info = { ...state.info, ...(await api("/api/info")) };
   } catch (err) {

@@ -69,7 +69,10 @@ async function load() {
   try {
     render(await api("/api/me/leaderboard"));
   } catch (err) {
-    ui.summary.textContent = `Your board could not be loaded: ${err.message}`;
+    ui.summary.textContent = err.code === "sign_in_required"
+      ? "Your own board is for voters of this arena: open your invite link or sign in on "
+        + "the arena page, vote, and it appears here."
+      : `Your board could not be loaded: ${err.message}`;
     ui.wrap.hidden = true;
   }
   inView();

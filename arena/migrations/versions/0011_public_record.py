@@ -3,14 +3,14 @@ computed from and the method and settings used, so a reader can check it later; 
 ``shared_battles``, the battles their voters chose to share (``ARENA_SHARE_BATTLES``).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

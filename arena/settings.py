@@ -417,6 +417,8 @@ class Settings(BaseSettings):
                                             "domains that may vote (verified e-mail only); "
                                             '["*"]: any')
     oidc_scopes: str = Field(default="openid email", description="sso: scopes asked for")
+    admins: list[str] = Field(default_factory=list, description="sso: the operators' e-mail "
+                              "addresses; signing in with one also opens the console")
 
     @field_validator("cors_origins")
     @classmethod
@@ -487,6 +489,13 @@ MIN_SECRET_CHARS = 32
 def check_access(s: Settings) -> None:
     """invite and sso sign sessions and invite links with ARENA_SECRET_KEY: it must be a
     real secret. sso needs its provider, its client and the domains that may vote."""
+    if s.admins and s.access != "sso":
+        raise ConfigError("ARENA_ADMINS names operators who sign in with the organisation's "
+                          "accounts: it needs ARENA_ACCESS=sso (or use ARENA_ADMIN_TOKEN)")
+    bad_admins = [a for a in s.admins if not re.match(r"^[^@\s:]+@[^@\s:]+\.[^@\s:]+$", a)]
+    if bad_admins:
+        raise ConfigError(f"ARENA_ADMINS: {', '.join(map(repr, bad_admins))} is not an e-mail "
+                          'address; write e.g. ["ada@school.example"]')
     if s.access == "open":
         return
     how = ('generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"')

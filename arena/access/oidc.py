@@ -46,6 +46,7 @@ class SignInRefused(ArenaError):
 class SignedIn:
     issuer: str
     subject: str
+    email: str = ""  # verified; used only to know an operator (ARENA_ADMINS), never stored
 
 
 def _same_issuer(a: str, b: str) -> bool:
@@ -151,4 +152,5 @@ class OidcClient:
             raise SignInRefused("This arena is open to other e-mail domains than yours; "
                                 "sign in with your organisation's account",
                                 code="email_domain_not_allowed")
-        return SignedIn(issuer=self.issuer.rstrip("/"), subject=str(claims["sub"]))
+        return SignedIn(issuer=self.issuer.rstrip("/"), subject=str(claims["sub"]),
+                        email=email)

@@ -20,6 +20,8 @@ from arena.access.oidc import SignInRefused
 from arena.access.pages import page, refusal
 from arena.access.service import Access
 from arena.access.store import InviteProblem
+from arena.admin import is_admin_email, session_cookie
+from arena.api.admin import set_admin_cookie
 from arena.api.deps import SESSION_COOKIE, ServicesDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.errors import NotFound
@@ -133,8 +135,13 @@ async def callback(request: Request, services: ServicesDep) -> Response:
     session = await access.store.sign_in(access.keys.subject_key(person.issuer,
                                                                  person.subject))
     await access.store.end_session(request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/", status_code=303)
+    operator = is_admin_email(services.settings, person.email)
+    # An operator (ARENA_ADMINS) lands in the console, signed in there too.
+    response = RedirectResponse("/admin" if operator else "/", status_code=303)
     set_session_cookie(services.settings, response, session)
+    if operator:
+        set_admin_cookie(services.settings, response,
+                         session_cookie(services.settings, "s", person.email.lower()))
     return response
 
 

@@ -28,6 +28,7 @@ from arena.schemas import (
     RegisterEntry,
     ReviewIn,
 )
+from arena.settings import Settings
 from arena.store import ReviewedVote
 from arena.types import EXCLUDED_REASONS, Review
 
@@ -47,10 +48,13 @@ AdminDep = Annotated[Admin, Depends(require_admin)]
 async def login(body: AdminLogin, response: Response, settings: SettingsDep) -> AdminMe:
     """Sign in with the console's token and your name: a session cookie for 12 hours."""
     check_token(settings, body.token)
-    response.set_cookie(ADMIN_COOKIE, session_cookie(settings.admin_token, body.name),
-                        max_age=SESSION_S, httponly=True, samesite="strict",
-                        secure=settings.cookie_secure, path="/")
+    set_admin_cookie(settings, response, session_cookie(settings, "t", body.name))
     return AdminMe(actor=f"token:{body.name}")
+
+
+def set_admin_cookie(settings: Settings, response: Response, value: str) -> None:
+    response.set_cookie(ADMIN_COOKIE, value, max_age=SESSION_S, httponly=True,
+                        samesite="strict", secure=settings.cookie_secure, path="/")
 
 
 @router.post("/logout", status_code=204, response_class=Response)

@@ -31,6 +31,8 @@ async function signedIn() {
     $("console").hidden = true;
     $("login").hidden = err.code === "console_off";
     if (err.code !== "admin_required") say(err.message, "error");
+    const access = await api("/api/access").catch(() => null);
+    $("login-sso").hidden = !(access && access.mode === "sso");
   }
 }
 

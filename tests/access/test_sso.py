@@ -213,3 +213,54 @@ async def test_email_claims_from_userinfo_when_the_id_token_has_none(in_process,
                               ("unverified", "email_not_verified")):
             r = await sign_in(server.client(), account)
             assert r.status_code == 403 and r.json()["error"]["code"] == code, r.text
+
+
+async def test_an_operator_signs_in_to_the_console_with_the_organisations_account(
+        in_process, sso_settings):
+    """ARENA_ADMINS: an address it lists (in any case) signs in to the console through the
+    real provider, with no token; its changes are audited under sso:<e-mail>. Another
+    account of the same domain is a voter and nothing more."""
+    settings = sso_settings.model_copy(update={"admins": ["carol@school.example"]})
+    server = await in_process(settings=settings, roster=ROSTER)
+    voter = server.client()
+    assert (await sign_in(voter, "alice")).headers["location"] == "/"
+    r = await voter.get("/api/admin/me")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "admin_required"
+    vote = await battle_and_vote(voter)
+
+    operator = server.client()
+    done = await sign_in(operator, "carol")  # Carol@SCHOOL.example at the provider
+    assert done.status_code == 303 and done.headers["location"] == "/admin"
+    assert "SameSite=strict" in done.headers["set-cookie"].replace("Strict", "strict")
+    assert (await operator.get("/api/admin/me")).json() == {"actor": "sso:carol@school.example"}
+    r = await operator.post(f"/api/admin/votes/{vote['battle']}",
+                            json={"review": "excluded", "note": "checked by hand"})
+    assert r.status_code == 200, r.text
+    log = (await operator.get("/api/admin/audit")).json()["entries"]
+    assert [(e["actor"], e["note"]) for e in log] == [("sso:carol@school.example",
+                                                      "checked by hand")]
+    r = await operator.post("/api/admin/login", json={"token": "anything", "name": "x"})
+    assert r.status_code == 401  # no token console: operators use their accounts
+
+    # Taken off ARENA_ADMINS: the same cookie is refused on a restarted worker.
+    cookie = operator.cookies["arena_admin"]
+    later = await in_process(settings=settings.model_copy(update={"admins": []}),
+                             roster=ROSTER)
+    c = later.client()
+    c.cookies.set("arena_admin", cookie)
+    assert (await c.get("/api/admin/me")).status_code == 403  # no operators: console off
+    other = await in_process(settings=settings.model_copy(
+        update={"admins": ["dave@school.example"]}), roster=ROSTER)
+    d = other.client()
+    d.cookies.set("arena_admin", cookie)
+    r = await d.get("/api/admin/me")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "admin_required"
+
+
+def test_operators_by_address_need_sso(settings):
+    from arena.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="needs ARENA_ACCESS=sso"):
+        settings.model_copy(update={"admins": ["ada@school.example"]}).check_integrity()
+    with pytest.raises(ConfigError, match="not an e-mail"):
+        settings.model_copy(update={"access": "sso", "admins": ["ada"]}).check_integrity()

@@ -70,9 +70,12 @@ async def test_no_admin_route_answers_without_an_operator(fresh_db):
             assert_shape(await call(c, method, path), 401, "admin_required")
             c.cookies.update(voter_cookie)  # a voter is not an operator
             assert_shape(await call(c, method, path), 401, "admin_required")
-            for cookie in (session_cookie(secrets.token_urlsafe(32), "Mallory"),  # forged
-                           session_cookie(TOKEN, "Ada", now=1_000_000),  # long expired
-                           "1.2.3", "garbage"):
+            other = Settings(admin_token=secrets.token_urlsafe(32))
+            ours = app.state.services.settings
+            for cookie in (session_cookie(other, "t", "Mallory"),  # another arena's
+                           session_cookie(ours, "t", "Ada", now=1_000_000),  # long expired
+                           session_cookie(ours, "s", "ada@school.example"),  # no sso here
+                           "1.2.3", "1.t.QWRh.00", "garbage"):
                 c.cookies.clear()
                 c.cookies.set(ADMIN_COOKIE, cookie)
                 assert_shape(await call(c, method, path), 401, "admin_required")

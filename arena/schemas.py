@@ -564,6 +564,40 @@ class Register(_Out):
     models: list[RegisterEntry]
 
 
+class InviteIn(_In):
+    label: str | None = Field(default=None, max_length=100, description="e.g. a class name")
+    uses: int | None = Field(default=None, ge=1, le=100_000,
+                             description="how many browsers may join with it (None: any)")
+    expires_days: float = Field(default=7.0, gt=0, le=366, description="days it stays valid")
+
+
+class RevokeIn(_In):
+    note: str | None = Field(default=None, max_length=500, description="why (audit log)")
+
+
+class AdminInvite(_Out):
+    id: str
+    label: str | None
+    state: Literal["open", "expired", "used_up", "revoked"]
+    uses: int
+    max_uses: int | None
+    voters: int = Field(description="browsers that joined with it")
+    votes: int = Field(description="votes those voters cast")
+    created_at: str
+    expires_at: str
+
+
+class AdminInvites(_Out):
+    mode: str = Field(description="ARENA_ACCESS: the links work only in invite mode")
+    invites: list[AdminInvite]
+
+
+class NewInvite(_Out):
+    invite: AdminInvite
+    url: str = Field(description="the link to hand out: /invite/{id}.{signature}, signed "
+                                 "with ARENA_SECRET_KEY")
+
+
 class AuditRow(_Out):
     id: int
     at: str

@@ -21,6 +21,7 @@ from arena.access.keys import (
     session_id,
 )
 from arena.errors import ArenaError
+from arena.store.admin import add_audit
 from arena.store.records import aware, maybe_aware, utcnow
 from arena.tables import access_sessions, access_voters, invites, votes
 
@@ -88,13 +89,20 @@ class AccessStore:
     # --- invites (the CLI's side) ---------------------------------------------------------
 
     async def create_invite(self, *, label: str | None, max_uses: int | None,
-                            expires_at: datetime) -> Invite:
+                            expires_at: datetime, actor: str | None = None) -> Invite:
+        """A new invite; with ``actor`` (the console) audited in the same transaction."""
         invite = Invite(id=new_invite_id(), label=label or None, max_uses=max_uses, uses=0,
                         created_at=utcnow(), expires_at=expires_at, revoked_at=None)
         async with self.engine.begin() as conn:
             await conn.execute(invites.insert().values(
                 id=invite.id, label=invite.label, max_uses=max_uses, uses=0,
                 created_at=invite.created_at, expires_at=expires_at, revoked_at=None))
+            if actor is not None:
+                await add_audit(conn, actor=actor, action="invite.create", target=invite.id,
+                                before=None, after={"label": invite.label,
+                                                    "max_uses": max_uses,
+                                                    "expires_at": expires_at.isoformat()},
+                                note=None)
         return invite
 
     async def invite(self, invite_id: str) -> Invite | None:
@@ -120,13 +128,18 @@ class AccessStore:
                 .order_by(invites.c.created_at.desc(), invites.c.id))).all()
         return [_invite(r, int(r.gave), int(r.cast)) for r in rows]
 
-    async def revoke_invite(self, invite_id: str) -> Invite | None:
+    async def revoke_invite(self, invite_id: str, *, actor: str | None = None,
+                            note: str | None = None) -> Invite | None:
         """Withdraw an invite: it opens no more sessions, and the sessions it opened end
-        (their identities' votes stay as they are)."""
+        (their identities' votes stay as they are). With ``actor`` (the console), a
+        revocation that happened is audited in the same transaction."""
         async with self.engine.begin() as conn:
-            await conn.execute(update(invites).where(invites.c.id == invite_id,
-                                                     invites.c.revoked_at.is_(None))
-                               .values(revoked_at=utcnow()))
+            done = await conn.execute(update(invites).where(invites.c.id == invite_id,
+                                                            invites.c.revoked_at.is_(None))
+                                      .values(revoked_at=utcnow()))
+            if actor is not None and done.rowcount:
+                await add_audit(conn, actor=actor, action="invite.revoke", target=invite_id,
+                                before={"revoked": False}, after={"revoked": True}, note=note)
         return await self.invite(invite_id)
 
     # --- invites (the voter's side) -------------------------------------------------------

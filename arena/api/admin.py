@@ -5,31 +5,40 @@ the console is off (403 ``console_off``) until ``ARENA_ADMIN_TOKEN`` is set."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from arena.access import Invite
+from arena.access.service import Access
 from arena.admin import ADMIN_COOKIE, SESSION_S, Admin, authorize, check_token, session_cookie
-from arena.api.deps import ServicesDep, SettingsDep, StoreDep
+from arena.api.deps import Services, ServicesDep, SettingsDep, StoreDep
 from arena.api.leaderboard import json_response
 from arena.api.openapi import ERROR_RESPONSES
-from arena.errors import BadRequest, NotFound
+from arena.errors import BadRequest, Conflict, NotFound
 from arena.schemas import (
     AdminBattle,
     AdminBattles,
+    AdminInvite,
+    AdminInvites,
     AdminLogin,
     AdminMe,
     AdminVote,
     AdminVotes,
     AuditLog,
     AuditRow,
+    InviteIn,
+    NewInvite,
     Register,
     RegisterEntry,
     ReviewIn,
+    RevokeIn,
 )
 from arena.settings import Settings
 from arena.store import ReviewedVote
+from arena.store.records import utcnow
 from arena.types import EXCLUDED_REASONS, Review
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
@@ -185,3 +194,57 @@ async def audit(admin: AdminDep, store: StoreDep,
         id=e.id or 0, at=e.at.isoformat(timespec="seconds"), actor=e.actor, action=e.action,
         target=e.target, before=e.before, after=e.after, note=e.note)
         for e in await store.audit_log(limit=limit, offset=offset)])
+
+
+# --- invites (ARENA_ACCESS=invite) --------------------------------------------------------
+
+
+def _invites(services: Services) -> Access:
+    if services.access is None:
+        raise Conflict("Invite links need ARENA_ACCESS=invite (this arena is open to anyone)",
+                       code="invites_off")
+    return services.access
+
+
+def _invite_view(i: Invite) -> AdminInvite:
+    problem = i.problem(utcnow())
+    state = ("open" if problem is None else
+             {"invite_revoked": "revoked", "invite_expired": "expired"}.get(problem.code,
+                                                                             "used_up"))
+    return AdminInvite(id=i.id, label=i.label, state=state,  # type: ignore[arg-type]
+                       uses=i.uses, max_uses=i.max_uses, voters=i.sessions, votes=i.votes,
+                       created_at=i.created_at.isoformat(timespec="seconds"),
+                       expires_at=i.expires_at.isoformat(timespec="seconds"))
+
+
+@router.get("/invites", response_model=AdminInvites)
+async def invites(admin: AdminDep, services: ServicesDep) -> AdminInvites:
+    """Every invite link, newest first, with its uses, voters and their votes."""
+    access = _invites(services)
+    return AdminInvites(mode=access.mode,
+                        invites=[_invite_view(i) for i in await access.store.list_invites()])
+
+
+@router.post("/invites", status_code=201, response_model=NewInvite)
+async def create_invite(body: InviteIn, admin: AdminDep, services: ServicesDep,
+                        request: Request) -> NewInvite:
+    """A new signed invite link (as ``arena invite create``), audited."""
+    access = _invites(services)
+    invite = await access.store.create_invite(
+        label=(body.label or "").strip() or None, max_uses=body.uses,
+        expires_at=utcnow() + timedelta(days=body.expires_days), actor=admin.actor)
+    base = (services.settings.public_url or str(request.base_url)).rstrip("/")
+    return NewInvite(invite=_invite_view(invite),
+                     url=f"{base}/invite/{access.keys.invite_token(invite.id)}")
+
+
+@router.post("/invites/{invite_id}/revoke", response_model=AdminInvite)
+async def revoke_invite(invite_id: str, body: RevokeIn, admin: AdminDep,
+                        services: ServicesDep) -> AdminInvite:
+    """Withdraw an invite: no one joins with it any more and its sessions end (their votes
+    stay); audited."""
+    access = _invites(services)
+    found = await access.store.revoke_invite(invite_id, actor=admin.actor, note=body.note)
+    if found is None:
+        raise NotFound("No such invite", code="invite_not_found")
+    return _invite_view(found)

@@ -4,7 +4,7 @@
 // without a session; text from the database is only ever set as textContent.
 
 import { $, el } from "./dom.js";
-import { api, say } from "./page.js";
+import { api, copyText, say } from "./page.js";
 
 const STATE_WORDS = { true: "counted", false: "excluded" };
 
@@ -26,7 +26,7 @@ async function signedIn() {
     $("who").textContent = `Signed in as ${me.actor}.`;
     $("login").hidden = true;
     $("console").hidden = false;
-    await Promise.all([loadVotes(), loadBattles(), loadRegister(), loadAudit()]);
+    await Promise.all([loadVotes(), loadBattles(), loadRegister(), loadAudit(), loadInvites()]);
   } catch (err) { // 401: not signed in yet; 403 console_off: no token is set
     $("console").hidden = true;
     $("login").hidden = err.code === "console_off";
@@ -155,6 +155,64 @@ async function showBattle(id) {
 $("battles-form").addEventListener("submit", (e) => {
   e.preventDefault();
   loadBattles().catch((err) => say(err.message, "error"));
+});
+
+// --- invites (ARENA_ACCESS=invite) ------------------------------------------------------
+
+async function loadInvites() {
+  let body;
+  try {
+    body = await api("/api/admin/invites");
+  } catch (err) { // 409 invites_off: an open or sso arena has no invite links
+    $("invites").hidden = true;
+    if (err.code !== "invites_off") throw err;
+    return;
+  }
+  $("invites").hidden = false;
+  rows("invites-table", body.invites.map((i) => {
+    const tr = el("tr", i.state === "open" ? "" : "retired");
+    const act = el("td");
+    if (i.state !== "revoked") {
+      const revoke = el("button", "", "Withdraw");
+      revoke.type = "button";
+      revoke.setAttribute("aria-label", `Withdraw the invite ${i.label || i.id}`);
+      revoke.addEventListener("click", async () => {
+        try {
+          await api(`/api/admin/invites/${encodeURIComponent(i.id)}/revoke`, {});
+          await Promise.all([loadInvites(), loadAudit()]);
+        } catch (err) {
+          say(err.message, "error");
+        }
+      });
+      act.append(revoke);
+    }
+    tr.append(cell(i.label || i.id), cell(i.state.replace("_", " ")),
+      cell(i.max_uses === null ? `${i.uses} of any` : `${i.uses} of ${i.max_uses}`),
+      cell(i.voters, "num"), cell(i.votes, "num"), cell(when(i.expires_at)), act);
+    return tr;
+  }));
+}
+
+$("invite-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const uses = $("invite-uses").value;
+  try {
+    const made = await api("/api/admin/invites", {
+      label: $("invite-label").value.trim() || null,
+      uses: uses ? Number(uses) : null,
+      expires_days: Number($("invite-days").value),
+    });
+    const a = el("a", "share-link", made.url);
+    a.href = made.url;
+    const copy = el("button", "share-copy", "Copy link");
+    copy.type = "button";
+    copy.addEventListener("click", () => copyText(made.url, copy));
+    $("invite-new").replaceChildren("Hand out this link: ", a, " ", copy);
+    $("invite-new").hidden = false;
+    await Promise.all([loadInvites(), loadAudit()]);
+  } catch (err) {
+    say(err.message, "error");
+  }
 });
 
 // --- register and audit ---------------------------------------------------------------

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import model, shot
+from tests.browser.conftest import free_socket, model, shot
 from tests.browser.test_arena_page import ask, vote_button, wait_votable
+from tests.browser.test_sign_in import ask_and_vote
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +85,40 @@ def test_sign_in_review_a_vote_and_search(arena: Any, open_page: Any, phone: boo
     page.locator("#login:not([hidden])").wait_for()
     page.reload()
     page.locator("#login:not([hidden])").wait_for()  # the session is gone
+
+
+def test_invite_links_from_the_console(gated: Any, open_page: Any) -> None:
+    """ARENA_ACCESS=invite: the console makes a link for a class, a pupil joins with it
+    and votes, the console shows the use, and withdrawing it ends the pupil's session."""
+    server = gated(free_socket(), access="invite", admin_token=TOKEN)
+    page = open_page(server.base_url + "/admin")
+    page.fill("#login-name", "Ada")
+    page.fill("#login-token", TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#invites:not([hidden])").wait_for()
+    page.fill("#invite-label", "Class 4B")
+    page.fill("#invite-uses", "30")
+    page.get_by_role("button", name="Make a link").click()
+    link = page.locator("#invite-new .share-link")
+    link.wait_for()
+    url = link.inner_text()
+    assert url.startswith(f"{server.base_url}/invite/")
+    row = page.locator("#invites-table tbody tr", has_text="Class 4B")
+    assert "0 of 30" in row.inner_text() and "open" in row.inner_text()
+
+    pupil = open_page(url)
+    assert "Class 4B" in pupil.text_content("#access-message")
+    pupil.click("#access-go")
+    pupil.wait_for_url(server.base_url + "/")
+    ask_and_vote(pupil)
+
+    page.reload()
+    row = page.locator("#invites-table tbody tr", has_text="Class 4B")
+    row.wait_for()
+    assert "1 of 30" in row.inner_text()
+    shot(page, "console-invites", full_page=True)
+    row.get_by_role("button", name="Withdraw the invite Class 4B").click()
+    page.locator("#invites-table tbody tr", has_text="revoked").wait_for()
+    page.locator("#audit-table tbody tr", has_text="invite.revoke").wait_for()
+    pupil.reload()
+    pupil.wait_for_selector("#sign-in:not([hidden])")  # its session ended with the link

@@ -6,67 +6,20 @@ opening a link lets the browser vote. The page's strict CSP applies throughout."
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from arena.access import AccessKeys, AccessStore
-from arena.app import create_app
 from arena.db import make_engine
-from arena.settings import Settings, parse_roster
 from arena.store.records import utcnow
 from tests.access.conftest import SECRET
 from tests.access.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
-from tests.browser.conftest import model
-from tests.conftest import TEST_DB_ENV, ThreadServer, reset_database
+from tests.browser.conftest import free_socket
 
 pytestmark = pytest.mark.browser
-
-
-class BoundServer(ThreadServer):
-    """A ThreadServer on a socket bound before the app exists: its address is the
-    redirect URI the provider must know before the arena (which needs the provider's
-    issuer) is built."""
-
-    def __init__(self, app: Any, sock: socket.socket) -> None:
-        super().__init__(app)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
-                                       daemon=True)
-
-
-@pytest.fixture
-def gated(db_url: str, tmp_path: Path) -> Iterator[Any]:
-    servers: list[ThreadServer] = []
-
-    def start(sock: socket.socket, **settings: Any) -> ThreadServer:
-        cfg = Settings(**{"database_url": db_url, "data_dir": tmp_path, "bootstrap_rounds": 20,
-                          "min_votes": 0, "detection_interval_s": 0, "demo_delay_s": 0.0,
-                          "leaderboard_refresh_s": 0.05, "secret_key": SECRET, **settings})
-        if os.environ.get(TEST_DB_ENV):
-            with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
-                pool.submit(asyncio.run, reset_database(cfg)).result()
-        roster = parse_roster({"models": [model("alpha-1"), model("beta-2")]})
-        server = BoundServer(create_app(cfg, roster=roster), sock).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for s in servers:
-        s.stop()
-
-
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 def ask_and_vote(page: Any) -> None:

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from arena import __version__
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
+from arena.api import ops as ops_routes
 from arena.api import pages as page_routes
 from arena.api import prompts as prompt_routes
 from arena.api.deps import Services
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.include_router(leaderboard_routes.router)
     app.include_router(page_routes.router)
     app.include_router(prompt_routes.router)
+    app.include_router(ops_routes.router)  # /healthz, /readyz, /metrics (arena.ops)
     mount_web(app)
     return app
 

@@ -39,10 +39,21 @@ def app_from_env() -> FastAPI:  # uvicorn factory for `arena serve` (one per wor
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # The workers' metrics meet in one directory made for this run (arena.ops.metrics); it
+    # must be in the environment before prometheus-client is first imported, here and in
+    # every worker (they inherit it).
+    from arena.ops.metrics_dir import serving_directory
+
+    with serving_directory():
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from arena.app import create_app
     from arena.db import open_and_upgrade
+    from arena.ops.logs import log_config
     from arena.ratelimit import RedisRateLimiter, require_redis_client
     from arena.roster import build_providers, load_configured_roster, unreachable_servers
 
@@ -81,7 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             else f"{len(roster.models)} models from {settings.models}")
     print(f"arena: {what}\narena: open http://{host}:{port}/", file=sys.stderr, flush=True)
     uvicorn.run("arena.cli:app_from_env", factory=True, host=host, port=port,
-                workers=args.workers, log_level=settings.log_level, proxy_headers=False)
+                workers=args.workers, log_level=settings.log_level, proxy_headers=False,
+                log_config=log_config(settings.log_format, settings.log_level))
     return 0
 
 

@@ -347,6 +347,23 @@ class Settings(BaseSettings):
         default=0.0, ge=0, le=1, description="most of a board's vote weight any one voter or "
                                              "address may hold (0: off)")
 
+    # --- running it: /metrics, logs (arena.ops) ---
+    metrics_token: str = Field(
+        default="", description="bearer token /metrics asks for (Authorization: Bearer "
+                                "...); at least 32 characters of a random secret")
+    metrics_open: bool = Field(
+        default=False, description="serve /metrics without a token, only where the path "
+                                   "cannot be reached from outside (a firewall, the proxy)")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text, or json: one JSON object a line (time, level, "
+                                    "logger, message and extra fields), uvicorn's too")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: str) -> str:
+        check_metrics_token(v)  # raises ConfigError itself, as _cors_origins does
+        return v
+
     @field_validator("cors_origins")
     @classmethod
     def _cors_origins(cls, v: list[str]) -> list[str]:
@@ -373,6 +390,9 @@ class Settings(BaseSettings):
     def check_integrity(self) -> None:
         """The human check needs its three parts together; called at start-up."""
         check_captcha(self)
+        if self.metrics_token and self.metrics_open:
+            raise ConfigError("ARENA_METRICS_TOKEN and ARENA_METRICS_OPEN are both set: keep "
+                              "the token (Prometheus sends it) or open /metrics, not both")
 
     def resolved_database_url(self) -> str:
         return normalize_database_url(self.database_url or
@@ -398,6 +418,26 @@ def check_captcha(s: Settings) -> None:
         raise ConfigError(f"ARENA_CAPTCHA_VERIFY_URL is set, so the human check also needs "
                           f"{', '.join(missing)}; set them or leave ARENA_CAPTCHA_VERIFY_URL "
                           "empty")
+
+
+METRICS_TOKEN_MIN_CHARS = 32
+
+
+def check_metrics_token(token: str) -> None:
+    """/metrics tells which models are being called right now, so its token must be a real
+    secret: long, random-looking, sendable in a header. ``openssl rand -hex 32`` makes one."""
+    if not token:
+        return
+    how = "make one with `openssl rand -hex 32`"
+    if len(token) < METRICS_TOKEN_MIN_CHARS:
+        raise ConfigError(f"ARENA_METRICS_TOKEN is {len(token)} characters; it needs at least "
+                          f"{METRICS_TOKEN_MIN_CHARS} of a random secret: {how}")
+    if not re.fullmatch(r"[\x21-\x7e]+", token):
+        raise ConfigError("ARENA_METRICS_TOKEN holds spaces or characters that are not "
+                          f"printable ASCII, which a header cannot carry: {how}")
+    if len(set(token)) < 8:
+        raise ConfigError("ARENA_METRICS_TOKEN repeats a few characters (a placeholder, not a "
+                          f"secret): {how}")
 
 
 def check_cors_origins(origins: list[str]) -> None:

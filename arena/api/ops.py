@@ -49,12 +49,9 @@ async def healthz() -> HealthView:
 
 
 @router.get("/readyz", response_model=ReadyView)
-async def readyz(request: Request) -> ReadyView:
-    """The database answers and its schema is this arena's; else 503 and why."""
-    services = getattr(request.app.state, "services", None)
-    if services is None:
-        raise Unavailable("The server is starting or stopping; try again in a moment",
-                          code="not_ready")
+async def readyz(services: ServicesDep) -> ReadyView:
+    """The database answers and its schema is this arena's; else 503 and why (before and
+    after the app's lifespan, 503 ``not_ready`` from ``ServicesDep``)."""
     found = await readiness.check(services.store.engine)
     if not found.ready:
         raise Unavailable(found.message, code=found.code,

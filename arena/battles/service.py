@@ -308,7 +308,18 @@ class BattleService:
                    ip_hash: str | None, proof: VoteProof | None = None,
                    remote_ip: str | None = None) -> VoteOutcome:
         """``ip_hash`` is the keyed address network (what the caps count per address);
-        ``proof`` is what the page paid (human check, proof-of-work) when the gate asks."""
+        ``proof`` is what the page paid (human check, proof-of-work) when the gate asks.
+        A refused vote is counted by its code (the metrics)."""
+        try:
+            return await self._vote(battle_id, winner, voter_key=voter_key, ip_hash=ip_hash,
+                                    proof=proof, remote_ip=remote_ip)
+        except errors.ArenaError as exc:
+            self.metrics.vote_refused(exc.code)
+            raise
+
+    async def _vote(self, battle_id: str, winner: Winner, *, voter_key: str,
+                    ip_hash: str | None, proof: VoteProof | None,
+                    remote_ip: str | None) -> VoteOutcome:
         if winner not in WINNERS:
             raise BadRequest(f"Winner must be one of {', '.join(WINNERS)}", code="bad_winner")
         if not _BATTLE_ID.match(battle_id):

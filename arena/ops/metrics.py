@@ -58,6 +58,10 @@ VOTE_DECISIONS: tuple[str, ...] = ("counted", "identity_leak", "vote_cap")
 STORED_STATES: tuple[str, ...] = ("counted", "identity_leak", "vote_cap", "manipulation",
                                   "probation")
 TURN_STATUSES: tuple[TurnStatus, ...] = ("done", "failed", "incomplete")
+# Why the battle service refuses a vote (the README's list, and the vote's price).
+REFUSALS: tuple[str, ...] = ("not_answered", "still_streaming", "incomplete", "battle_failed",
+                             "already_voted", "not_your_battle", "battle_not_found",
+                             "bad_winner", "pow_failed", "captcha_failed")
 
 # Seconds. A whole answer may take minutes (ARENA_ANSWER_TIMEOUT_S is 300 by default).
 ANSWER_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
@@ -155,6 +159,10 @@ class Metrics:
         self.votes = Counter(
             "arena_votes", "votes cast, by winner and by what was decided when it was cast "
             "(counted, identity_leak, vote_cap)", ["winner", "decision"], registry=own)
+        self.votes_refused = Counter(
+            "arena_votes_refused", "votes refused, by error code (a proof-of-work or human "
+            "check that failed, a second vote, answers not finished...)", ["code"],
+            registry=own)
         self.too_fast = Counter("arena_votes_too_fast", "votes cast sooner than the answers "
                                 "could be read (flagged, still counted)", registry=own)
         self.answer_seconds = Histogram(
@@ -177,6 +185,8 @@ class Metrics:
             multiprocess_mode="livemax")
         for status in TURN_STATUSES:
             self.turns.labels(status)
+        for code in REFUSALS:
+            self.votes_refused.labels(code)
         for winner in WINNERS:
             for decision in VOTE_DECISIONS:
                 self.votes.labels(winner, decision)
@@ -212,6 +222,9 @@ class Metrics:
         self.votes.labels(winner, reason or "counted").inc()
         if too_fast:
             self.too_fast.inc()
+
+    def vote_refused(self, code: str) -> None:
+        self.votes_refused.labels(code).inc()
 
     def paused(self, model: str, paused: bool) -> None:
         self.model_paused.labels(model).set(1 if paused else 0)

@@ -152,7 +152,10 @@ async def test_counted_and_capped_votes_and_the_stored_states(in_process, settin
     first, _ = await battle(c, "b")
     second, told = await battle(c, "tie")
     assert told["counted"] is True  # the voter is not told of its cap
+    r = await c.post(f"/api/battles/{second}/vote", json={"winner": "a"})
+    assert r.status_code == 409
     m = await scrape(c)
+    assert value(m, "arena_votes_refused_total", code="already_voted") == 1
     assert value(m, "arena_votes_total", winner="b", decision="counted") == 1
     assert value(m, "arena_votes_total", winner="tie", decision="vote_cap") == 1
     assert value(m, "arena_votes_stored", state="counted") == 1
@@ -230,3 +233,28 @@ async def test_open_streams_are_counted_while_they_are_read(serve, settings):
     m = await scrape(watcher)
     assert value(m, "arena_streams_total") == 1
     assert value(m, "arena_turns_total", status="done") == 1
+
+
+async def test_refused_votes_are_counted_by_code(in_process, settings):
+    server = await in_process(roster=ROSTER, settings=with_token(settings, pow_difficulty=8))
+    c, other = server.client(), server.client()
+
+    async def vote(client: httpx.AsyncClient, bid: str, code: str) -> None:
+        r = await client.post(f"/api/battles/{bid}/vote", json={"winner": "a"})
+        assert r.json()["error"]["code"] == code, r.text
+
+    bid = (await c.post("/api/battles", json={"prompt": "Hello"})).json()["id"]
+    await vote(c, bid, "not_answered")
+    await run_turn(c, bid)
+    await vote(c, bid, "pow_failed")  # the proof-of-work was not paid
+    await vote(c, bid, "pow_failed")
+    await other.post("/api/battles", json={"prompt": "a cookie of its own"})
+    await vote(other, bid, "not_your_battle")
+    await vote(c, "0" * 32, "battle_not_found")
+    m = await scrape(c)
+    assert value(m, "arena_votes_refused_total", code="not_answered") == 1
+    assert value(m, "arena_votes_refused_total", code="pow_failed") == 2
+    assert value(m, "arena_votes_refused_total", code="not_your_battle") == 1
+    assert value(m, "arena_votes_refused_total", code="battle_not_found") == 1
+    assert value(m, "arena_votes_refused_total", code="already_voted") == 0
+    assert total(m, "arena_votes_total") == 0

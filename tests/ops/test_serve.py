@@ -157,10 +157,13 @@ async def test_two_workers_add_up(db_url: str, fresh_db: Settings, tmp_path: Pat
             for w in round_:
                 votes[w] += 1
         assert served.workers() >= served.pids("POST", "/api/battles")
-        # Every scrape gives the whole arena's numbers, whichever worker answers it.
-        for _ in range(6):
-            assert_adds_up(await scrape(served.base), votes)
-        assert len(served.pids("GET", "/metrics")) >= 1
+        # Every scrape gives the whole arena's numbers, whichever worker answers it: scrapes
+        # (each on a new connection) until both workers have answered some.
+        deadline = time.monotonic() + 60
+        while len(served.pids("GET", "/metrics")) < 2:
+            assert time.monotonic() < deadline, "one worker answered every scrape"
+            for m in await asyncio.gather(*(scrape(served.base) for _ in range(4))):
+                assert_adds_up(m, votes)
 
         # A worker killed while a stream it serves is open (the models go quiet after a
         # few words): its counts stay, its open stream goes.

@@ -88,7 +88,7 @@ async def metrics(request: Request, services: ServicesDep) -> Response:
     stored: VoteTotals | None = None
     try:
         async with asyncio.timeout(STORED_READ_TIMEOUT_S):
-            stored = await services.store.vote_totals()
+            stored = await services.store.vote_states()
     except Exception as exc:  # noqa: BLE001 - the workers' own counters still go out
         log.warning("/metrics: the stored votes could not be read (%s)", type(exc).__name__)
     body = services.battles.metrics.render(stored)

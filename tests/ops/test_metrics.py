@@ -167,6 +167,12 @@ async def test_counted_and_capped_votes_and_the_stored_states(in_process, settin
     assert value(m, "arena_votes_stored", state="counted") == 0
     assert value(m, "arena_votes_stored", state="manipulation") == 1
     assert value(m, "arena_votes_total", winner="b", decision="counted") == 1
+    # The scrape's one-scan tally agrees with the board's GROUP BY of the same votes.
+    store = server.app.state.services.store
+    states, totals = await store.vote_states(), await store.vote_totals()
+    assert states.counted_votes == totals.counted_votes == 0
+    assert {r: n for r, n in states.excluded_votes.items() if n} == totals.excluded_votes
+    assert states.last_vote_id == totals.last_vote_id > 0
 
 
 async def test_upstream_errors_by_model_and_kind_and_paused_models(in_process, settings):

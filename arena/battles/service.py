@@ -263,7 +263,7 @@ class BattleService:
                     await run.abandon()
             if claimed:
                 self._runs[turn.id] = run
-                self.metrics.turns_running.inc()
+                self.metrics.run_started()
                 run.launch(functools.partial(self._forget, turn.id))
                 return run.subscribe()
         if battle is fresh:  # claimed meanwhile (a second tab, another worker): the real state
@@ -275,7 +275,7 @@ class BattleService:
 
     def _forget(self, turn_id: int) -> None:
         if self._runs.pop(turn_id, None) is not None:
-            self.metrics.turns_running.dec()
+            self.metrics.run_ended()
 
     async def _replay(self, battle_id: str, voter_key: str,
                       turn_id: int) -> AsyncGenerator[Event, None]:
@@ -326,7 +326,6 @@ class BattleService:
             raise NotFound("No such battle; start a new one", code="battle_not_found")
         outcome: list[VoteOutcome] = []
         charged: list[CapDecision] = []
-        stored: list[VoteRecord] = []
 
         async def decide(battle: BattleRecord | None) -> VoteRecord:
             # On the battle as the store read it; the write is conditional on it still
@@ -343,19 +342,18 @@ class BattleService:
                     result = dataclasses.replace(result, counted=False,
                                                  excluded_reason="vote_cap")
             outcome.append(result)
-            stored[:] = [record]
             return record
 
         try:
-            await self.store.record_vote(battle_id, decide)
+            stored = await self.store.record_vote(battle_id, decide)
         except Conflict:
             # Another vote of this battle was written first: this one is not stored, so
             # it must not use up the voter's or the address's allowance either.
             for cap in charged:
                 await self.gate.refund(cap, voter=voter_key, network=ip_hash)
             raise
-        self.metrics.vote(winner, outcome[-1].excluded_reason, bool(stored[-1].too_fast))
-        return outcome[-1]
+        self.metrics.vote(winner, stored.excluded_reason, bool(stored.too_fast))
+        return outcome[0]
 
     def _vote_record(self, battle: BattleRecord | None, battle_id: str, winner: Winner,
                      voter_key: str, ip_hash: str | None) -> tuple[VoteRecord, VoteOutcome]:

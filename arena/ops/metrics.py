@@ -229,13 +229,12 @@ class Metrics:
     def paused(self, model: str, paused: bool) -> None:
         self.model_paused.labels(model).set(1 if paused else 0)
 
-    @contextlib.contextmanager
-    def turn_running(self) -> Iterator[None]:
+    def run_started(self) -> None:
+        """This worker began running a turn's models (it won the turn's claim)."""
         self.turns_running.inc()
-        try:
-            yield
-        finally:
-            self.turns_running.dec()
+
+    def run_ended(self) -> None:
+        self.turns_running.dec()
 
     @contextlib.contextmanager
     def stream_open(self) -> Iterator[None]:

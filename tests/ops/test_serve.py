@@ -206,3 +206,53 @@ async def test_two_workers_add_up(db_url: str, fresh_db: Settings, tmp_path: Pat
         assert list(served.tmp.glob("arena-metrics-*")), "no metrics directory while serving"
     assert served.proc.returncode == 0, served.log.read_text()
     assert not list(served.tmp.glob("arena-metrics-*")), "the metrics directory was left"
+
+
+def test_serve_refuses_a_weak_metrics_token_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    env.update({"ARENA_DATA_DIR": str(tmp_path), "ARENA_METRICS_TOKEN": "prometheus"})
+    done = subprocess.run([sys.executable, "-m", "arena", "serve", "--port", "0"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("arena: error: ARENA_METRICS_TOKEN is 10 characters")
+    assert "openssl rand -hex 32" in done.stderr and "Traceback" not in done.stderr
+    assert "prometheus" not in done.stderr.replace("ARENA_METRICS_TOKEN", "")
+
+
+def test_a_killed_serve_leaves_its_metrics_directory_to_the_next_run(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    env.update({"ARENA_DATA_DIR": str(tmp_path), "ARENA_DEMO_DELAY_S": "0",
+                "ARENA_LOG_LEVEL": "warning", "TMPDIR": str(tmp_path)})
+
+    def start() -> tuple[subprocess.Popen[bytes], Path]:
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "arena", "serve", "--host",
+                                 "127.0.0.1", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "arena serve exited at start-up"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "arena serve did not start"
+            time.sleep(0.1)
+        own = [d for d in tmp_path.glob("arena-metrics-*")
+               if (d / "serve.pid").read_text().strip() == str(proc.pid)]
+        assert len(own) == 1
+        return proc, own[0]
+
+    first, first_dir = start()
+    first.kill()  # SIGKILL: nothing of it runs again, its directory stays
+    first.wait(10)
+    assert first_dir.is_dir()
+    second, second_dir = start()
+    try:
+        assert not first_dir.exists()  # the new run removed the orphan
+        assert list(tmp_path.glob("arena-metrics-*")) == [second_dir]
+    finally:
+        second.terminate()
+        second.wait(30)
+    # One worker: uvicorn ends on the signal it was stopped with, after serve's clean-up.
+    assert second.returncode == -signal.SIGTERM
+    assert not second_dir.exists()

@@ -27,6 +27,7 @@ import contextlib
 import glob
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from typing import get_args
 
 from prometheus_client import (
     CollectorRegistry,
@@ -55,8 +56,7 @@ ERROR_KINDS: tuple[str, ...] = (
 # What happened to a vote when it was cast; the detection job's verdicts come later and
 # are in arena_votes_stored.
 VOTE_DECISIONS: tuple[str, ...] = ("counted", "identity_leak", "vote_cap")
-STORED_STATES: tuple[str, ...] = ("counted", "identity_leak", "vote_cap", "manipulation",
-                                  "probation")
+STORED_STATES: tuple[str, ...] = ("counted", *get_args(ExcludedReason))
 TURN_STATUSES: tuple[TurnStatus, ...] = ("done", "failed", "incomplete")
 # Why the battle service refuses a vote (the README's list, and the vote's price).
 REFUSALS: tuple[str, ...] = ("not_answered", "still_streaming", "incomplete", "battle_failed",

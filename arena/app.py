@@ -31,6 +31,7 @@ from arena.api import access as access_routes
 from arena.api import admin as admin_routes
 from arena.api import battles as battle_routes
 from arena.api import leaderboard as leaderboard_routes
+from arena.api import ops as ops_routes
 from arena.api import pages as page_routes
 from arena.api import prompts as prompt_routes
 from arena.api import sharing as sharing_routes
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.include_router(prompt_routes.router)
     app.include_router(sharing_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(ops_routes.router)  # /healthz, /readyz, /metrics (arena.ops)
     mount_web(app)
     return app
 

@@ -39,10 +39,44 @@ def app_from_env() -> FastAPI:  # uvicorn factory for `arena serve` (one per wor
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # The workers' metrics meet in one directory made for this run (arena.ops.metrics); it
+    # must be in the environment before prometheus-client is first imported, here and in
+    # every worker (they inherit it).
+    import signal
+
+    from arena.ops.metrics_dir import serving_directory
+
+    # uvicorn, serving one worker in this process, ends a SIGTERM by raising it again
+    # once it has shut down: the default action would kill the process before the
+    # directory is removed. Raised as an exception instead, it unwinds through the
+    # clean-up; the signal is then raised once more, so the exit status still says it.
+    def stopped(signum: int, _frame: object) -> None:
+        raise _Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stopped)
+    try:
+        with serving_directory():
+            return _serve(args)
+    except _Stopped as stop:
+        signal.signal(signal.SIGTERM, previous)
+        signal.raise_signal(stop.signum)
+        return 128 + stop.signum
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Stopped(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from arena.app import create_app
     from arena.db import open_and_upgrade
+    from arena.ops.logs import log_config
     from arena.ratelimit import RedisRateLimiter, require_redis_client
     from arena.roster import build_providers, load_configured_roster, unreachable_servers
 
@@ -86,7 +120,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"arena: only {who} may vote (ARENA_ACCESS={settings.access})",
               file=sys.stderr, flush=True)
     uvicorn.run("arena.cli:app_from_env", factory=True, host=host, port=port,
-                workers=args.workers, log_level=settings.log_level, proxy_headers=False)
+                workers=args.workers, log_level=settings.log_level, proxy_headers=False,
+                log_config=log_config(settings.log_format, settings.log_level))
     return 0
 
 

@@ -419,6 +419,22 @@ class Settings(BaseSettings):
     oidc_scopes: str = Field(default="openid email", description="sso: scopes asked for")
     admins: list[str] = Field(default_factory=list, description="sso: the operators' e-mail "
                               "addresses; signing in with one also opens the console")
+    # --- running it: /metrics, logs (arena.ops) ---
+    metrics_token: str = Field(
+        default="", description="bearer token /metrics asks for (Authorization: Bearer "
+                                "...); at least 32 characters of a random secret")
+    metrics_open: bool = Field(
+        default=False, description="serve /metrics without a token, only where the path "
+                                   "cannot be reached from outside (a firewall, the proxy)")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text, or json: one JSON object a line (time, level, "
+                                    "logger, message and extra fields), uvicorn's too")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: str) -> str:
+        check_metrics_token(v)  # raises ConfigError itself, as _cors_origins does
+        return v
 
     @field_validator("cors_origins")
     @classmethod
@@ -454,6 +470,9 @@ class Settings(BaseSettings):
         and sign-in settings; called at start-up."""
         check_captcha(self)
         check_access(self)
+        if self.metrics_token and self.metrics_open:
+            raise ConfigError("ARENA_METRICS_TOKEN and ARENA_METRICS_OPEN are both set: keep "
+                              "the token (Prometheus sends it) or open /metrics, not both")
 
     def resolved_database_url(self) -> str:
         return normalize_database_url(self.database_url or
@@ -554,6 +573,24 @@ def check_admin_token(token: str) -> None:
         raise ConfigError(f"ARENA_ADMIN_TOKEN is too weak: use at least {MIN_ADMIN_TOKEN} "
                           "random characters, e.g. the output of `python -c \"import secrets; "
                           "print(secrets.token_urlsafe(32))\"`")
+METRICS_TOKEN_MIN_CHARS = 32
+
+
+def check_metrics_token(token: str) -> None:
+    """/metrics tells which models are being called right now, so its token must be a real
+    secret: long, random-looking, sendable in a header. ``openssl rand -hex 32`` makes one."""
+    if not token:
+        return
+    how = "make one with `openssl rand -hex 32`"
+    if len(token) < METRICS_TOKEN_MIN_CHARS:
+        raise ConfigError(f"ARENA_METRICS_TOKEN is {len(token)} characters; it needs at least "
+                          f"{METRICS_TOKEN_MIN_CHARS} of a random secret: {how}")
+    if not re.fullmatch(r"[\x21-\x7e]+", token):
+        raise ConfigError("ARENA_METRICS_TOKEN holds spaces or characters that are not "
+                          f"printable ASCII, which a header cannot carry: {how}")
+    if len(set(token)) < 8:
+        raise ConfigError("ARENA_METRICS_TOKEN repeats a few characters (a placeholder, not a "
+                          f"secret): {how}")
 
 
 def check_cors_origins(origins: list[str]) -> None:

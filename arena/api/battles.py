@@ -24,6 +24,7 @@ from arena.api.deps import (
 from arena.api.openapi import ERROR_RESPONSES
 from arena.battles import Event
 from arena.integrity.gate import VoteProof
+from arena.ops.metrics import Metrics
 from arena.schemas import (
     BattleView,
     PoweredBattle,
@@ -79,11 +80,12 @@ def sse_frame(name: str, data: dict[str, Any]) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + payload + b"\n\n"
 
 
-def _sse(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
+def _sse(events: AsyncIterator[Event], metrics: Metrics) -> AsyncIterator[bytes]:
     async def gen() -> AsyncIterator[bytes]:
-        yield b": stream open\n\n"  # flush headers at once, so the page knows it is live
-        async for name, data in events:
-            yield sse_frame(name, data)
+        with metrics.stream_open():  # until the stream ends or its reader leaves
+            yield b": stream open\n\n"  # flush headers at once: the page knows it is live
+            async for name, data in events:
+                yield sse_frame(name, data)
 
     return gen()
 
@@ -92,7 +94,7 @@ def _sse(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
             responses={200: {"content": {"text/event-stream": {}}}})
 async def stream_battle(battle_id: str, voter: VoterDep, svc: BattlesDep) -> StreamingResponse:
     events = await svc.stream(battle_id, voter_key=voter.key)
-    return StreamingResponse(_sse(events), media_type="text/event-stream",
+    return StreamingResponse(_sse(events, svc.metrics), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

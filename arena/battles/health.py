@@ -58,7 +58,8 @@ class ModelHealth:
     def __init__(self, providers: Mapping[str, Provider], *, failures: int = 3,
                  backoff_s: float = 30.0, backoff_max_s: float = 600.0,
                  probe_timeout_s: float = 30.0, slots: Slots | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_pause: Callable[[str, bool], None] | None = None) -> None:
         self.providers = providers
         self.failures = failures  # 0: never pause
         self.backoff_s = backoff_s
@@ -66,6 +67,7 @@ class ModelHealth:
         self.probe_timeout_s = probe_timeout_s
         self.slots = slots  # a probe waits for a free slot like an answer (limits.py)
         self.clock = clock
+        self.on_pause = on_pause  # (model, paused): a pause began or ended (the metrics)
         self._state: dict[str, _State] = {m: _State() for m in providers}
         self._probes: dict[str, asyncio.Task[None]] = {}
 
@@ -120,6 +122,8 @@ class ModelHealth:
         seconds = min(self.backoff_s * 2 ** state.pauses, self.backoff_max_s)
         state.pauses += 1
         state.paused_until = self.clock() + seconds
+        if self.on_pause is not None:
+            self.on_pause(model, True)
         log.warning("model %r paused for new battles for %gs: %s (last error: %s)",
                     model, seconds, why, state.cause)
 
@@ -129,6 +133,8 @@ class ModelHealth:
         state.paused_until = None
         state.cause = ""
         if was_paused:
+            if self.on_pause is not None:
+                self.on_pause(model, False)
             log.info("model %r %s again: back in the draw for new battles", model, how)
 
     async def _probe(self, model: str) -> None:

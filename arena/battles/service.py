@@ -36,6 +36,7 @@ from arena.identity import IdentityChecker
 from arena.integrity.caps import CapDecision
 from arena.integrity.gate import VoteGate, VoteProof
 from arena.moderation import Moderator
+from arena.ops.metrics import Metrics
 from arena.periodic import Periodic
 from arena.providers.base import ChatRequest, Message, Provider
 from arena.providers.limits import Slots
@@ -75,7 +76,7 @@ class BattleService:
     def __init__(self, *, store: Store, roster: Roster, providers: Mapping[str, Provider],
                  identity: IdentityChecker, settings: Settings,
                  pairing: PairChoice | None = None, moderator: Moderator | None = None,
-                 gate: VoteGate | None = None,
+                 gate: VoteGate | None = None, metrics: Metrics | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.roster = roster
@@ -87,12 +88,13 @@ class BattleService:
             floor=settings.pairing_floor, top=settings.pairing_top)
         self.moderator = moderator
         self.gate = gate or VoteGate.free()
+        self.metrics = metrics or Metrics([m.name for m in roster.models])
         self.slots = Slots(roster.models)
         self.health = ModelHealth(
             providers, failures=settings.health_failures, backoff_s=settings.health_backoff_s,
             backoff_max_s=settings.health_backoff_max_s,
             probe_timeout_s=min(settings.request_timeout_s, settings.answer_timeout_s),
-            slots=self.slots, clock=clock)
+            slots=self.slots, clock=clock, on_pause=self.metrics.paused)
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -128,7 +130,7 @@ class BattleService:
                        flush_s=self.settings.stream_flush_ms / 1000,
                        lease_s=self.settings.turn_lease_s,
                        rejoin_grace_s=self.settings.rejoin_grace_s,
-                       on_answer=self.health.record)
+                       on_answer=self.health.record, metrics=self.metrics)
 
     async def _check_prompt(self, prompt: str) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
@@ -173,6 +175,7 @@ class BattleService:
         self._fresh[battle_id] = battle
         if len(self._fresh) > _FRESH_KEPT:
             self._fresh.popitem(last=False)
+        self.metrics.battle_started()
         return battle
 
     async def view(self, battle_id: str, voter_key: str) -> BattleRecord:
@@ -260,6 +263,7 @@ class BattleService:
                     await run.abandon()
             if claimed:
                 self._runs[turn.id] = run
+                self.metrics.run_started()
                 run.launch(functools.partial(self._forget, turn.id))
                 return run.subscribe()
         if battle is fresh:  # claimed meanwhile (a second tab, another worker): the real state
@@ -270,7 +274,8 @@ class BattleService:
         return self._replay(battle_id, voter_key, turn.id)
 
     def _forget(self, turn_id: int) -> None:
-        self._runs.pop(turn_id, None)
+        if self._runs.pop(turn_id, None) is not None:
+            self.metrics.run_ended()
 
     async def _replay(self, battle_id: str, voter_key: str,
                       turn_id: int) -> AsyncGenerator[Event, None]:
@@ -304,7 +309,18 @@ class BattleService:
                    remote_ip: str | None = None, identity: str | None = None) -> VoteOutcome:
         """``ip_hash`` is the keyed address network (what the caps count per address);
         ``proof`` is what the page paid (human check, proof-of-work) when the gate asks;
-        ``identity`` an invited or signed-in voter's (capped as itself, not per address)."""
+        ``identity`` an invited or signed-in voter's (capped as itself, not per address).
+        A refused vote is counted by its code (the metrics)."""
+        try:
+            return await self._vote(battle_id, winner, voter_key=voter_key, ip_hash=ip_hash,
+                                    proof=proof, remote_ip=remote_ip, identity=identity)
+        except errors.ArenaError as exc:
+            self.metrics.vote_refused(exc.code)
+            raise
+
+    async def _vote(self, battle_id: str, winner: Winner, *, voter_key: str,
+                    ip_hash: str | None, proof: VoteProof | None,
+                    remote_ip: str | None, identity: str | None) -> VoteOutcome:
         if winner not in WINNERS:
             raise BadRequest(f"Winner must be one of {', '.join(WINNERS)}", code="bad_winner")
         if not _BATTLE_ID.match(battle_id):
@@ -331,7 +347,7 @@ class BattleService:
             return record
 
         try:
-            await self.store.record_vote(battle_id, decide)
+            stored = await self.store.record_vote(battle_id, decide)
         except Conflict:
             # Another vote of this battle was written first: this one is not stored, so
             # it must not use up the voter's or the address's allowance either.
@@ -339,6 +355,7 @@ class BattleService:
                 await self.gate.refund(cap, voter=voter_key, network=ip_hash,
                                        identity=identity)
             raise
+        self.metrics.vote(winner, stored.excluded_reason, bool(stored.too_fast))
         return outcome[0]
 
     def _vote_record(self, battle: BattleRecord | None, battle_id: str, winner: Winner,

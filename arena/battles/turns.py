@@ -30,6 +30,7 @@ from arena import errors
 from arena.battles.fanout import Event, Fanout
 from arena.errors import ProviderError
 from arena.identity import IdentityChecker
+from arena.ops.metrics import Metrics
 from arena.providers.base import ChatRequest, Delta, Finished, Provider
 from arena.store import AnswerRecord, Store, TurnView
 from arena.types import SIDES, Side, TurnStatus
@@ -70,8 +71,8 @@ class TurnRun:
                  prompts: Sequence[str], store: Store, identity: IdentityChecker,
                  answer_timeout_s: float, flush_s: float, lease_s: float,
                  rejoin_grace_s: float = 0.0,
-                 on_answer: Callable[[str, ProviderError | None], None] | None = None
-                 ) -> None:
+                 on_answer: Callable[[str, ProviderError | None], None] | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.battle_id = battle_id
         self.turn = turn
         self.calls = calls
@@ -82,6 +83,7 @@ class TurnRun:
         self.lease_s = lease_s
         self.rejoin_grace_s = rejoin_grace_s
         self.on_answer = on_answer  # each answer that ended: the model's health counts it
+        self.metrics = metrics  # each answer that ended and each turn's end are counted
         self._orphaned: asyncio.TimerHandle | None = None  # the cancel a rejoin would stop
         self.chunks: dict[Side, list[str]] = {s: [] for s in SIDES}  # each side's text so far
         self.fanout = Fanout(flush_s, on_idle=self._idle)
@@ -164,6 +166,8 @@ class TurnRun:
                     r.error_code = r.error_code or errors.INCOMPLETE
             with contextlib.suppress(Exception):
                 await self.store.finish_turn(self.turn.id, "incomplete", self._judged(records))
+            if self.metrics is not None:
+                self.metrics.turn_ended("incomplete")
             self.finished.set()
             raise
         lease.cancel()
@@ -174,6 +178,8 @@ class TurnRun:
         except Exception:  # the DB is down: the lease runs out and the turn is swept
             log.exception("could not record turn %s", self.turn.id)
             status = "failed"
+        if self.metrics is not None:
+            self.metrics.turn_ended(status)
         self.fanout.close(("end", {"turn": self.turn.idx, "status": status,
                                    "votable": status == "done"}))
         self.finished.set()
@@ -256,6 +262,9 @@ class TurnRun:
         ttft_ms = first * 1000 if first is not None else None
         if self.on_answer is not None:
             self.on_answer(call.model, error)
+        if self.metrics is not None:
+            self.metrics.answer(call.model, error_code=error.code if error else None,
+                                total_s=total_ms / 1000, first_token_s=first)
         if error is not None:
             log.warning("battle %s side %s (%s): %s", self.battle_id, side, call.model, error)
             # One public code before the vote; the real one is stored with the answer.

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.errors import Conflict
 from arena.integrity.counters import SqlCounters
-from arena.store import admin, history, sharing, verdicts
+from arena.store import admin, history, sharing, tally, verdicts
 from arena.store.check import find_problems
 from arena.store.dialect import dialect_for, lease_expired
 from arena.store.records import (
@@ -444,6 +444,10 @@ class Store:
                 excluded[reason or "unknown"] = excluded.get(reason or "unknown", 0) + n
         return VoteTotals(counted_votes=counted, excluded_votes=excluded,
                           last_vote_id=int(last or 0))
+
+    async def vote_states(self) -> VoteTotals:
+        """Every stored vote now, counted or by reason excluded (``/metrics``)."""
+        return await tally.vote_states(self.engine)
 
     async def battle_records(self, *, include_excluded: bool, with_conversations: bool = True,
                              up_to_vote_id: int | None = None) -> list[StoredBattle]:

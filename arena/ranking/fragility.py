@@ -55,6 +55,7 @@ EXCHANGE_BACK = 6  # chosen cell columns considered for giving back, per pair
 EXCHANGE_TAKE = 3  # other cell columns considered for taking instead
 EXCHANGE_TRIES = 8  # candidates refitted per pair and round
 CHUNK = 256  # pairs worked on at once
+FIRST_WIDTH = 256  # columns sorted per pair at first when choosing votes
 SWAPPED = -1e-9  # the gap (natural units) below which the lower model is above
 
 
@@ -145,7 +146,7 @@ def _effects(cells: bt.Cells, theta: FloatArray, weights: FloatArray, per_vote: 
     r, m = theta.shape
     i, j = cells.i, cells.j
     p = bt._sigmoid(theta[:, i] - theta[:, j])  # (r, P)
-    n = weights.sum(axis=2)
+    n = bt.totals(weights)[0]
     hess = bt._laplacian(i, j, n * p * (1 - p), m) + np.eye(m) * ridge + 1.0 / m
     e = np.zeros((r, m))
     e[np.arange(r), upper] = 1.0
@@ -168,23 +169,45 @@ def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
     gap = theta[np.arange(r), upper] - theta[np.arange(r), lower] - SWAPPED
     avail = np.rint(left.reshape(r, -1)).astype(np.int64)
     useful = (delta < 0) & (avail > 0)
-    order = np.argsort(np.where(useful, delta, np.inf), axis=1, kind="stable")
-    d = np.take_along_axis(delta, order, axis=1)
-    n = np.where(np.take_along_axis(useful, order, axis=1),
-                 np.take_along_axis(avail, order, axis=1), 0)
-    closed = np.cumsum(n * -d, axis=1)  # how far the gap has closed after each column
-    before = closed - n * -d
-    # Columns taken whole while the gap is still open after them; in the column where it
-    # closes, just enough votes to pass level.
-    open_before = before < gap[:, None]
-    partial = np.floor((gap[:, None] - before) / np.where(n > 0, -d, 1.0)) + 1
-    take = np.where(open_before, np.minimum(n, np.where(closed < gap[:, None], n, partial)),
-                    0).astype(np.int64)
-    out: list[list[tuple[int, int]]] = []
-    for k in range(r):
-        used = np.flatnonzero(take[k] > 0)
-        out.append(list(zip(order[k, used].tolist(), take[k, used].tolist(), strict=True)))
+    key = np.where(useful, delta, np.inf)
+    out: list[list[tuple[int, int]]] = [[] for _ in range(r)]
+    # Only the head of each row's order is ever taken: sort the ``width`` most negative
+    # columns (all columns tied with the last of them too, so that the head is exactly
+    # that of the full stable sort), and widen for the rows whose gap it does not close.
+    width = FIRST_WIDTH
+    pending = np.arange(r)
+    while pending.size:
+        cols = key.shape[1]
+        kth = (np.full(pending.size, np.inf) if width >= cols
+               else np.partition(key[pending], width - 1, axis=1)[:, width - 1])
+        wider = []
+        for k, bound in zip(pending.tolist(), kth.tolist(), strict=True):
+            head = np.flatnonzero(key[k] <= bound)
+            head = head[np.argsort(key[k, head], kind="stable")]
+            took, closed = _take(delta[k, head], np.where(useful[k, head], avail[k, head], 0),
+                                 float(gap[k]))
+            if bound < np.inf and closed < gap[k]:
+                wider.append(k)
+                continue
+            used = np.flatnonzero(took > 0)
+            out[k] = list(zip(head[used].tolist(), took[used].tolist(), strict=True))
+        pending = np.array(wider, dtype=np.int64)
+        width *= 4
     return out
+
+
+def _take(d: FloatArray, n: IntArray, gap: float) -> tuple[IntArray, float]:
+    """How many votes of each column (in the order given: effects ``d``, ``n`` votes
+    each) are taken to close ``gap``: columns whole while the gap is still open after
+    them; in the column where it closes, just enough votes to pass level. Also how far
+    the gap has closed after all of them."""
+    closed = np.cumsum(n * -d)  # how far the gap has closed after each column
+    before = closed - n * -d
+    open_before = before < gap
+    partial = np.floor((gap - before) / np.where(n > 0, -d, 1.0)) + 1
+    take = np.where(open_before, np.minimum(n, np.where(closed < gap, n, partial)),
+                    0).astype(np.int64)
+    return take, float(closed[-1]) if closed.size else 0.0
 
 
 def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float,
@@ -205,8 +228,7 @@ def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float
     clipped = np.maximum(weights, 0.0)  # rounding of a removed cell's weight
     r, m = start.shape
     i, j = cells.i, cells.j
-    n = clipped.sum(axis=2)
-    s = clipped @ bt.CELL_SCORES
+    n, s = bt.totals(clipped)
     center = start.mean(axis=0)
     p0 = bt._sigmoid((center[i] - center[j])[None])[0]
     hess = bt._laplacian(i, j, (n.mean(axis=0) * p0 * (1.0 - p0))[None], m)[0] \
@@ -217,14 +239,26 @@ def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float
     last = np.full(r, np.inf)
     restart: list[IntArray] = []  # rows whose steps grew: back to their start
     resume: list[IntArray] = []  # rows that contract too slowly: Newton from where they are
+    # Work space reused by every step (fresh (R, P) arrays per step cost more than the
+    # arithmetic): the logits θ_i − θ_j as one product with the ±1 incidence matrix
+    # (exact: one +θ_i and one −θ_j per column), the rows' n and s kept compact.
+    pairs = i.shape[0]
+    incidence = np.zeros((m, pairs))
+    incidence[i, np.arange(pairs)] = 1.0
+    incidence[j, np.arange(pairs)] = -1.0
+    logits, scratch = np.empty((r, pairs)), np.empty((r, pairs))
+    offsets = np.arange(r)[:, None] * m
+    flat_i, flat_j = (offsets + i).ravel(), (offsets + j).ravel()
+    n_act, s_act = n, s
     for _ in range(CHORD_STEPS):
-        if not active.size:
+        a = active.size
+        if not a:
             break
         th = theta[active]
-        p = bt._sigmoid(th[:, i] - th[:, j])
-        rows = np.arange(active.size)[:, None] * m
-        grad = bt._scatter((rows + i).ravel(), (rows + j).ravel(),
-                           (s[active] - n[active] * p).ravel(), active.size, m) - ridge * th
+        p = bt.sigmoid_into(np.matmul(th, incidence, out=logits[:a]), scratch[:a])
+        resid = np.subtract(s_act, np.multiply(n_act, p, out=p), out=p)
+        grad = bt._scatter(flat_i[:a * pairs], flat_j[:a * pairs], resid.ravel(), a, m) \
+            - ridge * th
         step = grad @ inverse
         size = np.abs(step).max(axis=1)
         grew = ~(size < last[active])  # also NaN
@@ -242,7 +276,10 @@ def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float
         restart.append(active[grew])
         resume.append(active[slow])
         last[active] = size
-        active = active[~done & ~grew & ~slow]
+        keep = ~done & ~grew & ~slow
+        active = active[keep]
+        if not keep.all():
+            n_act, s_act = n_act[keep], s_act[keep]
     resume.append(active)
     for rows_, begin in ((np.concatenate(restart), start), (np.concatenate(resume), theta)):
         if rows_.size:

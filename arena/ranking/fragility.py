@@ -95,11 +95,10 @@ def votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: In
 def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: IntArray,
                    ridge: float) -> Swap:
     r = upper.shape[0]
-    base = cells.weights[None].repeat(r, axis=0)
-    counts = cells.counts[None].repeat(r, axis=0)
     per_vote = np.divide(cells.weights, cells.counts, out=np.zeros_like(cells.weights),
                          where=cells.counts > 0)
-    removed = np.zeros_like(counts)  # votes removed so far, per pair and cell column
+    # votes removed so far, per pair and cell column
+    removed = np.zeros((r, *cells.counts.shape))
     chosen: list[list[tuple[int, int]]] = [[] for _ in range(r)]  # (flat cell column, n)
     current = np.broadcast_to(theta, (r, cells.m)).copy()
     done = np.zeros(r, dtype=bool)
@@ -108,8 +107,8 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
         todo = np.flatnonzero(~done)
         if not todo.size:
             break
-        left = counts[todo] - removed[todo]
-        add = _first_order(cells, current[todo], base[todo] - removed[todo] * per_vote,
+        left = cells.counts[None] - removed[todo]
+        add = _first_order(cells, current[todo], cells.weights[None] - removed[todo] * per_vote,
                            left, per_vote, upper[todo], lower[todo], ridge)
         for at, k in enumerate(todo.tolist()):
             for flat, n in add[at]:
@@ -117,8 +116,8 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
                 removed[k].flat[flat] += n
             if round_ == 0:
                 first[k] = sum(n for _, n in add[at])
-        current[todo] = _refit(cells, base[todo] - removed[todo] * per_vote, current[todo],
-                               ridge, upper[todo], lower[todo])
+        n, s = _totals(cells.weights[None] - removed[todo] * per_vote)
+        current[todo] = _refit(cells, n, s, current[todo], ridge, upper[todo], lower[todo])
         gap = current[todo, upper[todo]] - current[todo, lower[todo]]
         done[todo[gap < SWAPPED]] = True
         # A pair with nothing left to remove cannot get further.
@@ -128,8 +127,7 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
     gap = current[np.arange(r), upper] - current[np.arange(r), lower]
     checked = gap < SWAPPED
     votes = np.where(checked, np.rint(total), -1).astype(np.int64)
-    votes = _bisect(cells, theta, base, per_vote, chosen, votes, checked, gap, upper, lower,
-                    ridge)
+    votes = _bisect(cells, theta, per_vote, chosen, votes, checked, gap, upper, lower, ridge)
     small = np.flatnonzero(checked & (votes <= LOCAL_MAX))
     if small.size:
         size = cells.weights.size
@@ -210,9 +208,16 @@ def _take(d: FloatArray, n: IntArray, gap: float) -> tuple[IntArray, float]:
     return take, float(closed[-1]) if closed.size else 0.0
 
 
-def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float,
+def _totals(weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The votes n and scores s (R, P) of cell weights (R, P, 3) with votes removed (a
+    removed cell's weight can round to just below zero: it is clipped)."""
+    return bt.totals(np.maximum(weights, 0.0))
+
+
+def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, ridge: float,
            upper: IntArray, lower: IntArray, *, sign_only: bool = False) -> FloatArray:
-    """The fits of R data sets from ``start``, all near one another, accurate enough
+    """The fits of R data sets (their cell totals ``n`` and ``s``, from ``_totals``) from
+    ``start``, all near one another, accurate enough
     for the sign of each gap θ_upper − θ_lower (and, unless ``sign_only``, to
     ``REFIT_TOL`` everywhere: the next linearisation starts from it).
 
@@ -225,10 +230,8 @@ def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float
     A step of size e at a rate of at most one half leaves an error of at most e in each
     rating, so a row stops once its gap is more than 4e from level (the sign is then
     sure), or its step is under ``CHORD_TOL`` (exactly level counts come out level)."""
-    clipped = np.maximum(weights, 0.0)  # rounding of a removed cell's weight
     r, m = start.shape
     i, j = cells.i, cells.j
-    n, s = bt.totals(clipped)
     center = start.mean(axis=0)
     p0 = bt._sigmoid((center[i] - center[j])[None])[0]
     hess = bt._laplacian(i, j, (n.mean(axis=0) * p0 * (1.0 - p0))[None], m)[0] \
@@ -283,9 +286,43 @@ def _refit(cells: bt.Cells, weights: FloatArray, start: FloatArray, ridge: float
     resume.append(active)
     for rows_, begin in ((np.concatenate(restart), start), (np.concatenate(resume), theta)):
         if rows_.size:
-            theta[rows_] = bt.fit(cells, weights=clipped[rows_], ridge=ridge,
-                                  theta0=begin[rows_], tol=REFIT_TOL)
+            theta[rows_] = bt._newton(i, j, n[rows_], s[rows_], m, ridge, begin[rows_],
+                                      REFIT_TOL)  # bt.fit on these totals
     return theta
+
+
+def _prefix_totals(cells: bt.Cells, per_vote: FloatArray,
+                   chosen: list[tuple[IntArray, IntArray]], votes: IntArray
+                   ) -> tuple[FloatArray, FloatArray]:
+    """``_totals`` of the cells without, per row, the first ``votes[k]`` votes of
+    ``chosen[k]`` (its cell columns and votes in the order chosen), computed for the
+    cells those touch only: every other cell keeps the full data's totals."""
+    r = votes.shape[0]
+    rows, flats, takes = [], [], []
+    for k, ((flat, n), v) in enumerate(zip(chosen, votes.tolist(), strict=True)):
+        before = np.cumsum(n) - n
+        take = np.clip(v - before, 0, n)  # whole columns, then the rest of the votes
+        used = take > 0
+        rows.append(np.full(int(used.sum()), k, dtype=np.int64))
+        flats.append(flat[used])
+        takes.append(take[used])
+    pairs = cells.i.shape[0]
+    base_n, base_s = _totals(cells.weights[None])
+    n, s = base_n.repeat(r, axis=0), base_s.repeat(r, axis=0)
+    if not rows:
+        return n, s
+    row, flat = np.concatenate(rows), np.concatenate(flats)
+    # One removal count per (row, cell column), then the cells' three columns together.
+    column, inverse = np.unique(row * (pairs * 3) + flat, return_inverse=True)
+    count = np.bincount(inverse, weights=np.concatenate(takes).astype(np.float64))
+    cell, slot = np.unique(column // 3, return_inverse=True)  # row · P + cell
+    drop = np.zeros((cell.size, 3))
+    drop[slot, column % 3] = count
+    at = cell % pairs
+    cn, cs = _totals(cells.weights[at] - drop * per_vote[at])
+    n.reshape(-1)[cell] = cn
+    s.reshape(-1)[cell] = cs
+    return n, s
 
 
 def _prefix(chosen: list[tuple[int, int]], votes: int, size: int) -> FloatArray:
@@ -300,7 +337,7 @@ def _prefix(chosen: list[tuple[int, int]], votes: int, size: int) -> FloatArray:
     return out
 
 
-def _bisect(cells: bt.Cells, theta: FloatArray, base: FloatArray, per_vote: FloatArray,
+def _bisect(cells: bt.Cells, theta: FloatArray, per_vote: FloatArray,
             chosen: list[list[tuple[int, int]]], votes: IntArray,
             checked: npt.NDArray[np.bool_], gap: FloatArray, upper: IntArray,
             lower: IntArray, ridge: float) -> IntArray:
@@ -317,7 +354,8 @@ def _bisect(cells: bt.Cells, theta: FloatArray, base: FloatArray, per_vote: Floa
     g_lo = theta[upper] - theta[lower]
     moved_hi = np.ones(upper.shape[0], dtype=bool)
     streak = np.zeros(upper.shape[0], dtype=np.int64)  # probes in a row that moved one end
-    shape = cells.weights.shape
+    order = [(np.array([f for f, _ in c], dtype=np.int64),
+              np.array([n for _, n in c], dtype=np.int64)) for c in chosen]
     for _ in range(BISECT_STEPS):
         width = hi - lo
         todo = np.flatnonzero(checked & (width > np.maximum(1, REL_TOL * hi)))
@@ -331,11 +369,9 @@ def _bisect(cells: bt.Cells, theta: FloatArray, base: FloatArray, per_vote: Floa
         # Regula falsi can creep up on the root from one side: then halve.
         aim = np.where(streak[todo] >= 2, (lo_t + hi_t) / 2, aim)
         mid = np.clip(np.rint(aim).astype(np.int64), lo[todo] + 1, hi[todo] - 1)
-        drop = np.stack([_prefix(chosen[k], int(v), shape[0] * shape[1]).reshape(shape)
-                         for k, v in zip(todo.tolist(), mid.tolist(), strict=True)])
+        n, s = _prefix_totals(cells, per_vote, [order[k] for k in todo.tolist()], mid)
         start = np.broadcast_to(theta, (todo.size, cells.m))
-        fits = _refit(cells, base[todo] - drop * per_vote, start, ridge, upper[todo],
-                      lower[todo], sign_only=True)
+        fits = _refit(cells, n, s, start, ridge, upper[todo], lower[todo], sign_only=True)
         g = fits[np.arange(todo.size), upper[todo]] - fits[np.arange(todo.size), lower[todo]]
         swapped = g < SWAPPED
         hi[todo[swapped]], g_hi[todo[swapped]] = mid[swapped], g[swapped]
@@ -363,7 +399,7 @@ def _exchange(cells: bt.Cells, theta: FloatArray, drops: FloatArray, per_vote: F
         weights = (base[None] - drops[open_] * w[None]).reshape(open_.size, *shape)
         start = np.broadcast_to(theta, (open_.size, cells.m))
         u, lo = upper[open_], lower[open_]
-        fits = _refit(cells, weights, start, ridge, u, lo)
+        fits = _refit(cells, *_totals(weights), start, ridge, u, lo)
         gaps = fits[np.arange(open_.size), u] - fits[np.arange(open_.size), lo]
         delta = _effects(cells, fits, np.maximum(weights, 0.0), per_vote, u, lo, ridge)
         tries: list[FloatArray] = []
@@ -377,8 +413,8 @@ def _exchange(cells: bt.Cells, theta: FloatArray, drops: FloatArray, per_vote: F
         cand = np.stack(tries)
         who = np.array(owner)
         weights = (base[None] - cand * w[None]).reshape(len(tries), *shape)
-        refits = _refit(cells, weights, np.broadcast_to(theta, (len(tries), cells.m)), ridge,
-                        upper[open_][who], lower[open_][who], sign_only=True)
+        refits = _refit(cells, *_totals(weights), np.broadcast_to(theta, (len(tries), cells.m)),
+                        ridge, upper[open_][who], lower[open_][who], sign_only=True)
         gap = refits[np.arange(len(tries)), upper[open_][who]] \
             - refits[np.arange(len(tries)), lower[open_][who]]
         improved = []

@@ -116,8 +116,9 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
                 removed[k].flat[flat] += n
             if round_ == 0:
                 first[k] = sum(n for _, n in add[at])
-        n, s = _totals(cells.weights[None] - removed[todo] * per_vote)
-        current[todo] = _refit(cells, n, s, current[todo], ridge, upper[todo], lower[todo])
+        votes_n, score = _totals(cells.weights[None] - removed[todo] * per_vote)
+        current[todo] = _refit(cells, votes_n, score, current[todo], ridge, upper[todo],
+                               lower[todo])
         gap = current[todo, upper[todo]] - current[todo, lower[todo]]
         done[todo[gap < SWAPPED]] = True
         # A pair with nothing left to remove cannot get further.
@@ -299,9 +300,9 @@ def _prefix_totals(cells: bt.Cells, per_vote: FloatArray,
     cells those touch only: every other cell keeps the full data's totals."""
     r = votes.shape[0]
     rows, flats, takes = [], [], []
-    for k, ((flat, n), v) in enumerate(zip(chosen, votes.tolist(), strict=True)):
-        before = np.cumsum(n) - n
-        take = np.clip(v - before, 0, n)  # whole columns, then the rest of the votes
+    for k, ((flat, each), v) in enumerate(zip(chosen, votes.tolist(), strict=True)):
+        before = np.cumsum(each) - each
+        take = np.clip(v - before, 0, each)  # whole columns, then the rest of the votes
         used = take > 0
         rows.append(np.full(int(used.sum()), k, dtype=np.int64))
         flats.append(flat[used])

@@ -36,6 +36,7 @@ from arena.ranking import bt
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Choice = tuple[IntArray, IntArray]  # flat cell columns and how many votes of each
 
 ROUNDS = 6  # linearise-and-add rounds before a pair's count is reported unchecked
 BISECT_STEPS = 16  # enough for a count of 65,536 votes to be shortened to the vote
@@ -56,6 +57,8 @@ EXCHANGE_TAKE = 3  # other cell columns considered for taking instead
 EXCHANGE_TRIES = 8  # candidates refitted per pair and round
 CHUNK = 256  # pairs worked on at once
 FIRST_WIDTH = 256  # columns sorted per pair at first when choosing votes
+COMPACT = 2 / 3  # a refit's work space is compacted once fewer of its rows are active
+ROW_SUMS_MIN = 48  # rows from which the gradient's sums are taken a row at a time
 SWAPPED = -1e-9  # the gap (natural units) below which the lower model is above
 
 
@@ -99,7 +102,8 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
                          where=cells.counts > 0)
     # votes removed so far, per pair and cell column
     removed = np.zeros((r, *cells.counts.shape))
-    chosen: list[list[tuple[int, int]]] = [[] for _ in range(r)]  # (flat cell column, n)
+    # Per pair, the votes chosen so far in order: (flat cell columns, votes), per round.
+    chosen: list[list[Choice]] = [[] for _ in range(r)]
     current = np.broadcast_to(theta, (r, cells.m)).copy()
     done = np.zeros(r, dtype=bool)
     first = np.full(r, -1, dtype=np.int64)
@@ -111,28 +115,29 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
         add = _first_order(cells, current[todo], cells.weights[None] - removed[todo] * per_vote,
                            left, per_vote, upper[todo], lower[todo], ridge)
         for at, k in enumerate(todo.tolist()):
-            for flat, n in add[at]:
-                chosen[k].append((flat, n))
-                removed[k].flat[flat] += n
+            flat, n = add[at]
+            chosen[k].append(add[at])
+            removed[k].reshape(-1)[flat] += n  # a column at most once per round
             if round_ == 0:
-                first[k] = sum(n for _, n in add[at])
+                first[k] = int(n.sum())
         votes_n, score = _totals(cells.weights[None] - removed[todo] * per_vote)
         current[todo] = _refit(cells, votes_n, score, current[todo], ridge, upper[todo],
                                lower[todo])
         gap = current[todo, upper[todo]] - current[todo, lower[todo]]
         done[todo[gap < SWAPPED]] = True
         # A pair with nothing left to remove cannot get further.
-        stuck = [k for at, k in enumerate(todo.tolist()) if not add[at]]
+        stuck = [k for at, k in enumerate(todo.tolist()) if not add[at][0].size]
         done[stuck] = True
     total = removed.reshape(r, -1).sum(axis=1)
     gap = current[np.arange(r), upper] - current[np.arange(r), lower]
     checked = gap < SWAPPED
     votes = np.where(checked, np.rint(total), -1).astype(np.int64)
-    votes = _bisect(cells, theta, per_vote, chosen, votes, checked, gap, upper, lower, ridge)
+    order = [_joined(c) for c in chosen]
+    votes = _bisect(cells, theta, per_vote, order, votes, checked, gap, upper, lower, ridge)
     small = np.flatnonzero(checked & (votes <= LOCAL_MAX))
     if small.size:
         size = cells.weights.size
-        drops = np.stack([_prefix(chosen[k], int(votes[k]), size) for k in small.tolist()])
+        drops = np.stack([_prefix(order[k], int(votes[k]), size) for k in small.tolist()])
         drops = _exchange(cells, theta, drops, per_vote, upper[small], lower[small], ridge)
         votes[small] = np.rint(drops.sum(axis=1)).astype(np.int64)
     return Swap(upper, lower, votes, checked, first)
@@ -159,7 +164,7 @@ def _effects(cells: bt.Cells, theta: FloatArray, weights: FloatArray, per_vote: 
 
 def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
                  left: FloatArray, per_vote: FloatArray, upper: IntArray, lower: IntArray,
-                 ridge: float) -> list[list[tuple[int, int]]]:
+                 ridge: float) -> list[Choice]:
     """Per pair, the votes (flat cell column, how many) whose first-order effects, most
     negative first, close its gap at ``theta`` (the fit of ``weights``)."""
     r = theta.shape[0]
@@ -169,7 +174,8 @@ def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
     avail = np.rint(left.reshape(r, -1)).astype(np.int64)
     useful = (delta < 0) & (avail > 0)
     key = np.where(useful, delta, np.inf)
-    out: list[list[tuple[int, int]]] = [[] for _ in range(r)]
+    empty = np.zeros(0, dtype=np.int64)
+    out: list[Choice] = [(empty, empty)] * r
     # Only the head of each row's order is ever taken: sort the ``width`` most negative
     # columns (all columns tied with the last of them too, so that the head is exactly
     # that of the full stable sort), and widen for the rows whose gap it does not close.
@@ -189,7 +195,7 @@ def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
                 wider.append(k)
                 continue
             used = np.flatnonzero(took > 0)
-            out[k] = list(zip(head[used].tolist(), took[used].tolist(), strict=True))
+            out[k] = (head[used].astype(np.int64), took[used])
         pending = np.array(wider, dtype=np.int64)
         width *= 4
     return out
@@ -243,26 +249,30 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
     last = np.full(r, np.inf)
     restart: list[IntArray] = []  # rows whose steps grew: back to their start
     resume: list[IntArray] = []  # rows that contract too slowly: Newton from where they are
-    # Work space reused by every step (fresh (R, P) arrays per step cost more than the
-    # arithmetic): the logits θ_i − θ_j as one product with the ±1 incidence matrix
-    # (exact: one +θ_i and one −θ_j per column), the rows' n and s kept compact.
+    # The steps work on the rows' cells transposed, (P, w): the logits θ_i − θ_j are then
+    # row gathers, and the gradient's sums over each model's cells are sums of rows
+    # (``_Sums``). They keep a set of w ≥ a rows (those active when it was last
+    # compacted): a finished row's column is carried along until a third of them are
+    # finished, cheaper than compacting (P, w) arrays at every step. Every number is the
+    # same as with one (a, P) batch of the active rows.
     pairs = i.shape[0]
-    incidence = np.zeros((m, pairs))
-    incidence[i, np.arange(pairs)] = 1.0
-    incidence[j, np.arange(pairs)] = -1.0
-    logits, scratch = np.empty((r, pairs)), np.empty((r, pairs))
-    offsets = np.arange(r)[:, None] * m
-    flat_i, flat_j = (offsets + i).ravel(), (offsets + j).ravel()
-    n_act, s_act = n, s
+    sums = _Sums(i, j, m)
+    logits, scratch = np.empty(pairs * r), np.empty(pairs * r)
+    kept = active
+    n_t, s_t = np.ascontiguousarray(n.T), np.ascontiguousarray(s.T)
     for _ in range(CHORD_STEPS):
         a = active.size
         if not a:
             break
+        w = kept.size
         th = theta[active]
-        p = bt.sigmoid_into(np.matmul(th, incidence, out=logits[:a]), scratch[:a])
-        resid = np.subtract(s_act, np.multiply(n_act, p, out=p), out=p)
-        grad = bt._scatter(flat_i[:a * pairs], flat_j[:a * pairs], resid.ravel(), a, m) \
-            - ridge * th
+        th_t = np.ascontiguousarray(theta[kept].T)  # (m, w)
+        x = np.take(th_t, i, axis=0, out=logits[:pairs * w].reshape(pairs, w))
+        x -= np.take(th_t, j, axis=0, out=scratch[:pairs * w].reshape(pairs, w))
+        p = bt.sigmoid_into(x, scratch[:pairs * w].reshape(pairs, w))
+        resid = np.subtract(s_t, np.multiply(n_t, p, out=p), out=p)
+        at = np.searchsorted(kept, active)
+        grad = sums(resid).T[at] - ridge * th
         step = grad @ inverse
         size = np.abs(step).max(axis=1)
         grew = ~(size < last[active])  # also NaN
@@ -280,10 +290,11 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
         restart.append(active[grew])
         resume.append(active[slow])
         last[active] = size
-        keep = ~done & ~grew & ~slow
-        active = active[keep]
-        if not keep.all():
-            n_act, s_act = n_act[keep], s_act[keep]
+        active = active[~done & ~grew & ~slow]
+        if active.size < COMPACT * kept.size:
+            at = np.searchsorted(kept, active)
+            n_t, s_t = n_t[:, at], s_t[:, at]
+            kept = active
     resume.append(active)
     for rows_, begin in ((np.concatenate(restart), start), (np.concatenate(resume), theta)):
         if rows_.size:
@@ -292,21 +303,55 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
     return theta
 
 
+class _Sums:
+    """Σ over the cells of +v on model i and −v on model j, for v laid out (P, w): the
+    numbers of ``bt._scatter`` (each model's cells added one at a time in cell order,
+    from zero), as sums of whole rows — the k-th cell of every model at once, k = 0, 1,
+    … — when w is large enough for that to beat ``np.bincount``."""
+
+    def __init__(self, i: IntArray, j: IntArray, m: int) -> None:
+        self.i, self.j, self.m = i, j, m
+        self.sides = [self._ranks(i), self._ranks(j)]
+
+    @staticmethod
+    def _ranks(model: IntArray) -> list[tuple[IntArray, IntArray]]:
+        order = np.argsort(model, kind="stable")
+        grouped = model[order]
+        first = np.searchsorted(grouped, grouped)  # where each cell's model starts
+        rank = np.arange(model.shape[0]) - first  # the cell's place among its model's
+        by_rank = np.argsort(rank, kind="stable")
+        bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max(initial=-1)) + 2))
+        return [(grouped[by_rank[a:b]], order[by_rank[a:b]])
+                for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+    def __call__(self, v: FloatArray) -> FloatArray:
+        """(m, w)."""
+        pairs, w = v.shape
+        if w < ROW_SUMS_MIN:
+            cols = np.arange(w)
+            return bt._scatter((self.i[:, None] * w + cols).ravel(),
+                               (self.j[:, None] * w + cols).ravel(), v.ravel(), self.m, w)
+        plus, minus = np.zeros((self.m, w)), np.zeros((self.m, w))
+        for out, side in ((plus, self.sides[0]), (minus, self.sides[1])):
+            for models, cells in side:
+                out[models] += v[cells]
+        plus -= minus
+        return plus
+
+
 def _prefix_totals(cells: bt.Cells, per_vote: FloatArray,
-                   chosen: list[tuple[IntArray, IntArray]], votes: IntArray
+                   chosen: list[Choice], votes: IntArray
                    ) -> tuple[FloatArray, FloatArray]:
     """``_totals`` of the cells without, per row, the first ``votes[k]`` votes of
     ``chosen[k]`` (its cell columns and votes in the order chosen), computed for the
     cells those touch only: every other cell keeps the full data's totals."""
     r = votes.shape[0]
     rows, flats, takes = [], [], []
-    for k, ((flat, each), v) in enumerate(zip(chosen, votes.tolist(), strict=True)):
-        before = np.cumsum(each) - each
-        take = np.clip(v - before, 0, each)  # whole columns, then the rest of the votes
-        used = take > 0
-        rows.append(np.full(int(used.sum()), k, dtype=np.int64))
-        flats.append(flat[used])
-        takes.append(take[used])
+    for k, (c, v) in enumerate(zip(chosen, votes.tolist(), strict=True)):
+        flat, take = _head(c, v)
+        rows.append(np.full(flat.size, k, dtype=np.int64))
+        flats.append(flat)
+        takes.append(take)
     pairs = cells.i.shape[0]
     base_n, base_s = _totals(cells.weights[None])
     n, s = base_n.repeat(r, axis=0), base_s.repeat(r, axis=0)
@@ -326,20 +371,32 @@ def _prefix_totals(cells: bt.Cells, per_vote: FloatArray,
     return n, s
 
 
-def _prefix(chosen: list[tuple[int, int]], votes: int, size: int) -> FloatArray:
+def _joined(rounds: list[Choice]) -> Choice:
+    """One pair's chosen votes of all rounds, in the order chosen."""
+    if not rounds:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate([f for f, _ in rounds]), np.concatenate([n for _, n in rounds])
+
+
+def _head(chosen: Choice, votes: int) -> Choice:
+    """The first ``votes`` of the chosen votes: whole columns, then the rest."""
+    flat, each = chosen
+    take = np.clip(votes - (np.cumsum(each) - each), 0, each)
+    used = take > 0
+    return flat[used], take[used]
+
+
+def _prefix(chosen: Choice, votes: int, size: int) -> FloatArray:
     """The removal counts of the first ``votes`` votes in the order they were chosen."""
+    flat, take = _head(chosen, votes)
     out = np.zeros(size)
-    for flat, n in chosen:
-        if votes <= 0:
-            break
-        take = min(n, votes)
-        out[flat] += take
-        votes -= take
+    np.add.at(out, flat, take.astype(np.float64))  # a column can recur across rounds
     return out
 
 
 def _bisect(cells: bt.Cells, theta: FloatArray, per_vote: FloatArray,
-            chosen: list[list[tuple[int, int]]], votes: IntArray,
+            order: list[Choice], votes: IntArray,
             checked: npt.NDArray[np.bool_], gap: FloatArray, upper: IntArray,
             lower: IntArray, ridge: float) -> IntArray:
     """Shorten each checked count to the shortest prefix of its chosen votes that still
@@ -355,8 +412,6 @@ def _bisect(cells: bt.Cells, theta: FloatArray, per_vote: FloatArray,
     g_lo = theta[upper] - theta[lower]
     moved_hi = np.ones(upper.shape[0], dtype=bool)
     streak = np.zeros(upper.shape[0], dtype=np.int64)  # probes in a row that moved one end
-    order = [(np.array([f for f, _ in c], dtype=np.int64),
-              np.array([n for _, n in c], dtype=np.int64)) for c in chosen]
     for _ in range(BISECT_STEPS):
         width = hi - lo
         todo = np.flatnonzero(checked & (width > np.maximum(1, REL_TOL * hi)))

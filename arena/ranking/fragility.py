@@ -111,16 +111,22 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
         todo = np.flatnonzero(~done)
         if not todo.size:
             break
-        left = cells.counts[None] - removed[todo]
-        add = _first_order(cells, current[todo], cells.weights[None] - removed[todo] * per_vote,
-                           left, per_vote, upper[todo], lower[todo], ridge)
+        if round_:
+            left = cells.counts[None] - removed[todo]
+            weights = cells.weights[None] - removed[todo] * per_vote
+        else:  # nothing removed yet: every pair's data are the cells themselves
+            left, weights = cells.counts[None], cells.weights[None]
+        add = _first_order(cells, current[todo], weights, left, per_vote, upper[todo],
+                           lower[todo], ridge)
         for at, k in enumerate(todo.tolist()):
             flat, n = add[at]
             chosen[k].append(add[at])
             removed[k].reshape(-1)[flat] += n  # a column at most once per round
             if round_ == 0:
                 first[k] = int(n.sum())
-        votes_n, score = _totals(cells.weights[None] - removed[todo] * per_vote)
+        votes_n, score = _prefix_totals(cells, per_vote, [_joined(chosen[k]) for k in todo],
+                                        np.rint(removed[todo].reshape(todo.size, -1)
+                                                .sum(axis=1)).astype(np.int64))
         current[todo] = _refit(cells, votes_n, score, current[todo], ridge, upper[todo],
                                lower[todo])
         gap = current[todo, upper[todo]] - current[todo, lower[todo]]
@@ -146,7 +152,8 @@ def _votes_to_swap(cells: bt.Cells, theta: FloatArray, upper: IntArray, lower: I
 def _effects(cells: bt.Cells, theta: FloatArray, weights: FloatArray, per_vote: FloatArray,
              upper: IntArray, lower: IntArray, ridge: float) -> FloatArray:
     """(R, P·3): the first-order change of each pair's gap θ_upper − θ_lower were one
-    vote of each cell column removed from the fit ``theta`` of ``weights``."""
+    vote of each cell column removed from the fit ``theta`` of ``weights`` (R or 1
+    rows)."""
     r, m = theta.shape
     i, j = cells.i, cells.j
     p = bt._sigmoid(theta[:, i] - theta[:, j])  # (r, P)
@@ -157,8 +164,10 @@ def _effects(cells: bt.Cells, theta: FloatArray, weights: FloatArray, per_vote: 
     e[np.arange(r), lower] = -1.0
     c = np.linalg.solve(hess, e[..., None])[..., 0]  # (r, m)
     # δ per vote, per cell column: −w (y − p)(c_i − c_j).
-    resid = bt.CELL_SCORES[None, None, :] - p[..., None]  # (r, P, 3)
-    delta = -(per_vote[None] * resid) * (c[:, i] - c[:, j])[..., None]
+    delta = np.subtract(bt.CELL_SCORES[None, None, :], p[..., None])  # y − p, (r, P, 3)
+    delta *= per_vote[None]
+    np.negative(delta, out=delta)
+    delta *= (c[:, i] - c[:, j])[..., None]
     return cast("FloatArray", delta.reshape(r, -1))
 
 
@@ -166,30 +175,37 @@ def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
                  left: FloatArray, per_vote: FloatArray, upper: IntArray, lower: IntArray,
                  ridge: float) -> list[Choice]:
     """Per pair, the votes (flat cell column, how many) whose first-order effects, most
-    negative first, close its gap at ``theta`` (the fit of ``weights``)."""
+    negative first, close its gap at ``theta`` (the fit of ``weights``; ``weights`` and
+    the votes ``left`` have R rows, or one shared by all)."""
     r = theta.shape[0]
     delta = _effects(cells, theta, weights, per_vote, upper, lower, ridge)
     # Aim just past level: two models exactly level are not yet swapped.
     gap = theta[np.arange(r), upper] - theta[np.arange(r), lower] - SWAPPED
-    avail = np.rint(left.reshape(r, -1)).astype(np.int64)
-    useful = (delta < 0) & (avail > 0)
-    key = np.where(useful, delta, np.inf)
+    avail = np.rint(left.reshape(left.shape[0], -1)).astype(np.int64)
     empty = np.zeros(0, dtype=np.int64)
     out: list[Choice] = [(empty, empty)] * r
-    # Only the head of each row's order is ever taken: sort the ``width`` most negative
-    # columns (all columns tied with the last of them too, so that the head is exactly
-    # that of the full stable sort), and widen for the rows whose gap it does not close.
+    # The columns are taken most negative effect first (stably: ties by column), the
+    # useful ones — a negative effect, votes left — only. Only the head of each row's
+    # order is ever taken: sort the ``width`` most negative columns (all columns tied
+    # with the last of them too, so that the head is exactly that of the full sort), and
+    # widen for the rows whose gap it does not close. A column that is not useful
+    # within the head adds nothing, so the useful ones are not sorted apart first.
     width = FIRST_WIDTH
     pending = np.arange(r)
+    cols = delta.shape[1]
     while pending.size:
-        cols = key.shape[1]
-        kth = (np.full(pending.size, np.inf) if width >= cols
-               else np.partition(key[pending], width - 1, axis=1)[:, width - 1])
+        if width >= cols:
+            kth = np.full(pending.size, np.inf)
+        else:
+            part = delta if pending.size == r else delta[pending]
+            kth = np.partition(part, width - 1, axis=1)[:, width - 1]
         wider = []
         for k, bound in zip(pending.tolist(), kth.tolist(), strict=True):
-            head = np.flatnonzero(key[k] <= bound)
-            head = head[np.argsort(key[k, head], kind="stable")]
-            took, closed = _take(delta[k, head], np.where(useful[k, head], avail[k, head], 0),
+            head = np.flatnonzero(delta[k] <= bound)  # never NaN: those are not useful
+            head = head[np.argsort(delta[k, head], kind="stable")]
+            d = delta[k, head]
+            votes = avail[k if avail.shape[0] > 1 else 0, head]
+            took, closed = _take(d, np.where((d < 0) & (votes > 0), votes, 0),
                                  float(gap[k]))
             if bound < np.inf and closed < gap[k]:
                 wider.append(k)

@@ -213,7 +213,7 @@ def _first_order(cells: bt.Cells, theta: FloatArray, weights: FloatArray,
             used = np.flatnonzero(took > 0)
             out[k] = (head[used].astype(np.int64), took[used])
         pending = np.array(wider, dtype=np.int64)
-        width *= 4
+        width = cols  # the rest: far-apart pairs take thousands of columns
     return out
 
 
@@ -314,8 +314,34 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
     resume.append(active)
     for rows_, begin in ((np.concatenate(restart), start), (np.concatenate(resume), theta)):
         if rows_.size:
-            theta[rows_] = bt._newton(i, j, n[rows_], s[rows_], m, ridge, begin[rows_],
-                                      REFIT_TOL)  # bt.fit on these totals
+            theta[rows_] = _newton(cells, n[rows_], s[rows_], begin[rows_], ridge, sums)
+    return theta
+
+
+def _newton(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, ridge: float,
+            sums: _Sums) -> FloatArray:
+    """``bt.fit`` of these totals from ``start`` to ``REFIT_TOL`` — the same iterations
+    and numbers as ``bt._newton`` — with the logits and gradient on the cells transposed
+    as in the chord steps."""
+    i, j, m = cells.i, cells.j, cells.m
+    theta = start.copy()
+    n_t, s_t = np.ascontiguousarray(n.T), np.ascontiguousarray(s.T)
+    gauge = np.eye(m) * ridge + 1.0 / m
+
+    def objective(th: FloatArray, rows: IntArray) -> FloatArray:
+        return bt._objective(th, i, j, n[rows], s[rows], ridge)
+
+    for _ in range(bt.MAX_ITER):
+        th_t = np.ascontiguousarray(theta.T)
+        x = np.take(th_t, i, axis=0)
+        x -= np.take(th_t, j, axis=0)
+        p = bt.sigmoid_into(x, np.empty_like(x))
+        grad = sums(s_t - n_t * p).T - ridge * theta
+        hess = bt._laplacian(i, j, (n_t * p * (1.0 - p)).T, m) + gauge
+        step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
+        theta = bt.damped_step(theta, step, objective)
+        if np.abs(step).max() < REFIT_TOL:
+            break
     return theta
 
 

@@ -22,6 +22,16 @@ Votes of one cell (pair and outcome) are interchangeable, so everything runs on 
 one m×m solve per pair of models and one batched refit of all pairs per round, never
 a refit per vote. A weighted vote (IPW, the integrity weights) is removed with its
 cell's mean weight.
+
+What it costs is the refits' passes over the P cells, so those are lean: a probe's
+totals are computed for the cells its removal touches only; the chord and Newton steps
+work on the cells transposed (logits by row gathers, each model's gradient sum a row at
+a time, in the order ``np.bincount`` adds them); only the head of each pair's effects is
+sorted. None of it changes a number: at large counts the count is only pinned to within
+``REL_TOL``, and *which* count in that band comes out depends on the refits' last
+digits (the probes' gaps stop at "sure of the sign"), so a speed-up that moved them
+would move the counts too. ``fragility_reference`` keeps the search as it was, and the
+tests and ``benchmarks/fragility.py --audit`` check that every count is the same.
 """
 
 from __future__ import annotations
@@ -273,9 +283,10 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
     # same as with one (a, P) batch of the active rows.
     pairs = i.shape[0]
     sums = _Sums(i, j, m)
+    li, lj = i[sums.order], j[sums.order]  # the cells in the sums' layout
     logits, scratch = np.empty(pairs * r), np.empty(pairs * r)
     kept = active
-    n_t, s_t = np.ascontiguousarray(n.T), np.ascontiguousarray(s.T)
+    n_t, s_t = sums.lay(n), sums.lay(s)
     for _ in range(CHORD_STEPS):
         a = active.size
         if not a:
@@ -283,8 +294,8 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
         w = kept.size
         th = theta[active]
         th_t = np.ascontiguousarray(theta[kept].T)  # (m, w)
-        x = np.take(th_t, i, axis=0, out=logits[:pairs * w].reshape(pairs, w))
-        x -= np.take(th_t, j, axis=0, out=scratch[:pairs * w].reshape(pairs, w))
+        x = np.take(th_t, li, axis=0, out=logits[:pairs * w].reshape(pairs, w))
+        x -= np.take(th_t, lj, axis=0, out=scratch[:pairs * w].reshape(pairs, w))
         p = bt.sigmoid_into(x, scratch[:pairs * w].reshape(pairs, w))
         resid = np.subtract(s_t, np.multiply(n_t, p, out=p), out=p)
         at = np.searchsorted(kept, active)
@@ -324,8 +335,9 @@ def _newton(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, ri
     and numbers as ``bt._newton`` — with the logits and gradient on the cells transposed
     as in the chord steps."""
     i, j, m = cells.i, cells.j, cells.m
+    li, lj = i[sums.order], j[sums.order]
     theta = start.copy()
-    n_t, s_t = np.ascontiguousarray(n.T), np.ascontiguousarray(s.T)
+    n_t, s_t = sums.lay(n), sums.lay(s)
     gauge = np.eye(m) * ridge + 1.0 / m
 
     def objective(th: FloatArray, rows: IntArray) -> FloatArray:
@@ -333,11 +345,11 @@ def _newton(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, ri
 
     for _ in range(bt.MAX_ITER):
         th_t = np.ascontiguousarray(theta.T)
-        x = np.take(th_t, i, axis=0)
-        x -= np.take(th_t, j, axis=0)
+        x = np.take(th_t, li, axis=0)
+        x -= np.take(th_t, lj, axis=0)
         p = bt.sigmoid_into(x, np.empty_like(x))
         grad = sums(s_t - n_t * p).T - ridge * theta
-        hess = bt._laplacian(i, j, (n_t * p * (1.0 - p)).T, m) + gauge
+        hess = bt._laplacian(i, j, (n_t * p * (1.0 - p))[sums.back].T, m) + gauge
         step = cast("FloatArray", np.linalg.solve(hess, grad[..., None])[..., 0])
         theta = bt.damped_step(theta, step, objective)
         if np.abs(step).max() < REFIT_TOL:
@@ -346,25 +358,42 @@ def _newton(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, ri
 
 
 class _Sums:
-    """Σ over the cells of +v on model i and −v on model j, for v laid out (P, w): the
-    numbers of ``bt._scatter`` (each model's cells added one at a time in cell order,
-    from zero), as sums of whole rows — the k-th cell of every model at once, k = 0, 1,
-    … — when w is large enough for that to beat ``np.bincount``."""
+    """Σ over the cells of +v on model i and −v on model j, for v (P, w) laid out in
+    ``order`` (``lay``): the numbers of ``bt._scatter`` — each model's cells added one
+    at a time in cell order, from zero — as sums of whole rows when w is large enough
+    for that to beat ``np.bincount``. The layout puts the k-th cell of every model (as
+    i) next to one another, k = 0, 1, …, so that each such sum is a block of rows; the
+    j side is one gather into its own such order."""
 
     def __init__(self, i: IntArray, j: IntArray, m: int) -> None:
         self.i, self.j, self.m = i, j, m
-        self.sides = [self._ranks(i), self._ranks(j)]
+        self.order, i_blocks = self._ranked(i)
+        self.back = np.argsort(self.order)  # the layout back to cell order
+        by_j, j_blocks = self._ranked(j)
+        self.to_j = self.back[by_j]  # the layout to the j side's order
+        self.blocks = [i_blocks, j_blocks]
 
     @staticmethod
-    def _ranks(model: IntArray) -> list[tuple[IntArray, IntArray]]:
-        order = np.argsort(model, kind="stable")
-        grouped = model[order]
-        first = np.searchsorted(grouped, grouped)  # where each cell's model starts
-        rank = np.arange(model.shape[0]) - first  # the cell's place among its model's
-        by_rank = np.argsort(rank, kind="stable")
-        bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max(initial=-1)) + 2))
-        return [(grouped[by_rank[a:b]], order[by_rank[a:b]])
-                for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+    def _ranked(model: IntArray) -> tuple[IntArray, list[tuple[int, int, slice | IntArray]]]:
+        """The cells by their place among their model's (then by model), and per place
+        the rows' block and its models (a slice when they are consecutive)."""
+        grouped = np.sort(model, kind="stable")
+        first = np.searchsorted(grouped, model[np.argsort(model, kind="stable")])
+        rank = np.empty_like(model)
+        rank[np.argsort(model, kind="stable")] = np.arange(model.shape[0]) - first
+        order = np.lexsort((model, rank))
+        bounds = np.searchsorted(rank[order], np.arange(int(rank.max(initial=-1)) + 2))
+        blocks: list[tuple[int, int, slice | IntArray]] = []
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            models = model[order[a:b]]
+            consecutive = bool(np.all(np.diff(models) == 1))
+            blocks.append((a, b, slice(int(models[0]), int(models[-1]) + 1)
+                           if consecutive else models))
+        return order, blocks
+
+    def lay(self, v: FloatArray) -> FloatArray:
+        """(R, P) in cell order to (P, R) in the layout."""
+        return np.ascontiguousarray(v.T)[self.order]
 
     def __call__(self, v: FloatArray) -> FloatArray:
         """(m, w)."""
@@ -372,11 +401,13 @@ class _Sums:
         if w < ROW_SUMS_MIN:
             cols = np.arange(w)
             return bt._scatter((self.i[:, None] * w + cols).ravel(),
-                               (self.j[:, None] * w + cols).ravel(), v.ravel(), self.m, w)
+                               (self.j[:, None] * w + cols).ravel(), v[self.back].ravel(),
+                               self.m, w)
         plus, minus = np.zeros((self.m, w)), np.zeros((self.m, w))
-        for out, side in ((plus, self.sides[0]), (minus, self.sides[1])):
-            for models, cells in side:
-                out[models] += v[cells]
+        for out, rows, blocks in ((plus, v, self.blocks[0]),
+                                  (minus, v[self.to_j], self.blocks[1])):
+            for a, b, models in blocks:
+                out[models] += rows[a:b]
         plus -= minus
         return plus
 

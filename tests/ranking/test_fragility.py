@@ -237,4 +237,5 @@ def test_row_sums_are_bincounts(width: int) -> None:
     rows = np.arange(width)[:, None] * cells.m
     flat_i, flat_j = (rows + cells.i).ravel(), (rows + cells.j).ravel()
     want = bt._scatter(flat_i, flat_j, np.ascontiguousarray(v.T).ravel(), width, cells.m)
-    assert np.array_equal(_Sums(cells.i, cells.j, cells.m)(v).T, want)
+    sums = _Sums(cells.i, cells.j, cells.m)
+    assert np.array_equal(sums(sums.lay(np.ascontiguousarray(v.T))).T, want)

@@ -282,7 +282,7 @@ def _refit(cells: bt.Cells, n: FloatArray, s: FloatArray, start: FloatArray, rid
     # finished, cheaper than compacting (P, w) arrays at every step. Every number is the
     # same as with one (a, P) batch of the active rows.
     pairs = i.shape[0]
-    sums = _Sums(i, j, m)
+    sums = _Sums.of(cells)
     li, lj = i[sums.order], j[sums.order]  # the cells in the sums' layout
     logits, scratch = np.empty(pairs * r), np.empty(pairs * r)
     kept = active
@@ -364,6 +364,18 @@ class _Sums:
     for that to beat ``np.bincount``. The layout puts the k-th cell of every model (as
     i) next to one another, k = 0, 1, …, so that each such sum is a block of rows; the
     j side is one gather into its own such order."""
+
+    _last: tuple[IntArray, IntArray, _Sums] | None = None
+
+    @classmethod
+    def of(cls, cells: bt.Cells) -> _Sums:
+        """The sums of these cells (the last cells' kept: a search refits one set many
+        times)."""
+        last = cls._last
+        if last is None or last[0] is not cells.i or last[1] is not cells.j \
+                or last[2].m != cells.m:
+            last = cls._last = (cells.i, cells.j, cls(cells.i, cells.j, cells.m))
+        return last[2]
 
     def __init__(self, i: IntArray, j: IntArray, m: int) -> None:
         self.i, self.j, self.m = i, j, m

@@ -68,7 +68,7 @@ EXCHANGE_TRIES = 8  # candidates refitted per pair and round
 CHUNK = 256  # pairs worked on at once
 FIRST_WIDTH = 256  # columns sorted per pair at first when choosing votes
 COMPACT = 2 / 3  # a refit's work space is compacted once fewer of its rows are active
-ROW_SUMS_MIN = 48  # rows from which the gradient's sums are taken a row at a time
+ROW_SUMS_MIN = 16  # rows from which the gradient's sums are taken a row at a time
 SWAPPED = -1e-9  # the gap (natural units) below which the lower model is above
 
 

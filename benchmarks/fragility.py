@@ -13,8 +13,15 @@ Timing (medians, same process): the board from aggregated counts with and withou
 full Newton refits they replaced; the whole-board audit (every pair of models, not only
 neighbours).
 
+Whole-board audit (``--audit``): every pair of 100 models from 3M battles' counts, the
+search of ``arena.ranking.fragility`` against the one it replaced
+(``arena.ranking.fragility_reference``), run alternately in one process; medians of the
+wall-clock and CPU times, and a check that every pair's count (and whether it was
+confirmed, and the first-order count) is the same.
+
     python benchmarks/fragility.py              # about 3 minutes
     python benchmarks/fragility.py --no-timing  # agreement only
+    python benchmarks/fragility.py --audit      # the whole-board audit, new against old
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from arena.ranking import bt, fragility  # noqa: E402
+from arena.ranking import bt, fragility, fragility_reference  # noqa: E402
 from arena.ranking.battles import Battles  # noqa: E402
 from arena.ranking.leaderboard import compute_leaderboard  # noqa: E402
 
@@ -97,11 +104,10 @@ def median_time(f: Callable[[], object], repeat: int) -> float:
     return float(np.median(times))
 
 
-def newton_refit(cells: bt.Cells, weights: np.ndarray, start: np.ndarray, ridge: float,
-                 *_gap: object, **_sign_only: object) -> np.ndarray:
+def newton_refit(cells: bt.Cells, n: np.ndarray, s: np.ndarray, start: np.ndarray,
+                 ridge: float, *_gap: object, **_sign_only: object) -> np.ndarray:
     """The refit before the shared Hessian: a full Newton fit per data set."""
-    return bt.fit(cells, weights=np.maximum(weights, 0.0), ridge=ridge, theta0=start,
-                  tol=fragility.REFIT_TOL)
+    return bt._newton(cells.i, cells.j, n, s, cells.m, ridge, start, fragility.REFIT_TOL)
 
 
 def time_size(m: int, n: int) -> str:
@@ -148,10 +154,58 @@ def timing() -> None:
         print(time_size(m, n), flush=True)
 
 
+def audit(repeat: int) -> None:
+    """The whole board at 100 models / 3M battles: new search against the old one."""
+    m = 100
+    cells = bt.fold_counts(arena_counts(m, 3_000_000).counts())
+    theta = bt.fit(cells, ridge=PRIOR)
+    order = np.argsort(-theta).astype(np.int64)
+    iu, ju = np.triu_indices(m, 1)
+    upper, lower = order[iu], order[ju]
+    wall: dict[str, list[float]] = {"new": [], "old": []}
+    cpu: dict[str, list[float]] = {"new": [], "old": []}
+    found: dict[str, fragility.Swap | fragility_reference.Swap] = {}
+    for _ in range(repeat):
+        for name, search in (("new", fragility.votes_to_swap),
+                             ("old", fragility_reference.votes_to_swap)):
+            w0, c0 = time.perf_counter(), time.process_time()
+            got = search(cells, theta, upper, lower, ridge=PRIOR)
+            wall[name].append(time.perf_counter() - w0)
+            cpu[name].append(time.process_time() - c0)
+            if name in found:  # every run of one search gives the same counts
+                assert np.array_equal(found[name].votes, got.votes)
+            found[name] = got
+    new, old = found["new"], found["old"]
+    same = (new.votes == old.votes) & (new.checked == old.checked) \
+        & (new.first_order == old.first_order)
+    med = {k: float(np.median(v)) for k, v in wall.items()}
+    med_cpu = {k: float(np.median(v)) for k, v in cpu.items()}
+    print("| pairs | new: wall | old: wall | ratio | new: CPU | old: CPU | ratio | "
+          "counts equal | checked |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {iu.size:,} | {med['new']:.2f} s | {med['old']:.2f} s | "
+          f"{med['old'] / med['new']:.2f}× | {med_cpu['new']:.2f} s | "
+          f"{med_cpu['old']:.2f} s | {med_cpu['old'] / med_cpu['new']:.2f}× | "
+          f"{int(same.sum()):,} of {same.size:,} | {100 * new.checked.mean():.0f}% |")
+    print("runs (wall, s): new " + ", ".join(f"{t:.2f}" for t in wall["new"])
+          + "; old " + ", ".join(f"{t:.2f}" for t in wall["old"]))
+    if not same.all():
+        bad = np.flatnonzero(~same)[:10]
+        print("differ:", [(int(upper[k]), int(lower[k]), int(old.votes[k]), int(new.votes[k]))
+                          for k in bad])
+        raise SystemExit(1)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--no-timing", action="store_true")
+    p.add_argument("--audit", action="store_true",
+                   help="only the whole-board audit, new against old")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each (--audit)")
     args = p.parse_args()
+    if args.audit:
+        audit(args.repeat)
+        return
     print("| seeds | prior | pairs | exact | at most one over | within ±10% | "
           "first-order only: exact |")
     print("|---|---|---|---|---|---|---|")

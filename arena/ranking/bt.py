@@ -164,10 +164,20 @@ def fit(
     """
     single = weights is None
     w = cells.weights[None] if weights is None else weights
-    n = w.sum(axis=2)
-    s = w @ CELL_SCORES
+    n, s = totals(w)
     theta = _newton(cells.i, cells.j, n, s, cells.m, ridge, theta0, tol)
     return theta[0] if single else theta
+
+
+def totals(w: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(w.sum(axis=-1), w @ CELL_SCORES)`` for cell weights ``w`` (…, 3): the votes and
+    the first model's score per cell. The same numbers — (w₀ + w₁) + w₂ is the order of
+    that sum, and w₀ + ½w₂ is exact up to its one rounding however the product is taken —
+    from column slices, which on large batches is several times cheaper than a reduction
+    over an axis of length 3."""
+    n = np.add(w[..., 0], w[..., 1])
+    n += w[..., 2]
+    return n, w[..., 0] + 0.5 * w[..., 2]
 
 
 def _newton(
@@ -239,9 +249,24 @@ def _objective(
 
 
 def _sigmoid(x: FloatArray) -> FloatArray:
-    # Written via exp(-|x|) so that no huge exponent is ever formed.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ(x), written via e = exp(−|x|) so that no huge exponent is ever formed."""
+    e = np.array(x, dtype=np.float64)
+    return sigmoid_into(e, np.empty_like(e))
+
+
+def sigmoid_into(x: FloatArray, scratch: FloatArray) -> FloatArray:
+    """σ(x) computed in place in ``x`` (returned), with ``scratch`` of its shape as work
+    space: 1/(1 + e) where x ≥ 0, e/(1 + e) below, e = exp(−|x|). The numerator is
+    max(e, [x ≥ 0]) (e ≤ 1), the same numbers as choosing between the two quotients in a
+    few passes that allocate nothing (a choice by ``np.where`` and fresh arrays cost
+    several times more on large batches)."""
+    np.greater_equal(x, 0.0, out=scratch)  # 1.0 or 0.0 (also for NaN)
+    np.abs(x, out=x)
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    np.maximum(x, scratch, out=scratch)  # the numerator
+    x += 1.0
+    return cast("FloatArray", np.divide(scratch, x, out=x))
 
 
 def _scatter(flat_i: IntArray, flat_j: IntArray, v: FloatArray, r: int, m: int) -> FloatArray:

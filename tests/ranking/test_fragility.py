@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
-from arena.ranking import Battles, bt, compute_leaderboard
-from arena.ranking.fragility import REL_TOL, brute_force, votes_to_swap
+from arena.ranking import Battles, bt, compute_leaderboard, fragility, fragility_reference
+from arena.ranking.fragility import REL_TOL, ROW_SUMS_MIN, _Sums, brute_force, votes_to_swap
 from arena.schemas import Leaderboard
 
 RIDGE = bt.prior_ridge(bt.PRIOR_SD_ELO)
@@ -144,3 +145,97 @@ def test_one_listed_model_has_no_pairs() -> None:
     assert len(board["fragility"]["pairs"]) == 1
     board = compute_leaderboard(arena_battles(2, 60, m=2), min_votes=10_000)
     assert board["fragility"]["pairs"] == [] and not board["fragility"]["fragile"]
+
+
+def spread_arena(seed: int, m: int, n: int, *, weighted: bool = False,
+                 drop: float = 0.0) -> bt.Cells:
+    """Counts of n battles among m models of spread-out strengths (some pairs never met
+    when ``drop`` > 0; per-battle weights when ``weighted``)."""
+    rng = np.random.default_rng(seed)
+    strength = rng.normal(0.0, 1.0, m)
+    a = rng.integers(0, m, n)
+    b = (a + rng.integers(1, m, n)) % m
+    met = rng.random((m, m)) >= drop
+    keep = met[np.minimum(a, b), np.maximum(a, b)]
+    a, b = a[keep], b[keep]
+    p = 1.0 / (1.0 + np.exp(strength[b] - strength[a]))
+    u = rng.random(a.size)
+    outcome = np.where(u < 0.15, 2, np.where(rng.random(a.size) < p, 0, 1))
+    counts = np.zeros((m, m, 4))
+    np.add.at(counts, (a, b, outcome), 1.0)
+    if not weighted:
+        return bt.fold_counts(counts)
+    w = rng.uniform(0.5, 2.0, a.size)
+    weights, weights_sq = np.zeros((m, m, 4)), np.zeros((m, m, 4))
+    np.add.at(weights, (a, b, outcome), w)
+    np.add.at(weights_sq, (a, b, outcome), w**2)
+    return bt.fold_counts(counts, weights, weights_sq)
+
+
+def same_swaps(cells: bt.Cells, upper: npt.NDArray[np.int64], lower: npt.NDArray[np.int64],
+               ridge: float) -> int:
+    theta = bt.fit(cells, ridge=ridge)
+    new = votes_to_swap(cells, theta, upper, lower, ridge=ridge)
+    old = fragility_reference.votes_to_swap(cells, theta, upper, lower, ridge=ridge)
+    assert new.votes.tolist() == old.votes.tolist()
+    assert new.checked.tolist() == old.checked.tolist()
+    assert new.first_order.tolist() == old.first_order.tolist()
+    return int(new.votes.max(initial=0))
+
+
+@pytest.mark.parametrize("ridge", [RIDGE, bt.RIDGE], ids=["prior", "flat"])
+def test_same_counts_as_the_old_search_on_small_arenas(ridge: float) -> None:
+    # Every pair, not only neighbours: the whole-board audit's path, on the brute-force
+    # test's kind of arena.
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        cells = random_arena(rng)
+        iu, ju = np.triu_indices(cells.m, 1)
+        order = np.argsort(-bt.fit(cells, ridge=ridge)).astype(np.int64)
+        same_swaps(cells, order[iu], order[ju], ridge)
+
+
+@pytest.mark.parametrize(("seed", "weighted", "drop", "width"),
+                         [(0, False, 0.0, fragility.FIRST_WIDTH), (0, False, 0.0, 8),
+                          (1, True, 0.2, 16)])
+def test_same_counts_as_the_old_search_on_a_whole_board(
+        seed: int, weighted: bool, drop: float, width: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 14 models, every one of the 91 pairs at once: far-apart pairs whose counts run to
+    # hundreds of votes (refits that fall back to Newton), batches wide enough for the
+    # gradient's row sums, pairs that never met, IPW-like weights. A narrow first head
+    # makes most pairs widen theirs: the counts must not depend on it.
+    monkeypatch.setattr(fragility, "FIRST_WIDTH", width)
+    cells = spread_arena(seed, 14, 6_000, weighted=weighted, drop=drop)
+    order = np.argsort(-bt.fit(cells, ridge=RIDGE)).astype(np.int64)
+    iu, ju = np.triu_indices(cells.m, 1)
+    assert iu.size >= ROW_SUMS_MIN
+    assert same_swaps(cells, order[iu], order[ju], RIDGE) > 300
+
+
+def test_sigmoid_and_totals_are_the_old_formulas() -> None:
+    rng = np.random.default_rng(2)
+    x = np.concatenate([rng.normal(0.0, 5.0, 5_000), rng.normal(0.0, 800.0, 500),
+                        [0.0, -0.0, np.inf, -np.inf, 745.0, -745.0, 1e-300, -1e-300]])
+    e = np.exp(-np.abs(x))
+    old = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    assert np.array_equal(bt._sigmoid(x), old)
+    assert np.array_equal(bt._sigmoid(x.reshape(-1, 6)), old.reshape(-1, 6))
+    assert np.isnan(bt._sigmoid(np.array([np.nan])))[0]
+    w = rng.gamma(0.5, 300.0, (40, 200, 3))
+    n, s = bt.totals(w)
+    assert np.array_equal(n, w.sum(axis=2)) and np.array_equal(s, w @ bt.CELL_SCORES)
+
+
+@pytest.mark.parametrize("width", [5, ROW_SUMS_MIN + 13])
+def test_row_sums_are_bincounts(width: int) -> None:
+    # The chord's per-model sums against bt._scatter's, to the last bit, on cells some
+    # of whose pairs are missing (models with no cells on one side).
+    cells = spread_arena(3, 9, 2_000, drop=0.3)
+    rng = np.random.default_rng(4)
+    v = rng.normal(0.0, 50.0, (cells.i.size, width))
+    rows = np.arange(width)[:, None] * cells.m
+    flat_i, flat_j = (rows + cells.i).ravel(), (rows + cells.j).ravel()
+    want = bt._scatter(flat_i, flat_j, np.ascontiguousarray(v.T).ravel(), width, cells.m)
+    sums = _Sums(cells.i, cells.j, cells.m)
+    assert np.array_equal(sums(sums.lay(np.ascontiguousarray(v.T))).T, want)

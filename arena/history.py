@@ -31,7 +31,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from arena.errors import ArenaError, BadRequest
+from arena.errors import ArenaError, BadRequest, NotFound
 from arena.leaderboard import LeaderboardCache
 from arena.periodic import Periodic
 from arena.record import board_method, digest_of_votes
@@ -41,6 +41,7 @@ from arena.store import BoardSnapshot, SnapshotEntry, Store
 log = logging.getLogger("arena.history")
 
 DEFAULT_VARIANT = "default"
+MAX_ID = 2**31 - 1  # the ids are SQL INTEGERs
 
 
 def snapshot_of(board: dict[str, Any], *, taken_at: datetime, scheduled_day: date | None,
@@ -187,6 +188,9 @@ def permalink(snap: BoardSnapshot) -> str:
 def parse_snapshot_ref(ref: str) -> tuple[int | None, date | None]:
     """A snapshot's permalink part: its id, or a UTC day (the daily snapshot of it)."""
     if ref.isascii() and ref.isdigit() and len(ref) <= 12:
+        if int(ref) > MAX_ID:  # no such row; PostgreSQL would refuse the number itself
+            raise NotFound(f"No snapshot {ref}: see /api/leaderboard/history for the ones "
+                           "kept", code="no_snapshot")
         return int(ref), None
     if len(ref) == 10:
         try:

@@ -120,7 +120,7 @@ async def battles(
             max_length=40, description="active, voted, counted, or an exclusion reason")] = None,
         category: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0) -> AdminBattles:
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> AdminBattles:
     """The battle browser: newest first, filtered by prompt text, model, status and
     category."""
     if status and status not in ("active", "voted", "counted", *EXCLUDED_REASONS):
@@ -188,7 +188,7 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
 @router.get("/audit", response_model=AuditLog)
 async def audit(admin: AdminDep, store: StoreDep,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                offset: Annotated[int, Query(ge=0)] = 0) -> AuditLog:
+                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> AuditLog:
     """Every console action, newest first: who, what, when, before and after."""
     return AuditLog(entries=[AuditRow(
         id=e.id or 0, at=e.at.isoformat(timespec="seconds"), actor=e.actor, action=e.action,

@@ -20,7 +20,7 @@ from arena.api.deps import LeaderboardDep, RosterDep, StoreDep
 from arena.api.openapi import ERROR_RESPONSES
 from arena.errors import NotFound
 from arena.export import battle_records
-from arena.history import DEFAULT_VARIANT
+from arena.history import DEFAULT_VARIANT, MAX_ID
 from arena.ranking.io import battle_line
 from arena.schemas import Categories
 from arena.types import RankingMethod
@@ -98,7 +98,7 @@ async def categories(cache: LeaderboardDep) -> dict[str, Any]:
 async def battles_export(store: StoreDep, roster: RosterDep,
                          category: str | None = Query(default=None, max_length=100),
                          snapshot: int | None = Query(
-                             default=None, ge=1, description="only the votes a board "
+                             default=None, ge=1, le=MAX_ID, description="only the votes a board "
                              "snapshot had seen (its id): the file to check it with"),
                          ) -> StreamingResponse:
     """Counted battles in the Chatbot Arena format (JSON lines), without conversations;

@@ -103,6 +103,7 @@ async def test_a_snapshot_is_cited_and_checked_from_the_public_download(fresh_db
         assert not again["ok"]
 
 
+@pytest.mark.db
 async def test_bad_snapshot_references_get_one_clear_error(fresh_db):
     async with running(create_app(unlimited(fresh_db), roster=ROSTER)) as c:
         assert_shape(await c.get("/api/leaderboard/snapshots/abc"), 400, "bad_snapshot")
@@ -111,6 +112,11 @@ async def test_bad_snapshot_references_get_one_clear_error(fresh_db):
         assert_shape(await c.get("/api/leaderboard/snapshots/2026-12-01"), 404, "no_snapshot")
         assert_shape(await c.get("/api/battles.jsonl?snapshot=99"), 404, "no_snapshot")
         assert_shape(await c.get("/api/battles.jsonl?snapshot=0"), 422)
+        # Past an SQL INTEGER: no such snapshot, never the database's refusal (a 500).
+        assert_shape(await c.get("/api/leaderboard/snapshots/2147483648"), 404, "no_snapshot")
+        assert_shape(await c.get("/api/leaderboard/snapshots/999999999999"), 404,
+                     "no_snapshot")
+        assert_shape(await c.get("/api/battles.jsonl?snapshot=2147483648"), 422)
 
 
 def test_verify_refuses_what_is_not_a_snapshot(tmp_path, capsys):

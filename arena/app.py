@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
         if swept:
             log.warning("marked %d turns left running by a stopped worker as incomplete", swept)
         battles.start_sweeper()
+        await battles.controls.start()
         board = LeaderboardCache(store, settings, demo=roster.demo,
                                  on_board=battles.pairing.update, names=roster.veiled)
         await board.start()
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
             await detection.stop()
             await history.stop()
             await board.stop()
+            await battles.controls.stop()
             await battles.shutdown()
             if providers is None:
                 for p in provs.values():

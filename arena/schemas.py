@@ -549,8 +549,12 @@ class AdminBattles(_Out):
 class RegisterEntry(_Out):
     model: str
     state: Literal["active", "paused", "weight_zero", "retired"] = Field(
-        description="active; paused by this worker for failing; weight_zero: kept out of "
-                    "new battles by its weight; retired: no longer in the roster")
+        description="active; paused (by an operator, or by this worker for failing); "
+                    "weight_zero: kept out of new battles by its weight; retired: by an "
+                    "operator, or no longer in the roster")
+    control: Literal["paused", "retired"] | None = Field(
+        default=None, description="an operator's live control, if any")
+    control_note: str | None = None
     codename: str | None = Field(description="the public name it plays (or played) under")
     unveiled: bool = Field(description="its codename is lifted: boards show its name")
     first_battle: str | None
@@ -558,6 +562,13 @@ class RegisterEntry(_Out):
     battles: int
     votes: int
     counted_votes: int
+
+
+class ModelControlIn(_In):
+    state: Literal["active", "paused", "retired"] = Field(
+        description="paused or retired: out of new battles on every worker within seconds "
+                    "(its board and history stay); active: back as the roster says")
+    note: str = Field(min_length=1, max_length=500, description="why (the audit log)")
 
 
 class Register(_Out):

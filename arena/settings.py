@@ -299,6 +299,9 @@ class Settings(BaseSettings):
                             description="Bradley-Terry prior: true ratings spread about "
                                         "this many Elo points (0: none)")
     leaderboard_refresh_s: float = Field(default=2.0, ge=0)
+    roster_refresh_s: float = Field(
+        default=2.0, ge=0, description="how often each worker reads the models operators "
+                                       "paused or retired in the console (0: at start only)")
     history_interval_s: float = Field(
         default=600.0, ge=0, description="how often each worker checks that today's (UTC) "
                                          "snapshot of the board is stored, and takes it if "

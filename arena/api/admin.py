@@ -30,6 +30,7 @@ from arena.schemas import (
     AuditLog,
     AuditRow,
     InviteIn,
+    ModelControlIn,
     NewInvite,
     Register,
     RegisterEntry,
@@ -38,6 +39,7 @@ from arena.schemas import (
 )
 from arena.settings import Settings
 from arena.store import ReviewedVote
+from arena.store.admin import ControlState
 from arena.store.records import utcnow
 from arena.types import EXCLUDED_REASONS, Review
 
@@ -168,21 +170,40 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
     never in a battle yet) and the retired ones, which stay listed."""
     uses = {u.model: u for u in await store.model_uses()}
     paused = services.battles.health.paused(probe=False)
+    controls = await store.model_controls()
     entries: list[RegisterEntry] = []
     in_roster = {m.name: m for m in services.roster.models}
     for name in sorted(set(uses) | set(in_roster)):
         u = uses.get(name)
         m = in_roster.get(name)
-        state = ("retired" if m is None else "paused" if name in paused
+        control, control_note = controls.get(name, (None, None))
+        state = ("retired" if m is None or control == "retired"
+                 else "paused" if name in paused or control == "paused"
                  else "weight_zero" if m.weight == 0 else "active")
         entries.append(RegisterEntry(
             model=name, state=state,  # type: ignore[arg-type]  # one of the four above
             codename=m.codename if m else None, unveiled=bool(m and m.unveiled),
+            control=control, control_note=control_note,  # type: ignore[arg-type]
             first_battle=u.first_battle.isoformat(timespec="seconds") if u else None,
             last_battle=u.last_battle.isoformat(timespec="seconds") if u else None,
             battles=u.battles if u else 0, votes=u.votes if u else 0,
             counted_votes=u.counted_votes if u else 0))
     return Register(models=entries)
+
+
+@router.post("/models/{name}", response_model=RegisterEntry)
+async def control_model(name: str, body: ModelControlIn, admin: AdminDep, store: StoreDep,
+                        services: ServicesDep) -> RegisterEntry:
+    """Pause or retire a roster model, or give it back (``active``), with a written
+    reason: out of new battles on this worker at once and on every other within
+    ``ARENA_ROSTER_REFRESH_S``; running battles finish, its board stays. Audited."""
+    if name not in {m.name for m in services.roster.models}:
+        raise NotFound(f"No model {name[:100]!r} in the roster", code="model_not_found")
+    state: ControlState | None = None if body.state == "active" else body.state
+    await store.set_model_control(name, state, note=body.note.strip(), actor=admin.actor)
+    await services.battles.controls.refresh()  # this worker at once
+    found = (await register(admin, store, services)).models
+    return next(e for e in found if e.model == name)
 
 
 @router.get("/audit", response_model=AuditLog)

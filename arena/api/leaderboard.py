@@ -144,7 +144,9 @@ async def info(roster: RosterDep, settings: SettingsDep, battles: BattlesDep) ->
                if settings.captcha_verify_url else None)
     return Info(demo=roster.demo, models=len(roster.models), captcha=captcha,
                 max_prompt_chars=settings.max_prompt_chars, max_turns=settings.max_turns,
-                paused_models=sorted(roster.public(m) for m in battles.health.paused(probe=False)),
+                paused_models=sorted({roster.public(m) for m in
+                                      [*battles.health.paused(probe=False),
+                                       *battles.controls.out()]}),
                 share_battles=settings.share_battles,
                 add_models="Copy data/models.example.toml to models.toml, keep the models you "
                            "have keys or a local server for, then run "

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from arena import errors
+from arena.battles.controls import ModelControls
 from arena.battles.fanout import Event
 from arena.battles.health import ModelHealth
 from arena.battles.pairing import PairChoice, build_pairing
@@ -95,6 +96,9 @@ class BattleService:
             backoff_max_s=settings.health_backoff_max_s,
             probe_timeout_s=min(settings.request_timeout_s, settings.answer_timeout_s),
             slots=self.slots, clock=clock, on_pause=self.metrics.paused)
+        # Models an operator paused or retired in the console (every worker, within
+        # ARENA_ROSTER_REFRESH_S); the app starts and stops its refresh.
+        self.controls = ModelControls(store, settings.roster_refresh_s)
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -166,7 +170,7 @@ class BattleService:
 
     async def start(self, prompt: str, *, voter_key: str, ip_hash: str | None) -> BattleRecord:
         prompt = await self._check_prompt(prompt)
-        pair = self.pairing.pick(self.health.paused())
+        pair = self.pairing.pick([*self.health.paused(), *self.controls.out()])
         battle_id = secrets.token_hex(16)
         battle = await self.store.create_battle(
             battle_id=battle_id, voter_key=voter_key, ip_hash=ip_hash, model_a=pair.model_a,

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Text, and_, case, cast, func, insert, or_, select, true, union_all
+from sqlalchemy import (
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.store.records import aware, utcnow
 from arena.tables import admin_audit, battles, turns, votes
+from arena.tables import model_controls as model_controls_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +164,29 @@ async def model_uses(engine: AsyncEngine) -> list[ModelUse]:
                             battles=int(r[3]), votes=counts.get(r[0], (0, 0))[0],
                             counted_votes=counts.get(r[0], (0, 0))[1]) for r in used),
                   key=lambda m: m.model)
+
+
+ControlState = Literal["paused", "retired"]
+
+
+async def model_controls(engine: AsyncEngine) -> dict[str, tuple[str, str | None]]:
+    """Each controlled model → (its state, the operator's note)."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(model_controls_table))).all()
+    return {r.model: (r.state, r.note) for r in rows}
+
+
+async def set_model_control(engine: AsyncEngine, model: str, state: ControlState | None, *,
+                            note: str, actor: str) -> None:
+    """Pause or retire a model (``None``: back to the roster's say), audited in the same
+    transaction."""
+    c = model_controls_table.c
+    async with engine.begin() as conn:
+        before = (await conn.execute(select(c.state).where(c.model == model))).scalar()
+        await conn.execute(delete(model_controls_table).where(c.model == model))
+        if state is not None:
+            await conn.execute(insert(model_controls_table).values(
+                model=model, state=state, note=note, updated_at=utcnow(), updated_by=actor))
+        await add_audit(conn, actor=actor, action="model.control", target=model,
+                        before={"state": before or "active"},
+                        after={"state": state or "active"}, note=note)

@@ -217,14 +217,50 @@ $("invite-form").addEventListener("submit", async (e) => {
 
 // --- register and audit ---------------------------------------------------------------
 
+/** Pause, retire or give back a roster model, live on every worker, with a reason. */
+function controlForm(m) {
+  const form = el("form", "admin-override");
+  const choice = el("select");
+  choice.setAttribute("aria-label", `State of ${m.model}`);
+  for (const [value, label] of [["paused", "pause"], ["retired", "retire"], ["active", "make active"]]) {
+    const option = el("option", "", label);
+    option.value = value;
+    choice.append(option);
+  }
+  choice.value = m.control ? "active" : "paused";
+  const note = el("input");
+  note.placeholder = "why (required)";
+  note.required = true;
+  note.maxLength = 500;
+  note.setAttribute("aria-label", `Reason for ${m.model}`);
+  const apply = el("button", "", "Apply");
+  apply.type = "submit";
+  form.append(choice, note, apply);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api(`/api/admin/models/${encodeURIComponent(m.model)}`,
+        { state: choice.value, note: note.value });
+      say(`${m.model}: ${choice.value} on every worker within seconds.`);
+      await Promise.all([loadRegister(), loadAudit()]);
+    } catch (err) {
+      say(err.message, "error");
+    }
+  });
+  return form;
+}
+
 async function loadRegister() {
   const body = await api("/api/admin/register");
   rows("register-table", body.models.map((m) => {
     const tr = el("tr", m.state === "retired" ? "retired" : "");
     const name = m.codename ? `${m.model} (as ${m.codename}${m.unveiled ? ", unveiled" : ""})` : m.model;
-    tr.append(cell(name, "mono"), cell(m.state.replace("_", " ")), cell(when(m.first_battle)),
+    const state = m.control ? `${m.state} by an operator: ${m.control_note || ""}` : m.state.replace("_", " ");
+    const control = el("td");
+    if (!(m.state === "retired" && !m.control)) control.append(controlForm(m)); // gone from the roster: nothing to control
+    tr.append(cell(name, "mono"), cell(state), cell(when(m.first_battle)),
       cell(when(m.last_battle)), cell(m.battles, "num"), cell(m.votes, "num"),
-      cell(m.counted_votes, "num"));
+      cell(m.counted_votes, "num"), control);
     return tr;
   }));
 }

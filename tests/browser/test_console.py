@@ -76,6 +76,16 @@ def test_sign_in_review_a_vote_and_search(arena: Any, open_page: Any, phone: boo
     assert "token:Ada" in audit.first.inner_text()
     page.locator("#votes-table tbody tr", has_text="pinned counted").wait_for()
     assert page.locator("#votes-table tbody tr").count() == 1
+
+    # Pause a model live, with a reason: the register says so, the audit log too.
+    model_row = page.locator("#register-table tbody tr", has_text="alpha-7b")
+    model_row.locator("select").select_option("paused")
+    model_row.locator("input").fill("its server is down")
+    model_row.get_by_role("button", name="Apply").click()
+    page.locator("#register-table tbody tr", has_text="paused by an operator").wait_for()
+    page.locator("#audit-table tbody tr", has_text="model.control").wait_for()
+    assert "alpha-7b" in page.request.get(server.base_url + "/api/info").json()[
+        "paused_models"]
     width = page.evaluate("document.documentElement.clientWidth")
     if not phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -12,7 +12,7 @@ import time
 import typing
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arena.errors import ArenaError
 from arena.types import ExcludedReason
@@ -338,6 +338,57 @@ def cmd_history(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    return cmd_models_export(args) if args.models_command == "export" else cmd_models_check(args)
+
+
+def cmd_models_export(args: argparse.Namespace) -> int:
+    """``models export``: the roster file with every live control applied (weights, token
+    limits, temperatures, system prompts; a paused or retired model gets weight 0 and a
+    comment), written so that ``arena serve --models`` reads it back."""
+    import tomli_w
+
+    from arena.db import open_migrated
+    from arena.demo import demo_roster
+    from arena.settings import load_roster
+    from arena.store import Store
+
+    settings = _settings()
+    path = args.models or settings.models
+    roster = load_roster(path, check_keys=False) if path else demo_roster()
+
+    async def controls() -> dict[str, Any]:
+        engine = await open_migrated(settings.resolved_database_url())
+        try:
+            return await Store(engine).model_controls()
+        finally:
+            await engine.dispose()
+
+    live = asyncio.run(controls())
+    entries, notes = [], []
+    for m in roster.models:
+        entry = m.model_dump(exclude_defaults=True, mode="json")
+        c = live.get(m.name)
+        if c is not None:
+            for key in ("weight", "max_tokens", "temperature", "system_prompt"):
+                if getattr(c, key) is not None:
+                    entry[key] = getattr(c, key)
+            if c.state in ("paused", "retired"):
+                entry["weight"] = 0
+                notes.append(f"# {m.name}: {c.state} in the console ({c.note or 'no note'}); "
+                             "exported with weight 0")
+        entries.append(entry)
+    head = ["# The arena's roster as it plays now (arena models export): the roster file with",
+            "# the console's live changes applied.", *notes]
+    text = "\n".join(head) + "\n\n" + tomli_w.dumps({"models": entries})
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(entries)} models to {args.output}", file=sys.stderr)
+    return 0
+
+
 def cmd_models_check(args: argparse.Namespace) -> int:
     """Every model at once, each within ``--timeout``: one line per model, in roster
     order, with where it is served and, for a failure, what went wrong in plain words."""
@@ -582,7 +633,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--arena", default=None,
                        help="URL of the running arena whose paused models to list "
                             "(default http://ARENA_HOST:ARENA_PORT)")
-    models.set_defaults(func=cmd_models_check)
+    export = models_sub.add_parser(
+        "export", help="the roster as it plays now, the console's live changes applied, as "
+                       "TOML (to seed another arena, or to keep in the repository)")
+    export.add_argument("--models", default=None, help="TOML roster (ARENA_MODELS); none = demo")
+    export.add_argument("--output", default="-", help="file to write (default: standard output)")
+    models.set_defaults(func=cmd_models)
 
     invite = sub.add_parser("invite", help="invite links (ARENA_ACCESS=invite)")
     invite_sub = invite.add_subparsers(dest="invite_command", required=True)

@@ -555,6 +555,11 @@ class RegisterEntry(_Out):
     control: Literal["paused", "retired"] | None = Field(
         default=None, description="an operator's live control, if any")
     control_note: str | None = None
+    weight: float = Field(default=0.0, description="the weight in force (the roster's, or "
+                                                   "an operator's)")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="what an operator set live: weight, max_tokens, "
+                                          "temperature, system_prompt")
     codename: str | None = Field(description="the public name it plays (or played) under")
     unveiled: bool = Field(description="its codename is lifted: boards show its name")
     first_battle: str | None
@@ -565,9 +570,15 @@ class RegisterEntry(_Out):
 
 
 class ModelControlIn(_In):
-    state: Literal["active", "paused", "retired"] = Field(
-        description="paused or retired: out of new battles on every worker within seconds "
-                    "(its board and history stay); active: back as the roster says")
+    """Fields left out stay as they are; a field given as null goes back to the roster's."""
+
+    state: Literal["active", "paused", "retired"] | None = Field(
+        default=None, description="paused or retired: out of new battles on every worker "
+                                  "within seconds (its board and history stay); active: back")
+    weight: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    system_prompt: str | None = Field(default=None, max_length=20_000)
     note: str = Field(min_length=1, max_length=500, description="why (the audit log)")
 
 

@@ -300,8 +300,8 @@ class Settings(BaseSettings):
                                         "this many Elo points (0: none)")
     leaderboard_refresh_s: float = Field(default=2.0, ge=0)
     roster_refresh_s: float = Field(
-        default=2.0, ge=0, description="how often each worker reads the models operators "
-                                       "paused or retired in the console (0: at start only)")
+        default=2.0, ge=0, description="how often each worker reads the operators' live "
+                                       "model controls from the console (0: at start only)")
     history_interval_s: float = Field(
         default=600.0, ge=0, description="how often each worker checks that today's (UTC) "
                                          "snapshot of the board is stored, and takes it if "

@@ -260,13 +260,17 @@ admin_audit = Table(
 )
 Index("ix_admin_audit_at", admin_audit.c.at)
 
-# Operators' live controls (arena/battles/controls.py): a row per model paused or retired
-# from the console; no row, the model plays as the roster says.
+# Operators' live controls (arena/battles/controls.py): a row per model the console
+# changed; no row (or a NULL value), the model plays as the roster says.
 model_controls = Table(
     "model_controls",
     metadata,
     Column("model", String(100), primary_key=True),
-    Column("state", String(16), nullable=False),  # paused | retired
+    Column("state", String(16), nullable=False),  # active | paused | retired
+    Column("weight", Float),
+    Column("max_tokens", Integer),
+    Column("temperature", Float),
+    Column("system_prompt", Text),
     Column("note", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(200), nullable=False),

@@ -39,7 +39,7 @@ from arena.schemas import (
 )
 from arena.settings import Settings
 from arena.store import ReviewedVote
-from arena.store.admin import ControlState
+from arena.store.admin import CONTROL_FIELDS
 from arena.store.records import utcnow
 from arena.types import EXCLUDED_REASONS, Review
 
@@ -176,14 +176,19 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
     for name in sorted(set(uses) | set(in_roster)):
         u = uses.get(name)
         m = in_roster.get(name)
-        control, control_note = controls.get(name, (None, None))
+        c = controls.get(name)
+        control = c.state if c is not None and c.state != "active" else None
+        weight = c.weight if c is not None and c.weight is not None else (m.weight if m else 0)
         state = ("retired" if m is None or control == "retired"
                  else "paused" if name in paused or control == "paused"
-                 else "weight_zero" if m.weight == 0 else "active")
+                 else "weight_zero" if weight == 0 else "active")
+        overrides = ({k: v for k, v in c.as_dict().items() if k != "state" and v is not None}
+                     if c is not None else {})
         entries.append(RegisterEntry(
             model=name, state=state,  # type: ignore[arg-type]  # one of the four above
             codename=m.codename if m else None, unveiled=bool(m and m.unveiled),
-            control=control, control_note=control_note,  # type: ignore[arg-type]
+            control=control, control_note=c.note if c else None, overrides=overrides,
+            weight=weight,
             first_battle=u.first_battle.isoformat(timespec="seconds") if u else None,
             last_battle=u.last_battle.isoformat(timespec="seconds") if u else None,
             battles=u.battles if u else 0, votes=u.votes if u else 0,
@@ -194,13 +199,18 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
 @router.post("/models/{name}", response_model=RegisterEntry)
 async def control_model(name: str, body: ModelControlIn, admin: AdminDep, store: StoreDep,
                         services: ServicesDep) -> RegisterEntry:
-    """Pause or retire a roster model, or give it back (``active``), with a written
-    reason: out of new battles on this worker at once and on every other within
-    ``ARENA_ROSTER_REFRESH_S``; running battles finish, its board stays. Audited."""
+    """Change a roster model live, with a written reason: its state (paused or retired:
+    out of new battles; active: back), weight, token limit, temperature or system prompt
+    (a field given as null goes back to the roster's value; a field left out stays). On
+    this worker at once and on every other within ``ARENA_ROSTER_REFRESH_S``; running
+    battles finish as they began, its board stays. Audited, before and after."""
     if name not in {m.name for m in services.roster.models}:
         raise NotFound(f"No model {name[:100]!r} in the roster", code="model_not_found")
-    state: ControlState | None = None if body.state == "active" else body.state
-    await store.set_model_control(name, state, note=body.note.strip(), actor=admin.actor)
+    changes = {k: getattr(body, k) for k in body.model_fields_set if k in CONTROL_FIELDS}
+    if not changes:
+        raise BadRequest("Nothing to change: give state, weight, max_tokens, temperature "
+                         "or system_prompt", code="nothing_to_change")
+    await store.set_model_control(name, changes, note=body.note.strip(), actor=admin.actor)
     await services.battles.controls.refresh()  # this worker at once
     found = (await register(admin, store, services)).models
     return next(e for e in found if e.model == name)

@@ -40,8 +40,11 @@ class Pairing:
         self.weights = {m: w for m, w in weights.items() if w > 0}
         if len(self.weights) < 2:
             raise errors.ConfigError("at least two models with weight > 0 are needed")
-        self.total = sum(self.weights.values())
         self.rng = rng or secrets.SystemRandom()
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """New weights (an operator's, live): the next draw uses them."""
+        self.weights = {m: w for m, w in weights.items() if w > 0}  # one assignment
 
     def probability(self, x: str, y: str, paused: Collection[str] = ()) -> float:
         """The probability of the unordered pair {x, y} when ``paused`` are left out."""
@@ -79,6 +82,8 @@ class PairChoice(Protocol):
     def pick(self, paused: Collection[str] = ()) -> Pair: ...
 
     def update(self, board: Mapping[str, Any]) -> None: ...
+
+    def set_weights(self, weights: Mapping[str, float]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +135,21 @@ class ActivePairing:
             raise errors.ConfigError("at least two models with weight > 0 are needed")
         self.floor, self.top = floor, top
         self.rng = rng or secrets.SystemRandom()
+        self._board: Mapping[str, Any] = {}
         self.table = self._table({})  # before any board: every model unrated
 
     def update(self, board: Mapping[str, Any]) -> None:
         """Recompute the distribution from a board (``compute_leaderboard``'s shape)."""
+        self._board = board
         rated = {r["model"]: (float(r["rating"]),
                               (float(r["ci_high"]) - float(r["ci_low"])) / (2 * Z95))
                  for r in board.get("models", []) if r["model"] in self.weights}
         self.table = self._table(rated)  # one assignment: a concurrent pick sees old or new
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """New weights (an operator's, live): the table is rebuilt from the last board."""
+        self.weights = {m: w for m, w in weights.items() if w > 0}
+        self.update(self._board)
 
     def _table(self, rated: Mapping[str, tuple[float, float]]) -> PairTable:
         names = tuple(self.weights)

@@ -98,7 +98,8 @@ class BattleService:
             slots=self.slots, clock=clock, on_pause=self.metrics.paused)
         # Models an operator paused or retired in the console (every worker, within
         # ARENA_ROSTER_REFRESH_S); the app starts and stops its refresh.
-        self.controls = ModelControls(store, settings.roster_refresh_s)
+        self.controls = ModelControls(store, roster, settings.roster_refresh_s,
+                                      on_weights=self.pairing.set_weights)
         self._runs: dict[int, TurnRun] = {}
         # Battles this worker just created, until their first stream: that stream (on
         # this worker, the usual case) can then skip reading the battle back.
@@ -126,7 +127,8 @@ class BattleService:
     def _turn_run(self, battle: BattleRecord, turn: TurnView) -> TurnRun:
         names = {"a": battle.model_a, "b": battle.model_b}
         calls = {s: SideCall(model=names[s], provider=self.providers[names[s]],
-                             request=self.build_request(battle, s, turn),
+                             request=self.controls.request(
+                                 names[s], self.build_request(battle, s, turn)),
                              slot=self.slots.for_model(names[s])) for s in SIDES}
         return TurnRun(battle_id=battle.id, turn=turn, calls=calls,
                        prompts=[t.prompt for t in battle.turns], store=self.store,

@@ -166,27 +166,51 @@ async def model_uses(engine: AsyncEngine) -> list[ModelUse]:
                   key=lambda m: m.model)
 
 
-ControlState = Literal["paused", "retired"]
+ControlState = Literal["active", "paused", "retired"]
+CONTROL_FIELDS = ("state", "weight", "max_tokens", "temperature", "system_prompt")
 
 
-async def model_controls(engine: AsyncEngine) -> dict[str, tuple[str, str | None]]:
-    """Each controlled model → (its state, the operator's note)."""
+@dataclass(frozen=True, slots=True)
+class ModelControl:
+    """What an operator set for one model; None: as the roster says."""
+
+    state: ControlState = "active"
+    weight: float | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    system_prompt: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in CONTROL_FIELDS}
+
+
+async def model_controls(engine: AsyncEngine) -> dict[str, ModelControl]:
     async with engine.connect() as conn:
         rows = (await conn.execute(select(model_controls_table))).all()
-    return {r.model: (r.state, r.note) for r in rows}
+    return {r.model: ModelControl(state=r.state, weight=r.weight, max_tokens=r.max_tokens,
+                                  temperature=r.temperature, system_prompt=r.system_prompt,
+                                  note=r.note) for r in rows}
 
 
-async def set_model_control(engine: AsyncEngine, model: str, state: ControlState | None, *,
-                            note: str, actor: str) -> None:
-    """Pause or retire a model (``None``: back to the roster's say), audited in the same
-    transaction."""
+async def set_model_control(engine: AsyncEngine, model: str, changes: dict[str, Any], *,
+                            note: str, actor: str) -> ModelControl:
+    """Apply ``changes`` (a subset of CONTROL_FIELDS; None resets a field to the roster's)
+    to the model's control, audited in the same transaction; the control as it is now."""
     c = model_controls_table.c
     async with engine.begin() as conn:
-        before = (await conn.execute(select(c.state).where(c.model == model))).scalar()
+        row = (await conn.execute(select(model_controls_table).where(c.model == model))).first()
+        before = (ModelControl() if row is None else ModelControl(
+            state=row.state, weight=row.weight, max_tokens=row.max_tokens,
+            temperature=row.temperature, system_prompt=row.system_prompt, note=row.note))
+        values = {**before.as_dict(), **changes}
+        values["state"] = values["state"] or "active"
+        after = ModelControl(**values, note=note)
         await conn.execute(delete(model_controls_table).where(c.model == model))
-        if state is not None:
+        if after.as_dict() != ModelControl().as_dict():  # nothing left to override: no row
             await conn.execute(insert(model_controls_table).values(
-                model=model, state=state, note=note, updated_at=utcnow(), updated_by=actor))
+                model=model, **after.as_dict(), note=note, updated_at=utcnow(),
+                updated_by=actor))
         await add_audit(conn, actor=actor, action="model.control", target=model,
-                        before={"state": before or "active"},
-                        after={"state": state or "active"}, note=note)
+                        before=before.as_dict(), after=after.as_dict(), note=note)
+    return after

@@ -379,13 +379,14 @@ class Store:
     async def model_uses(self) -> list[admin.ModelUse]:
         return await admin.model_uses(self._single)
 
-    async def model_controls(self) -> dict[str, tuple[str, str | None]]:
-        """The operators' live controls: model → (``paused`` | ``retired``, note)."""
+    async def model_controls(self) -> dict[str, admin.ModelControl]:
+        """The operators' live controls, by model."""
         return await admin.model_controls(self._single)
 
-    async def set_model_control(self, model: str, state: admin.ControlState | None, *,
-                                note: str, actor: str) -> None:
-        await admin.set_model_control(self.engine, model, state, note=note, actor=actor)
+    async def set_model_control(self, model: str, changes: dict[str, Any], *, note: str,
+                                actor: str) -> admin.ModelControl:
+        return await admin.set_model_control(self.engine, model, changes, note=note,
+                                             actor=actor)
 
     # --- shared battles ----------------------------------------------------------------
 

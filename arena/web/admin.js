@@ -217,6 +217,53 @@ $("invite-form").addEventListener("submit", async (e) => {
 
 // --- register and audit ---------------------------------------------------------------
 
+/** A roster model's settings, changed live with a reason: an empty field goes back to
+ * the roster's value. */
+function settingsForm(m) {
+  const box = el("details", "admin-settings");
+  box.append(el("summary", "", "Settings"));
+  const form = el("form", "admin-override");
+  const fields = {};
+  for (const [key, label, type] of [["weight", "Weight", "number"], ["max_tokens", "Max tokens", "number"],
+    ["temperature", "Temperature", "number"], ["system_prompt", "System prompt", "text"]]) {
+    const input = el("input");
+    input.type = type;
+    if (type === "number") input.step = "any";
+    input.placeholder = "as the roster says";
+    if (m.overrides[key] !== undefined) input.value = String(m.overrides[key]);
+    input.setAttribute("aria-label", `${label} of ${m.model}`);
+    const wrap = el("label", "", `${label} `);
+    wrap.append(input);
+    form.append(wrap);
+    fields[key] = input;
+  }
+  const note = el("input");
+  note.placeholder = "why (required)";
+  note.required = true;
+  note.maxLength = 500;
+  note.setAttribute("aria-label", `Reason for the settings of ${m.model}`);
+  const apply = el("button", "", "Save");
+  apply.type = "submit";
+  form.append(note, apply);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { note: note.value };
+    for (const [key, input] of Object.entries(fields)) {
+      const raw = input.value.trim();
+      body[key] = raw === "" ? null : key === "system_prompt" ? raw : Number(raw);
+    }
+    try {
+      await api(`/api/admin/models/${encodeURIComponent(m.model)}`, body);
+      say(`${m.model}: saved; every worker uses it within seconds.`);
+      await Promise.all([loadRegister(), loadAudit()]);
+    } catch (err) {
+      say(err.message, "error");
+    }
+  });
+  box.append(form);
+  return box;
+}
+
 /** Pause, retire or give back a roster model, live on every worker, with a reason. */
 function controlForm(m) {
   const form = el("form", "admin-override");
@@ -257,7 +304,9 @@ async function loadRegister() {
     const name = m.codename ? `${m.model} (as ${m.codename}${m.unveiled ? ", unveiled" : ""})` : m.model;
     const state = m.control ? `${m.state} by an operator: ${m.control_note || ""}` : m.state.replace("_", " ");
     const control = el("td");
-    if (!(m.state === "retired" && !m.control)) control.append(controlForm(m)); // gone from the roster: nothing to control
+    if (!(m.state === "retired" && !m.control)) { // gone from the roster: nothing to control
+      control.append(controlForm(m), settingsForm(m));
+    }
     tr.append(cell(name, "mono"), cell(state), cell(when(m.first_battle)),
       cell(when(m.last_battle)), cell(m.battles, "num"), cell(m.votes, "num"),
       cell(m.counted_votes, "num"), control);

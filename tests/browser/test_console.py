@@ -79,13 +79,23 @@ def test_sign_in_review_a_vote_and_search(arena: Any, open_page: Any, phone: boo
 
     # Pause a model live, with a reason: the register says so, the audit log too.
     model_row = page.locator("#register-table tbody tr", has_text="alpha-7b")
-    model_row.locator("select").select_option("paused")
-    model_row.locator("input").fill("its server is down")
+    model_row.get_by_label("State of alpha-7b").select_option("paused")
+    model_row.get_by_label("Reason for alpha-7b", exact=True).fill("its server is down")
     model_row.get_by_role("button", name="Apply").click()
     page.locator("#register-table tbody tr", has_text="paused by an operator").wait_for()
     page.locator("#audit-table tbody tr", has_text="model.control").wait_for()
     assert "alpha-7b" in page.request.get(server.base_url + "/api/info").json()[
         "paused_models"]
+    # And a live setting: beta-13b's system prompt, from its Settings form.
+    beta = page.locator("#register-table tbody tr", has_text="beta-13b")
+    beta.locator("summary", has_text="Settings").click()
+    beta.get_by_label("System prompt of beta-13b").fill("Answer in French.")
+    beta.get_by_label("Reason for the settings of beta-13b").fill("a French persona")
+    beta.get_by_role("button", name="Save").click()
+    page.locator("#audit-table tbody tr", has_text="a French persona").wait_for()
+    models = page.request.get(server.base_url + "/api/admin/register").json()["models"]
+    assert next(m for m in models if m["model"] == "beta-13b")["overrides"] == {
+        "system_prompt": "Answer in French."}
     width = page.evaluate("document.documentElement.clientWidth")
     if not phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= width

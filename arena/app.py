@@ -192,6 +192,7 @@ def create_app(settings: Settings | None = None, *, roster: Roster | None = None
     app.include_router(battle_routes.router)
     app.include_router(leaderboard_routes.router, dependencies=[access_routes.BoardAccess])
     app.include_router(page_routes.router, dependencies=[access_routes.BoardAccess])
+    app.include_router(admin_routes.public_router, dependencies=[access_routes.BoardAccess])
     app.include_router(access_routes.router)
     app.include_router(prompt_routes.router)
     app.include_router(sharing_routes.router)

@@ -569,6 +569,23 @@ class RegisterEntry(_Out):
     counted_votes: int
 
 
+class PublicModel(_Out):
+    model: str = Field(description="its public name (a codename while it plays under one)")
+    state: Literal["active", "paused", "retired"] = Field(
+        description="retired: no longer in new battles (its record stays here and on the "
+                    "board); paused: out of new battles for now")
+    first_battle: str | None = Field(description="UTC day of its first battle")
+    last_battle: str | None = Field(description="UTC day of its last battle")
+    battles: int
+    votes: int
+
+
+class PublicModels(_Out):
+    """``GET /api/models``: every model this arena has tested, retired ones included."""
+
+    models: list[PublicModel]
+
+
 class ModelControlIn(_In):
     """Fields left out stay as they are; a field given as null goes back to the roster's."""
 

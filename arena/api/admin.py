@@ -32,6 +32,8 @@ from arena.schemas import (
     InviteIn,
     ModelControlIn,
     NewInvite,
+    PublicModel,
+    PublicModels,
     Register,
     RegisterEntry,
     ReviewIn,
@@ -194,6 +196,30 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
             battles=u.battles if u else 0, votes=u.votes if u else 0,
             counted_votes=u.counted_votes if u else 0))
     return Register(models=entries)
+
+
+public_router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
+
+
+@public_router.get("/models", response_model=PublicModels)
+async def public_models(store: StoreDep, services: ServicesDep) -> PublicModels:
+    """Every model this arena has tested, with its first and last battle and its votes:
+    retired models stay listed rather than vanishing. Public names only (a codename while
+    it is veiled), and no operator's notes. Gated like the board (ARENA_PUBLIC_LEADERBOARD,
+    the app includes this router with the board's dependency)."""
+    entries = (await register(Admin(actor="public"), store, services)).models
+    public = services.roster.public
+    by_name: dict[str, PublicModel] = {}
+    for e in entries:
+        state = {"retired": "retired", "paused": "paused"}.get(e.state, "active")
+        if e.state == "weight_zero":
+            state = "retired"
+        by_name[public(e.model)] = PublicModel(
+            model=public(e.model), state=state,  # type: ignore[arg-type]
+            first_battle=e.first_battle[:10] if e.first_battle else None,
+            last_battle=e.last_battle[:10] if e.last_battle else None,
+            battles=e.battles, votes=e.votes)
+    return PublicModels(models=sorted(by_name.values(), key=lambda m: m.model))
 
 
 @router.post("/models/{name}", response_model=RegisterEntry)

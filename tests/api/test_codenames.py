@@ -38,7 +38,7 @@ def settings(fresh_db: Any) -> Any:
 PUBLIC_READS = ["/api/leaderboard", "/api/leaderboard.csv", "/api/battles.jsonl",
                 "/api/me/leaderboard", "/api/info", "/api/leaderboard/history",
                 "/api/leaderboard?method=elo", "/api/leaderboard?method=davidson",
-                "/api/leaderboard?style_control=true"]
+                "/api/leaderboard?style_control=true", "/api/models"]
 
 
 @pytest.mark.db

@@ -6,6 +6,7 @@ change is audited with its reason; a model not in the roster is a 404."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from typing import Any
 
@@ -82,6 +83,11 @@ async def test_pause_and_retire_reach_every_worker(fresh_db):
                 for e in log] == [("model.control", "alpha-1", "paused", "active"),
                                   ("model.control", "beta-2", "active", "retired"),
                                   ("model.control", "alpha-1", "active", "paused")]
+        # The public list: every model tested, the retired one still there, no notes.
+        public = {m["model"]: m for m in (await b.get("/api/models")).json()["models"]}
+        assert {n: m["state"] for n, m in public.items()} == {
+            "alpha-1": "active", "beta-2": "retired", "gamma-3": "active"}
+        assert public["beta-2"]["battles"] > 0 and "replaced" not in json.dumps(public)
         assert_shape(await a.post("/api/admin/models/no-such", headers=BEARER,
                                   json={"state": "paused", "note": "x"}), 404,
                      "model_not_found")

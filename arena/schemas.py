@@ -637,6 +637,20 @@ class NewInvite(_Out):
                                  "with ARENA_SECRET_KEY")
 
 
+class AdminRefusal(_Out):
+    id: int
+    at: str
+    voter: str = Field(description="the voter's key, shortened (a pseudonym)")
+    address: str | None = Field(description="the address's keyed hash, shortened")
+    battle_id: str | None = Field(description="the battle of a refused follow-up prompt")
+    prompt: str = Field(description="the prompt as sent (its first 2,000 characters)")
+    reason: str = Field(description="the moderation policy's words")
+
+
+class AdminRefusals(_Out):
+    refusals: list[AdminRefusal]
+
+
 class AuditRow(_Out):
     id: int
     at: str

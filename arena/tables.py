@@ -275,3 +275,18 @@ model_controls = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+
+# Prompts the moderation hook refused (arena/moderation.py), for the console: the prompt
+# as sent (its first MAX_REFUSED_CHARS characters) and the policy's reason.
+moderation_refusals = Table(
+    "moderation_refusals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("voter_key", String(64), nullable=False),
+    Column("ip_hash", String(64)),
+    Column("battle_id", String(32)),  # set for a follow-up turn's prompt
+    Column("prompt", Text, nullable=False),
+    Column("reason", String(300), nullable=False),
+)
+Index("ix_moderation_refusals_at", moderation_refusals.c.at)

@@ -25,6 +25,8 @@ from arena.schemas import (
     AdminInvites,
     AdminLogin,
     AdminMe,
+    AdminRefusal,
+    AdminRefusals,
     AdminVote,
     AdminVotes,
     AuditLog,
@@ -240,6 +242,19 @@ async def control_model(name: str, body: ModelControlIn, admin: AdminDep, store:
     await services.battles.controls.refresh()  # this worker at once
     found = (await register(admin, store, services)).models
     return next(e for e in found if e.model == name)
+
+
+@router.get("/refusals", response_model=AdminRefusals)
+async def refusals(admin: AdminDep, store: StoreDep,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> AdminRefusals:
+    """The prompts the moderation hook refused (``ARENA_MODERATION``), newest first: they
+    never reached a model."""
+    return AdminRefusals(refusals=[AdminRefusal(
+        id=r.id, at=r.at.isoformat(timespec="seconds"), voter=r.voter_key[:12],
+        address=r.ip_hash[:12] if r.ip_hash else None, battle_id=r.battle_id,
+        prompt=r.prompt, reason=r.reason)
+        for r in await store.refusals(limit=limit, offset=offset)])
 
 
 @router.get("/audit", response_model=AuditLog)

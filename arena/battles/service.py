@@ -138,7 +138,8 @@ class BattleService:
                        rejoin_grace_s=self.settings.rejoin_grace_s,
                        on_answer=self.health.record, metrics=self.metrics)
 
-    async def _check_prompt(self, prompt: str) -> str:
+    async def _check_prompt(self, prompt: str, *, voter_key: str, ip_hash: str | None,
+                            battle_id: str | None = None) -> str:
         if not isinstance(prompt, str) or not prompt.strip():
             raise BadRequest("The prompt is empty; type a question first", code="empty_prompt")
         if "\x00" in prompt or not encodable(prompt):
@@ -151,7 +152,14 @@ class BattleService:
             raise BadRequest(f"The prompt is {len(prompt)} characters; the limit is "
                              f"{self.settings.max_prompt_chars}", code="prompt_too_long")
         if self.moderator is not None:
-            await self.moderator.check(prompt)  # a refused prompt never reaches the models
+            try:
+                await self.moderator.check(prompt)  # a refused prompt never reaches the models
+            except errors.ArenaError as exc:
+                if exc.code == "prompt_refused":  # kept for the console's review
+                    await self.store.add_refusal(voter_key=voter_key, ip_hash=ip_hash,
+                                                 battle_id=battle_id, prompt=prompt,
+                                                 reason=exc.message)
+                raise
         return prompt
 
     def _categories(self, a: str, b: str, prompts: Sequence[str]) -> list[str]:
@@ -171,7 +179,7 @@ class BattleService:
     # --- the calls -------------------------------------------------------------------
 
     async def start(self, prompt: str, *, voter_key: str, ip_hash: str | None) -> BattleRecord:
-        prompt = await self._check_prompt(prompt)
+        prompt = await self._check_prompt(prompt, voter_key=voter_key, ip_hash=ip_hash)
         pair = self.pairing.pick([*self.health.paused(), *self.controls.out()])
         battle_id = secrets.token_hex(16)
         battle = await self.store.create_battle(
@@ -188,7 +196,9 @@ class BattleService:
         return await self._owned(battle_id, voter_key)
 
     async def add_turn(self, battle_id: str, prompt: str, *, voter_key: str) -> BattleRecord:
-        prompt = await self._check_prompt(prompt)
+        # A follow-up's refusal is kept with its battle (which holds the address).
+        prompt = await self._check_prompt(prompt, voter_key=voter_key, ip_hash=None,
+                                          battle_id=battle_id[:32])
         battle = await self._owned(battle_id, voter_key)
         self._require_open(battle)
         latest = battle.latest

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arena.store.records import aware, utcnow
-from arena.tables import admin_audit, battles, turns, votes
+from arena.tables import admin_audit, battles, moderation_refusals, turns, votes
 from arena.tables import model_controls as model_controls_table
 
 
@@ -214,3 +214,35 @@ async def set_model_control(engine: AsyncEngine, model: str, changes: dict[str, 
         await add_audit(conn, actor=actor, action="model.control", target=model,
                         before=before.as_dict(), after=after.as_dict(), note=note)
     return after
+
+
+MAX_REFUSED_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    id: int
+    at: datetime
+    voter_key: str
+    ip_hash: str | None
+    battle_id: str | None
+    prompt: str
+    reason: str
+
+
+async def add_refusal(engine: AsyncEngine, *, voter_key: str, ip_hash: str | None,
+                      battle_id: str | None, prompt: str, reason: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(moderation_refusals).values(
+            at=utcnow(), voter_key=voter_key, ip_hash=ip_hash, battle_id=battle_id,
+            prompt=prompt[:MAX_REFUSED_CHARS], reason=reason[:300]))
+
+
+async def refusals(engine: AsyncEngine, *, limit: int, offset: int) -> list[Refusal]:
+    """Newest first."""
+    c = moderation_refusals.c
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(moderation_refusals).order_by(c.id.desc())
+                                   .limit(limit).offset(offset))).all()
+    return [Refusal(id=r.id, at=aware(r.at), voter_key=r.voter_key, ip_hash=r.ip_hash,
+                    battle_id=r.battle_id, prompt=r.prompt, reason=r.reason) for r in rows]

@@ -379,6 +379,15 @@ class Store:
     async def model_uses(self) -> list[admin.ModelUse]:
         return await admin.model_uses(self._single)
 
+    async def add_refusal(self, *, voter_key: str, ip_hash: str | None,
+                          battle_id: str | None, prompt: str, reason: str) -> None:
+        """Keep a prompt the moderation hook refused, for the console."""
+        await admin.add_refusal(self._single, voter_key=voter_key, ip_hash=ip_hash,
+                                battle_id=battle_id, prompt=prompt, reason=reason)
+
+    async def refusals(self, *, limit: int = 100, offset: int = 0) -> list[admin.Refusal]:
+        return await admin.refusals(self._single, limit=limit, offset=offset)
+
     async def model_controls(self) -> dict[str, admin.ModelControl]:
         """The operators' live controls, by model."""
         return await admin.model_controls(self._single)

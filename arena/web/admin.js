@@ -26,7 +26,8 @@ async function signedIn() {
     $("who").textContent = `Signed in as ${me.actor}.`;
     $("login").hidden = true;
     $("console").hidden = false;
-    await Promise.all([loadVotes(), loadBattles(), loadRegister(), loadAudit(), loadInvites()]);
+    await Promise.all([loadVotes(), loadBattles(), loadRegister(), loadAudit(), loadInvites(),
+      loadRefusals()]);
   } catch (err) { // 401: not signed in yet; 403 console_off: no token is set
     $("console").hidden = true;
     $("login").hidden = err.code === "console_off";
@@ -156,6 +157,19 @@ $("battles-form").addEventListener("submit", (e) => {
   e.preventDefault();
   loadBattles().catch((err) => say(err.message, "error"));
 });
+
+// --- refused prompts ----------------------------------------------------------------------
+
+async function loadRefusals() {
+  const body = await api("/api/admin/refusals");
+  rows("refusals-table", body.refusals.map((r) => {
+    const tr = el("tr");
+    tr.append(cell(when(r.at)), cell(`${r.voter} · ${r.address || "–"}`, "mono"),
+      cell(r.battle_id ? r.battle_id.slice(0, 10) : "–", "mono"),
+      cell(r.prompt.length > 200 ? `${r.prompt.slice(0, 200)}…` : r.prompt), cell(r.reason));
+    return tr;
+  }));
+}
 
 // --- invites (ARENA_ACCESS=invite) ------------------------------------------------------
 

@@ -42,8 +42,10 @@ async def test_moderation_refusals_never_reach_the_models(in_process, settings, 
     srv, calls, state = moderation_server
     monkeypatch.setenv("MOD_KEY", "sk-test")
     monkeypatch.setenv("OPENAI_ORG_ID", "org-not-for-other-hosts")
+    token = "mod-console-" + "x7Qp2vLs9KdW3mZr8TbY4nJc6HfA1gEu"
     s = settings.model_copy(update={"moderation": "openai", "moderation_api_key_env": "MOD_KEY",
-                                    "moderation_base_url": srv.base_url + "/v1"})
+                                    "moderation_base_url": srv.base_url + "/v1",
+                                    "admin_token": token})
     server = await in_process(roster=ROSTER, settings=s)
     c = server.client()
     r = await c.post("/api/battles", json={"prompt": "something forbidden"})
@@ -63,6 +65,14 @@ async def test_moderation_refusals_never_reach_the_models(in_process, settings, 
     state["down"] = True
     r = await c.post("/api/battles", json={"prompt": "while it is down"})
     assert (r.status_code, r.json()["error"]["code"]) == (503, "moderation_unavailable")
+    # The console lists the two refusals (not the outage), newest first, the follow-up's
+    # with its battle.
+    bearer = {"authorization": f"Bearer {token}"}
+    listed = (await c.get("/api/admin/refusals", headers=bearer)).json()["refusals"]
+    assert [(x["prompt"], x["battle_id"]) for x in listed] == [
+        ("now forbidden", bid), ("something forbidden", None)]
+    assert "violence" in listed[0]["reason"] and len(listed[0]["voter"]) == 12
+    assert (await c.get("/api/admin/refusals")).status_code == 401
 
 
 async def test_moderation_without_a_key_refuses_to_start(settings, monkeypatch):

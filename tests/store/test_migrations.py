@@ -24,11 +24,11 @@ async def test_migrations_match_the_tables(db_url, settings, monkeypatch):
     engine = make_engine(normalize_database_url(db_url))
     try:
         await upgrade(engine)
-        assert await current_revision(engine) == "0013"
+        assert await current_revision(engine) == "0014"
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
         await upgrade(engine, "0001")  # alembic's upgrade to an older revision is a no-op
-        assert await current_revision(engine) == "0013"
+        assert await current_revision(engine) == "0014"
     finally:
         await engine.dispose()
 
@@ -49,7 +49,7 @@ async def test_downgrade_and_upgrade_again(db_url, settings):
             await conn.run_sync(lambda c: command.downgrade(_alembic_config(c), "base"))
         assert await current_revision(engine) is None
         await upgrade(engine)
-        assert await current_revision(engine) == "0013"
+        assert await current_revision(engine) == "0014"
     finally:
         await engine.dispose()
 
@@ -64,7 +64,7 @@ async def test_concurrent_upgrades_take_turns(db_url, settings):
     engines = [make_engine(normalize_database_url(db_url)) for _ in range(3)]
     try:
         await asyncio.wait_for(asyncio.gather(*(upgrade(e) for e in engines)), 60)
-        assert {await current_revision(e) for e in engines} == {"0013"}
+        assert {await current_revision(e) for e in engines} == {"0014"}
     finally:
         for e in engines:
             await e.dispose()
@@ -80,7 +80,7 @@ async def test_upgrades_of_separate_databases_in_one_process_do_not_mix(tmp_path
                for i in range(3)]
     try:
         await asyncio.wait_for(asyncio.gather(*(upgrade(e) for e in engines)), 60)
-        assert [await current_revision(e) for e in engines] == ["0013"] * 3
+        assert [await current_revision(e) for e in engines] == ["0014"] * 3
         for e in engines:
             async with e.connect() as conn:
                 assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"

@@ -58,37 +58,56 @@ $("logout").addEventListener("click", async () => {
 
 // --- votes under review ---------------------------------------------------------------
 
-function overrideForm(vote) {
-  const form = el("form", "admin-override");
-  const choice = el("select");
-  choice.setAttribute("aria-label", `Decision for battle ${vote.battle_id}`);
-  for (const [value, label] of [["counted", "count it"], ["excluded", "exclude it"],
-    ["auto", "let detection decide"]]) {
-    const option = el("option", "", label);
-    option.value = value;
-    choice.append(option);
-  }
-  choice.value = vote.review || (vote.counted ? "excluded" : "counted");
+/** The reason every console change needs (the audit log keeps it). */
+function reasonInput(label) {
   const note = el("input");
   note.placeholder = "why (required)";
   note.required = true;
   note.maxLength = 500;
-  note.setAttribute("aria-label", `Reason for battle ${vote.battle_id}`);
+  note.setAttribute("aria-label", label);
+  return note;
+}
+
+/** A one-choice change with its reason: ``send(choice, note)`` makes it, then ``done``
+ * reloads what it changed. */
+function choiceForm({ label, choices, value, reason, send, done }) {
+  const form = el("form", "admin-override");
+  const choice = el("select");
+  choice.setAttribute("aria-label", label);
+  for (const [key, text] of choices) {
+    const option = el("option", "", text);
+    option.value = key;
+    choice.append(option);
+  }
+  choice.value = value;
+  const note = reasonInput(reason);
   const apply = el("button", "", "Apply");
   apply.type = "submit";
   form.append(choice, note, apply);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      await api(`/api/admin/votes/${encodeURIComponent(vote.battle_id)}`,
-        { review: choice.value, note: note.value });
-      say(`Battle ${vote.battle_id}: done.`);
-      await Promise.all([loadVotes(), loadBattles(), loadAudit()]);
+      say(await send(choice.value, note.value));
+      await done();
     } catch (err) {
       say(err.message, "error");
     }
   });
   return form;
+}
+
+function overrideForm(vote) {
+  return choiceForm({
+    label: `Decision for battle ${vote.battle_id}`,
+    choices: [["counted", "count it"], ["excluded", "exclude it"], ["auto", "let detection decide"]],
+    value: vote.review || (vote.counted ? "excluded" : "counted"),
+    reason: `Reason for battle ${vote.battle_id}`,
+    send: async (review, note) => {
+      await api(`/api/admin/votes/${encodeURIComponent(vote.battle_id)}`, { review, note });
+      return `Battle ${vote.battle_id}: done.`;
+    },
+    done: () => Promise.all([loadVotes(), loadBattles(), loadAudit()]),
+  });
 }
 
 async function loadVotes() {
@@ -251,11 +270,7 @@ function settingsForm(m) {
     form.append(wrap);
     fields[key] = input;
   }
-  const note = el("input");
-  note.placeholder = "why (required)";
-  note.required = true;
-  note.maxLength = 500;
-  note.setAttribute("aria-label", `Reason for the settings of ${m.model}`);
+  const note = reasonInput(`Reason for the settings of ${m.model}`);
   const apply = el("button", "", "Save");
   apply.type = "submit";
   form.append(note, apply);
@@ -280,35 +295,17 @@ function settingsForm(m) {
 
 /** Pause, retire or give back a roster model, live on every worker, with a reason. */
 function controlForm(m) {
-  const form = el("form", "admin-override");
-  const choice = el("select");
-  choice.setAttribute("aria-label", `State of ${m.model}`);
-  for (const [value, label] of [["paused", "pause"], ["retired", "retire"], ["active", "make active"]]) {
-    const option = el("option", "", label);
-    option.value = value;
-    choice.append(option);
-  }
-  choice.value = m.control ? "active" : "paused";
-  const note = el("input");
-  note.placeholder = "why (required)";
-  note.required = true;
-  note.maxLength = 500;
-  note.setAttribute("aria-label", `Reason for ${m.model}`);
-  const apply = el("button", "", "Apply");
-  apply.type = "submit";
-  form.append(choice, note, apply);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      await api(`/api/admin/models/${encodeURIComponent(m.model)}`,
-        { state: choice.value, note: note.value });
-      say(`${m.model}: ${choice.value} on every worker within seconds.`);
-      await Promise.all([loadRegister(), loadAudit()]);
-    } catch (err) {
-      say(err.message, "error");
-    }
+  return choiceForm({
+    label: `State of ${m.model}`,
+    choices: [["paused", "pause"], ["retired", "retire"], ["active", "make active"]],
+    value: m.control ? "active" : "paused",
+    reason: `Reason for ${m.model}`,
+    send: async (state, note) => {
+      await api(`/api/admin/models/${encodeURIComponent(m.model)}`, { state, note });
+      return `${m.model}: ${state} on every worker within seconds.`;
+    },
+    done: () => Promise.all([loadRegister(), loadAudit()]),
   });
-  return form;
 }
 
 async function loadRegister() {

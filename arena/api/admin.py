@@ -42,7 +42,7 @@ from arena.schemas import (
     RevokeIn,
 )
 from arena.settings import Settings
-from arena.store import ReviewedVote
+from arena.store import ReviewedVote, Store
 from arena.store.admin import CONTROL_FIELDS
 from arena.store.records import utcnow
 from arena.types import EXCLUDED_REASONS, Review
@@ -172,6 +172,11 @@ async def battle(battle_id: str, admin: AdminDep, store: StoreDep) -> Response:
 async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> Register:
     """Every model ever tested, with its dates and votes: the roster's models (even those
     never in a battle yet) and the retired ones, which stay listed."""
+    return Register(models=await register_entries(store, services))
+
+
+async def register_entries(store: Store, services: Services) -> list[RegisterEntry]:
+    """The register's rows (the console's, and the public list's before it drops notes)."""
     uses = {u.model: u for u in await store.model_uses()}
     paused = services.battles.health.paused(probe=False)
     controls = await store.model_controls()
@@ -197,7 +202,7 @@ async def register(admin: AdminDep, store: StoreDep, services: ServicesDep) -> R
             last_battle=u.last_battle.isoformat(timespec="seconds") if u else None,
             battles=u.battles if u else 0, votes=u.votes if u else 0,
             counted_votes=u.counted_votes if u else 0))
-    return Register(models=entries)
+    return entries
 
 
 public_router = APIRouter(prefix="/api", tags=["leaderboard"], responses=ERROR_RESPONSES)
@@ -209,7 +214,7 @@ async def public_models(store: StoreDep, services: ServicesDep) -> PublicModels:
     retired models stay listed rather than vanishing. Public names only (a codename while
     it is veiled), and no operator's notes. Gated like the board (ARENA_PUBLIC_LEADERBOARD,
     the app includes this router with the board's dependency)."""
-    entries = (await register(Admin(actor="public"), store, services)).models
+    entries = await register_entries(store, services)
     public = services.roster.public
     by_name: dict[str, PublicModel] = {}
     for e in entries:
@@ -240,8 +245,7 @@ async def control_model(name: str, body: ModelControlIn, admin: AdminDep, store:
                          "or system_prompt", code="nothing_to_change")
     await store.set_model_control(name, changes, note=body.note.strip(), actor=admin.actor)
     await services.battles.controls.refresh()  # this worker at once
-    found = (await register(admin, store, services)).models
-    return next(e for e in found if e.model == name)
+    return next(e for e in await register_entries(store, services) if e.model == name)
 
 
 @router.get("/refusals", response_model=AdminRefusals)
